@@ -1,0 +1,50 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+# Both create .venv on first use and reinstall when pyproject.toml changes.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PORT ?= 8501
+
+.PHONY: run test lint bench samples browser-deps clean
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat
+	touch $(INSTALLED)
+
+## Open the dashboard on the bundled sample graphs (http://localhost:$(PORT)).
+run: $(INSTALLED)
+	$(BIN)/gwb app --port $(PORT)
+
+## Lint, check the layering, and run every test (doctests included).
+test: $(INSTALLED) browser-deps
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+## Chromium for the one real-browser test; skipped quietly where apt-get is unavailable.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "chromium could not be installed; the browser test will skip"; \
+	  else echo "chromium not found; the browser test will skip"; fi; }
+
+## Side-by-side benchmarks against peers (installs the bench extra).
+bench: $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]' --config-settings editable_mode=compat
+	$(BIN)/python -m benchmarks
+
+## Rebuild the sample graph stores in sample_graphs/.
+samples: $(INSTALLED)
+	$(BIN)/python sample_graphs/make_samples.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
