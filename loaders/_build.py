@@ -1,0 +1,144 @@
+"""Turning edge arrays into the CSR arrays of a :class:`~loaders.graph.Graph`.
+
+Everything here is vectorised: node labels are factorised with a presence mask
+(dense non-negative integers) or pandas/pyarrow hashing (anything else), and the
+CSR is built by the counting-sort kernels in :mod:`loaders._kernels`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from loaders import _kernels
+from loaders.errors import NodeNotFoundError
+
+MERGE = {"sum": _kernels.MERGE_SUM, "max": _kernels.MERGE_MAX, "min": _kernels.MERGE_MIN}
+
+
+def index_dtype(n_nodes: int) -> np.dtype:
+    """int32 column indices while node ids fit in them, int64 beyond."""
+    return np.dtype(np.int32) if n_nodes < 2**31 else np.dtype(np.int64)
+
+
+def build_csr(
+    src: np.ndarray,
+    dst: np.ndarray,
+    n_nodes: int,
+    weights: np.ndarray | None,
+    *,
+    directed: bool,
+    merge: str = "sum",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """CSR arrays (indptr, indices, weights) from 0-based edge endpoints.
+
+    Undirected edges are stored in both directions, a self-loop once; repeated
+    edges (in either orientation when undirected) merge, their weights combined
+    by ``merge`` ("sum", "max" or "min").
+    """
+    src = np.ascontiguousarray(src, dtype=np.int64)
+    dst = np.ascontiguousarray(dst, dtype=np.int64)
+    has_weights = weights is not None
+    edge_weights = (
+        np.ascontiguousarray(weights, dtype=np.float64) if has_weights else np.empty(0, np.float64)
+    )
+    symmetrize = not directed
+
+    counts = _kernels.row_counts(src, dst, n_nodes, symmetrize)
+    indptr = np.cumsum(counts)
+    n_slots = int(indptr[-1])
+    cols = np.empty(n_slots, dtype=np.int64)
+    slot_weights = np.empty(n_slots if has_weights else 0, dtype=np.float64)
+    _kernels.scatter_edges(
+        src, dst, edge_weights, has_weights, indptr, symmetrize, cols, slot_weights
+    )
+    kept = _kernels.sort_and_merge_rows(indptr, cols, slot_weights, has_weights, MERGE[merge])
+
+    new_indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(kept, out=new_indptr[1:])
+    indices = np.empty(int(new_indptr[-1]), dtype=index_dtype(n_nodes))
+    out_weights = np.empty(indices.shape[0] if has_weights else 0, dtype=np.float64)
+    _kernels.compact_rows(indptr, new_indptr, cols, slot_weights, has_weights, indices, out_weights)
+    return new_indptr, indices, (out_weights.astype(np.float32) if has_weights else None)
+
+
+def factorize_endpoints(src, dst) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Map arbitrary endpoint labels to ids 0..n-1.
+
+    Returns ``(src_ids, dst_ids, labels)`` with ``labels`` sorted; ``labels`` is
+    None when the endpoints are already exactly 0..n-1 (the identity labelling).
+    """
+    if isinstance(src, pa.ChunkedArray | pa.Array) and not pa.types.is_integer(src.type):
+        return _factorize_arrow(src, dst)
+    src = _as_array(src)
+    dst = _as_array(dst)
+    if src.ndim != 1 or dst.ndim != 1:
+        raise ValueError(
+            "src and dst must be 1-D sequences of node labels; for tuple labels pass object arrays"
+        )
+    if src.size == 0 and dst.size == 0:
+        return np.empty(0, np.int64), np.empty(0, np.int64), None
+    if src.dtype.kind in "iu" and dst.dtype.kind in "iu":
+        return _factorize_integers(src, dst)
+    both = np.concatenate([src.astype(object), dst.astype(object)])
+    codes, uniques = pd.factorize(both, sort=True)
+    labels = np.asarray(uniques, dtype=object)
+    return codes[: len(src)], codes[len(src) :], labels
+
+
+def _as_array(values) -> np.ndarray:
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        return values.to_numpy()
+    return np.asarray(values)
+
+
+def _factorize_integers(src: np.ndarray, dst: np.ndarray):
+    low = min(int(src.min(initial=0)), int(dst.min(initial=0)))
+    high = max(int(src.max(initial=0)), int(dst.max(initial=0)))
+    if low >= 0 and high < 4 * (src.size + dst.size) + 1024:
+        # Dense ids: a presence mask and a prefix sum relabel in O(m), no hashing.
+        present = np.zeros(high + 1, dtype=bool)
+        present[src] = True
+        present[dst] = True
+        if present.all():
+            return src.astype(np.int64, copy=False), dst.astype(np.int64, copy=False), None
+        new_id = np.cumsum(present, dtype=np.int64) - 1
+        return new_id[src], new_id[dst], np.flatnonzero(present).astype(np.int64)
+    codes, uniques = pd.factorize(np.concatenate([src, dst]).astype(np.int64), sort=True)
+    return codes[: src.size], codes[src.size :], np.asarray(uniques, dtype=np.int64)
+
+
+def _factorize_arrow(src, dst):
+    both = pa.chunked_array(_chunks(src) + _chunks(dst)).cast(pa.string())
+    encoded = both.dictionary_encode().combine_chunks()
+    dictionary = encoded.dictionary
+    order = pc.sort_indices(dictionary).to_numpy()
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
+    labels = np.asarray(dictionary.take(pa.array(order)).to_pylist(), dtype=object)
+    n_src = len(src)
+    return codes[:n_src], codes[n_src:], labels
+
+
+def _chunks(values) -> list:
+    if isinstance(values, pa.ChunkedArray):
+        return list(values.chunks)
+    return [values]
+
+
+def lookup_ids(index: pd.Index, labels, graph_name: str | None = None) -> np.ndarray:
+    """Ids of ``labels`` in ``index``; NodeNotFoundError names the first unknown label."""
+    positions = index.get_indexer(labels)
+    missing = np.flatnonzero(positions < 0)
+    if missing.size:
+        raise NodeNotFoundError(
+            _python_scalar(np.asarray(labels, dtype=object)[missing[0]]), graph_name
+        )
+    return positions.astype(np.int64)
+
+
+def _python_scalar(value):
+    return value.item() if isinstance(value, np.generic) else value

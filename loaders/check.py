@@ -1,0 +1,57 @@
+"""Small input checks whose messages name the bad value and the allowed range."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+
+def check_choice(name: str, value, allowed: Collection) -> None:
+    """Raise ValueError unless ``value`` is one of ``allowed``.
+
+    >>> check_choice("self_loops", "keep", ("keep", "drop"))
+    >>> check_choice("self_loops", "yes", ("keep", "drop"))
+    Traceback (most recent call last):
+    ...
+    ValueError: self_loops must be one of 'keep', 'drop'; got 'yes'
+    """
+    if value not in allowed:
+        options = ", ".join(repr(a) for a in allowed)
+        raise ValueError(f"{name} must be one of {options}; got {value!r}")
+
+
+def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
+    """Return ``value`` as an int, or raise ValueError when it is not an int ≥ ``minimum``.
+
+    >>> check_positive_int("n_blocks", 3)
+    3
+    >>> check_positive_int("n_blocks", 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_blocks must be an integer >= 1; got 0
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    try:
+        as_int = int(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}") from None
+    if as_int != value or as_int < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    return as_int
+
+
+def check_probability(name: str, value: float, *, open_low: bool = False) -> float:
+    """Return ``value`` as a float in [0, 1] (or (0, 1] with ``open_low``), else raise ValueError.
+
+    >>> check_probability("p_in", 0.2)
+    0.2
+    >>> check_probability("p_in", 1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: p_in must be in [0, 1]; got 1.5
+    """
+    low = "(0" if open_low else "[0"
+    as_float = float(value)
+    if not (0.0 <= as_float <= 1.0) or (open_low and as_float == 0.0):
+        raise ValueError(f"{name} must be in {low}, 1]; got {value!r}")
+    return as_float

@@ -1,0 +1,723 @@
+"""The :class:`Graph`: a compressed sparse row adjacency with node labels and attributes.
+
+Nodes have internal ids ``0..n-1``; their original ids (ints or strings) are
+``labels``. Public methods take and return labels; the raw CSR arrays
+(``indptr``, ``indices``, ``weights``) are indexed by id, for kernels.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import scipy.sparse as sp
+
+from loaders._build import build_csr, factorize_endpoints, index_dtype, lookup_ids
+from loaders.check import check_choice
+from loaders.errors import NodeNotFoundError
+
+Labels = np.ndarray | pa.Array | None
+
+
+class Graph:
+    """A directed or undirected graph in CSR form, optionally weighted.
+
+    Parameters
+    ----------
+    indptr : array of int64, shape (n + 1,)
+        Row pointers: the out-neighbours of node ``i`` are
+        ``indices[indptr[i]:indptr[i + 1]]``.
+    indices : array of int32 (int64 when n ≥ 2**31), shape (nnz,)
+        Column ids, sorted within each row, no repeats.
+    weights : array of float32, shape (nnz,), optional
+        Edge weights aligned with ``indices``; None for an unweighted graph.
+    directed : bool
+        An undirected graph stores each edge in both directions and a self-loop once.
+    labels : array, optional
+        The original node ids (ints or strings), one per node; None means the
+        labels are the ids themselves.
+    attributes : mapping of str to array, optional
+        Per-node columns (e.g. a ground-truth community), each of length n.
+    name : str, optional
+        A name shown in ``repr`` and in error messages.
+    validate : bool
+        Check the CSR invariants (O(m)); stores opened from disk skip this.
+
+    Examples
+    --------
+    >>> g = Graph.from_edges(["a", "b", "c"], ["b", "c", "a"])
+    >>> g
+    <Graph: 3 nodes, 3 edges, undirected, unweighted>
+    >>> g.neighbors("a").tolist()
+    ['b', 'c']
+    >>> g.degree().tolist()
+    [2, 2, 2]
+    """
+
+    def __init__(
+        self,
+        indptr,
+        indices,
+        weights=None,
+        *,
+        directed: bool = False,
+        labels: Labels = None,
+        attributes: Mapping[str, Any] | None = None,
+        name: str | None = None,
+        validate: bool = True,
+    ) -> None:
+        self.indptr = _as_readonly(indptr, np.int64)
+        n_nodes = self.indptr.shape[0] - 1
+        self.indices = _as_readonly(indices, index_dtype(max(n_nodes, 0)))
+        self.weights = None if weights is None else _as_readonly(weights, np.float32)
+        self.directed = bool(directed)
+        self.name = name
+        self._labels = labels
+        self._attributes: dict[str, Any] = dict(attributes or {})
+        self._label_index: pd.Index | None = None
+        self._n_self_loops: int | None = None
+        if validate:
+            self._validate()
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_edges(
+        cls,
+        src,
+        dst,
+        weights=None,
+        *,
+        directed: bool = False,
+        self_loops: str = "keep",
+        merge: str = "sum",
+        n_nodes: int | None = None,
+        nodes=None,
+        name: str | None = None,
+    ) -> Graph:
+        """Build a graph from two aligned arrays of edge endpoints.
+
+        Parameters
+        ----------
+        src, dst : array-like
+            Endpoint labels (ints or strings), or ids in ``[0, n_nodes)`` when
+            ``n_nodes`` is given.
+        weights : array-like of float, optional
+            One finite, non-negative weight per edge. Repeated edges merge and
+            their weights add; in an undirected graph (u, v) and (v, u) are the same edge.
+        directed : bool
+            Keep edge direction.
+        self_loops : {"keep", "drop"}
+            What to do with edges from a node to itself.
+        merge : {"sum", "max", "min"}
+            How the weights of repeated edges combine. "sum" follows the usual
+            multigraph-to-graph rule; "max" suits files that list each undirected
+            edge in both directions with the same weight.
+        n_nodes : int, optional
+            Treat endpoints as ids ``0..n_nodes-1``; nodes without edges are kept.
+        nodes : array-like, optional
+            All node labels, in id order; endpoints must be among them. Nodes
+            without edges are kept.
+        name : str, optional
+
+        Returns
+        -------
+        Graph
+            Labels are the sorted distinct endpoints unless ``nodes`` or
+            ``n_nodes`` fixes them.
+
+        Examples
+        --------
+        >>> g = Graph.from_edges([10, 10, 20], [20, 20, 30], weights=[1.0, 2.0, 1.0])
+        >>> g.n_edges, g.labels.tolist(), g.weights.tolist()
+        (2, [10, 20, 30], [3.0, 3.0, 1.0, 1.0])
+        """
+        check_choice("self_loops", self_loops, ("keep", "drop"))
+        check_choice("merge", merge, ("sum", "max", "min"))
+        if n_nodes is not None and nodes is not None:
+            raise ValueError("give n_nodes or nodes, not both")
+        if len(src) != len(dst):
+            raise ValueError(
+                f"src and dst must have the same length; got {len(src)} and {len(dst)}"
+            )
+        edge_weights = None
+        if weights is not None:
+            edge_weights = np.asarray(weights, dtype=np.float64)
+            if edge_weights.shape != (len(src),):
+                raise ValueError(
+                    f"weights must have one value per edge ({len(src)}); "
+                    f"got shape {edge_weights.shape}"
+                )
+            _check_weights(edge_weights)
+
+        labels: Labels
+        if n_nodes is not None:
+            src_ids = np.asarray(src, dtype=np.int64)
+            dst_ids = np.asarray(dst, dtype=np.int64)
+            for side, ids in (("src", src_ids), ("dst", dst_ids)):
+                if ids.size and (ids.min() < 0 or ids.max() >= n_nodes):
+                    bad = ids[(ids < 0) | (ids >= n_nodes)][0]
+                    raise ValueError(f"{side} contains id {bad}, outside [0, {n_nodes})")
+            labels = None
+        elif nodes is not None:
+            labels = np.asarray(nodes)
+            index = pd.Index(labels)
+            if not index.is_unique:
+                raise ValueError("nodes must not repeat a label")
+            src_ids = lookup_ids(index, src, name)
+            dst_ids = lookup_ids(index, dst, name)
+            n_nodes = len(labels)
+        else:
+            src_ids, dst_ids, labels = factorize_endpoints(src, dst)
+            n_nodes = len(labels) if labels is not None else _implied_n(src_ids, dst_ids)
+
+        if self_loops == "drop":
+            keep = src_ids != dst_ids
+            src_ids, dst_ids = src_ids[keep], dst_ids[keep]
+            if edge_weights is not None:
+                edge_weights = edge_weights[keep]
+        indptr, indices, csr_weights = build_csr(
+            src_ids, dst_ids, n_nodes, edge_weights, directed=directed, merge=merge
+        )
+        return cls(
+            indptr,
+            indices,
+            csr_weights,
+            directed=directed,
+            labels=labels,
+            name=name,
+            validate=False,
+        )
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return self.indptr.shape[0] - 1
+
+    @property
+    def nnz(self) -> int:
+        """Number of stored CSR entries (each undirected edge twice, a self-loop once)."""
+        return int(self.indptr[-1])
+
+    @property
+    def n_self_loops(self) -> int:
+        """Number of edges from a node to itself."""
+        if self._n_self_loops is None:
+            rows = np.repeat(
+                np.arange(self.n_nodes, dtype=self.indices.dtype), np.diff(self.indptr)
+            )
+            self._n_self_loops = int(np.count_nonzero(rows == self.indices))
+        return self._n_self_loops
+
+    @property
+    def n_edges(self) -> int:
+        """Number of edges: directed arcs, or undirected edges counted once."""
+        if self.directed:
+            return self.nnz
+        return (self.nnz + self.n_self_loops) // 2
+
+    @property
+    def is_weighted(self) -> bool:
+        return self.weights is not None
+
+    # ------------------------------------------------------------------ labels
+    @property
+    def labels(self) -> np.ndarray:
+        """Original node ids in id order (a fresh ``arange`` when labels are the ids)."""
+        if self._labels is None:
+            return np.arange(self.n_nodes)
+        if isinstance(self._labels, pa.ChunkedArray | pa.Array):
+            self._labels = _arrow_to_numpy(self._labels)
+        return self._labels
+
+    @property
+    def has_identity_labels(self) -> bool:
+        """True when every node's label is its id."""
+        return self._labels is None
+
+    def label(self, node_id: int):
+        """The label of one node id."""
+        if not 0 <= node_id < self.n_nodes:
+            raise IndexError(f"node id {node_id} outside [0, {self.n_nodes})")
+        if self._labels is None:
+            return int(node_id)
+        value = self._labels[node_id]
+        return value.as_py() if isinstance(value, pa.Scalar) else _python_scalar(value)
+
+    def node_id(self, label) -> int:
+        """The id of the node with this label; NodeNotFoundError (a KeyError) if absent.
+
+        >>> g = Graph.from_edges(["x"], ["y"])
+        >>> g.node_id("y")
+        1
+        """
+        return int(self.node_ids([label])[0])
+
+    def node_ids(self, labels: Iterable) -> np.ndarray:
+        """Ids of many labels at once (vectorised)."""
+        if isinstance(labels, str) or not isinstance(labels, Iterable):
+            raise TypeError(f"node_ids takes a sequence of labels; got {labels!r}")
+        query = labels if isinstance(labels, np.ndarray) else list(labels)
+        if self._labels is None:
+            ids = np.asarray(query)
+            if ids.size == 0:
+                return np.empty(0, dtype=np.int64)
+            if ids.dtype.kind not in "iu":
+                bad = next((x for x in ids.tolist() if not _is_int(x)), ids.tolist()[0])
+                raise NodeNotFoundError(bad, self.name)
+            outside = (ids < 0) | (ids >= self.n_nodes)
+            if outside.any():
+                raise NodeNotFoundError(_python_scalar(ids[outside][0]), self.name)
+            return ids.astype(np.int64)
+        if self._label_index is None:
+            self._label_index = pd.Index(self.labels)
+        return lookup_ids(self._label_index, query, self.name)
+
+    # ------------------------------------------------------------------ attributes
+    @property
+    def attributes(self) -> dict[str, np.ndarray]:
+        """Per-node attribute columns (name → array aligned with node ids)."""
+        for key, column in self._attributes.items():
+            if isinstance(column, pa.ChunkedArray | pa.Array):
+                self._attributes[key] = _arrow_to_numpy(column)
+        return dict(self._attributes)
+
+    def with_attributes(self, **columns) -> Graph:
+        """A graph sharing this one's arrays, with node attributes added or replaced.
+
+        Each column is an array aligned with node ids, or a mapping/Series from
+        label to value (labels missing from it get None).
+
+        >>> g = Graph.from_edges(["a"], ["b"]).with_attributes(team={"a": 1, "b": 2})
+        >>> g.attributes["team"].tolist()
+        [1, 2]
+        """
+        attributes = dict(self._attributes)
+        for key, column in columns.items():
+            if isinstance(column, Mapping | pd.Series):
+                series = pd.Series(column) if isinstance(column, Mapping) else column
+                values = series.reindex(self.labels).to_numpy()
+            else:
+                values = np.asarray(column)
+            if values.shape[:1] != (self.n_nodes,):
+                raise ValueError(
+                    f"attribute {key!r} must have one value per node ({self.n_nodes}); "
+                    f"got {values.shape[:1]}"
+                )
+            attributes[key] = values
+        graph = Graph(
+            self.indptr,
+            self.indices,
+            self.weights,
+            directed=self.directed,
+            labels=self._labels,
+            attributes=attributes,
+            name=self.name,
+            validate=False,
+        )
+        graph._label_index = self._label_index
+        graph._n_self_loops = self._n_self_loops
+        return graph
+
+    # ------------------------------------------------------------------ queries
+    def degree(self, weighted: bool = False) -> np.ndarray:
+        """Out-degree of every node (row length), or the sum of out-edge weights.
+
+        A self-loop counts once, as in the adjacency matrix (networkx counts it twice).
+        """
+        if weighted and self.weights is not None:
+            sums = (
+                np.add.reduceat(self.weights.astype(np.float64), self.indptr[:-1])
+                if self.nnz
+                else np.zeros(self.n_nodes)
+            )
+            sums[np.diff(self.indptr) == 0] = 0.0
+            return sums
+        return np.diff(self.indptr)
+
+    def in_degree(self, weighted: bool = False) -> np.ndarray:
+        """In-degree of every node (equal to ``degree`` when undirected)."""
+        if not self.directed:
+            return self.degree(weighted)
+        weights = self.weights if weighted and self.weights is not None else None
+        return np.bincount(self.indices, weights=weights, minlength=self.n_nodes)
+
+    def neighbor_ids(self, node_id: int) -> np.ndarray:
+        """Out-neighbour ids of a node id (a read-only view into ``indices``)."""
+        return self.indices[self.indptr[node_id] : self.indptr[node_id + 1]]
+
+    def neighbors(self, node) -> np.ndarray:
+        """Labels of the out-neighbours of ``node`` (a label), sorted by id."""
+        ids = self.neighbor_ids(self.node_id(node))
+        return ids.astype(np.int64) if self._labels is None else self.labels[ids]
+
+    def edges(self) -> pd.DataFrame:
+        """The edge table: ``source``, ``target`` (labels) and ``weight`` when weighted.
+
+        An undirected edge appears once, with ``source`` ≤ ``target`` by id.
+        """
+        rows = np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self.indptr))
+        cols = self.indices.astype(np.int64)
+        keep = slice(None) if self.directed else rows <= cols
+        rows, cols = rows[keep], cols[keep]
+        labels = self.labels
+        table = {"source": labels[rows], "target": labels[cols]}
+        if self.weights is not None:
+            table["weight"] = self.weights[keep]
+        return pd.DataFrame(table)
+
+    def subgraph(self, nodes: Iterable) -> Graph:
+        """The subgraph induced by ``nodes`` (labels), keeping labels, weights and attributes.
+
+        Nodes keep their relative id order.
+
+        >>> g = Graph.from_edges([0, 1, 2], [1, 2, 3])
+        >>> g.subgraph([1, 2, 3]).edges().values.tolist()
+        [[1, 2], [2, 3]]
+        """
+        ids = np.unique(self.node_ids(nodes))
+        keep_node = np.zeros(self.n_nodes, dtype=bool)
+        keep_node[ids] = True
+        new_id = np.cumsum(keep_node) - 1
+        rows = np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self.indptr))
+        keep = keep_node[rows] & keep_node[self.indices]
+        counts = np.bincount(new_id[rows[keep]], minlength=ids.size)
+        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+        indices = new_id[self.indices[keep]]
+        weights = None if self.weights is None else self.weights[keep]
+        labels = self.labels[ids]
+        attributes = {key: column[ids] for key, column in self.attributes.items()}
+        return Graph(
+            indptr,
+            indices,
+            weights,
+            directed=self.directed,
+            labels=labels,
+            attributes=attributes,
+            name=self.name,
+            validate=False,
+        )
+
+    # ------------------------------------------------------------------ conversions
+    def to_scipy(self, dtype=np.float64) -> sp.csr_array:
+        """The adjacency matrix as a ``scipy.sparse.csr_array`` (weights, or ones)."""
+        data = (
+            np.ones(self.nnz, dtype=dtype) if self.weights is None else self.weights.astype(dtype)
+        )
+        return sp.csr_array((data, self.indices, self.indptr), shape=(self.n_nodes,) * 2)
+
+    @classmethod
+    def from_scipy(
+        cls,
+        matrix,
+        *,
+        directed: bool = True,
+        weighted: bool = True,
+        labels=None,
+        name: str | None = None,
+    ) -> Graph:
+        """A graph whose adjacency is the square sparse ``matrix`` (symmetrised if undirected)."""
+        coo = sp.coo_array(matrix)
+        if coo.shape[0] != coo.shape[1]:
+            raise ValueError(f"adjacency matrix must be square; got shape {coo.shape}")
+        if not directed:
+            # Keep each undirected edge once: the upper triangle and diagonal.
+            upper = coo.row <= coo.col
+            lower_only = sp.coo_array(
+                (coo.data[~upper], (coo.col[~upper], coo.row[~upper])), shape=coo.shape
+            )
+            merged = (
+                sp.coo_array((coo.data[upper], (coo.row[upper], coo.col[upper])), shape=coo.shape)
+                .maximum(lower_only)
+                .tocoo()
+            )
+            coo = merged
+        graph = cls.from_edges(
+            coo.row,
+            coo.col,
+            coo.data if weighted else None,
+            directed=directed,
+            n_nodes=coo.shape[0],
+            name=name,
+        )
+        return graph if labels is None else graph._relabel(np.asarray(labels))
+
+    def to_networkx(self):
+        """A ``networkx.Graph`` (or ``DiGraph``) with labels, attributes and ``weight``."""
+        import networkx as nx
+
+        graph = nx.DiGraph() if self.directed else nx.Graph()
+        labels = self.labels.tolist()
+        columns = {key: column.tolist() for key, column in self.attributes.items()}
+        graph.add_nodes_from(
+            (label, {key: values[i] for key, values in columns.items()})
+            for i, label in enumerate(labels)
+        )
+        table = self.edges()
+        if self.weights is None:
+            graph.add_edges_from(zip(table["source"].tolist(), table["target"].tolist()))
+        else:
+            graph.add_weighted_edges_from(
+                zip(
+                    table["source"].tolist(),
+                    table["target"].tolist(),
+                    table["weight"].astype(float).tolist(),
+                )
+            )
+        return graph
+
+    @classmethod
+    def from_networkx(
+        cls, graph, *, weight: str | None = "weight", name: str | None = None
+    ) -> Graph:
+        """Build from a networkx graph; node order gives ids, node data become attributes.
+
+        The graph is weighted when any edge carries the ``weight`` attribute
+        (missing weights count 1). Parallel edges of a multigraph merge, weights adding.
+
+        >>> import networkx as nx
+        >>> g = Graph.from_networkx(nx.path_graph(4))
+        >>> g.n_nodes, g.n_edges, g.is_weighted
+        (4, 3, False)
+        """
+        import networkx as nx
+
+        nodes = list(graph.nodes)
+        if not nodes:
+            return cls(
+                np.zeros(1, np.int64),
+                np.empty(0, np.int32),
+                directed=graph.is_directed(),
+                name=name,
+            )
+        weighted = weight is not None and any(weight in data for *_, data in graph.edges(data=True))
+        matrix = nx.to_scipy_sparse_array(
+            graph, nodelist=nodes, weight=weight if weighted else None, format="coo"
+        )
+        src, dst, data = matrix.row, matrix.col, matrix.data
+        if not graph.is_directed():
+            upper = src <= dst
+            src, dst, data = src[upper], dst[upper], data[upper]
+        labels = None if nodes == list(range(len(nodes))) else _label_array(nodes)
+        attributes = _node_attribute_columns(graph, nodes)
+        built = cls.from_edges(
+            src,
+            dst,
+            data if weighted else None,
+            directed=graph.is_directed(),
+            n_nodes=len(nodes),
+            name=name,
+        )
+        return Graph(
+            built.indptr,
+            built.indices,
+            built.weights,
+            directed=built.directed,
+            labels=labels,
+            attributes=attributes,
+            name=name or graph.name or None,
+            validate=False,
+        )
+
+    def to_igraph(self):
+        """An ``igraph.Graph`` with vertex attribute ``name`` (labels), attributes, ``weight``."""
+        import igraph as ig
+
+        rows = np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self.indptr))
+        cols = self.indices.astype(np.int64)
+        keep = slice(None) if self.directed else rows <= cols
+        graph = ig.Graph(
+            n=self.n_nodes, edges=np.column_stack([rows[keep], cols[keep]]), directed=self.directed
+        )
+        graph.vs["name"] = self.labels.tolist()
+        for key, column in self.attributes.items():
+            graph.vs[key] = column.tolist()
+        if self.weights is not None:
+            graph.es["weight"] = self.weights[keep].astype(float).tolist()
+        return graph
+
+    @classmethod
+    def from_igraph(
+        cls,
+        graph,
+        *,
+        weight: str | None = "weight",
+        label_attr: str | None = "name",
+        name: str | None = None,
+    ) -> Graph:
+        """Build from an ``igraph.Graph``; multi-edges merge, weights adding.
+
+        ``label_attr`` (default ``"name"``) gives the labels when that vertex
+        attribute exists; the other vertex attributes become node attributes.
+
+        >>> import igraph as ig
+        >>> g = Graph.from_igraph(ig.Graph.Ring(5))
+        >>> g.n_nodes, g.n_edges
+        (5, 5)
+        """
+        edges = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        weights = None
+        if weight is not None and weight in graph.es.attributes():
+            weights = np.asarray(graph.es[weight], dtype=np.float64)
+        attribute_names = graph.vs.attributes()
+        labels = None
+        if label_attr is not None and label_attr in attribute_names:
+            labels = _label_array(graph.vs[label_attr])
+        attributes = {
+            key: _column_array(graph.vs[key]) for key in attribute_names if key != label_attr
+        }
+        built = cls.from_edges(
+            edges[:, 0],
+            edges[:, 1],
+            weights,
+            directed=graph.is_directed(),
+            n_nodes=graph.vcount(),
+            name=name,
+        )
+        return Graph(
+            built.indptr,
+            built.indices,
+            built.weights,
+            directed=built.directed,
+            labels=labels,
+            attributes=attributes,
+            name=name,
+        )
+
+    # ------------------------------------------------------------------ storage
+    def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> str:
+        """Write the graph as a ``.gwb`` store folder, atomically; returns its path."""
+        from loaders.store import save_store
+
+        return save_store(self, path, overwrite=overwrite)
+
+    # ------------------------------------------------------------------ misc
+    def equals(self, other: Graph) -> bool:
+        """Same nodes, labels, direction, edges, weights and attributes."""
+        if not isinstance(other, Graph):
+            return False
+        same = (
+            self.directed == other.directed
+            and np.array_equal(self.indptr, other.indptr)
+            and np.array_equal(self.indices, other.indices)
+            and (self.weights is None) == (other.weights is None)
+            and np.array_equal(self.labels, other.labels)
+        )
+        if not same:
+            return False
+        if self.weights is not None and not np.array_equal(self.weights, other.weights):
+            return False
+        mine, theirs = self.attributes, other.attributes
+        return mine.keys() == theirs.keys() and all(
+            np.array_equal(mine[k], theirs[k]) for k in mine
+        )
+
+    def _relabel(self, labels: np.ndarray) -> Graph:
+        return Graph(
+            self.indptr,
+            self.indices,
+            self.weights,
+            directed=self.directed,
+            labels=labels,
+            attributes=self._attributes,
+            name=self.name,
+        )
+
+    def __repr__(self) -> str:
+        kind = "directed" if self.directed else "undirected"
+        weighted = "weighted" if self.is_weighted else "unweighted"
+        name = f" {self.name!r}" if self.name else ""
+        parts = [f"{self.n_nodes:,} nodes", f"{self.n_edges:,} edges", kind, weighted]
+        if self._attributes:
+            parts.append("attributes: " + ", ".join(self._attributes))
+        return f"<Graph{name}: {', '.join(parts)}>"
+
+    def _validate(self) -> None:
+        n = self.n_nodes
+        if self.indptr.ndim != 1 or n < 0:
+            raise ValueError("indptr must be a 1-D array of length n_nodes + 1")
+        if self.indptr[0] != 0 or np.any(np.diff(self.indptr) < 0):
+            raise ValueError("indptr must start at 0 and never decrease")
+        if self.indptr[-1] != self.indices.shape[0]:
+            raise ValueError(
+                f"indptr[-1] ({self.indptr[-1]}) must equal len(indices) ({self.indices.shape[0]})"
+            )
+        if self.indices.size and (self.indices.min() < 0 or self.indices.max() >= n):
+            raise ValueError(f"indices must lie in [0, {n})")
+        if self.weights is not None:
+            if self.weights.shape != self.indices.shape:
+                raise ValueError("weights must align with indices")
+            _check_weights(self.weights)
+        if self._labels is not None:
+            if len(self._labels) != n:
+                raise ValueError(
+                    f"labels must have one entry per node ({n}); got {len(self._labels)}"
+                )
+            if isinstance(self._labels, np.ndarray) and not pd.Index(self._labels).is_unique:
+                raise ValueError("labels must be unique")
+        for key, column in self._attributes.items():
+            if len(column) != n:
+                raise ValueError(f"attribute {key!r} must have one value per node ({n})")
+
+
+def _check_weights(weights: np.ndarray) -> None:
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        position = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"edge weights must be finite and >= 0; weight {position} is {weights[position]}"
+        )
+
+
+def _implied_n(src_ids: np.ndarray, dst_ids: np.ndarray) -> int:
+    if src_ids.size == 0:
+        return 0
+    return int(max(src_ids.max(), dst_ids.max())) + 1
+
+
+def _as_readonly(values, dtype) -> np.ndarray:
+    array = np.asarray(values)
+    if array.dtype != dtype:
+        array = array.astype(dtype)
+    if array.flags.writeable and not isinstance(values, np.memmap):
+        array = array.view()
+        array.flags.writeable = False
+    return array
+
+
+def _arrow_to_numpy(column) -> np.ndarray:
+    if pa.types.is_integer(column.type) and column.null_count == 0:
+        return column.to_numpy()
+    return np.asarray(column.to_pylist(), dtype=object)
+
+
+def _label_array(values) -> np.ndarray:
+    values = list(values)
+    if all(_is_int(v) for v in values):
+        return np.asarray(values, dtype=np.int64)
+    return np.asarray(values, dtype=object)
+
+
+def _column_array(values) -> np.ndarray:
+    array = np.asarray(values)
+    return array if array.dtype.kind in "biufU" else np.asarray(values, dtype=object)
+
+
+def _node_attribute_columns(graph, nodes: list) -> dict[str, np.ndarray]:
+    keys: dict[str, None] = {}
+    for _, data in graph.nodes(data=True):
+        keys.update(dict.fromkeys(data))
+    node_data = graph.nodes
+    return {key: _column_array([node_data[v].get(key) for v in nodes]) for key in keys}
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _python_scalar(value):
+    return value.item() if isinstance(value, np.generic) else value
