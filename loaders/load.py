@@ -1,0 +1,168 @@
+"""``load``: one entry point for every graph source, with a store cache for text files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import warnings
+from pathlib import Path
+
+from loaders.edgelist import COMPRESSION, read_edgelist
+from loaders.errors import StoreError
+from loaders.formats import read_igraph_format, read_matrix_market, read_table
+from loaders.graph import Graph
+from loaders.store import FORMAT_VERSION, open_store, save_store
+
+#: File extension (after any compression suffix) → format name.
+EXTENSIONS = {
+    ".txt": "edgelist",
+    ".edges": "edgelist",
+    ".edgelist": "edgelist",
+    ".el": "edgelist",
+    ".tsv": "edgelist",
+    ".csv": "edgelist",
+    ".snap": "edgelist",
+    ".dat": "edgelist",
+    ".ncol": "edgelist",
+    ".cites": "edgelist",
+    ".mtx": "mtx",
+    ".mm": "mtx",
+    ".gml": "gml",
+    ".graphml": "graphml",
+    ".xml": "graphml",
+    ".net": "pajek",
+    ".pajek": "pajek",
+    ".parquet": "parquet",
+    ".arrow": "arrow",
+    ".feather": "arrow",
+    ".ipc": "arrow",
+    ".gwb": "gwb",
+}
+FORMATS = ("edgelist", "mtx", "gml", "graphml", "pajek", "parquet", "arrow", "gwb")
+_CACHED_FORMATS = {"edgelist", "mtx", "gml", "graphml", "pajek"}
+
+
+def load(
+    source,
+    format: str | None = None,
+    *,
+    cache: bool = True,
+    cache_dir: str | os.PathLike | None = None,
+    **options,
+) -> Graph:
+    """Load a graph from a file, a ``.gwb`` store, or a networkx/igraph object.
+
+    Parameters
+    ----------
+    source : path-like, networkx.Graph, igraph.Graph or Graph
+    format : str, optional
+        One of ``FORMATS``; by default taken from the file extension
+        (``.gz``/``.bz2``/``.zst`` are looked through).
+    cache : bool
+        Convert text formats once to a ``.gwb`` store, keyed by the file's path,
+        size, modification time and the options, so the next load is a memory map.
+    cache_dir : path-like, optional
+        Where cached stores live: this, else ``$GWB_CACHE_DIR``, else ``~/.cache/gwb``.
+    **options
+        Passed to the reader: see :func:`~loaders.edgelist.read_edgelist`,
+        :func:`~loaders.formats.read_matrix_market`,
+        :func:`~loaders.formats.read_igraph_format`, :func:`~loaders.formats.read_table`.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> load(nx.karate_club_graph()).n_edges
+    78
+    """
+    if isinstance(source, Graph):
+        return source
+    kind = type(source).__module__.split(".")[0]
+    if kind == "networkx":
+        return Graph.from_networkx(source, **options)
+    if kind == "igraph":
+        return Graph.from_igraph(source, **options)
+    if not isinstance(source, str | os.PathLike):
+        raise TypeError(
+            f"cannot load a graph from {type(source).__name__}; give a path, a "
+            "networkx or igraph graph"
+        )
+    path = Path(source)
+    fmt = format or detect_format(path)
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
+    if fmt == "gwb":
+        return open_store(path, **options)
+    if not path.exists():
+        raise FileNotFoundError(f"graph file not found: {path}")
+    if not (cache and fmt in _CACHED_FORMATS):
+        return _read(path, fmt, options)
+
+    cached = _cache_path(path, fmt, options, cache_dir)
+    if cached.is_dir():
+        try:
+            return open_store(cached)
+        except (StoreError, OSError):
+            pass  # a damaged cache entry is rebuilt below
+    graph = _read(path, fmt, options)
+    try:
+        save_store(graph, cached, overwrite=True)
+    except (OSError, TypeError) as error:
+        warnings.warn(
+            f"could not cache {path} as a store in {cached.parent}: {error}", stacklevel=2
+        )
+    return graph
+
+
+def detect_format(path: Path) -> str:
+    """The format name implied by a path's extension."""
+    if path.is_dir():
+        if (path / "meta.json").exists() or path.suffix == ".gwb":
+            return "gwb"
+        raise ValueError(f"{path} is a folder but not a graph store (no meta.json)")
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in COMPRESSION:
+        suffixes = suffixes[:-1]
+    extension = suffixes[-1] if suffixes else ""
+    if extension not in EXTENSIONS:
+        known = ", ".join(sorted(EXTENSIONS))
+        raise ValueError(
+            f"cannot tell the format of {path} from its extension "
+            f"{extension or '(none)'!r}; known extensions: {known} (optionally "
+            f"compressed .gz/.bz2/.zst), or pass format= one of {', '.join(FORMATS)}"
+        )
+    return EXTENSIONS[extension]
+
+
+def _read(path: Path, fmt: str, options: dict) -> Graph:
+    if fmt == "edgelist":
+        return read_edgelist(path, **options)
+    if fmt == "mtx":
+        return read_matrix_market(path, **options)
+    if fmt in ("gml", "graphml", "pajek"):
+        return read_igraph_format(path, fmt, **options)
+    return read_table(path, **options)
+
+
+def default_cache_dir() -> Path:
+    """``$GWB_CACHE_DIR``, else ``~/.cache/gwb``."""
+    return Path(os.environ.get("GWB_CACHE_DIR") or Path.home() / ".cache" / "gwb")
+
+
+def _cache_path(path: Path, fmt: str, options: dict, cache_dir) -> Path:
+    stat = path.stat()
+    key = json.dumps(
+        {
+            "path": str(path.resolve()),
+            "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns,
+            "format": fmt,
+            "store": FORMAT_VERSION,
+            "options": options,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    digest = hashlib.sha256(key.encode()).hexdigest()[:16]
+    folder = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    return folder / f"{path.name}-{digest}.gwb"
