@@ -1,0 +1,30 @@
+"""The bottom layer: the :class:`Graph` type, its ``.gwb`` store, file readers and samples."""
+
+from loaders.edgelist import read_edgelist
+from loaders.errors import GraphFormatError, NodeNotFoundError, StoreError
+from loaders.formats import read_igraph_format, read_matrix_market, read_table
+from loaders.generators import planted_partition, rmat
+from loaders.graph import Graph
+from loaders.load import FORMATS, load
+from loaders.samples import sample, sample_names, samples
+from loaders.store import open_store, save_store
+
+__all__ = [
+    "FORMATS",
+    "Graph",
+    "GraphFormatError",
+    "NodeNotFoundError",
+    "StoreError",
+    "load",
+    "open_store",
+    "planted_partition",
+    "read_edgelist",
+    "read_igraph_format",
+    "read_matrix_market",
+    "read_table",
+    "rmat",
+    "sample",
+    "sample_names",
+    "samples",
+    "save_store",
+]
