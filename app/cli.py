@@ -1,0 +1,203 @@
+"""The ``gwb`` command line.
+
+Exit codes: 0 success, 1 failure (a one-line message on stderr; ``--debug``
+shows the traceback), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import numpy as np
+import typer
+
+import engine
+
+cli = typer.Typer(
+    help="Graph Workbench: graph analytics from the command line.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+_state = {"debug": False}
+
+
+@cli.callback()
+def _options(
+    debug: Annotated[bool, typer.Option(help="Show tracebacks on failure.")] = False,
+) -> None:
+    _state["debug"] = debug
+
+
+def _fail(error: BaseException) -> None:
+    if _state["debug"]:
+        raise error
+    message = error.args[0] if isinstance(error, KeyError) and error.args else error
+    typer.echo(f"gwb: error: {message}", err=True)
+    raise typer.Exit(1)
+
+
+def _read_options(fmt, directed, source_col, target_col, weight_col, self_loops) -> dict:
+    options = {"format": fmt}
+    if directed is not None:
+        options["directed"] = directed
+    for key, value in (
+        ("source_col", source_col),
+        ("target_col", target_col),
+        ("weight_col", weight_col),
+    ):
+        if value is not None:
+            options[key] = int(value) if value.isdigit() else value
+    if self_loops is not None:
+        options["self_loops"] = self_loops
+    return options
+
+
+@cli.command()
+def convert(
+    source: Annotated[
+        Path,
+        typer.Argument(
+            help="Edge list, CSV/TSV, Matrix Market, GML, GraphML, Pajek, Parquet or Arrow file."
+        ),
+    ],
+    output: Annotated[Path, typer.Option("-o", "--output", help="The .gwb store to write.")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", help="Override the format the extension implies.")
+    ] = None,
+    directed: Annotated[bool | None, typer.Option("--directed/--undirected")] = None,
+    source_col: Annotated[str | None, typer.Option(help="Source column (name or 0-based).")] = None,
+    target_col: Annotated[str | None, typer.Option(help="Target column (name or 0-based).")] = None,
+    weight_col: Annotated[str | None, typer.Option(help="Weight column (name or 0-based).")] = None,
+    self_loops: Annotated[str | None, typer.Option(help="keep or drop.")] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace an existing store.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Convert a graph file to a memory-mapped .gwb store.
+
+    Example: gwb convert email-Eu-core.txt -o email.gwb --self-loops drop
+    """
+    try:
+        started = time.perf_counter()
+        options = _read_options(fmt, directed, source_col, target_col, weight_col, self_loops)
+        graph = engine.load(source, cache=False, **options)
+        path = graph.save(output, overwrite=overwrite)
+    except (ValueError, KeyError, OSError, TypeError) as error:
+        _fail(error)
+    summary = {
+        "store": path,
+        "nodes": graph.n_nodes,
+        "edges": graph.n_edges,
+        "directed": graph.directed,
+        "weighted": graph.is_weighted,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    typer.echo(
+        json.dumps(summary)
+        if as_json
+        else f"wrote {path}: {graph.n_nodes:,} nodes, {graph.n_edges:,} edges"
+    )
+
+
+@cli.command()
+def info(
+    graph_path: Annotated[
+        str,
+        typer.Argument(
+            metavar="GRAPH", help="A graph file, a .gwb store, or sample:NAME for a bundled sample."
+        ),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Sizes, degree statistics, connected components and node attributes of a graph.
+
+    Example: gwb info sample:karate
+    """
+    try:
+        graph = (
+            engine.sample(graph_path.removeprefix("sample:"))
+            if graph_path.startswith("sample:")
+            else engine.load(graph_path)
+        )
+    except (ValueError, KeyError, OSError, TypeError) as error:
+        _fail(error)
+    from scipy.sparse.csgraph import connected_components
+
+    degrees = graph.degree()
+    n_components, membership = connected_components(
+        graph.to_scipy(), directed=graph.directed, connection="weak"
+    )
+    largest = int(np.bincount(membership).max()) if graph.n_nodes else 0
+    summary = {
+        "name": graph.name,
+        "nodes": graph.n_nodes,
+        "edges": graph.n_edges,
+        "directed": graph.directed,
+        "weighted": graph.is_weighted,
+        "self_loops": graph.n_self_loops,
+        "degree": {
+            "min": int(degrees.min()) if graph.n_nodes else 0,
+            "mean": float(degrees.mean()) if graph.n_nodes else 0.0,
+            "max": int(degrees.max()) if graph.n_nodes else 0,
+        },
+        "components": int(n_components),
+        "largest_component": largest,
+        "attributes": list(graph.attributes),
+    }
+    if as_json:
+        typer.echo(json.dumps(summary))
+        return
+    typer.echo(repr(graph))
+    typer.echo(
+        f"degree: min {summary['degree']['min']}, mean {summary['degree']['mean']:.2f}, "
+        f"max {summary['degree']['max']}"
+    )
+    typer.echo(f"components: {n_components} (largest {largest:,} nodes)")
+    typer.echo(f"self-loops: {graph.n_self_loops}")
+    typer.echo(f"attributes: {', '.join(summary['attributes']) or 'none'}")
+
+
+@cli.command()
+def app(
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    address: Annotated[
+        str, typer.Option(help="Interface to bind; 0.0.0.0 exposes the dashboard to the network.")
+    ] = "127.0.0.1",
+    headless: Annotated[bool, typer.Option(help="Do not open a browser.")] = False,
+) -> None:
+    """Open the dashboard in the browser.
+
+    Example: gwb app --port 8502
+    """
+    main_file = Path(__file__).parent / "dashboard" / "main.py"
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(main_file),
+        "--server.address",
+        address,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        str(headless).lower(),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    raise typer.Exit(subprocess.call(command, env=os.environ.copy()))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""Dashboard entry point: ``streamlit run app/dashboard/main.py`` (or ``gwb app``).
+
+A router: it sets up the page, draws the shared sidebar and hands over to the
+page chosen in the navigation. Each page is one file in ``pages/``.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from app.dashboard.state import sidebar_graph_picker
+
+PAGES = Path(__file__).parent / "pages"
+
+st.set_page_config(page_title="Graph Workbench", page_icon=":material/hub:", layout="wide")
+navigation = st.navigation(
+    [
+        st.Page(
+            PAGES / "overview.py", title="Overview", icon=":material/monitoring:", default=True
+        ),
+    ]
+)
+sidebar_graph_picker()
+navigation.run()

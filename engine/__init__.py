@@ -1,0 +1,33 @@
+"""Algorithms over a :class:`~loaders.Graph`; one import for a notebook.
+
+The loaders are re-exported so that ``import engine`` is all a notebook needs:
+
+>>> import engine
+>>> g = engine.sample("karate")
+>>> g.n_nodes, g.n_edges
+(34, 78)
+"""
+
+from loaders import (
+    Graph,
+    GraphFormatError,
+    NodeNotFoundError,
+    StoreError,
+    load,
+    open_store,
+    sample,
+    sample_names,
+    samples,
+)
+
+__all__ = [
+    "Graph",
+    "GraphFormatError",
+    "NodeNotFoundError",
+    "StoreError",
+    "load",
+    "open_store",
+    "sample",
+    "sample_names",
+    "samples",
+]
