@@ -104,8 +104,11 @@ def _factorize_integers(src: np.ndarray, dst: np.ndarray):
         present[dst] = True
         if present.all():
             return src.astype(np.int64, copy=False), dst.astype(np.int64, copy=False), None
-        new_id = np.cumsum(present, dtype=np.int64) - 1
-        return new_id[src], new_id[dst], np.flatnonzero(present).astype(np.int64)
+        # int32 keeps the lookup table small enough to stay in cache during the gather.
+        new_id = (np.cumsum(present, dtype=np.int64) - 1).astype(index_dtype(high + 1))
+        src_ids = _kernels.relabel(np.ascontiguousarray(src), new_id)
+        dst_ids = _kernels.relabel(np.ascontiguousarray(dst), new_id)
+        return src_ids, dst_ids, np.flatnonzero(present).astype(np.int64)
     codes, uniques = pd.factorize(np.concatenate([src, dst]).astype(np.int64), sort=True)
     return codes[: src.size], codes[src.size :], np.asarray(uniques, dtype=np.int64)
 

@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit, prange
 
 # Rows shorter than this are sorted in place by insertion; longer ones by argsort.
-_INSERTION_SORT_MAX = 32
+_INSERTION_SORT_MAX = 16
 
 
 @njit(cache=True)
@@ -78,13 +78,14 @@ def sort_and_merge_rows(indptr, cols, weights, has_weights, merge):
                 cols[j + 1] = col
                 if has_weights:
                     weights[j + 1] = w
-        else:
+        elif has_weights:
             order = np.argsort(cols[start:stop], kind="mergesort")
             sorted_cols = cols[start:stop][order]
             cols[start:stop] = sorted_cols
-            if has_weights:
-                sorted_weights = weights[start:stop][order]
-                weights[start:stop] = sorted_weights
+            sorted_weights = weights[start:stop][order]
+            weights[start:stop] = sorted_weights
+        else:
+            cols[start:stop].sort()
         write = start
         for read in range(start + 1, stop):
             if cols[read] == cols[write]:
@@ -115,3 +116,12 @@ def compact_rows(indptr, new_indptr, cols, weights, has_weights, out_cols, out_w
             out_cols[dst_start + k] = cols[src_start + k]
             if has_weights:
                 out_weights[dst_start + k] = weights[src_start + k]
+
+
+@njit(parallel=True, cache=True)
+def relabel(ids, new_id):
+    """``new_id[ids]`` on both cores: a random gather that numpy does on one."""
+    out = np.empty(ids.shape[0], dtype=np.int64)
+    for k in prange(ids.shape[0]):
+        out[k] = new_id[ids[k]]
+    return out

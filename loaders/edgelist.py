@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,8 @@ from loaders.errors import GraphFormatError
 from loaders.graph import Graph
 
 COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}
-_HEAD_BYTES = 1 << 20
+_HEAD_BYTES = 1 << 18
+_SNIFF_LINES = 1000
 _HEADER_WORDS = {
     "source",
     "target",
@@ -59,6 +61,7 @@ class _Layout:
     irregular: bool  # blank-separated with runs of blanks or mixed tabs/spaces
     column_names: list[str]
     has_header: bool
+    sample: list[str]  # the first data lines (header excluded), for type sniffing
 
 
 def read_edgelist(
@@ -134,11 +137,7 @@ def read_edgelist(
     )
     fast_ids = ids
     if ids == "auto":
-        fast_ids = (
-            "int"
-            if _head_ids_are_ints(path, compression, layout, src_index, dst_index, comments)
-            else "str"
-        )
+        fast_ids = "int" if _sample_ids_are_ints(layout, src_index, dst_index) else "str"
 
     columns = (src_index, dst_index, weight_index)
     try:
@@ -205,9 +204,10 @@ def _sniff(
         not lines[leading].strip() or lines[leading].lstrip()[0] in comments
     ):
         leading += 1
-    data = [line for line in lines[leading:] if line.strip() and line.lstrip()[0] not in comments][
-        :1000
-    ]
+    data_lines = (
+        line for line in lines[leading:] if line.strip() and line.lstrip()[0] not in comments
+    )
+    data = list(itertools.islice(data_lines, _SNIFF_LINES))
     if not data:
         raise GraphFormatError(path, None, "no edges: the file has no data lines")
     if delimiter is None:
@@ -242,6 +242,7 @@ def _sniff(
         irregular=irregular,
         column_names=names,
         has_header=has_header,
+        sample=data[int(has_header) :],
     )
 
 
@@ -275,19 +276,13 @@ def _resolve_columns(path: Path, layout: _Layout, source_col, target_col, weight
     )
 
 
-def _head_ids_are_ints(path, compression, layout, src_index, dst_index, comments) -> bool:
-    lines = _read_head(path, compression)[layout.skip_rows :][:1000]
-    for line in lines:
-        stripped = line.strip()
-        if not stripped or stripped[0] in comments:
-            continue
-        tokens = _split(stripped, layout.delimiter)
+def _sample_ids_are_ints(layout: _Layout, src_index: int, dst_index: int) -> bool:
+    for line in layout.sample:
+        tokens = _split(line, layout.delimiter)
         if len(tokens) <= max(src_index, dst_index):
             continue
         for token in (tokens[src_index], tokens[dst_index]):
-            try:
-                int(token)
-            except ValueError:
+            if not _is_int(token):
                 return False
     return True
 

@@ -1,0 +1,6 @@
+"""Run every benchmark: ``python -m benchmarks`` (or ``make bench``)."""
+
+from benchmarks import load
+
+if __name__ == "__main__":
+    load.main([])
