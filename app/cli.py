@@ -190,6 +190,8 @@ def app(
         str(headless).lower(),
         "--browser.gatherUsageStats",
         "false",
+        "--client.toolbarMode",
+        "minimal",
     ]
     raise typer.Exit(subprocess.call(command, env=os.environ.copy()))
 

@@ -128,9 +128,10 @@ def read_igraph_format(
         edge_attributes = graph.es.attributes()
         weight_attr = next((a for a in ("weight", "value") if a in edge_attributes), None)
     if directed is not None and directed != graph.is_directed():
-        graph.to_directed(mode="mutual") if directed else graph.to_undirected(
-            mode="each", combine_edges="first"
-        )
+        if directed:
+            graph.to_directed(mode="mutual")
+        else:
+            graph.to_undirected(mode="each")
     built = Graph.from_igraph(
         graph, weight=weight_attr, label_attr=label_attr, name=name or path.stem
     )

@@ -330,13 +330,10 @@ class Graph:
         A self-loop counts once, as in the adjacency matrix (networkx counts it twice).
         """
         if weighted and self.weights is not None:
-            sums = (
-                np.add.reduceat(self.weights.astype(np.float64), self.indptr[:-1])
-                if self.nnz
-                else np.zeros(self.n_nodes)
-            )
-            sums[np.diff(self.indptr) == 0] = 0.0
-            return sums
+            # Differences of a float64 running sum: one pass, empty rows give 0.
+            running = np.zeros(self.nnz + 1)
+            np.cumsum(self.weights, dtype=np.float64, out=running[1:])
+            return running[self.indptr[1:]] - running[self.indptr[:-1]]
         return np.diff(self.indptr)
 
     def in_degree(self, weighted: bool = False) -> np.ndarray:

@@ -206,6 +206,11 @@ def test_attributes_and_repr():
         graph.with_attributes(bad=[1, 2])
 
 
+def test_weighted_degree_with_isolated_nodes():
+    graph = Graph.from_edges([1], [2], [2.5], n_nodes=4)
+    assert graph.degree(weighted=True).tolist() == [0.0, 2.5, 2.5, 0.0]
+
+
 def test_weighted_and_in_degree():
     graph = TINY_GRAPHS["directed"].build()
     reference = TINY_GRAPHS["directed"].networkx()

@@ -1,0 +1,110 @@
+"""One real browser: headless Chromium drives the dashboard served by ``streamlit run``.
+
+Skipped when Chromium or Playwright is missing (``make test`` installs Chromium with
+apt-get). A screenshot is kept in ``test-artifacts/``.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import engine
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(CHROMIUM is None, reason="chromium is not installed"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def dashboard_url():
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app" / "dashboard" / "main.py"),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                    if reply.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if server.poll() is not None or time.monotonic() > deadline:
+                output = server.stdout.read().decode() if server.stdout else ""
+                pytest.fail(f"streamlit did not become healthy:\n{output}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
+
+
+def test_pick_a_sample_and_read_its_size(dashboard_url):
+    playwright = pytest.importorskip("playwright.sync_api")
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    planted = engine.sample("planted")
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(dashboard_url)
+            page.get_by_text("Overview: karate").wait_for(timeout=60_000)
+            page.get_by_test_id("stSelectbox").click()
+            page.get_by_role("option", name="planted").click()
+            page.get_by_text("Overview: planted").wait_for(timeout=60_000)
+            nodes = page.get_by_test_id("stMetric").filter(has_text="Nodes")
+            value = nodes.get_by_test_id("stMetricValue").inner_text(timeout=30_000)
+            page.screenshot(path=str(artifacts / "dashboard-overview.png"), full_page=True)
+        finally:
+            browser.close()
+    assert value == f"{planted.n_nodes:,}"
+    assert os.path.getsize(artifacts / "dashboard-overview.png") > 10_000
