@@ -8,6 +8,10 @@ The loaders are re-exported so that ``import engine`` is all a notebook needs:
 (34, 78)
 """
 
+from engine._device import DeviceUnavailableError, gpu_status
+from engine.embed import fastrp
+from engine.export import export_embeddings
+from engine.nearest import nearest
 from loaders import (
     Graph,
     GraphFormatError,
@@ -21,11 +25,16 @@ from loaders import (
 )
 
 __all__ = [
+    "DeviceUnavailableError",
     "Graph",
     "GraphFormatError",
     "NodeNotFoundError",
     "StoreError",
+    "export_embeddings",
+    "fastrp",
+    "gpu_status",
     "load",
+    "nearest",
     "open_store",
     "sample",
     "sample_names",

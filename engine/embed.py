@@ -1,0 +1,367 @@
+"""FastRP node embeddings (Chen et al., CIKM 2019) on the CPU (Numba) and the GPU (CuPy).
+
+The embedding of node ``i`` is ``Σ_k α_k N_k[i]`` where ``N_0 = L·R`` (a very
+sparse random projection ``R`` whose rows are scaled by ``L = D^β``),
+``N_k = normalise(S · N_{k-1})`` with ``S = D⁻¹A`` the transition matrix, and
+``normalise`` scales each row to unit L2 norm. Because every ``N_k`` is
+row-normalised, the ``D⁻¹`` in ``S`` cancels and the kernels multiply by ``A``.
+
+Parameter names and defaults follow Neo4j GDS's ``gds.fastRP`` (iteration weights
+``[0, 1, 1]``, normalisation strength 0, node self influence 0, feature
+properties with a property ratio); see :func:`fastrp` for the differences.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from engine._device import resolve_device
+from engine._kernels import embed as kernels
+from loaders import Graph
+from sketches import very_sparse_random_projection
+
+Progress = Callable[[int, int, str], None] | None
+
+# Narrowest column block of the CPU propagation: 16 float32 = one 64-byte cache line.
+_MIN_BLOCK = 16
+
+
+def fastrp(
+    g: Graph,
+    dim: int = 128,
+    iteration_weights: Sequence[float] = (0.0, 1.0, 1.0),
+    normalization_strength: float = 0.0,
+    self_influence: float = 0.0,
+    density: float | None = None,
+    features=None,
+    feature_ratio: float = 0.0,
+    seed: int | None = None,
+    device: str = "auto",
+    progress: Progress = None,
+    block_width: int | None = None,
+) -> np.ndarray:
+    """FastRP embeddings of every node.
+
+    Parameters
+    ----------
+    g : Graph
+        Weighted graphs average neighbours by edge weight; directed graphs
+        follow out-edges (node ``i`` aggregates the nodes it points to).
+    dim : int
+        Embedding dimension (GDS ``embeddingDimension``).
+    iteration_weights : sequence of float
+        ``α_1..α_K``: the weight of each propagation step; its length is the
+        number of steps (GDS ``iterationWeights``).
+    normalization_strength : float
+        ``β`` in ``L = D^β``: negative values damp the random vectors of
+        high-degree nodes (GDS ``normalizationStrength``; the paper's β).
+    self_influence : float
+        Weight of the (row-normalised) initial vector ``N_0`` in the sum
+        (GDS ``nodeSelfInfluence``).
+    density : float in (0, 1], optional
+        Non-zero fraction of ``R``; ``1/sqrt(n)`` by default, as in the paper.
+        (GDS uses a fixed sparsity; this is the one intended difference.)
+    features : str, list of str, or array (n × f), optional
+        Node attributes (by name) or a feature matrix projected into the last
+        ``round(feature_ratio · dim)`` dimensions of ``N_0`` (GDS
+        ``featureProperties``).
+    feature_ratio : float in [0, 1]
+        Share of the dimensions given to the features (GDS ``propertyRatio``).
+    seed : int, optional
+        Same seed, same device → bit-identical output (the CPU kernels sum each
+        row in a fixed order, whatever the number of threads).
+    device : {"auto", "cpu", "gpu"}
+    progress : callable ``(done, total, stage)``, optional
+    block_width : int, optional
+        Columns per pass when a step must propagate in place (only with
+        ``self_influence`` and two or more steps); by default the widest block
+        whose scratch buffer is no larger than the graph, so that peak memory
+        stays within twice (graph + output).
+
+    Returns
+    -------
+    numpy.ndarray of float32, shape (n_nodes, dim)
+        Row ``i`` is the embedding of node id ``i``.
+
+    References
+    ----------
+    H. Chen, S. F. Sultan, Y. Tian, M. Chen, S. Skiena, "Fast and Accurate
+    Network Embeddings via Very Sparse Random Projection", CIKM 2019.
+
+    Examples
+    --------
+    >>> import engine
+    >>> g = engine.sample("karate")
+    >>> emb = engine.fastrp(g, dim=32, seed=0, device="cpu")
+    >>> emb.shape, emb.dtype.name
+    ((34, 32), 'float32')
+    >>> bool((engine.fastrp(g, dim=32, seed=0, device="cpu") == emb).all())
+    True
+    """
+    weights = _check_iteration_weights(iteration_weights)
+    dim = _check_int("dim", dim, minimum=1)
+    beta = _check_finite("normalization_strength", normalization_strength)
+    self_influence = _check_finite("self_influence", self_influence)
+    feature_matrix = _feature_matrix(g, features)
+    feature_dim = _feature_dim(dim, feature_ratio, feature_matrix)
+    where = resolve_device(device)
+
+    initial = initial_vectors(
+        g, dim, beta, density=density, features=feature_matrix, feature_dim=feature_dim, seed=seed
+    )
+    if where == "gpu":
+        import cupy
+        import cupyx.scipy.sparse
+
+        result = propagate_array_module(
+            g, initial, weights, self_influence, cupy, cupyx.scipy.sparse.csr_matrix, progress
+        )
+        return cupy.asnumpy(result)
+    return _propagate_cpu(g, initial, weights, self_influence, progress, block_width)
+
+
+def initial_vectors(
+    g: Graph,
+    dim: int,
+    normalization_strength: float = 0.0,
+    *,
+    density: float | None = None,
+    features: np.ndarray | None = None,
+    feature_dim: int = 0,
+    seed: int | None = None,
+) -> np.ndarray:
+    """``N_0``: the degree-scaled random projection, plus projected features (float32, n × dim).
+
+    Computed on the CPU for every device, so the CPU and GPU runs start from the same ``R``.
+    """
+    random_seed, feature_seed = np.random.SeedSequence(seed).spawn(2)
+    random_dim = dim - feature_dim
+    initial = np.zeros((g.n_nodes, dim), dtype=np.float32)
+    if random_dim:
+        degrees = g.degree(weighted=True).astype(np.float64)
+        # Isolated nodes keep scale 1: 0**β is undefined for β < 0 and they propagate nothing.
+        scale = np.ones(g.n_nodes)
+        positive = degrees > 0
+        scale[positive] = degrees[positive] ** normalization_strength
+        projection = very_sparse_random_projection(
+            g.n_nodes, random_dim, density=density, seed=_as_int(random_seed)
+        )
+        projection.to_dense(row_scale=scale.astype(np.float32), out=initial)
+    if feature_dim:
+        projection = very_sparse_random_projection(
+            features.shape[1], feature_dim, density=density, seed=_as_int(feature_seed)
+        )
+        dense = projection.to_dense()
+        initial[:, random_dim:] = features @ dense
+    return initial
+
+
+def propagate_array_module(
+    g: Graph,
+    initial: np.ndarray,
+    iteration_weights: list[float],
+    self_influence: float,
+    xp,
+    csr_matrix,
+    progress: Progress = None,
+):
+    """The FastRP iterations written for any array module (CuPy on the GPU).
+
+    With ``xp=numpy`` and ``csr_matrix=scipy.sparse.csr_matrix`` it is the CPU
+    twin that CI runs; with CuPy the matrices live in device memory and one
+    SpMM per step runs on the GPU.
+    """
+    n = g.n_nodes
+    data = (
+        xp.ones(g.nnz, dtype=xp.float32)
+        if g.weights is None
+        else xp.asarray(g.weights, dtype=xp.float32)
+    )
+    adjacency = csr_matrix((data, xp.asarray(g.indices), xp.asarray(g.indptr)), shape=(n, n))
+    current = xp.asarray(initial)
+    embedding = xp.zeros_like(current)
+    if self_influence:
+        embedding += xp.float32(self_influence) * _row_normalized(xp, current)
+    for step, weight in enumerate(iteration_weights, start=1):
+        current = _row_normalized(xp, adjacency @ current)
+        if weight:
+            embedding += xp.float32(weight) * current
+        if progress is not None:
+            progress(step, len(iteration_weights), "propagate")
+    return embedding
+
+
+def _row_normalized(xp, matrix):
+    norms = xp.sqrt((matrix * matrix).sum(axis=1, keepdims=True))
+    return matrix / xp.where(norms > 0, norms, xp.float32(1.0))
+
+
+def _propagate_cpu(
+    g: Graph,
+    initial: np.ndarray,
+    iteration_weights: list[float],
+    self_influence: float,
+    progress: Progress,
+    block_width: int | None,
+) -> np.ndarray:
+    """The FastRP steps in two n × dim buffers: the output and one working buffer.
+
+    The embedding ``E`` is kept lazily as a multiple of the current ``N_k`` for as
+    long as it is one, so the other buffer can receive ``N_{k+1}``; the last
+    step is fused (:func:`propagate_normalize_accumulate`). Only when ``E`` is
+    already a separate sum before a middle step (e.g. ``self_influence`` with
+    two or more steps) does a step fall back to column blocks propagated in
+    place, with a scratch buffer no larger than the graph.
+    """
+    dim = initial.shape[1]
+    buffers = [initial, np.empty_like(initial)]
+    current = 0  # buffers[current] holds N_k
+    lazy_scale: float | None = 0.0  # E == lazy_scale · N_k; None once E is materialised
+    embedding_buffer = 1  # where E lives once materialised
+    csr = (
+        g.indptr,
+        g.indices,
+        g.weights if g.weights is not None else np.empty(0, dtype=np.float32),
+        g.weights is not None,
+    )
+    if self_influence:
+        buffers[1][...] = 0.0
+        kernels.normalize_and_accumulate(buffers[0], buffers[1], np.float32(self_influence), False)
+        lazy_scale = None
+    steps = len(iteration_weights)
+    for step, weight in enumerate(iteration_weights, start=1):
+        other = 1 - current
+        if step == steps:
+            if lazy_scale is not None:
+                embedding_buffer = other
+                if lazy_scale == 0.0:
+                    buffers[other][...] = 0.0
+                else:
+                    np.multiply(buffers[current], np.float32(lazy_scale), out=buffers[other])
+            kernels.propagate_normalize_accumulate(
+                *csr, buffers[current], buffers[embedding_buffer], np.float32(weight)
+            )
+        elif lazy_scale is not None:
+            kernels.propagate_columns(*csr, buffers[current], 0, dim, buffers[other])
+            kernels.normalize_and_accumulate(buffers[other], buffers[other], np.float32(0.0), True)
+            if lazy_scale == 0.0:
+                lazy_scale = weight
+            else:
+                # E = c·N_k + α·N_{k+1}: materialise it over N_k, which is no longer needed.
+                kernels.scale_and_add(
+                    buffers[current], np.float32(lazy_scale), buffers[other], np.float32(weight)
+                )
+                embedding_buffer = current
+                lazy_scale = None
+            current = other
+        else:
+            _propagate_in_place(csr, buffers[current], block_width)
+            kernels.normalize_and_accumulate(
+                buffers[current], buffers[embedding_buffer], np.float32(weight), True
+            )
+        if progress is not None:
+            progress(step, steps, "propagate")
+    return buffers[embedding_buffer]
+
+
+def _propagate_in_place(csr, matrix: np.ndarray, block_width: int | None) -> None:
+    """``matrix ← A·matrix`` one column block at a time: block c of A·N needs only block c of N."""
+    n, dim = matrix.shape
+    width = (
+        _block_width(csr, n, dim)
+        if block_width is None
+        else _check_int("block_width", block_width, minimum=1)
+    )
+    width = min(width, dim)
+    scratch = np.empty((n, width), dtype=np.float32)
+    for start in range(0, dim, width):
+        stop = min(start + width, dim)
+        block = scratch[:, : stop - start]
+        kernels.propagate_columns(*csr, matrix, start, stop, block)
+        kernels.copy_columns(block, matrix, start)
+
+
+def _block_width(csr, n: int, dim: int) -> int:
+    graph_bytes = sum(part.nbytes for part in csr[:3])
+    fits = graph_bytes // max(4 * n, 1)
+    return int(max(_MIN_BLOCK, min(dim, fits // _MIN_BLOCK * _MIN_BLOCK)))
+
+
+def _as_int(seed_sequence: np.random.SeedSequence) -> int:
+    return int(seed_sequence.generate_state(1, dtype=np.uint64)[0])
+
+
+def _check_iteration_weights(values) -> list[float]:
+    try:
+        weights = [float(v) for v in values]
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"iteration_weights must be a sequence of numbers; got {values!r}"
+        ) from None
+    if not weights or not np.all(np.isfinite(weights)):
+        raise ValueError(
+            f"iteration_weights must be a non-empty sequence of finite numbers; got {values!r}"
+        )
+    return weights
+
+
+def _check_int(name: str, value, *, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
+    return int(value)
+
+
+def _check_finite(name: str, value) -> float:
+    as_float = float(value)
+    if not np.isfinite(as_float):
+        raise ValueError(f"{name} must be a finite number; got {value!r}")
+    return as_float
+
+
+def _feature_matrix(g: Graph, features) -> np.ndarray | None:
+    if features is None:
+        return None
+    if isinstance(features, str):
+        features = [features]
+    if isinstance(features, list | tuple) and all(isinstance(f, str) for f in features):
+        attributes = g.attributes
+        missing = [f for f in features if f not in attributes]
+        if missing:
+            raise KeyError(
+                f"node attribute {missing[0]!r} not found; the graph has "
+                f"{', '.join(attributes) or 'no attributes'}"
+            )
+        try:
+            columns = [np.asarray(attributes[f], dtype=np.float32) for f in features]
+        except (TypeError, ValueError):
+            raise ValueError(f"features {features} must be numeric node attributes") from None
+        matrix = np.column_stack(columns)
+    else:
+        matrix = np.asarray(features, dtype=np.float32)
+        if matrix.ndim == 1:
+            matrix = matrix[:, None]
+    if matrix.ndim != 2 or matrix.shape[0] != g.n_nodes:
+        raise ValueError(
+            f"features must have one row per node ({g.n_nodes}); got shape {matrix.shape}"
+        )
+    if not np.isfinite(matrix).all():
+        raise ValueError("features must be finite (no NaN or inf)")
+    return np.ascontiguousarray(matrix)
+
+
+def _feature_dim(dim: int, feature_ratio: float, features: np.ndarray | None) -> int:
+    ratio = float(feature_ratio)
+    if not 0.0 <= ratio <= 1.0:
+        raise ValueError(f"feature_ratio must be in [0, 1]; got {feature_ratio!r}")
+    if features is None:
+        if ratio:
+            raise ValueError("feature_ratio > 0 needs features")
+        return 0
+    if ratio == 0.0:
+        raise ValueError(
+            "features given but feature_ratio is 0; set the share of dimensions "
+            "they get, e.g. feature_ratio=0.25"
+        )
+    return max(1, min(dim, round(ratio * dim)))
