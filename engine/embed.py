@@ -215,7 +215,6 @@ def _propagate_cpu(
     two or more steps) does a step fall back to column blocks propagated in
     place, with a scratch buffer no larger than the graph.
     """
-    dim = initial.shape[1]
     buffers = [initial, np.empty_like(initial)]
     current = 0  # buffers[current] holds N_k
     lazy_scale: float | None = 0.0  # E == lazy_scale · N_k; None once E is materialised
@@ -244,8 +243,7 @@ def _propagate_cpu(
                 *csr, buffers[current], buffers[embedding_buffer], np.float32(weight)
             )
         elif lazy_scale is not None:
-            kernels.propagate_columns(*csr, buffers[current], 0, dim, buffers[other])
-            kernels.normalize_and_accumulate(buffers[other], buffers[other], np.float32(0.0), True)
+            kernels.propagate_normalize(*csr, buffers[current], buffers[other])
             if lazy_scale == 0.0:
                 lazy_scale = weight
             else:

@@ -116,3 +116,25 @@ def scale_and_add(target, target_scale, other, other_scale):
     for row in prange(target.shape[0]):
         for c in range(dim):
             target[row, c] = target_scale * target[row, c] + other_scale * other[row, c]
+
+
+@njit(parallel=True, cache=True)
+def propagate_normalize(indptr, indices, weights, has_weights, source, out):
+    """``out[i] = normalize(Σ_p w_p · source[indices[p]])``: a full step, normalised while hot."""
+    dim = source.shape[1]
+    for row in prange(indptr.shape[0] - 1):
+        acc = out[row]
+        for c in range(dim):
+            acc[c] = 0.0
+        for p in range(indptr[row], indptr[row + 1]):
+            neighbour = source[indices[p]]
+            w = weights[p] if has_weights else np.float32(1.0)
+            for c in range(dim):
+                acc[c] += w * neighbour[c]
+        norm = 0.0
+        for c in range(dim):
+            norm += acc[c] * acc[c]
+        if norm > 0.0:
+            scale = np.float32(1.0 / np.sqrt(norm))
+            for c in range(dim):
+                acc[c] *= scale
