@@ -58,3 +58,74 @@ def top_degree_table(graph, k: int = 10):
     degrees = graph.degree()
     order = np.lexsort((np.arange(degrees.size), -degrees))[:k]
     return pd.DataFrame({"node": graph.labels[order], "degree": degrees[order]})
+
+
+def pca_2d(embedding: np.ndarray) -> np.ndarray:
+    """The first two principal components of the rows (n × 2), signs fixed for stable plots.
+
+    Uses the dim × dim covariance, so it costs one pass over the rows whatever n.
+
+    >>> rng = np.random.default_rng(0)
+    >>> points = rng.standard_normal((200, 5)) * [10, 3, 1, 1, 1]
+    >>> coords = pca_2d(points)
+    >>> bool(coords[:, 0].var() > coords[:, 1].var() > 0)
+    True
+    """
+    matrix = np.asarray(embedding, dtype=np.float64)
+    if matrix.shape[0] == 0:
+        return np.zeros((0, 2))
+    centred = matrix - matrix.mean(axis=0)
+    _, vectors = np.linalg.eigh(centred.T @ centred)
+    axes = vectors[:, ::-1][:, :2]
+    signs = np.sign(axes[np.abs(axes).argmax(axis=0), [0, 1]])
+    coords = centred @ (axes * np.where(signs == 0, 1, signs))
+    if coords.shape[1] < 2:
+        coords = np.column_stack([coords, np.zeros(len(coords))])
+    return coords
+
+
+def embedding_scatter(
+    coords: np.ndarray,
+    labels,
+    colour=None,
+    *,
+    colour_name: str = "",
+    max_points: int = 20_000,
+    seed: int = 0,
+) -> go.Figure:
+    """A 2-D scatter of embedded nodes, coloured by an attribute; large graphs are subsampled."""
+    n = len(coords)
+    shown = np.arange(n)
+    if n > max_points:
+        shown = np.sort(np.random.default_rng(seed).choice(n, max_points, replace=False))
+    text = [str(label) for label in np.asarray(labels)[shown]]
+    marker = {"size": 6, "opacity": 0.8}
+    if colour is not None:
+        values = np.asarray(colour)[shown]
+        if values.dtype.kind in "iuf" and len(np.unique(values)) > 20:
+            marker.update(color=values, colorscale="Viridis", showscale=True)
+        else:
+            categories, codes = np.unique(values.astype(str), return_inverse=True)
+            marker.update(color=codes, colorscale="Turbo", showscale=False)
+            text = [f"{t} ({categories[c]})" for t, c in zip(text, codes)]
+    figure = go.Figure(
+        go.Scattergl(
+            x=coords[shown, 0],
+            y=coords[shown, 1],
+            mode="markers",
+            marker=marker,
+            text=text,
+            hovertemplate="%{text}<extra></extra>",
+        )
+    )
+    title = f"PCA of the embedding{f', coloured by {colour_name}' if colour_name else ''}"
+    if n > max_points:
+        title += f" ({max_points:,} of {n:,} nodes)"
+    figure.update_layout(
+        title=title,
+        xaxis_title="PC 1",
+        yaxis_title="PC 2",
+        height=520,
+        margin={"l": 40, "r": 20, "t": 50, "b": 40},
+    )
+    return figure

@@ -18,6 +18,7 @@ navigation = st.navigation(
         st.Page(
             PAGES / "overview.py", title="Overview", icon=":material/monitoring:", default=True
         ),
+        st.Page(PAGES / "embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
     ]
 )
 sidebar_graph_picker()

@@ -6,7 +6,7 @@ import streamlit as st
 
 import engine
 
-GRAPH_KEY = "sample_name"
+GRAPH_KEY = "sample_picker"
 
 
 @st.cache_resource(show_spinner="Opening graph…")
@@ -17,9 +17,15 @@ def open_sample(name: str) -> engine.Graph:
 
 def sidebar_graph_picker() -> None:
     """Draw the graph picker in the sidebar (the router calls this on every run)."""
-    names = engine.sample_names()
+    if GRAPH_KEY in st.session_state:
+        # Re-assigning keeps the choice when a page switch skips drawing the widget:
+        # Streamlit forgets the state of widgets a run does not draw.
+        st.session_state[GRAPH_KEY] = st.session_state[GRAPH_KEY]
     choice = st.sidebar.selectbox(
-        "Sample graph", names, key=GRAPH_KEY, help="Graphs bundled with gwb in sample_graphs/"
+        "Sample graph",
+        engine.sample_names(),
+        key=GRAPH_KEY,
+        help="Graphs bundled with gwb in sample_graphs/",
     )
     graph = open_sample(choice)
     st.sidebar.caption(f"{graph.n_nodes:,} nodes · {graph.n_edges:,} edges")

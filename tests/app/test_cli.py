@@ -68,3 +68,47 @@ def test_bad_line_message(tmp_path):
     assert result.returncode == 1
     assert f"{bad}:2: expected at least 2 columns" in result.stderr
     assert not (tmp_path / "bad.gwb").exists()
+
+
+def test_embed_matches_the_engine(tmp_path):
+    out = tmp_path / "emb.npy"
+    result = gwb(
+        "embed",
+        "sample:karate",
+        "-o",
+        str(out),
+        "--dim",
+        "16",
+        "--seed",
+        "3",
+        "--iteration-weights",
+        "0,1,1,1",
+        "--device",
+        "cpu",
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["dim"] == 16
+    import numpy as np
+
+    expected = engine.fastrp(
+        engine.sample("karate"), dim=16, seed=3, iteration_weights=(0, 1, 1, 1), device="cpu"
+    )
+    np.testing.assert_array_equal(np.load(out), expected)
+    run = json.load(open(str(out) + ".run.json"))
+    assert run["parameters"]["iteration_weights"] == [0.0, 1.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (("--iteration-weights", "0,x"), 2, "comma-separated numbers"),
+        (("--dim", "0"), 2, "Invalid value for '--dim'"),
+        (("--device", "tpu"), 1, "device must be one of"),
+    ],
+)
+def test_embed_errors(tmp_path, args, code, message):
+    result = gwb("embed", "sample:karate", "-o", str(tmp_path / "e.parquet"), *args)
+    assert result.returncode == code
+    assert message in result.stderr
+    assert not (tmp_path / "e.parquet").exists()

@@ -39,3 +39,37 @@ def test_degree_histogram_counts_every_node():
     }
     figure = degree_distribution_figure(degrees)
     assert figure.layout.xaxis.type == "log" and figure.layout.yaxis.type == "log"
+
+
+def test_embeddings_page_matches_the_engine():
+    app = AppTest.from_file(MAIN, default_timeout=120).run()
+    app.switch_page("pages/embeddings.py").run()
+    assert not app.exception
+    # AppTest does not carry the router's sidebar choice across switch_page, so this page
+    # is tested on the default sample; the browser test drives the picker for real.
+    name = engine.sample_names()[0]
+    assert app.title[0].value == f"Embeddings: {name}"
+    app.select_slider[0].set_value(32)
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    graph = engine.sample(name)
+    expected = engine.nearest(
+        engine.fastrp(graph, dim=32, seed=0, device="cpu"), 0, k=10, graph=graph
+    )
+    shown = app.dataframe[0].value
+    assert shown["node"].tolist() == expected["node"].tolist()
+    np.testing.assert_allclose(shown["similarity"], expected["similarity"], rtol=1e-5)
+    assert len(app.get("plotly_chart")) == 1
+    app.text_input(key="embedding_node").set_value("no-such-node").run()
+    assert any("node 'no-such-node' not found" in e.value for e in app.error)
+
+
+def test_pca_matches_numpy_svd():
+    from app.dashboard.figures import pca_2d
+
+    points = np.random.default_rng(1).standard_normal((300, 6)) * [5, 2, 1, 1, 1, 1]
+    coords = pca_2d(points)
+    centred = points - points.mean(axis=0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    expected = centred @ vt[:2].T
+    np.testing.assert_allclose(np.abs(coords), np.abs(expected), atol=1e-8)

@@ -1,0 +1,165 @@
+"""Embeddings page: FastRP on the chosen graph, a PCA map, nearest neighbours, downloads."""
+
+import tempfile
+import time
+from pathlib import Path
+
+import streamlit as st
+
+import engine
+from app.dashboard.figures import embedding_scatter, pca_2d
+from app.dashboard.state import current_graph
+
+DOWNLOADS = {"Parquet": ".parquet", "CSV": ".csv", "NumPy (.npy)": ".npy", "word2vec text": ".txt"}
+
+graph = current_graph()
+st.title(f"Embeddings: {graph.name}")
+st.caption(
+    "FastRP (Chen et al., CIKM 2019): very sparse random projection averaged over "
+    "neighbourhoods. Parameters follow Neo4j GDS."
+)
+
+with st.form("fastrp"):
+    left, middle, right = st.columns(3)
+    dim = left.select_slider("Dimension", [16, 32, 64, 128, 256, 512], value=128)
+    weights_text = middle.text_input(
+        "Iteration weights", "0, 1, 1", help="One weight per propagation step"
+    )
+    beta = right.number_input("Normalization strength (β)", -1.0, 1.0, 0.0, step=0.1)
+    self_influence = left.number_input("Node self influence", 0.0, 10.0, 0.0, step=0.1)
+    seed = middle.number_input("Seed", 0, 2**31 - 1, 0)
+    devices = ["cpu", "gpu"] if engine.gpu_status()[0] else ["cpu"]
+    device = right.selectbox("Device", devices)
+    submitted = st.form_submit_button("Compute embeddings", type="primary")
+
+cache = st.session_state.setdefault("embeddings", {})
+if submitted:
+    try:
+        weights = tuple(float(part) for part in weights_text.split(",") if part.strip())
+    except ValueError:
+        st.error(f"Iteration weights must be comma-separated numbers; got {weights_text!r}")
+        st.stop()
+    key = (
+        graph.name,
+        graph.n_nodes,
+        graph.n_edges,
+        dim,
+        weights,
+        beta,
+        self_influence,
+        int(seed),
+        device,
+    )
+    if key not in cache:
+        bar = st.progress(0.0, text="FastRP…")
+        started = time.perf_counter()
+        try:
+            embedding = engine.fastrp(
+                graph,
+                dim=dim,
+                iteration_weights=weights,
+                normalization_strength=beta,
+                self_influence=self_influence,
+                seed=int(seed),
+                device=device,
+                progress=lambda done, total, stage: bar.progress(
+                    done / total, text=f"FastRP: {stage} step {done} of {total}"
+                ),
+            )
+        except (ValueError, KeyError, RuntimeError) as error:
+            bar.empty()
+            st.error(str(error))
+            st.stop()
+        cache[key] = (embedding, time.perf_counter() - started)
+        bar.empty()
+    st.session_state["embedding_key"] = key
+
+key = st.session_state.get("embedding_key")
+if key is None or key[0] != graph.name or key not in cache:
+    st.info("Choose parameters and press **Compute embeddings**.")
+    st.stop()
+
+embedding, seconds = cache[key]
+st.success(f"{embedding.shape[0]:,} nodes × {embedding.shape[1]} dimensions in {seconds:.2f} s")
+
+
+@st.fragment
+def projection_panel() -> None:
+    attributes = list(graph.attributes)
+    choice = st.selectbox("Colour by", ["(none)", *attributes], key="embedding_colour")
+    colour = None if choice == "(none)" else graph.attributes[choice]
+    st.plotly_chart(
+        embedding_scatter(
+            pca_2d(embedding), graph.labels, colour, colour_name="" if colour is None else choice
+        ),
+        width="stretch",
+    )
+
+
+@st.fragment
+def neighbours_panel() -> None:
+    st.subheader("Nearest neighbours")
+    label_text = st.text_input(
+        "Node", str(graph.label(0)), key="embedding_node", help="A node label"
+    )
+    k = st.slider("How many", 1, 50, 10, key="embedding_k")
+    node = _parse_label(label_text)
+    try:
+        table = engine.nearest(embedding, node, k=k, graph=graph)
+    except KeyError as error:
+        st.error(str(error.args[0] if error.args else error))
+        return
+    st.dataframe(table, hide_index=True, width="stretch")
+
+
+@st.fragment
+def download_panel() -> None:
+    st.subheader("Download")
+    kind = st.selectbox("Format", list(DOWNLOADS), key="embedding_format")
+    suffix = DOWNLOADS[kind]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{graph.name}-fastrp{suffix}"
+        try:
+            engine.export_embeddings(
+                embedding,
+                graph,
+                path,
+                parameters=dict(
+                    zip(
+                        [
+                            "graph",
+                            "n",
+                            "m",
+                            "dim",
+                            "weights",
+                            "beta",
+                            "self_influence",
+                            "seed",
+                            "device",
+                        ],
+                        key,
+                    )
+                ),
+            )
+        except ValueError as error:
+            st.error(str(error))
+            return
+        st.download_button(f"Download {kind}", path.read_bytes(), file_name=path.name)
+
+
+def _parse_label(text: str):
+    """Labels are ints or strings: try the int reading first when the graph has int labels."""
+    if graph.labels.dtype.kind in "iu":
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
+
+
+projection_panel()
+left, right = st.columns(2)
+with left:
+    neighbours_panel()
+with right:
+    download_panel()
