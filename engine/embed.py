@@ -85,6 +85,13 @@ def fastrp(
     numpy.ndarray of float32, shape (n_nodes, dim)
         Row ``i`` is the embedding of node id ``i``.
 
+    Notes
+    -----
+    The defaults are GDS's. They were kept after measuring node classification
+    (logistic regression, 50% training, macro-F1) against the paper's tuned
+    setting (weights ``(0, 0, 1, 6)``, β = -0.9): 0.630 vs 0.618 on email-Eu-core,
+    0.740 vs 0.721 on Cora, 0.999 vs 1.000 on the planted-partition sample.
+
     References
     ----------
     H. Chen, S. F. Sultan, Y. Tian, M. Chen, S. Skiena, "Fast and Accurate
