@@ -509,16 +509,7 @@ class Graph:
             n_nodes=len(nodes),
             name=name,
         )
-        return Graph(
-            built.indptr,
-            built.indices,
-            built.weights,
-            directed=built.directed,
-            labels=labels,
-            attributes=attributes,
-            name=name or graph.name or None,
-            validate=False,
-        )
+        return built._relabel(labels, attributes, name=name or graph.name or None)
 
     def to_igraph(self):
         """An ``igraph.Graph`` with vertex attribute ``name`` (labels), attributes, ``weight``."""
@@ -575,15 +566,7 @@ class Graph:
             n_nodes=graph.vcount(),
             name=name,
         )
-        return Graph(
-            built.indptr,
-            built.indices,
-            built.weights,
-            directed=built.directed,
-            labels=labels,
-            attributes=attributes,
-            name=name,
-        )
+        return built._relabel(labels, attributes, name=name)
 
     # ------------------------------------------------------------------ storage
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> str:
@@ -613,15 +596,16 @@ class Graph:
             np.array_equal(mine[k], theirs[k]) for k in mine
         )
 
-    def _relabel(self, labels: np.ndarray) -> Graph:
+    def _relabel(self, labels, attributes=None, *, name: str | None = None) -> Graph:
+        """This graph's arrays under new labels (and attributes, and name when given)."""
         return Graph(
             self.indptr,
             self.indices,
             self.weights,
             directed=self.directed,
             labels=labels,
-            attributes=self._attributes,
-            name=self.name,
+            attributes=self._attributes if attributes is None else attributes,
+            name=name or self.name,
         )
 
     def __repr__(self) -> str:

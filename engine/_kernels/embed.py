@@ -60,24 +60,6 @@ def normalize_and_accumulate(matrix, embedding, weight, in_place):
 
 
 @njit(parallel=True, cache=True)
-def gather_rows(indptr, indices, weights, has_weights, source, out):
-    """The memory floor of one propagation step: a full-width sparse × dense product.
-
-    Used by the benchmark only, to tell how close the blocked kernel comes to it.
-    """
-    dim = source.shape[1]
-    for row in prange(indptr.shape[0] - 1):
-        acc = out[row]
-        for c in range(dim):
-            acc[c] = 0.0
-        for p in range(indptr[row], indptr[row + 1]):
-            neighbour = source[indices[p]]
-            w = weights[p] if has_weights else np.float32(1.0)
-            for c in range(dim):
-                acc[c] += w * neighbour[c]
-
-
-@njit(parallel=True, cache=True)
 def propagate_normalize_accumulate(
     indptr, indices, weights, has_weights, source, embedding, weight
 ):
