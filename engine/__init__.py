@@ -12,6 +12,7 @@ from engine._device import DeviceUnavailableError, gpu_status
 from engine.embed import fastrp
 from engine.export import export_embeddings
 from engine.nearest import nearest
+from engine.ppr import PPRIndex, forward_push, ppr, ppr_batch
 from loaders import (
     Graph,
     GraphFormatError,
@@ -29,13 +30,17 @@ __all__ = [
     "Graph",
     "GraphFormatError",
     "NodeNotFoundError",
+    "PPRIndex",
     "StoreError",
     "export_embeddings",
     "fastrp",
+    "forward_push",
     "gpu_status",
     "load",
     "nearest",
     "open_store",
+    "ppr",
+    "ppr_batch",
     "sample",
     "sample_names",
     "samples",
