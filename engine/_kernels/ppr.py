@@ -51,6 +51,31 @@ def make_walk(jit, add):
         return low
 
     @jit
+    def begin(start_nodes, start_cdf, seed, walk_id):
+        """The first node and random state of walk ``walk_id``."""
+        state = stream_start(seed, walk_id)
+        u, state = next_uniform(state)
+        return start_nodes[pick(start_cdf, u)], state
+
+    @jit
+    def advance(indptr, indices, cumulative, weighted, seed_nodes, seed_cdf, alpha, node, state):
+        """One step from ``node``: ``(next node, state, status)``; status 0 moved, 1 stopped
+        at ``node``, 2 met a dangling node with no seeds to return to."""
+        u, state = next_uniform(state)
+        if u < alpha:
+            return node, state, 1
+        start = indptr[node]
+        stop = indptr[node + 1]
+        u, state = next_uniform(state)
+        if stop == start:
+            if seed_nodes.shape[0] == 0:
+                return node, state, 2
+            return seed_nodes[pick(seed_cdf, u)], state, 0
+        if weighted:
+            return indices[pick_in_row(cumulative, start, stop, u)], state, 0
+        return indices[start + min(int(u * (stop - start)), stop - start - 1)], state, 0
+
+    @jit
     def walk(
         indptr,
         indices,
@@ -69,37 +94,28 @@ def make_walk(jit, add):
     ):
         """Run walk ``walk_id``; add its end point (or every visit) to ``counts[lane]``.
 
-        Returns the number of steps taken. ``counts`` is only touched through
-        ``add``, so the CUDA version can make the update atomic. A walk that meets a
-        dangling node with ``seed_nodes`` empty stops there and counts nowhere
-        (the index uses this; see :func:`walk_ends`).
+        Returns the number of steps, or ``-1 - steps`` when it met a dangling node with
+        no seeds (the index's walks). ``counts`` is only touched through ``add``, so the
+        CUDA version can make the update atomic.
         """
-        state = stream_start(seed, walk_id)
-        u, state = next_uniform(state)
-        node = start_nodes[pick(start_cdf, u)]
+        node, state = begin(start_nodes, start_cdf, seed, walk_id)
         steps = 0
         while True:
             if count_visits:
                 add(counts, lane, node)
-            u, state = next_uniform(state)
-            if u < alpha:
+            following, state, status = advance(
+                indptr, indices, cumulative, weighted, seed_nodes, seed_cdf, alpha, node, state
+            )
+            if status == 1:
                 if not count_visits:
                     add(counts, lane, node)
                 return steps
+            if status == 2:
+                return -1 - steps
+            node = following
             steps += 1
-            start = indptr[node]
-            stop = indptr[node + 1]
-            u, state = next_uniform(state)
-            if stop == start:
-                if seed_nodes.shape[0] == 0:
-                    return -1 - steps
-                node = seed_nodes[pick(seed_cdf, u)]
-            elif weighted:
-                node = indices[pick_in_row(cumulative, start, stop, u)]
-            else:
-                node = indices[start + min(int(u * (stop - start)), stop - start - 1)]
 
-    return walk
+    return walk, begin, advance
 
 
 @njit(inline="always")
@@ -107,7 +123,11 @@ def _increment(counts, lane, node):
     counts[lane, node] += 1
 
 
-walk_one = make_walk(njit(inline="always"), _increment)
+walk_one, begin_walk, advance_walk = make_walk(njit(inline="always"), _increment)
+
+
+# Walks in flight per thread: independent walks let the CPU overlap their cache misses.
+INTERLEAVE = 16
 
 
 @njit(parallel=True, cache=True)
@@ -128,30 +148,103 @@ def sample_walks(
 ):
     """Walks ``0..n_walks-1`` split over ``counts.shape[0]`` lanes; returns the total steps.
 
-    Each lane owns a row of ``counts`` (integers), so the sum over lanes is
-    exact and independent of how many threads ran them.
+    A walk's path depends only on its id, so the counts are those of running the walks
+    one by one, or of the GPU kernel. Each lane owns a row of ``counts`` (integers):
+    the sum over lanes is exact whatever the number of threads.
     """
     n_lanes = counts.shape[0]
     steps = np.zeros(n_lanes, dtype=np.int64)
     for lane in prange(n_lanes):
-        for walk in range(lane * n_walks // n_lanes, (lane + 1) * n_walks // n_lanes):
-            steps[lane] += walk_one(
+        steps[lane] = _run_lane(
+            indptr,
+            indices,
+            cumulative,
+            weighted,
+            start_nodes,
+            start_cdf,
+            seed_nodes,
+            seed_cdf,
+            lane * n_walks // n_lanes,
+            (lane + 1) * n_walks // n_lanes,
+            alpha,
+            seed,
+            count_visits,
+            counts[lane],
+        )
+    return steps.sum()
+
+
+@njit(cache=True)
+def _run_lane(
+    indptr,
+    indices,
+    cumulative,
+    weighted,
+    start_nodes,
+    start_cdf,
+    seed_nodes,
+    seed_cdf,
+    first,
+    last,
+    alpha,
+    seed,
+    count_visits,
+    counts,
+):
+    """Walks ``first..last-1``, ``INTERLEAVE`` at a time, one step each in turn, so that
+    their memory accesses overlap. Returns the steps taken."""
+    nodes = np.zeros(INTERLEAVE, dtype=np.int64)
+    states = np.zeros(INTERLEAVE, dtype=np.uint64)
+    active = np.zeros(INTERLEAVE, dtype=np.bool_)
+    next_walk = first
+    n_active = 0
+    for slot in range(INTERLEAVE):
+        if next_walk < last:
+            node, state = begin_walk(start_nodes, start_cdf, seed, next_walk)
+            nodes[slot] = node
+            states[slot] = state
+            next_walk += 1
+            active[slot] = True
+            n_active += 1
+            if count_visits:
+                counts[node] += 1
+    taken = 0
+    while n_active > 0:
+        for slot in range(INTERLEAVE):
+            if not active[slot]:
+                continue
+            node = nodes[slot]
+            following, state, status = advance_walk(
                 indptr,
                 indices,
                 cumulative,
                 weighted,
-                start_nodes,
-                start_cdf,
                 seed_nodes,
                 seed_cdf,
                 alpha,
-                seed,
-                walk,
-                count_visits,
-                counts,
-                lane,
+                node,
+                states[slot],
             )
-    return steps.sum()
+            states[slot] = state
+            if status == 0:
+                nodes[slot] = following
+                taken += 1
+                if count_visits:
+                    counts[following] += 1
+                continue
+            if not count_visits:
+                counts[node] += 1
+            if next_walk < last:
+                node, state = begin_walk(start_nodes, start_cdf, seed, next_walk)
+                nodes[slot] = node
+                states[slot] = state
+                next_walk += 1
+                if count_visits:
+                    counts[node] += 1
+            else:
+                active[slot] = False
+                n_active -= 1
+    return taken
 
 
 @njit(cache=True)
@@ -172,7 +265,11 @@ def forward_push(
     ``residual[u] <= r_max · max(deg(u), 1)``; returns the number of pushes.
 
     ``estimate`` and ``residual`` are updated in place. After it,
-    ``π = estimate + Σ_v residual[v] · π_v`` holds exactly.
+    ``π = estimate + Σ_v residual[v] · π_v`` holds exactly, whatever the push order.
+    While few nodes are active a FIFO queue picks them; once the queue holds more
+    than ``n/8`` nodes, sweeps over all nodes in id order do the pushing (the
+    PowerPush idea of Wu et al., SIGMOD 2021): sequential access beats a queue
+    that visits most of the graph anyway.
     """
     n = indptr.shape[0] - 1
     queue = np.empty(n + 1, dtype=np.int64)
@@ -185,39 +282,108 @@ def forward_push(
             tail = (tail + 1) % (n + 1)
             queued[node] = True
     pushes = 0
+    sweep_above = max(n // 8, 64)
     while head != tail:
+        if (tail - head) % (n + 1) > sweep_above:
+            while True:
+                swept = 0
+                for node in range(n):
+                    if residual[node] > r_max * max(indptr[node + 1] - indptr[node], 1):
+                        _push_node(
+                            indptr,
+                            indices,
+                            weights,
+                            weighted,
+                            out_weight,
+                            seed_nodes,
+                            seed_mass,
+                            alpha,
+                            node,
+                            estimate,
+                            residual,
+                        )
+                        swept += 1
+                pushes += swept
+                if swept <= sweep_above:
+                    break
+            head = 0
+            tail = 0
+            for node in range(n):
+                active = residual[node] > r_max * max(indptr[node + 1] - indptr[node], 1)
+                queued[node] = active
+                if active:
+                    queue[tail] = node
+                    tail += 1
+            continue
         node = queue[head]
         head = (head + 1) % (n + 1)
         queued[node] = False
-        mass = residual[node]
-        start = indptr[node]
-        stop = indptr[node + 1]
-        if mass <= r_max * max(stop - start, 1):
+        if residual[node] <= r_max * max(indptr[node + 1] - indptr[node], 1):
             continue
         pushes += 1
-        estimate[node] += alpha * mass
-        residual[node] = 0.0
-        spread = (1.0 - alpha) * mass
+        start = indptr[node]
+        stop = indptr[node + 1]
+        _push_node(
+            indptr,
+            indices,
+            weights,
+            weighted,
+            out_weight,
+            seed_nodes,
+            seed_mass,
+            alpha,
+            node,
+            estimate,
+            residual,
+        )
         if stop == start:
             for k in range(seed_nodes.shape[0]):
                 target = seed_nodes[k]
-                residual[target] += spread * seed_mass[k]
                 degree = max(indptr[target + 1] - indptr[target], 1)
                 if not queued[target] and residual[target] > r_max * degree:
                     queue[tail] = target
                     tail = (tail + 1) % (n + 1)
                     queued[target] = True
             continue
-        share = spread / (out_weight[node] if weighted else stop - start)
         for p in range(start, stop):
             target = indices[p]
-            residual[target] += share * (weights[p] if weighted else 1.0)
             degree = max(indptr[target + 1] - indptr[target], 1)
             if not queued[target] and residual[target] > r_max * degree:
                 queue[tail] = target
                 tail = (tail + 1) % (n + 1)
                 queued[target] = True
     return pushes
+
+
+@njit(inline="always")
+def _push_node(
+    indptr,
+    indices,
+    weights,
+    weighted,
+    out_weight,
+    seed_nodes,
+    seed_mass,
+    alpha,
+    node,
+    estimate,
+    residual,
+):
+    """Move ``α·r[node]`` to the estimate and spread the rest over the out-neighbours
+    (by weight), or back to the seeds when ``node`` is dangling."""
+    mass = residual[node]
+    estimate[node] += alpha * mass
+    residual[node] = 0.0
+    spread = (1.0 - alpha) * mass
+    start = indptr[node]
+    stop = indptr[node + 1]
+    if stop == start:
+        for k in range(seed_nodes.shape[0]):
+            residual[seed_nodes[k]] += spread * seed_mass[k]
+        return
+    share = spread / (out_weight[node] if weighted else stop - start)
+    for p in range(start, stop):
+        residual[indices[p]] += share * (weights[p] if weighted else 1.0)
 
 
 @njit(parallel=True, cache=True)
@@ -237,7 +403,7 @@ def _store_end(ends, lane, node):
     ends[lane, 0] = node
 
 
-walk_end = make_walk(njit(inline="always"), _store_end)
+walk_end, _, _ = make_walk(njit(inline="always"), _store_end)
 
 
 @njit(parallel=True, cache=True)

@@ -18,7 +18,7 @@ def _atomic_increment(counts, lane, node):
     cuda.atomic.add(counts, (lane, node), 1)
 
 
-_walk = make_walk(cuda.jit(device=True), _atomic_increment)
+_walk, _, _ = make_walk(cuda.jit(device=True), _atomic_increment)
 
 
 @cuda.jit
