@@ -137,7 +137,7 @@ def run_size(label: str, n_queries: int, batch: int) -> None:
         qps[name] = batch / median_time(fn, 1)
     igraph_each = timings["igraph PRPACK"]
     qps["igraph PRPACK (from single-query median)"] = 1 / igraph_each
-    print(f"  batch of {batch}: " + ", ".join(f"{k} {v:,.0f} q/s" for k, v in qps.items()))
+    print(f"  batch of {batch}: " + ", ".join(f"{k} {v:,.1f} q/s" for k, v in qps.items()))
 
     # Walk throughput against the random-access floor (one core).
     nodes = np.array([int(sources[0])])

@@ -282,11 +282,13 @@ def top_table(g: Graph, scores: np.ndarray, top_k: int) -> pd.DataFrame:
 
 
 def _transition_parts(g: Graph):
+    """``(Aᵀ, 1/out-weight or 0, dangling mask)``; an undirected A is its own transpose."""
     adjacency = g.to_scipy()
-    out_weight = np.asarray(adjacency.sum(axis=1)).ravel()
+    out_weight = g.degree(weighted=True).astype(np.float64)
     inverse = np.zeros_like(out_weight)
     np.divide(1.0, out_weight, out=inverse, where=out_weight > 0)
-    return adjacency.T.tocsr(), inverse, out_weight == 0
+    transposed = adjacency if not g.directed else adjacency.T.tocsr()
+    return transposed, inverse, out_weight == 0
 
 
 def power_iteration(

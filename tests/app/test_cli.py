@@ -112,3 +112,40 @@ def test_embed_errors(tmp_path, args, code, message):
     assert result.returncode == code
     assert message in result.stderr
     assert not (tmp_path / "e.parquet").exists()
+
+
+def test_ppr_matches_the_engine(tmp_path):
+    sources = tmp_path / "sources.txt"
+    sources.write_text("0\n33\n")
+    out = tmp_path / "ppr.parquet"
+    result = gwb(
+        "ppr",
+        "sample:karate",
+        "-s",
+        str(sources),
+        "--top-k",
+        "5",
+        "--method",
+        "exact",
+        "-o",
+        str(out),
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["rows"] == 10
+    import pandas as pd
+
+    table = pd.read_parquet(out)
+    expected = engine.ppr_batch(engine.sample("karate"), [0, 33], method="exact", top_k=5)
+    assert table["node"].tolist() == expected["node"].tolist()
+    assert table["score"].tolist() == pytest.approx(expected["score"].tolist())
+
+
+def test_ppr_errors(tmp_path):
+    unknown = gwb("ppr", "sample:karate", "-s", "99")
+    assert unknown.returncode == 1 and "node 99 not found" in unknown.stderr
+    bad_alpha = gwb("ppr", "sample:karate", "-s", "0", "--alpha", "2")
+    assert bad_alpha.returncode == 1 and "alpha must be in (0, 1)" in bad_alpha.stderr
+    bad_out = gwb("ppr", "sample:karate", "-s", "0", "-o", str(tmp_path / "x.txt"))
+    assert bad_out.returncode == 1 and "must end in .parquet or .csv" in bad_out.stderr
+    assert list(tmp_path.iterdir()) == []
