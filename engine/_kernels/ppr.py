@@ -247,6 +247,12 @@ def _run_lane(
     return taken
 
 
+@njit(inline="always")
+def _active(residual, indptr, node, r_max):
+    """Whether ``node`` must still push: ``residual > r_max · max(deg, 1)``."""
+    return residual[node] > r_max * max(indptr[node + 1] - indptr[node], 1)
+
+
 @njit(cache=True)
 def forward_push(
     indptr,
@@ -277,7 +283,7 @@ def forward_push(
     head = 0
     tail = 0
     for node in range(n):
-        if residual[node] > r_max * max(indptr[node + 1] - indptr[node], 1):
+        if _active(residual, indptr, node, r_max):
             queue[tail] = node
             tail = (tail + 1) % (n + 1)
             queued[node] = True
@@ -288,7 +294,7 @@ def forward_push(
             while True:
                 swept = 0
                 for node in range(n):
-                    if residual[node] > r_max * max(indptr[node + 1] - indptr[node], 1):
+                    if _active(residual, indptr, node, r_max):
                         _push_node(
                             indptr,
                             indices,
@@ -309,7 +315,7 @@ def forward_push(
             head = 0
             tail = 0
             for node in range(n):
-                active = residual[node] > r_max * max(indptr[node + 1] - indptr[node], 1)
+                active = _active(residual, indptr, node, r_max)
                 queued[node] = active
                 if active:
                     queue[tail] = node
@@ -318,7 +324,7 @@ def forward_push(
         node = queue[head]
         head = (head + 1) % (n + 1)
         queued[node] = False
-        if residual[node] <= r_max * max(indptr[node + 1] - indptr[node], 1):
+        if not _active(residual, indptr, node, r_max):
             continue
         pushes += 1
         start = indptr[node]
@@ -339,16 +345,14 @@ def forward_push(
         if stop == start:
             for k in range(seed_nodes.shape[0]):
                 target = seed_nodes[k]
-                degree = max(indptr[target + 1] - indptr[target], 1)
-                if not queued[target] and residual[target] > r_max * degree:
+                if not queued[target] and _active(residual, indptr, target, r_max):
                     queue[tail] = target
                     tail = (tail + 1) % (n + 1)
                     queued[target] = True
             continue
         for p in range(start, stop):
             target = indices[p]
-            degree = max(indptr[target + 1] - indptr[target], 1)
-            if not queued[target] and residual[target] > r_max * degree:
+            if not queued[target] and _active(residual, indptr, target, r_max):
                 queue[tail] = target
                 tail = (tail + 1) % (n + 1)
                 queued[target] = True
