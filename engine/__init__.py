@@ -12,7 +12,7 @@ from engine._device import DeviceUnavailableError, gpu_status
 from engine.embed import fastrp
 from engine.export import export_embeddings
 from engine.nearest import nearest
-from engine.ppr import PPRIndex, forward_push, ppr, ppr_batch
+from engine.ppr import PPRIndex, forward_push, ppr, ppr_batch, top_nodes
 from loaders import (
     Graph,
     GraphFormatError,
@@ -44,4 +44,5 @@ __all__ = [
     "sample",
     "sample_names",
     "samples",
+    "top_nodes",
 ]

@@ -148,7 +148,7 @@ def ppr(
             scores = fora(g, seed_nodes, seed_mass, alpha, accuracy, where, seed, r_max)
     if progress is not None:
         progress(1, 1, method)
-    return scores if top_k is None else top_table(g, scores, top_k)
+    return scores if top_k is None else top_nodes(g, scores, top_k)
 
 
 def forward_push(
@@ -201,7 +201,7 @@ def ppr_batch(
             block = ids[start : start + block_size]
             scores = block_power_iteration(g, block, alpha, tol=options.get("tol", 1e-10))
             for column, source in enumerate(sources[start : start + block_size]):
-                frames.append(top_table(g, scores[:, column], top_k).assign(source=source))
+                frames.append(top_nodes(g, scores[:, column], top_k).assign(source=source))
             if progress is not None:
                 progress(min(start + block_size, len(ids)), len(ids), "exact")
     else:
@@ -265,8 +265,13 @@ def seed_distribution(g: Graph, seeds) -> tuple[np.ndarray, np.ndarray]:
     return nodes[keep].astype(np.int64), mass[keep] / mass.sum()
 
 
-def top_table(g: Graph, scores: np.ndarray, top_k: int) -> pd.DataFrame:
-    """The ``top_k`` nodes by score as a DataFrame (``node`` labels, ``score``), ties by id."""
+def top_nodes(g: Graph, scores: np.ndarray, top_k: int) -> pd.DataFrame:
+    """The ``top_k`` nodes by score as a DataFrame (``node`` labels, ``score``), ties by id.
+
+    >>> import engine, numpy as np
+    >>> top_nodes(engine.sample("karate"), np.arange(34.0), 2)["node"].tolist()
+    [33, 32]
+    """
     top_k = _check_top_k(top_k)
     candidates = np.flatnonzero(scores > 0)
     if candidates.size > top_k:
@@ -659,7 +664,7 @@ class PPRIndex:
         )
         if restart > 0:
             estimate /= 1.0 - restart
-        return estimate if top_k is None else top_table(g, estimate, top_k)
+        return estimate if top_k is None else top_nodes(g, estimate, top_k)
 
     def query_batch(
         self, sources: Iterable, top_k: int = 100, progress: Progress = None

@@ -263,12 +263,15 @@ class Graph:
             raise TypeError(f"node_ids takes a sequence of labels; got {labels!r}")
         query = labels if isinstance(labels, np.ndarray) else list(labels)
         if self._labels is None:
-            ids = np.asarray(query)
+            if not isinstance(query, np.ndarray) or query.dtype.kind not in "iu":
+                # Check the values as given: numpy would turn [0, "x"] into ["0", "x"].
+                values = query.tolist() if isinstance(query, np.ndarray) else query
+                bad = next((x for x in values if not _is_int(x)), None)
+                if bad is not None:
+                    raise NodeNotFoundError(bad, self.name)
+            ids = np.asarray(query, dtype=np.int64)
             if ids.size == 0:
-                return np.empty(0, dtype=np.int64)
-            if ids.dtype.kind not in "iu":
-                bad = next((x for x in ids.tolist() if not _is_int(x)), ids.tolist()[0])
-                raise NodeNotFoundError(bad, self.name)
+                return ids
             outside = (ids < 0) | (ids >= self.n_nodes)
             if outside.any():
                 raise NodeNotFoundError(_python_scalar(ids[outside][0]), self.name)

@@ -18,6 +18,7 @@ navigation = st.navigation(
         st.Page(
             PAGES / "overview.py", title="Overview", icon=":material/monitoring:", default=True
         ),
+        st.Page(PAGES / "pagerank.py", title="PageRank explorer", icon=":material/travel_explore:"),
         st.Page(PAGES / "embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
     ]
 )

@@ -108,3 +108,31 @@ def test_pick_a_sample_and_read_its_size(dashboard_url):
             browser.close()
     assert value == f"{planted.n_nodes:,}"
     assert os.path.getsize(artifacts / "dashboard-overview.png") > 10_000
+
+
+def test_pagerank_query_in_the_browser(dashboard_url):
+    playwright = pytest.importorskip("playwright.sync_api")
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    karate = engine.sample("karate")
+    expected = engine.ppr(karate, [33], seed=0, device="cpu", top_k=1)["node"].iloc[0]
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(dashboard_url)
+            page.get_by_text("Overview: karate").wait_for(timeout=60_000)
+            page.get_by_role("link", name="PageRank explorer").click()
+            page.get_by_text("PageRank explorer: karate").wait_for(timeout=60_000)
+            seeds = page.get_by_role("textbox", name="Seed nodes")
+            seeds.fill("33")
+            page.get_by_role("button", name="Run").click()
+            top = page.get_by_test_id("stMetric").filter(has_text="Top node")
+            value = top.get_by_test_id("stMetricValue").inner_text(timeout=60_000)
+            page.get_by_test_id("stPlotlyChart").wait_for(timeout=60_000)
+            page.screenshot(path=str(artifacts / "dashboard-pagerank.png"), full_page=True)
+        finally:
+            browser.close()
+    assert value == str(expected)

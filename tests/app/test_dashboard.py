@@ -73,3 +73,36 @@ def test_pca_matches_numpy_svd():
     _, _, vt = np.linalg.svd(centred, full_matrices=False)
     expected = centred @ vt[:2].T
     np.testing.assert_allclose(np.abs(coords), np.abs(expected), atol=1e-8)
+
+
+def test_pagerank_page_matches_the_engine():
+    app = AppTest.from_file(MAIN, default_timeout=120).run()
+    app.switch_page("pages/pagerank.py").run()
+    assert not app.exception
+    name = engine.sample_names()[0]
+    app.text_input[0].set_value("0, 33")
+    app.selectbox[1 if len(app.selectbox) > 2 else 0].select("exact (power iteration)")
+    app.number_input[0].set_value(10)
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    graph = engine.sample(name)
+    expected = engine.ppr(graph, [0, 33], method="exact", top_k=10)
+    shown = app.dataframe[0].value
+    assert shown["node"].tolist() == expected["node"].tolist()
+    np.testing.assert_allclose(shown["score"], expected["score"], rtol=1e-9)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Top node"] == str(expected["node"].iloc[0])
+    assert len(app.get("plotly_chart")) == 1
+    app.text_input[0].set_value("0, nobody")
+    app.button[0].click().run()
+    assert any("node 'nobody' not found" in e.value for e in app.error)
+
+
+def test_neighbourhood_figure_draws_at_most_max_nodes():
+    from app.dashboard.figures import neighbourhood_figure
+
+    graph = engine.sample("planted")
+    scores = engine.ppr(graph, 5, method="exact")
+    figure = neighbourhood_figure(graph, scores, [5], max_nodes=50)
+    assert len(figure.data[1].x) == 50
+    assert "more nodes with a positive score" in figure.layout.title.text

@@ -153,6 +153,8 @@ def test_labels_and_lookup():
         dense.node_id(3)
     with pytest.raises(NodeNotFoundError, match="'x'"):
         dense.node_id("x")
+    with pytest.raises(NodeNotFoundError, match="node 'x' not found"):
+        dense.node_ids([0, "x"])
 
 
 def test_n_nodes_and_nodes_keep_isolated_nodes():
