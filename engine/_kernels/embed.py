@@ -74,16 +74,7 @@ def propagate_normalize_accumulate(
     for chunk in prange(n_chunks):
         acc = np.empty(dim, dtype=np.float32)
         for row in range(chunk * n_rows // n_chunks, (chunk + 1) * n_rows // n_chunks):
-            for c in range(dim):
-                acc[c] = 0.0
-            for p in range(indptr[row], indptr[row + 1]):
-                neighbour = source[indices[p]]
-                w = weights[p] if has_weights else np.float32(1.0)
-                for c in range(dim):
-                    acc[c] += w * neighbour[c]
-            norm = 0.0
-            for c in range(dim):
-                norm += acc[c] * acc[c]
+            norm = _gather_row(indptr, indices, weights, has_weights, source, row, acc)
             if norm > 0.0:
                 factor = np.float32(weight / np.sqrt(norm))
                 target = embedding[row]
@@ -106,17 +97,25 @@ def propagate_normalize(indptr, indices, weights, has_weights, source, out):
     dim = source.shape[1]
     for row in prange(indptr.shape[0] - 1):
         acc = out[row]
-        for c in range(dim):
-            acc[c] = 0.0
-        for p in range(indptr[row], indptr[row + 1]):
-            neighbour = source[indices[p]]
-            w = weights[p] if has_weights else np.float32(1.0)
-            for c in range(dim):
-                acc[c] += w * neighbour[c]
-        norm = 0.0
-        for c in range(dim):
-            norm += acc[c] * acc[c]
+        norm = _gather_row(indptr, indices, weights, has_weights, source, row, acc)
         if norm > 0.0:
             scale = np.float32(1.0 / np.sqrt(norm))
             for c in range(dim):
                 acc[c] *= scale
+
+
+@njit(inline="always")
+def _gather_row(indptr, indices, weights, has_weights, source, row, acc):
+    """``acc = Σ_p w_p · source[indices[p]]`` over CSR row ``row``; returns ``‖acc‖²``."""
+    dim = acc.shape[0]
+    for c in range(dim):
+        acc[c] = 0.0
+    for p in range(indptr[row], indptr[row + 1]):
+        neighbour = source[indices[p]]
+        w = weights[p] if has_weights else np.float32(1.0)
+        for c in range(dim):
+            acc[c] += w * neighbour[c]
+    norm = 0.0
+    for c in range(dim):
+        norm += acc[c] * acc[c]
+    return norm
