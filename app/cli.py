@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Annotated
@@ -367,6 +368,8 @@ def app(
     Example: gwb app --port 8502
     """
     main_file = Path(__file__).parent / "dashboard" / "main.py"
+    # Streamlit always runs headless: otherwise its first run stops at an e-mail prompt
+    # (and fails without a terminal). The browser is opened from here once it is up.
     command = [
         sys.executable,
         "-m",
@@ -378,13 +381,38 @@ def app(
         "--server.port",
         str(port),
         "--server.headless",
-        str(headless).lower(),
+        "true",
         "--browser.gatherUsageStats",
         "false",
         "--client.toolbarMode",
         "minimal",
     ]
-    raise typer.Exit(subprocess.call(command, env=os.environ.copy()))
+    server = subprocess.Popen(command, env=os.environ.copy())
+    url = f"http://{'localhost' if address in ('127.0.0.1', '0.0.0.0') else address}:{port}"
+    if not headless:
+        threading.Thread(target=_open_when_healthy, args=(url, server), daemon=True).start()
+    try:
+        code = server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        code = server.wait()
+    raise typer.Exit(code)
+
+
+def _open_when_healthy(url: str, server: subprocess.Popen, timeout: float = 60.0) -> None:
+    """Open ``url`` in the default browser once Streamlit answers its health check."""
+    import urllib.request
+    import webbrowser
+
+    deadline = time.monotonic() + timeout
+    while server.poll() is None and time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                if reply.read().strip() == b"ok":
+                    webbrowser.open(url)
+                    return
+        except OSError:
+            time.sleep(0.5)
 
 
 def main() -> None:

@@ -149,3 +149,35 @@ def test_ppr_errors(tmp_path):
     bad_out = gwb("ppr", "sample:karate", "-s", "0", "-o", str(tmp_path / "x.txt"))
     assert bad_out.returncode == 1 and "must end in .parquet or .csv" in bad_out.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_app_serves_the_dashboard():
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "app", "--port", str(port), "--headless"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/_stcore/health", timeout=2
+                ) as reply:
+                    assert reply.read().strip() == b"ok"
+                    break
+            except OSError:
+                assert server.poll() is None, "gwb app exited early"
+                assert time.monotonic() < deadline, "the dashboard never became healthy"
+                time.sleep(0.5)
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
