@@ -354,6 +354,7 @@ def _push(g: Graph, seed_nodes, seed_mass, alpha: float, r_max: float):
         r_max,
         estimate,
         residual,
+        np.empty(0, np.int64),
     )
     return estimate, residual
 

@@ -266,24 +266,35 @@ def forward_push(
     r_max,
     estimate,
     residual,
+    touched,
 ):
     """Forward push (Andersen, Chung, Lang 2006) from ``residual`` until every node has
-    ``residual[u] <= r_max · max(deg(u), 1)``; returns the number of pushes.
+    ``residual[u] <= r_max · max(deg(u), 1)``; returns ``(pushes, n_touched)``.
 
-    ``estimate`` and ``residual`` are updated in place. After it,
-    ``π = estimate + Σ_v residual[v] · π_v`` holds exactly, whatever the push order.
-    While few nodes are active a FIFO queue picks them; once the queue holds more
-    than ``n/8`` nodes, sweeps over all nodes in id order do the pushing (the
-    PowerPush idea of Wu et al., SIGMOD 2021): sequential access beats a queue
-    that visits most of the graph anyway.
+    ``estimate`` and ``residual`` are updated in place; on entry ``residual`` must be
+    zero outside ``seed_nodes`` (where every caller starts), so that no step costs
+    O(n) and the work is ``O(1/r_max)`` on any graph size: local clustering relies
+    on it. After it, ``π = estimate + Σ_v residual[v] · π_v`` holds exactly, whatever
+    the push order. While few nodes are active a FIFO queue picks them; once the
+    queue holds more than ``n/8`` nodes, sweeps over all nodes in id order do the
+    pushing (the PowerPush idea of Wu et al., SIGMOD 2021): sequential access beats
+    a queue that visits most of the graph anyway.
+
+    When ``touched`` has room for n ids, the first ``n_touched`` entries receive
+    each node the first time it is pushed (the support of ``estimate``, when it
+    starts at zero), so the caller need not scan n entries to find it; pass an
+    empty array to skip.
     """
     n = indptr.shape[0] - 1
+    record = touched.shape[0] >= n
+    n_touched = 0
     queue = np.empty(n + 1, dtype=np.int64)
     queued = np.zeros(n, dtype=np.bool_)
     head = 0
     tail = 0
-    for node in range(n):
-        if _active(residual, indptr, node, r_max):
+    for k in range(seed_nodes.shape[0]):
+        node = seed_nodes[k]
+        if not queued[node] and _active(residual, indptr, node, r_max):
             queue[tail] = node
             tail = (tail + 1) % (n + 1)
             queued[node] = True
@@ -295,6 +306,9 @@ def forward_push(
                 swept = 0
                 for node in range(n):
                     if _active(residual, indptr, node, r_max):
+                        if record and estimate[node] == 0.0:
+                            touched[n_touched] = node
+                            n_touched += 1
                         _push_node(
                             indptr,
                             indices,
@@ -327,6 +341,9 @@ def forward_push(
         if not _active(residual, indptr, node, r_max):
             continue
         pushes += 1
+        if record and estimate[node] == 0.0:
+            touched[n_touched] = node
+            n_touched += 1
         start = indptr[node]
         stop = indptr[node + 1]
         _push_node(
@@ -356,7 +373,7 @@ def forward_push(
                 queue[tail] = target
                 tail = (tail + 1) % (n + 1)
                 queued[target] = True
-    return pushes
+    return pushes, n_touched
 
 
 @njit(inline="always")
