@@ -1,0 +1,362 @@
+"""Graphlet orbits against brute force: every connected induced subgraph of 2–4 nodes.
+
+The reference enumerates node subsets with itertools, keeps the connected ones,
+and names each node's (and edge's) orbit from its degree inside the subgraph,
+which for at most four nodes pins the orbit down; a test checks that naming
+against networkx isomorphism with hand-labelled templates. Nothing here reuses
+the engine's equations.
+"""
+
+from __future__ import annotations
+
+import itertools
+import subprocess
+import sys
+
+import igraph as ig
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import engine
+from engine.graphlets import (
+    edge_orbit_counts,
+    edge_orbit_counts_frame,
+    gdv_similarity,
+    graphlet_counts,
+    graphlet_edges,
+    orbit_counts,
+    orbit_counts_frame,
+    signature_similarity,
+)
+from loaders import Graph, NodeNotFoundError
+from tests.conftest import shared_dataset
+from tests.graphs import TINY_GRAPHS
+
+# ------------------------------------------------------------------ brute force
+
+
+def node_orbit(n_edges: int, degrees: list[int], local_degree: int) -> int:
+    """ORCA's orbit of a node of degree ``local_degree`` in a connected graphlet."""
+    size = len(degrees)
+    if size == 2:
+        return 0
+    if size == 3:
+        return 3 if n_edges == 3 else {1: 1, 2: 2}[local_degree]
+    if n_edges == 3:
+        if max(degrees) == 3:  # star
+            return {1: 6, 3: 7}[local_degree]
+        return {1: 4, 2: 5}[local_degree]  # 4-path
+    if n_edges == 4:
+        if max(degrees) == 2:  # 4-cycle
+            return 8
+        return {1: 9, 2: 10, 3: 11}[local_degree]  # paw
+    if n_edges == 5:
+        return {2: 12, 3: 13}[local_degree]  # diamond
+    return 14
+
+
+def edge_orbit(n_edges: int, degrees: list[int], du: int, dv: int) -> int | None:
+    """ORCA's edge orbit of an edge whose endpoints have degrees du, dv in the graphlet."""
+    size = len(degrees)
+    low, high = sorted((du, dv))
+    if size == 2:
+        return None  # a lone edge has no edge orbit in ORCA's numbering
+    if size == 3:
+        return 1 if n_edges == 3 else 0
+    if n_edges == 3:
+        if max(degrees) == 3:
+            return 4
+        return 2 if low == 1 else 3
+    if n_edges == 4:
+        if max(degrees) == 2:
+            return 5
+        if low == 1:
+            return 6
+        return 7 if high == 2 else 8
+    if n_edges == 5:
+        return 10 if low == 3 else 9
+    return 11
+
+
+def brute_force(graph: nx.Graph) -> tuple[dict, dict]:
+    """Node and edge orbit counts of a simple undirected networkx graph."""
+    nodes = list(graph.nodes)
+    node_counts = {v: np.zeros(15, dtype=np.int64) for v in nodes}
+    edge_counts = {frozenset(e): np.zeros(12, dtype=np.int64) for e in graph.edges}
+    for size in (2, 3, 4):
+        for subset in itertools.combinations(nodes, size):
+            sub = graph.subgraph(subset)
+            if not nx.is_connected(sub):
+                continue
+            degrees = [d for _, d in sub.degree]
+            n_edges = sub.number_of_edges()
+            for v in subset:
+                node_counts[v][node_orbit(n_edges, degrees, sub.degree[v])] += 1
+            for u, v in sub.edges:
+                orbit = edge_orbit(n_edges, degrees, sub.degree[u], sub.degree[v])
+                if orbit is not None:
+                    edge_counts[frozenset((u, v))][orbit] += 1
+    return node_counts, edge_counts
+
+
+def simple_networkx(edges, nodes) -> nx.Graph:
+    """The simple undirected graph of an edge list, built without the engine."""
+    graph = nx.Graph()
+    graph.add_nodes_from(nodes)
+    graph.add_edges_from((u, v) for u, v in edges if u != v)
+    return graph
+
+
+def assert_matches_brute_force(g: Graph, reference: nx.Graph) -> None:
+    node_counts, edge_counts = brute_force(reference)
+    labels = g.labels.tolist()
+    expected_nodes = np.array([node_counts[label] for label in labels]).reshape(-1, 15)
+    np.testing.assert_array_equal(orbit_counts(g), expected_nodes)
+    edges = graphlet_edges(g)
+    assert len(edges) == reference.number_of_edges()
+    expected_edges = np.array(
+        [edge_counts[frozenset((labels[u], labels[v]))] for u, v in edges]
+    ).reshape(-1, 12)
+    np.testing.assert_array_equal(edge_orbit_counts(g), expected_edges)
+
+
+# Template graphlets with each node's orbit, labelled by hand from Pržulj's figure.
+TEMPLATES = [
+    ([(0, 1)], [0, 0]),
+    ([(0, 1), (1, 2)], [1, 2, 1]),
+    ([(0, 1), (1, 2), (2, 0)], [3, 3, 3]),
+    ([(0, 1), (1, 2), (2, 3)], [4, 5, 5, 4]),
+    ([(0, 1), (0, 2), (0, 3)], [7, 6, 6, 6]),
+    ([(0, 1), (1, 2), (2, 3), (3, 0)], [8, 8, 8, 8]),
+    ([(0, 1), (1, 2), (2, 0), (2, 3)], [10, 10, 11, 9]),
+    ([(0, 1), (1, 2), (2, 3), (3, 0), (0, 2)], [13, 12, 13, 12]),
+    ([(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)], [14, 14, 14, 14]),
+]
+
+
+def test_orbit_naming_agrees_with_isomorphism():
+    """Every connected graph on 2–4 labelled nodes: the degree rule gives the orbit that
+    an isomorphism onto the hand-labelled template gives."""
+    for size in (2, 3, 4):
+        pairs = list(itertools.combinations(range(size), 2))
+        for chosen in itertools.chain.from_iterable(
+            itertools.combinations(pairs, k) for k in range(1, len(pairs) + 1)
+        ):
+            graph = nx.Graph(chosen)
+            if graph.number_of_nodes() != size or not nx.is_connected(graph):
+                continue
+            degrees = [d for _, d in graph.degree]
+            matches = [
+                (edges, orbits)
+                for edges, orbits in TEMPLATES
+                if nx.is_isomorphic(graph, nx.Graph(edges))
+            ]
+            assert len(matches) == 1
+            template_edges, template_orbits = matches[0]
+            mapping = next(
+                nx.isomorphism.GraphMatcher(graph, nx.Graph(template_edges)).isomorphisms_iter()
+            )
+            for v in graph:
+                assert (
+                    node_orbit(len(chosen), degrees, graph.degree[v]) == template_orbits[mapping[v]]
+                )
+
+
+# ------------------------------------------------------------------ exactness
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    data=st.integers(1, 9).flatmap(
+        lambda n: st.tuples(
+            st.just(n),
+            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=26),
+            st.booleans(),
+        )
+    )
+)
+def test_random_graphs_match_brute_force(data):
+    n, edges, directed = data
+    g = Graph.from_edges([u for u, _ in edges], [v for _, v in edges], directed=directed, n_nodes=n)
+    assert_matches_brute_force(g, simple_networkx(edges, range(n)))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_dense_random_graphs_match_brute_force(seed):
+    """Denser than hypothesis draws: many diamonds and 4-cliques, and hubs."""
+    reference = nx.gnp_random_graph(14, 0.5, seed=seed)
+    g = Graph.from_edges(*zip(*reference.edges, strict=True), n_nodes=14)
+    assert_matches_brute_force(g, reference)
+
+
+def test_karate_matches_brute_force():
+    g = engine.sample("karate")
+    assert_matches_brute_force(g, simple_networkx(g.edges()[["source", "target"]].values, g.labels))
+
+
+@pytest.mark.parametrize("name", sorted(TINY_GRAPHS))
+def test_tiny_graphs(name):
+    tiny = TINY_GRAPHS[name]
+    g = tiny.build()
+    reference = simple_networkx(tiny.edges, g.labels.tolist())
+    assert_matches_brute_force(g, reference)
+    frame = orbit_counts_frame(g)
+    assert frame["node"].tolist() == g.labels.tolist()
+    assert len(edge_orbit_counts_frame(g)) == reference.number_of_edges()
+    assert graphlet_counts(g)["count"].sum() >= 0
+
+
+def test_store_arrays_and_both_index_widths():
+    """Read-only memory-mapped stores and int64 column ids give the same counts."""
+    g = engine.sample("lesmis")
+    wide = Graph(g.indptr, g.indices.astype(np.int64), directed=False)
+    np.testing.assert_array_equal(orbit_counts(wide), orbit_counts(g))
+    np.testing.assert_array_equal(edge_orbit_counts(wide), edge_orbit_counts(g))
+
+
+# ------------------------------------------------------------------ identities
+
+
+@pytest.mark.parametrize("name", ["karate", "lesmis"])
+def test_identities(name):
+    g = engine.sample(name)
+    reference = simple_networkx(g.edges()[["source", "target"]].values, g.labels)
+    orbits = orbit_counts(g)
+    np.testing.assert_array_equal(orbits[:, 0], [reference.degree[v] for v in g.labels])
+    triangles = nx.triangles(reference)
+    np.testing.assert_array_equal(orbits[:, 3], [triangles[v] for v in g.labels])
+    n_triangles = sum(triangles.values()) // 3
+    assert orbits[:, 3].sum() == 3 * n_triangles
+    # Every edge orbit count, summed over the edges of a graphlet, matches the node view.
+    edge_orbits = edge_orbit_counts(g)
+    assert edge_orbits[:, 11].sum() == 6 * orbits[:, 14].sum() // 4  # K4: 6 edges, 4 nodes
+    assert edge_orbits[:, 5].sum() == orbits[:, 8].sum()  # 4-cycle: 4 edges, 4 nodes
+
+
+def _isoclass(size: int, edges) -> int:
+    return ig.Graph(n=size, edges=edges).isoclass()
+
+
+@pytest.mark.parametrize("name", ["karate", "lesmis", "florentine"])
+def test_graphlet_totals_match_igraph_motifs(name):
+    g = engine.sample(name)
+    table = graphlet_counts(g).set_index("name")["count"]
+    reference = simple_networkx(g.edges()[["source", "target"]].values, g.labels)
+    graph = ig.Graph.from_networkx(reference)
+    motifs3 = graph.motifs_randesu(size=3)
+    motifs4 = graph.motifs_randesu(size=4)
+    assert table["edge"] == graph.ecount()
+    assert table["3-path"] == motifs3[_isoclass(3, [(0, 1), (1, 2)])]
+    assert table["triangle"] == motifs3[_isoclass(3, [(0, 1), (1, 2), (2, 0)])]
+    for template, (edges, _) in zip(table.index[3:], TEMPLATES[3:], strict=True):
+        assert table[template] == motifs4[_isoclass(4, edges)], template
+
+
+def test_shared_dataset_matches_networkx_triangles():
+    g = engine.load(shared_dataset("email-eu-core", "email-Eu-core.txt"), self_loops="drop")
+    orbits = orbit_counts(g)
+    reference = nx.Graph(g.to_networkx())
+    triangles = nx.triangles(reference)
+    np.testing.assert_array_equal(orbits[:, 3], [triangles[v] for v in g.labels])
+    np.testing.assert_array_equal(orbits[:, 0], [reference.degree[v] for v in g.labels])
+
+
+# ------------------------------------------------------------------ API and errors
+
+
+def test_progress_reports_reach_the_total():
+    calls = []
+    orbit_counts(engine.sample("karate"), progress=lambda *call: calls.append(call))
+    assert calls[-1] == (34, 34, "orbits")
+    calls.clear()
+    edge_orbit_counts(engine.sample("karate"), progress=lambda *call: calls.append(call))
+    assert calls[-1] == (34, 34, "edge orbits")
+
+
+def test_gdv_similarity_ranks_identical_roles_first():
+    # Two stars joined by their centres: leaves 2..5 share a role, as do 6..9.
+    edges = [(0, 1)] + [(0, k) for k in range(2, 6)] + [(1, k) for k in range(6, 10)]
+    g = Graph.from_edges(*zip(*edges, strict=True))
+    table = gdv_similarity(g, 2, k=9)
+    assert list(table.columns) == ["node", "similarity"]
+    assert table["node"].tolist()[:7] == [3, 4, 5, 6, 7, 8, 9]
+    assert np.allclose(table["similarity"][:7], 1.0)
+    assert table["similarity"].is_monotonic_decreasing
+    assert 2 not in table["node"].tolist()
+
+
+def test_gdv_similarity_follows_the_paper_formula():
+    g = engine.sample("karate")
+    orbits = orbit_counts(g)
+    affected = [1, 2, 2, 2, 3, 4, 3, 3, 4, 3, 4, 4, 4, 4, 3]
+    weights = [1 - np.log(o) / np.log(73) for o in affected]
+
+    def similarity(u, v):
+        distance = sum(
+            w * abs(np.log(a + 1) - np.log(b + 1)) / np.log(max(a, b) + 2)
+            for w, a, b in zip(weights, u, v, strict=True)
+        )
+        return 1 - distance / sum(weights)
+
+    expected = sorted(((similarity(orbits[0], orbits[v]), -v) for v in range(1, 34)), reverse=True)[
+        :5
+    ]
+    table = gdv_similarity(g, 0, k=5, orbits=orbits)
+    assert table["node"].tolist() == [-v for _, v in expected]
+    np.testing.assert_allclose(table["similarity"], [s for s, _ in expected])
+    np.testing.assert_allclose(signature_similarity(orbits, orbits[0])[0], 1.0)
+
+
+def test_gdv_similarity_with_string_labels_and_large_k():
+    g = TINY_GRAPHS["strings"].build()
+    table = gdv_similarity(g, "bob", k=100)
+    assert sorted(table["node"]) == ["alice", "carol", "dave"]
+
+
+def test_errors_name_the_bad_value():
+    g = engine.sample("karate")
+    with pytest.raises(NodeNotFoundError, match="999"):
+        gdv_similarity(g, 999)
+    with pytest.raises(KeyError):
+        gdv_similarity(g, "nobody")
+    for bad in (0, -1, 2.5, True, "3"):
+        with pytest.raises(ValueError, match="k must be"):
+            gdv_similarity(g, 0, k=bad)
+    with pytest.raises(ValueError, match="shape"):
+        graphlet_counts(g, orbits=np.zeros((3, 15)))
+    with pytest.raises(ValueError, match="shape"):
+        edge_orbit_counts_frame(g, eorbits=np.zeros((3, 12)))
+
+
+def test_results_are_tables_with_labels():
+    g = TINY_GRAPHS["strings"].build()
+    table = edge_orbit_counts_frame(g)
+    assert table[["source", "target"]].values.tolist() == [
+        ["alice", "bob"],
+        ["alice", "carol"],
+        ["alice", "dave"],
+        ["bob", "carol"],
+    ]
+    counts = graphlet_counts(g)
+    assert isinstance(counts, pd.DataFrame)
+    assert counts.set_index("name").loc["paw", "count"] == 1
+
+
+def test_compiled_kernels_are_cached():
+    """A second process loads the kernels from numba's cache instead of compiling."""
+    script = (
+        "import time, engine; from engine.graphlets import orbit_counts, edge_orbit_counts\n"
+        "g = engine.sample('karate'); t = time.perf_counter()\n"
+        "orbit_counts(g); edge_orbit_counts(g); print(time.perf_counter() - t)"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, capture_output=True)
+    second = float(
+        subprocess.run(
+            [sys.executable, "-c", script], check=True, capture_output=True, text=True
+        ).stdout
+    )
+    assert second < 3.0  # compiling the kernels takes about 20 s on two cores
