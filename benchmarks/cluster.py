@@ -1,0 +1,315 @@
+"""Local clustering quality and speed: ours vs networkit's local community detection, same seeds.
+
+Run ``python -m benchmarks.cluster [--seeds N] [--graphs planted lfr email ...]``.
+
+For every graph with ground truth, ``--seeds`` random seeds (nodes whose true
+community has at least 5 members) are given to every method in one process.
+Each row reports, over those seeds, the mean and median F1 of the found set
+against the seed's true community, the mean conductance of the found set
+(computed the same way for everyone, :func:`engine.cluster.set_conductance`),
+the mean size, and the mean milliseconds per seed (after one warm-up seed).
+Conductance and F1 are shown together: a method that returns half the graph
+gets a good conductance and a bad F1, one that returns the seed alone the
+reverse. The ratio table compares each of our methods with each peer: F1 and
+conductance differences and the speed ratio (peer ms / our ms).
+
+Graphs: a planted partition (100,000 nodes, about 760,000 edges, blocks of 100,
+mixing 0.3, built here with a vectorised generator and cached in the bench
+folder), an LFR graph from networkit (10,000 nodes, mu 0.3), the bundled
+``planted`` sample, email-Eu-core with its departments and the lgc-* graphs
+with ground truth (ppi-mips complexes, sfld families) from ``../shared/datasets``.
+
+localgraphclustering is compared only if it imports; 0.6.1 in this environment
+fails to (``undefined symbol: MQI_weighted64`` in its ``libgraph.so``), and the
+first line of the output says so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+import engine
+from benchmarks.common import bench_dir
+from engine.cluster import local_cluster, set_conductance
+from loaders import Graph, open_store
+
+SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets")
+MIN_COMMUNITY = 5
+# A peer whose warm-up seeds average more than this is stopped early (and marked).
+SLOW_PEER_S = 0.5
+
+
+@dataclass
+class Case:
+    name: str
+    graph: Graph
+    truth: Callable[[int], np.ndarray]  # seed id -> ids of its true community
+    eligible: np.ndarray  # seed ids whose community has >= MIN_COMMUNITY members
+
+
+# ------------------------------------------------------------------ graphs
+
+
+def planted_equal_blocks(n_blocks: int, block: int, p_in: float, p_out: float, seed: int):
+    """A planted partition with equal blocks, vectorised: pairs inside blocks are drawn
+    all at once, pairs between blocks as uniform random pairs (repeats merge)."""
+    rng = np.random.default_rng(seed)
+    first, second = np.triu_indices(block, 1)
+    chosen = rng.random((n_blocks, first.size)) < p_in
+    blocks, pairs = np.nonzero(chosen)
+    n = n_blocks * block
+    between = rng.binomial(n * (n - block) // 2, p_out)
+    u = rng.integers(0, n, int(between * 1.05) + 16)
+    v = rng.integers(0, n, u.size)
+    apart = (u // block) != (v // block)
+    src = np.concatenate([blocks * block + first[pairs], u[apart][:between]])
+    dst = np.concatenate([blocks * block + second[pairs], v[apart][:between]])
+    graph = Graph.from_edges(src, dst, n_nodes=n, name=f"planted-{n}")
+    return graph.with_attributes(community=np.arange(n) // block)
+
+
+def partition_case(name: str, graph: Graph, membership: np.ndarray) -> Case:
+    membership = np.asarray(membership)
+    _, inverse, counts = np.unique(membership, return_inverse=True, return_counts=True)
+    members = {k: np.flatnonzero(inverse == k) for k in range(counts.size)}
+    eligible = np.flatnonzero(counts[inverse] >= MIN_COMMUNITY)
+    eligible = eligible[np.diff(graph.indptr)[eligible] > 0]
+    return Case(name, graph, lambda s: members[inverse[s]], eligible)
+
+
+def planted_100k() -> Case:
+    path = bench_dir() / "planted-100k-b100-mix0.3.gwb"
+    if not path.exists():
+        mixing, degree = 0.3, 15.2
+        planted_equal_blocks(
+            1000, 100, degree * (1 - mixing) / 99, degree * mixing / 99_900, seed=1
+        ).save(path)
+    g = open_store(path)
+    return partition_case("planted 100k (blocks of 100)", g, g.attributes["community"])
+
+
+def lfr() -> Case | None:
+    import networkit as nk
+
+    nk.setSeed(7, False)
+    generator = nk.generators.LFRGenerator(10_000)
+    generator.generatePowerlawDegreeSequence(20, 50, -2)
+    generator.generatePowerlawCommunitySizeSequence(20, 100, -1)
+    generator.setMu(0.3)
+    generator.run()
+    graph = generator.getGraph()
+    src, dst = [], []
+    for u, v in graph.iterEdges():
+        src.append(u)
+        dst.append(v)
+    g = Graph.from_edges(src, dst, n_nodes=graph.numberOfNodes(), name="lfr-10k")
+    return partition_case("LFR 10k (mu 0.3)", g, generator.getPartition().getVector())
+
+
+def bundled_planted() -> Case:
+    g = engine.sample("planted")
+    return partition_case("bundled planted (blocks of 500)", g, g.attributes["community"])
+
+
+def email() -> Case | None:
+    folder = os.path.join(SHARED, "email-eu-core")
+    if not os.path.exists(folder):
+        return None
+    g = engine.load(os.path.join(folder, "email-Eu-core.txt"), directed=False, self_loops="drop")
+    table = np.loadtxt(os.path.join(folder, "email-Eu-core-department-labels.txt"), dtype=int)
+    membership = np.full(g.n_nodes, -1)
+    membership[g.node_ids(table[:, 0])] = table[:, 1]
+    return partition_case("email-Eu-core departments", g, membership)
+
+
+def ppi_mips() -> Case | None:
+    folder = os.path.join(SHARED, "lgc-ppi-mips")
+    if not os.path.exists(folder):
+        return None
+    g = engine.load(os.path.join(folder, "ppi_mips.graphml"))
+    complexes: dict[str, list[int]] = {}
+    with open(os.path.join(folder, "ppi_mips_ground_truth.csv")) as lines:
+        for line in lines:
+            protein, rest = line.rstrip("\n").split("\t")
+            complexes.setdefault(rest.rsplit(":", 1)[0], []).append(g.node_id(protein))
+    # Overlapping: a protein's truth is the largest of its complexes.
+    best: dict[int, np.ndarray] = {}
+    for ids in complexes.values():
+        ids = np.unique(ids)
+        for node in ids.tolist():
+            if node not in best or ids.size > best[node].size:
+                best[node] = ids
+    eligible = np.array(sorted(n for n, ids in best.items() if ids.size >= MIN_COMMUNITY))
+    return Case("lgc ppi-mips complexes", g, best.__getitem__, eligible)
+
+
+def sfld() -> Case | None:
+    folder = os.path.join(SHARED, "lgc-sfld-amidohydrolases")
+    if not os.path.exists(folder):
+        return None
+    stem = "sfld_brown_et_al_amidohydrolases_protein_similarities_for_beh"
+    g = engine.load(os.path.join(folder, f"{stem}.graphml"))
+    membership = np.full(g.n_nodes, "", dtype=object)
+    with open(os.path.join(folder, f"{stem}_ground_truth.csv")) as lines:
+        for line in lines:
+            node, family = line.rstrip("\n").split("\t")
+            membership[g.node_id(node)] = family.strip()
+    return partition_case("lgc sfld families", g, membership.astype(str))
+
+
+GRAPHS = {
+    "planted": planted_100k,
+    "lfr": lfr,
+    "bundled": bundled_planted,
+    "email": email,
+    "ppi": ppi_mips,
+    "sfld": sfld,
+}
+
+
+# ------------------------------------------------------------------ methods
+
+
+def ours(g: Graph) -> dict[str, Callable[[int], np.ndarray]]:
+    undirected = g
+
+    def run(**options):
+        return lambda s: local_cluster(undirected, undirected.label(s), **options).node_ids
+
+    return {
+        "gwb ppr (a .15, eps 1e-4)": run(method="ppr"),
+        "gwb heat (t 10, eps 1e-3)": run(method="heat", t=10.0, eps=1e-3),
+        "gwb heat (t 10, eps 1e-4)": run(method="heat", t=10.0, eps=1e-4),
+    }
+
+
+def networkit_peers(g: Graph) -> dict[str, Callable[[int], np.ndarray]]:
+    import networkit as nk
+
+    graph = nk.Graph(g.n_nodes, weighted=False, directed=False)
+    table = g.edges()
+    src = g.node_ids(table["source"]) if not g.has_identity_labels else table["source"]
+    dst = g.node_ids(table["target"]) if not g.has_identity_labels else table["target"]
+    for u, v in zip(np.asarray(src).tolist(), np.asarray(dst).tolist(), strict=True):
+        if u != v:
+            graph.addEdge(u, v)
+    scd = nk.scd
+    algorithms = {
+        "nk PageRankNibble (a .1, eps 1e-4)": scd.PageRankNibble(graph, 0.1, 1e-4),
+        "nk PageRankNibble (a .01, eps 1e-5)": scd.PageRankNibble(graph, 0.01, 1e-5),
+        "nk LocalTightnessExpansion": scd.LocalTightnessExpansion(graph),
+        "nk GCE (M)": scd.GCE(graph, "M"),
+        "nk LFMLocal": scd.LFMLocal(graph),
+        "nk TCE": scd.TCE(graph),
+        "nk TwoPhaseL": scd.TwoPhaseL(graph),
+    }
+
+    def wrap(algorithm):
+        return lambda s: np.fromiter(algorithm.expandOneCommunity(s), dtype=np.int64)
+
+    return {name: wrap(algorithm) for name, algorithm in algorithms.items()}
+
+
+def localgraphclustering_status() -> str:
+    try:
+        import localgraphclustering  # noqa: F401
+    except Exception as error:  # an ImportError or OSError from its shared library
+        return f"localgraphclustering skipped: import fails ({type(error).__name__}: {error})"
+    return "localgraphclustering imports, but this benchmark does not drive it yet"
+
+
+# ------------------------------------------------------------------ measuring
+
+
+@dataclass
+class Result:
+    method: str
+    f1: list[float]
+    conductance: list[float]
+    sizes: list[int]
+    seconds: list[float]
+    stopped: bool = False
+
+    @property
+    def ms(self) -> float:
+        return 1e3 * statistics.mean(self.seconds)
+
+
+def f1_score(found: np.ndarray, truth: np.ndarray) -> float:
+    hits = np.intersect1d(found, truth).size
+    return 0.0 if hits == 0 else 2 * hits / (np.unique(found).size + truth.size)
+
+
+def measure(case: Case, name: str, method, seeds: np.ndarray) -> Result:
+    method(int(seeds[0]))  # warm up: compilation, caches
+    result = Result(name, [], [], [], [])
+    for k, s in enumerate(seeds.tolist()):
+        started = time.perf_counter()
+        found = method(s)
+        result.seconds.append(time.perf_counter() - started)
+        found = np.unique(found)
+        result.f1.append(f1_score(found, case.truth(s)))
+        result.conductance.append(set_conductance(case.graph, case.graph.labels[found])[2])
+        result.sizes.append(found.size)
+        if k == 4 and statistics.mean(result.seconds) > SLOW_PEER_S:
+            result.stopped = True
+            break
+    return result
+
+
+def run_case(case: Case, n_seeds: int) -> list[Result]:
+    rng = np.random.default_rng(0)
+    seeds = rng.choice(case.eligible, min(n_seeds, case.eligible.size), replace=False)
+    g = case.graph
+    print(f"\n{case.name}: {g.n_nodes:,} nodes, {g.n_edges:,} edges, {seeds.size} seeds")
+    methods = {**ours(g), **networkit_peers(g)}
+    results = [measure(case, name, method, seeds) for name, method in methods.items()]
+    header = f"  {'method':<38} {'mean F1':>8} {'med F1':>8} {'cond':>7} {'size':>7} {'ms/seed':>9}"
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    for r in results:
+        stopped = f"  (stopped after {len(r.seconds)} seeds: too slow)" if r.stopped else ""
+        print(
+            f"  {r.method:<38} {statistics.mean(r.f1):>8.3f} {statistics.median(r.f1):>8.3f} "
+            f"{statistics.mean(r.conductance):>7.3f} {statistics.mean(r.sizes):>7.1f} "
+            f"{r.ms:>9.2f}{stopped}"
+        )
+    ours_results = [r for r in results if r.method.startswith("gwb")]
+    peers = [r for r in results if not r.method.startswith("gwb") and not r.stopped]
+    best_peer = max(peers, key=lambda r: statistics.mean(r.f1))
+    print(f"  best peer by mean F1: {best_peer.method}")
+    print(f"  {'ours vs peer':<64} {'dF1':>7} {'dcond':>7} {'speed':>8}")
+    for mine in ours_results:
+        for peer in peers:
+            print(
+                f"  {mine.method[4:] + ' vs ' + peer.method:<64} "
+                f"{statistics.mean(mine.f1) - statistics.mean(peer.f1):>+7.3f} "
+                f"{statistics.mean(mine.conductance) - statistics.mean(peer.conductance):>+7.3f} "
+                f"{peer.ms / mine.ms:>7.1f}x"
+            )
+    return results
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=100)
+    parser.add_argument("--graphs", nargs="+", default=list(GRAPHS), choices=list(GRAPHS))
+    args = parser.parse_args(argv)
+    print(localgraphclustering_status())
+    for key in args.graphs:
+        case = GRAPHS[key]()
+        if case is None:
+            print(f"\n{key}: data set not available, skipped")
+            continue
+        run_case(case, args.seeds)
+
+
+if __name__ == "__main__":
+    main()
