@@ -1,0 +1,38 @@
+"""The Local clusters page, driven by Streamlit's AppTest and checked against the engine."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import engine
+from engine.cluster import local_cluster
+
+PAGE = str(Path(__file__).resolve().parents[2] / "app" / "dashboard" / "pages" / "clusters.py")
+
+
+@pytest.mark.parametrize("method", ["ppr", "heat"])
+def test_clusters_page_matches_the_engine(method):
+    app = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not app.exception, app.exception
+    app.text_input[0].set_value("0, 33")
+    if method == "heat":
+        app.selectbox[0].select("heat kernel (hk-relax)")
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    expected = local_cluster(engine.sample("karate"), [0, 33], method=method)
+    shown = app.dataframe[0].value
+    assert shown["node"].tolist() == expected.members["node"].tolist()
+    np.testing.assert_allclose(shown["score"], expected.members["score"], rtol=1e-12)
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Members"] == f"{len(expected):,}"
+    assert metrics["Conductance"] == f"{expected.conductance:.4f}"
+    assert len(app.get("plotly_chart")) == 2
+
+
+def test_clusters_page_names_an_unknown_seed():
+    app = AppTest.from_file(PAGE, default_timeout=120).run()
+    app.text_input[0].set_value("0, nobody")
+    app.button[0].click().run()
+    assert any("node 'nobody' not found" in e.value for e in app.error)
