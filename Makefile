@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test lint bench samples browser-deps clean
+.PHONY: run test lint bench samples test-deps clean
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ run: $(INSTALLED)
 	$(BIN)/gwb app --port $(PORT)
 
 ## Lint, check the layering, and run every test (doctests included).
-test: $(INSTALLED) browser-deps
+test: $(INSTALLED) test-deps
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
@@ -29,13 +29,17 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-## Chromium for the one real-browser test; skipped quietly where apt-get is unavailable.
-browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
+## Chromium for the one real-browser test and redis-server for the Redis storage test;
+## those tests skip where apt-get is unavailable.
+test-deps:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null 2>&1 || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-	      || echo "chromium could not be installed; the browser test will skip"; \
-	  else echo "chromium not found; the browser test will skip"; fi; }
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+	      || echo "could not install$$missing; the tests that need them will skip"; \
+	  else echo "not found:$$missing; the tests that need them will skip"; fi; fi
 
 ## Side-by-side benchmarks against peers (installs the bench extra).
 bench: $(INSTALLED)

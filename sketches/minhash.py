@@ -1,0 +1,153 @@
+"""MinHash signatures of every row of a CSR matrix, bit-compatible with datasketch.
+
+Row ``i``'s set is its column ids (plus ``i`` itself when ``include_self``); its
+signature is what :class:`datasketch.MinHash` gives for that set with the same
+``num_perm``, ``seed`` and ``scheme`` and the identity as hash function::
+
+    m = MinHash(num_perm, seed=seed, scheme=scheme, hashfunc=int)
+    for column in row_set:
+        m.update(column)
+
+datasketch pre-mixes every element with the MurmurHash3 finalizer before its
+affine permutations (the ``affine32``/``affine64`` schemes of datasketch 2.x),
+which is what makes the identity hash safe for sequential integer ids. We reuse
+datasketch's permutation parameters and its finalizer, and only move the
+per-element loop into one parallel Numba kernel, so a signature can be wrapped
+in :class:`datasketch.LeanMinHash` and handed to any datasketch index.
+
+References
+----------
+A. Z. Broder, "On the resemblance and containment of documents", 1997.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from datasketch import LeanMinHash, MinHash
+from datasketch.minhash import _fmix
+from numba import njit, prange
+
+SCHEMES = {"affine32": (np.uint32, 32), "affine64": (np.uint64, 64)}
+
+
+def minhash_signatures(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    num_perm: int = 128,
+    seed: int = 1,
+    include_self: bool = True,
+    *,
+    scheme: str = "affine32",
+) -> np.ndarray:
+    """MinHash signature of each row's set of column ids, one row per CSR row.
+
+    Parameters
+    ----------
+    indptr, indices : ndarray
+        A CSR structure (``indptr`` of length ``n + 1``); values are ignored.
+    num_perm : int
+        Signature length (number of permutations), at least 1.
+    seed : int
+        Seed of the permutations, as in :class:`datasketch.MinHash`.
+    include_self : bool
+        Add row ``i`` to its own set (closed neighbourhoods). Without it an
+        empty row gets the empty signature (every value at the maximum),
+        which datasketch treats as similar to nothing.
+    scheme : {"affine32", "affine64"}
+        datasketch's permutation scheme; ``affine32`` (its default) stores
+        4-byte values.
+
+    Returns
+    -------
+    ndarray of shape (n, num_perm), uint32 or uint64
+
+    Examples
+    --------
+    >>> from datasketch import MinHash
+    >>> indptr, indices = np.array([0, 2, 3]), np.array([1, 2, 0])
+    >>> signatures = minhash_signatures(indptr, indices, num_perm=16, include_self=False)
+    >>> reference = MinHash(16, seed=1, hashfunc=int)
+    >>> reference.update_batch([1, 2])
+    >>> bool((signatures[0] == reference.hashvalues).all())
+    True
+    """
+    num_perm = _check_num_perm(num_perm)
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {', '.join(map(repr, SCHEMES))}; got {scheme!r}")
+    indptr = np.asarray(indptr)
+    indices = np.asarray(indices)
+    if indptr.ndim != 1 or indptr.size == 0:
+        raise ValueError("indptr must be a 1-d array of length n + 1")
+    n = indptr.size - 1
+    if indices.size and indices.min() < 0:
+        raise ValueError("indices must be non-negative column ids")
+    dtype, width = SCHEMES[scheme]
+    a, b = permutations(num_perm, seed, scheme)
+    n_columns = max(n, int(indices.max()) + 1 if indices.size else 0)
+    element_hash = _fmix(np.arange(n_columns, dtype=dtype), width)
+    out = np.empty((n, num_perm), dtype=dtype)
+    kernel = _row_signatures_32 if width == 32 else _row_signatures_64
+    kernel(indptr, indices, element_hash, a, b, bool(include_self), out)
+    return out
+
+
+def permutations(num_perm: int, seed: int, scheme: str = "affine32") -> np.ndarray:
+    """datasketch's permutation parameters ``(a, b)`` for this ``num_perm`` and ``seed``."""
+    return MinHash(num_perm=num_perm, seed=seed, scheme=scheme).permutations
+
+
+def lean_minhash(signature: np.ndarray, seed: int = 1, scheme: str = "affine32") -> LeanMinHash:
+    """Wrap one signature as a :class:`datasketch.LeanMinHash` for datasketch's indexes."""
+    return LeanMinHash(seed=seed, hashvalues=signature, scheme=scheme)
+
+
+def estimated_jaccard(signature: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Fraction of equal values between ``signature`` and each row of ``others``.
+
+    >>> estimated_jaccard(np.array([1, 2, 3, 4]), np.array([[1, 2, 0, 0], [1, 2, 3, 4]]))
+    array([0.5, 1. ])
+    """
+    return (np.asarray(others) == np.asarray(signature)).mean(axis=-1)
+
+
+def _check_num_perm(num_perm) -> int:
+    if isinstance(num_perm, bool) or not isinstance(num_perm, (int, np.integer)) or num_perm < 1:
+        raise ValueError(f"num_perm must be an integer >= 1; got {num_perm!r}")
+    return int(num_perm)
+
+
+@njit(parallel=True, cache=True)
+def _row_signatures_32(indptr, indices, element_hash, a, b, include_self, out):
+    # Permutations innermost: a, b and the running minimum are contiguous, so
+    # the multiply-add-min loop vectorises. Truncating to uint32 before the
+    # minimum is datasketch's arithmetic mod 2**32, and lets LLVM use 32-bit
+    # lanes (twice as many per instruction as uint64).
+    n_rows, num_perm = out.shape
+    for row in prange(n_rows):
+        best = out[row]
+        best[:] = np.uint32(0xFFFFFFFF)
+        if include_self:
+            value = element_hash[row]
+            for k in range(num_perm):
+                best[k] = min(best[k], np.uint32(a[k] * value + b[k]))
+        for position in range(indptr[row], indptr[row + 1]):
+            value = element_hash[indices[position]]
+            for k in range(num_perm):
+                best[k] = min(best[k], np.uint32(a[k] * value + b[k]))
+
+
+@njit(parallel=True, cache=True)
+def _row_signatures_64(indptr, indices, element_hash, a, b, include_self, out):
+    # The twin of _row_signatures_32 for affine64: uint64 arithmetic wraps mod 2**64.
+    n_rows, num_perm = out.shape
+    for row in prange(n_rows):
+        best = out[row]
+        best[:] = np.uint64(0xFFFFFFFFFFFFFFFF)
+        if include_self:
+            value = element_hash[row]
+            for k in range(num_perm):
+                best[k] = min(best[k], a[k] * value + b[k])
+        for position in range(indptr[row], indptr[row + 1]):
+            value = element_hash[indices[position]]
+            for k in range(num_perm):
+                best[k] = min(best[k], a[k] * value + b[k])

@@ -1,0 +1,202 @@
+"""The bulk LSH index: same candidates as datasketch's, prefix queries, banding, bundles."""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+
+import numpy as np
+import pytest
+from datasketch import MinHashLSH as DatasketchLSH
+
+from sketches.lsh import MinHashLSH, datasketch_banding, recall_banding
+from sketches.minhash import lean_minhash, minhash_signatures
+from tests.graphs import random_edges
+
+
+def clustered_signatures(scheme="affine32", num_perm=128, n=300, seed=0):
+    """Signatures of closed neighbourhoods of a graph with small dense blocks."""
+    import scipy.sparse as sp
+
+    rng = np.random.default_rng(seed)
+    blocks = rng.integers(0, n // 10, n)
+    same = blocks[:, None] == blocks[None, :]
+    adjacency = (rng.random((n, n)) < np.where(same, 0.7, 0.01)) | np.eye(n, dtype=bool)
+    matrix = sp.csr_matrix(adjacency | adjacency.T)
+    matrix.sort_indices()
+    return minhash_signatures(matrix.indptr, matrix.indices, num_perm, scheme=scheme)
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "affine64"])
+@pytest.mark.parametrize("params", [(25, 5), (42, 3), (64, 2), (128, 1), (8, 16), (3, 40)])
+def test_candidates_equal_datasketch(params, scheme):
+    signatures = clustered_signatures(scheme)
+    keys = np.arange(len(signatures)) * 7 + 3
+    ours = MinHashLSH(0.5, 128, params=params, scheme=scheme)
+    ours.insert(keys, signatures)
+    reference = DatasketchLSH(0.5, 128, params=params)
+    for key, signature in zip(keys.tolist(), signatures):
+        reference.insert(key, lean_minhash(signature, scheme=scheme))
+    for signature in signatures[::3]:
+        expected = sorted(reference.query(lean_minhash(signature, scheme=scheme)))
+        assert ours.query(signature).tolist() == expected
+
+
+def brute_force_prefix_matches(signatures, query, bands, rows, prefix):
+    matches = set()
+    for band in range(bands):
+        head = slice(band * rows, band * rows + prefix)
+        matches |= set(np.flatnonzero((signatures[:, head] == query[head]).all(axis=1)).tolist())
+    return matches
+
+
+@pytest.mark.parametrize("params", [(42, 3), (25, 5), (128, 1), (16, 8)])
+def test_query_top_relaxes_band_prefixes_until_it_has_k(params):
+    bands, rows = params
+    signatures = clustered_signatures()
+    index = MinHashLSH(0.5, 128, params=params)
+    index.insert(np.arange(len(signatures)), signatures)
+    for k in (1, 5, 40, 1000):
+        for query in signatures[::17]:
+            levels = [rows] + [p for p in (2, 1) if p < rows]
+            for prefix in levels:
+                expected = brute_force_prefix_matches(signatures, query, bands, rows, prefix)
+                if len(expected) >= k:
+                    break
+            assert set(index.query_top(query, k).tolist()) == expected
+
+
+def test_recall_banding_meets_recall_with_the_most_rows():
+    for threshold in (0.2, 0.5, 0.8):
+        for recall in (0.9, 0.95, 0.99):
+            bands, rows = recall_banding(threshold, 128, recall)
+            assert bands * rows <= 128
+            assert 1 - (1 - threshold**rows) ** bands >= recall
+            more_rows = rows + 1
+            assert 1 - (1 - threshold**more_rows) ** (128 // more_rows) < recall
+
+
+def test_datasketch_banding_is_datasketchs():
+    for threshold in (0.3, 0.5, 0.9):
+        reference = DatasketchLSH(threshold, 64)
+        assert datasketch_banding(threshold, 64) == (reference.b, reference.r)
+        assert (MinHashLSH(threshold, 64).bands, MinHashLSH(threshold, 64).rows) == (
+            reference.b,
+            reference.r,
+        )
+
+
+def test_insert_in_two_batches_equals_one():
+    signatures = clustered_signatures()
+    once, twice = MinHashLSH(0.5, 128), MinHashLSH(0.5, 128)
+    once.insert(np.arange(300), signatures)
+    twice.insert(np.arange(100), signatures[:100])
+    twice.insert(np.arange(100, 300), signatures[100:])
+    for query in signatures[::11]:
+        assert once.query(query).tolist() == twice.query(query).tolist()
+    assert len(twice) == 300
+
+
+def test_bundle_round_trip(tmp_path):
+    signatures = clustered_signatures()
+    index = MinHashLSH(0.4, 128, params=(32, 4), seed=1)
+    index.insert(np.arange(300) + 1000, signatures)
+    path = tmp_path / "index.npz"
+    index.save(path, extra={"note": "hello"})
+    assert os.listdir(tmp_path) == ["index.npz"]  # no temporary left behind
+    loaded = MinHashLSH.load(path)
+    assert (loaded.bands, loaded.rows, loaded.threshold) == (32, 4, 0.4)
+    assert loaded.extra == {"note": "hello"}
+    for query in signatures[::13]:
+        assert loaded.query(query).tolist() == index.query(query).tolist()
+
+
+def test_newer_bundle_is_refused(tmp_path):
+    import json
+
+    index = MinHashLSH(0.5, 16)
+    index.insert(np.arange(3), np.zeros((3, 16), dtype=np.uint32))
+    path = index.save(tmp_path / "index.npz")
+    with np.load(path) as bundle:
+        parts = dict(bundle)
+    meta = json.loads(str(parts["meta"]))
+    meta["format_version"] = 99
+    parts["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **parts)
+    with pytest.raises(ValueError, match="newer"):
+        MinHashLSH.load(path)
+
+
+def test_bad_parameters_are_refused():
+    with pytest.raises(ValueError, match="threshold"):
+        MinHashLSH(1.0, 128)
+    with pytest.raises(ValueError, match="bands \\* rows"):
+        MinHashLSH(0.5, 16, params=(5, 5))
+    index = MinHashLSH(0.5, 16)
+    with pytest.raises(ValueError, match="shape"):
+        index.insert(np.arange(2), np.zeros((3, 16), dtype=np.uint32))
+    with pytest.raises(ValueError, match="length 16"):
+        index.query(np.zeros(8, dtype=np.uint32))
+
+
+def test_empty_index_answers_nothing():
+    index = MinHashLSH(0.5, 16)
+    assert index.query(np.zeros(16, dtype=np.uint32)).tolist() == []
+    assert index.query_top(np.zeros(16, dtype=np.uint32), 5).tolist() == []
+
+
+def test_to_datasketch_holds_the_same_candidates():
+    src, dst = random_edges(80, 300, seed=4)
+    import scipy.sparse as sp
+
+    matrix = sp.csr_matrix((np.ones(len(src)), (src, dst)), shape=(80, 80))
+    matrix.sort_indices()
+    signatures = minhash_signatures(matrix.indptr, matrix.indices, 64)
+    index = MinHashLSH(0.3, 64)
+    index.insert(np.arange(80), signatures)
+    exported = index.to_datasketch()
+    for signature in signatures[::5]:
+        assert sorted(exported.query(lean_minhash(signature))) == index.query(signature).tolist()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_to_datasketch_with_redis_storage(tmp_path):
+    """datasketch's Redis storage, against a real redis-server on loopback."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed")
+    pytest.importorskip("redis")
+    port = _free_port()
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp_path)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        import redis
+
+        client = redis.Redis(port=port)
+        for _ in range(100):
+            try:
+                client.ping()
+                break
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        signatures = clustered_signatures(num_perm=64, n=100)
+        index = MinHashLSH(0.5, 64)
+        index.insert(np.arange(100), signatures)
+        config = {"type": "redis", "basename": b"gwb-test", "redis": {"port": port}}
+        exported = index.to_datasketch(config)
+        for signature in signatures[::7]:
+            assert (
+                sorted(exported.query(lean_minhash(signature))) == index.query(signature).tolist()
+            )
+        assert client.dbsize() > 0
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
