@@ -126,7 +126,11 @@ def orbit_counts(g: Graph, progress: Progress = None) -> np.ndarray:
     orbits = np.zeros((simple.n, N_NODE_ORBITS), dtype=np.int64)
     if simple.n == 0:
         return orbits
-    scratch, buffer = _scratch(simple.n, 3)
+    node_cliques, _ = simple.cliques(per_edge=False)
+    tri_sum, _, open_sum = kernels.node_sums(
+        simple.indptr, simple.indices, simple.degree, simple.tri
+    )
+    state = np.zeros((_workers(), simple.n), dtype=np.int64)
     for start in range(0, simple.n, _BATCH_NODES):
         stop = min(start + _BATCH_NODES, simple.n)
         kernels.node_orbits(
@@ -134,12 +138,12 @@ def orbit_counts(g: Graph, progress: Progress = None) -> np.ndarray:
             simple.indices,
             simple.degree,
             simple.tri,
-            simple.up_indptr,
-            simple.up_indices,
+            tri_sum,
+            open_sum,
+            node_cliques,
             start,
             stop,
-            scratch,
-            buffer,
+            state,
             orbits,
         )
         if progress is not None:
@@ -208,11 +212,13 @@ def edge_orbit_counts(g: Graph, progress: Progress = None) -> np.ndarray:
     eorbits = np.zeros((simple.m, N_EDGE_ORBITS), dtype=np.int64)
     if simple.m == 0:
         return eorbits
-    tri_sum, degree_sum = kernels.node_sums(
+    tri_sum, degree_sum, _ = kernels.node_sums(
         simple.indptr, simple.indices, simple.degree, simple.tri
     )
+    _, slot_cliques = simple.cliques(per_edge=True)
     half_cycles = np.zeros(simple.indices.shape[0], dtype=np.int64)
-    scratch, buffer = _scratch(simple.n, 4)
+    state = np.zeros((_workers(), simple.n), dtype=np.int64)
+    slots = np.empty((_workers(), simple.n), dtype=np.int64)
     for start in range(0, simple.n, _BATCH_NODES):
         stop = min(start + _BATCH_NODES, simple.n)
         kernels.edge_orbit_sums(
@@ -222,14 +228,15 @@ def edge_orbit_counts(g: Graph, progress: Progress = None) -> np.ndarray:
             simple.tri,
             simple.up_indptr,
             simple.up_indices,
+            slot_cliques,
             tri_sum,
             degree_sum,
             first_up,
             edge_offset,
             start,
             stop,
-            scratch,
-            buffer,
+            state,
+            slots,
             half_cycles,
             eorbits,
         )
@@ -422,6 +429,15 @@ class _SimpleGraph:
             self.up_indptr, self.up_indices = kernels.orient_by_degree(indptr, indices, self.degree)
             self.tri = kernels.edge_triangles(indptr, indices, self.degree, _workers())
 
+    def cliques(self, per_edge: bool) -> tuple[np.ndarray, np.ndarray]:
+        """4-cliques on each node, and (``per_edge``) on each slot of the oriented lists."""
+        node_cliques = np.zeros(self.n, dtype=np.int64)
+        slot_cliques = np.zeros(self.up_indices.shape[0] if per_edge else 0, dtype=np.int64)
+        kernels.count_cliques(
+            self.up_indptr, self.up_indices, _workers(), node_cliques, slot_cliques, per_edge
+        )
+        return node_cliques, slot_cliques
+
     @classmethod
     def of(cls, g: Graph, orient: bool = True) -> _SimpleGraph:
         indptr, indices = g.indptr, g.indices
@@ -441,14 +457,6 @@ class _SimpleGraph:
 
 def _workers() -> int:
     return numba.get_num_threads()
-
-
-def _scratch(n: int, n_arrays: int) -> tuple[np.ndarray, np.ndarray]:
-    """Per-worker stamps and counters (stamps start unset: -1), and list buffers."""
-    scratch = np.empty((_workers(), n_arrays, n), dtype=np.int64)
-    scratch[:, :-1] = -1
-    scratch[:, -1] = 0
-    return scratch, np.empty((_workers(), 2, n), dtype=np.int64)
 
 
 def _check_orbits(g: Graph, orbits) -> np.ndarray:

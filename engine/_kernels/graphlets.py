@@ -4,10 +4,10 @@ Every kernel takes the CSR of a *simple undirected* graph (both directions
 stored, rows sorted, no self-loops). Work is split over ``n_workers`` workers
 (one per thread), worker ``w`` taking nodes ``w, w + n_workers, ...``: the
 interleaving spreads the hubs, which generators and crawls tend to number
-first, over all threads without any atomic update. Each worker owns O(n)
-scratch arrays (stamps, common-neighbour counters) allocated once by the
-caller, so nothing is cleared between nodes: a stamp equal to the current
-node (or slot) id means "set", anything else means "unset".
+first, over all threads. Each worker owns O(n) scratch arrays allocated once
+and never cleared: an entry stamped with the current node (or slot) id is
+"set", anything else "unset". Results go to rows the worker owns, except the
+4-clique tallies, which use atomic adds.
 
 The orbit equations are those of Hočevar & Demšar (2014); the comments name
 what each raw sum over-counts and the solvers subtract it.
@@ -16,7 +16,24 @@ what each raw sum over-counts and the solvers subtract it.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+
+@intrinsic
+def _atomic_add(typingctx, array, index, value):
+    """``array[index] += value`` as one atomic instruction (LLVM ``atomicrmw add``)."""
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        data = context.make_array(array_type)(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(context, builder, array_type, data, [args[1]])
+        amount = context.cast(builder, args[2], signature.args[2], array_type.dtype)
+        builder.atomic_rmw("add", pointer, amount, "monotonic")
+        return context.get_dummy_value()
+
+    return types.void(array, index, value), codegen
 
 
 @njit(cache=True)
@@ -122,26 +139,113 @@ def upper_edge_offsets(indptr, indices):
     return first, np.cumsum(counts)[:n]
 
 
+# ------------------------------------------------------------------ 4-cliques
+
+
+@njit(parallel=True, cache=True)
+def count_cliques(up_indptr, up_indices, n_workers, node_cliques, slot_cliques, per_slot):
+    """Every 4-clique once, from its lowest-ranked node, added to its nodes and edges.
+
+    ``a < b < c < d`` in rank: ``b`` is an out-neighbour of ``a``, ``c`` one of both,
+    ``d`` one of all three. Walking out-lists only (each at most ``√(2m)`` long)
+    is far cheaper than a search around every node. The cliques of one pair
+    ``(a, b)`` are tallied per node first, so other workers' nodes get one atomic
+    add per triangle ``a, b, c`` rather than one per clique. With ``per_slot``,
+    ``slot_cliques[r]`` counts the 4-cliques on the edge of out-list slot ``r``.
+    """
+    n = up_indptr.shape[0] - 1
+    for worker in prange(n_workers):
+        # in_a[v] = a while v is an out-neighbour of a (slot_a[v]: its slot);
+        # in_ab[v] = slot of (a, b) while v is an out-neighbour of both, and then
+        # v = both[position[v]], slot_b[v] its slot in b's list.
+        in_a = np.full(n, -1, dtype=np.int64)
+        in_ab = np.full(n, -1, dtype=np.int64)
+        position = np.zeros(n, dtype=np.int64)
+        slot_a = np.empty(n, dtype=np.int64)
+        slot_b = np.empty(n, dtype=np.int64)
+        both = np.empty(n, dtype=np.int64)
+        hits = np.zeros(n, dtype=np.int64)
+        for a in range(worker, n, n_workers):
+            if up_indptr[a + 1] - up_indptr[a] < 3:
+                continue
+            for r in range(up_indptr[a], up_indptr[a + 1]):
+                in_a[up_indices[r]] = a
+                slot_a[up_indices[r]] = r
+            on_a = 0
+            for r_ab in range(up_indptr[a], up_indptr[a + 1]):
+                b = up_indices[r_ab]
+                n_both = 0
+                for r in range(up_indptr[b], up_indptr[b + 1]):
+                    c = up_indices[r]
+                    if in_a[c] == a:
+                        in_ab[c] = r_ab
+                        slot_b[c] = r
+                        position[c] = n_both
+                        both[n_both] = c
+                        hits[n_both] = 0
+                        n_both += 1
+                if n_both < 2:
+                    continue
+                on_ab = 0
+                for i in range(n_both):
+                    c = both[i]
+                    on_c = 0
+                    for r_cd in range(up_indptr[c], up_indptr[c + 1]):
+                        d = up_indices[r_cd]
+                        # Branch-free tally: about half the tests hit on dense graphs.
+                        hit = np.int64(in_ab[d] == r_ab)
+                        on_c += hit
+                        hits[position[d]] += hit
+                        if per_slot and hit:
+                            _atomic_add(slot_cliques, r_cd, 1)
+                    hits[i] += on_c
+                    on_ab += on_c
+                if on_ab == 0:
+                    continue
+                on_a += on_ab
+                _atomic_add(node_cliques, b, on_ab)
+                if per_slot:
+                    _atomic_add(slot_cliques, r_ab, on_ab)
+                for i in range(n_both):
+                    if hits[i]:
+                        _atomic_add(node_cliques, both[i], hits[i])
+                        if per_slot:
+                            _atomic_add(slot_cliques, slot_a[both[i]], hits[i])
+                            _atomic_add(slot_cliques, slot_b[both[i]], hits[i])
+            if on_a:
+                _atomic_add(node_cliques, a, on_a)
+
+
 # ------------------------------------------------------------------ node orbits
+
+# A worker's ``state[z]`` answers both "is z in N[x]?" and "how many common
+# neighbours have x and z?" with one memory access, the cost that dominates:
+# ``-(x + 1)`` marks N[x]; ``(x + 1) << 32 | c`` is the count c for the current x;
+# anything else is left over from an earlier node and reads as 0. Nothing is
+# ever cleared.
+_COUNT_BITS = 32
+_COUNT_LIMIT = 1 << _COUNT_BITS
+
+
+@njit(cache=True)
+def _count_of(value, base):
+    count = value - base
+    return count if 0 <= count < _COUNT_LIMIT else 0
 
 
 @njit(parallel=True, cache=True)
 def node_orbits(
-    indptr, indices, degree, tri, up_indptr, up_indices, start, stop, scratch, buffer, orbits
+    indptr, indices, degree, tri, tri_sum, open_sum, cliques, start, stop, state, orbits
 ):
     """Fill ``orbits[x]`` (15 orbits) for the nodes ``start <= x < stop``.
 
-    ``scratch`` is ``(n_workers, 3, n)`` int64 (stamp of ``N(x)``, stamp of the
-    current common neighbourhood, common-neighbour counters) and ``buffer``
-    ``(n_workers, 2, n)`` int64 (touched nodes, the current common neighbourhood).
+    ``tri_sum[y] = Σ_z tri(y, z)`` and ``open_sum[y] = Σ_z (deg z − 1 − tri(y, z))``
+    over ``z`` in N(y) (:func:`node_sums`); ``cliques[x]`` is the number of
+    4-cliques on ``x`` (:func:`count_cliques`); ``state`` is ``(n_workers, n)``
+    int64, zeros at first (see above).
     """
-    n_workers = scratch.shape[0]
+    n_workers = state.shape[0]
     for worker in prange(n_workers):
-        in_nx = scratch[worker, 0]
-        in_common = scratch[worker, 1]
-        common = scratch[worker, 2]
-        touched = buffer[worker, 0]
-        shared = buffer[worker, 1]
         for x in range(start + worker, stop, n_workers):
             _orbits_of_node(
                 x,
@@ -149,36 +253,22 @@ def node_orbits(
                 indices,
                 degree,
                 tri,
-                up_indptr,
-                up_indices,
-                in_nx,
-                in_common,
-                common,
-                touched,
-                shared,
+                tri_sum,
+                open_sum,
+                cliques[x],
+                state[worker],
                 orbits[x],
             )
 
 
 @njit(cache=True)
-def _orbits_of_node(
-    x,
-    indptr,
-    indices,
-    degree,
-    tri,
-    up_indptr,
-    up_indices,
-    in_nx,
-    in_common,
-    common,
-    touched,
-    shared,
-    out,
-):
+def _orbits_of_node(x, indptr, indices, degree, tri, tri_sum, open_sum, cliques, state, out):
     dx = np.int64(degree[x])
+    mark = -(x + 1)
+    base = (x + 1) << _COUNT_BITS
+    state[x] = mark
     for q in range(indptr[x], indptr[x + 1]):
-        in_nx[indices[q]] = x
+        state[indices[q]] = mark
     # Each f_* below counts a set of 4-node configurations (not necessarily
     # induced) around x; it is a known combination of true orbit counts, and the
     # equations at the end peel off the denser graphlets it also counts.
@@ -191,11 +281,9 @@ def _orbits_of_node(
     f_7_11 = 0
     f_5_8 = 0
     f_6_9 = 0
-    f_9_12 = 0
-    f_4_8 = 0
-    f_8_12 = 0
-    cliques = 0  # 4-cliques on x: triangles of the subgraph induced by N(x)
-    n_touched = 0
+    f_9_12 = 0  # paths x-y-z with a triangle on y-z
+    f_4_8 = 0  # paths x-y-z-w, w not adjacent to y
+    f_8_12 = 0  # pairs of paths x-y-z, x-w-z: 4-cycles through x
     for q in range(indptr[x], indptr[x + 1]):
         y = indices[q]
         dy = np.int64(degree[y])
@@ -209,37 +297,23 @@ def _orbits_of_node(
         f_5_8 += open_x * open_y
         o1 += open_y
         f_6_9 += open_y * (open_y - 1)
-        n_shared = 0
+        # Sums over z in N(y) \ N[x] are sums over N(y) minus the few z in N[x].
+        f_9_12 += tri_sum[y] - t
+        f_4_8 += open_sum[y] - open_x
         for p in range(indptr[y], indptr[y + 1]):
             z = indices[p]
-            if z == x:
-                continue
-            tp = np.int64(tri[p])
-            if in_nx[z] == x:  # triangle x, y, z: seen once from y and once from z
-                f_12_14 += tp - 1
-                f_10_13 += dy - 1 - tp
-                if _outranks(z, y, degree):
-                    in_common[z] = q
-                    shared[n_shared] = z
-                    n_shared += 1
-            else:  # path x-y-z
-                if common[z] == 0:
-                    touched[n_touched] = z
-                    n_touched += 1
-                common[z] += 1
-                f_9_12 += tp
-                f_4_8 += degree[z] - 1 - tp
-        # Triangles y < z < w (in rank) inside N(x): w is a common neighbour of x
-        # and y that z points to, so each 4-clique on x is found exactly once.
-        for i in range(n_shared):
-            z = shared[i]
-            for r in range(up_indptr[z], up_indptr[z + 1]):
-                if in_common[up_indices[r]] == q:
-                    cliques += 1
-    for i in range(n_touched):
-        c = common[touched[i]]
-        f_8_12 += c * (c - 1)  # pairs of paths x-y-z, x-w-z: 4-cycles through x
-        common[touched[i]] = 0
+            value = state[z]
+            if value == mark:
+                if z != x:  # triangle x, y, z: seen once from y and once from z
+                    tp = np.int64(tri[p])
+                    f_12_14 += tp - 1
+                    f_10_13 += dy - 1 - tp
+                    f_9_12 -= tp
+                    f_4_8 -= degree[z] - 1 - tp
+            else:  # path x-y-z: the c-th one to z closes c - 1 new 4-cycles
+                count = _count_of(value, base)
+                f_8_12 += 2 * count
+                state[z] = base + count + 1
     f_12_14 //= 2
     o3 = twice_o3 // 2
     out[0] = dx
@@ -262,17 +336,27 @@ def _orbits_of_node(
 # ------------------------------------------------------------------ edge orbits
 
 
-@njit(cache=True)
+@njit(parallel=True, cache=True)
 def node_sums(indptr, indices, degree, tri):
-    """Per node: ``Σ_z tri(x, z)`` (twice its triangles) and ``Σ_z (deg z − 1)`` over N(x)."""
+    """Per node ``x``, over ``z`` in N(x): ``Σ tri(x, z)`` (twice x's triangles),
+    ``Σ (deg z − 1)`` and ``Σ (deg z − 1 − tri(x, z))``."""
     n = indptr.shape[0] - 1
     tri_sum = np.zeros(n, dtype=np.int64)
     degree_sum = np.zeros(n, dtype=np.int64)
-    for x in range(n):
+    for x in prange(n):
         for p in range(indptr[x], indptr[x + 1]):
             tri_sum[x] += tri[p]
             degree_sum[x] += degree[indices[p]] - 1
-    return tri_sum, degree_sum
+    return tri_sum, degree_sum, degree_sum - tri_sum
+
+
+@njit(cache=True)
+def _up_slot(up_indptr, up_indices, x, y, degree):
+    """The out-list slot of edge (x, y): in y's list when x outranks y, else in x's."""
+    if _outranks(x, y, degree):
+        x, y = y, x
+    row = up_indices[up_indptr[x] : up_indptr[x + 1]]
+    return up_indptr[x] + np.searchsorted(row, y)
 
 
 @njit(parallel=True, cache=True)
@@ -283,14 +367,15 @@ def edge_orbit_sums(
     tri,
     up_indptr,
     up_indices,
+    slot_cliques,
     tri_sum,
     degree_sum,
     first_up,
     edge_offset,
     start,
     stop,
-    scratch,
-    buffer,
+    state,
+    slots,
     half_cycles,
     eorbits,
 ):
@@ -301,33 +386,28 @@ def edge_orbit_sums(
     half from ``y`` only ``y``'s walk can count; :func:`solve_edge_orbits` adds
     the two once every row is done.
 
-    ``scratch`` is ``(n_workers, 4, n)`` int64 (stamp of ``N(x)``, slot of ``x → z``,
-    stamp of the common neighbourhood, counters); ``buffer`` ``(n_workers, 2, n)``.
+    ``state`` is ``(n_workers, n)`` int64, zeros at first (see :func:`node_orbits`);
+    ``slots`` ``(n_workers, n)`` int64 receives the slot of ``x → z``.
     """
-    n_workers = scratch.shape[0]
+    n_workers = state.shape[0]
     for worker in prange(n_workers):
-        in_nx = scratch[worker, 0]
-        slot_of = scratch[worker, 1]
-        in_common = scratch[worker, 2]
-        common = scratch[worker, 3]
-        touched = buffer[worker, 0]
-        shared = buffer[worker, 1]
+        here = state[worker]
+        slot_of = slots[worker]
         for x in range(start + worker, stop, n_workers):
             dx = np.int64(degree[x])
+            mark = -(x + 1)
+            base = (x + 1) << _COUNT_BITS
+            here[x] = mark
             for q in range(indptr[x], indptr[x + 1]):
-                in_nx[indices[q]] = x
+                here[indices[q]] = mark
                 slot_of[indices[q]] = q
-            # common[z] = |N(x) ∩ N(z)| for every z at distance two from x.
-            n_touched = 0
+            # First pass: |N(x) ∩ N(z)| for every z at distance two from x.
             for q in range(indptr[x], indptr[x + 1]):
                 y = indices[q]
                 for p in range(indptr[y], indptr[y + 1]):
-                    z = indices[p]
-                    if z != x and in_nx[z] != x:
-                        if common[z] == 0:
-                            touched[n_touched] = z
-                            n_touched += 1
-                        common[z] += 1
+                    value = here[indices[p]]
+                    if value != mark:
+                        here[indices[p]] = base + _count_of(value, base) + 1
             for q in range(indptr[x], indptr[x + 1]):
                 y = indices[q]
                 owned = y > x
@@ -335,29 +415,19 @@ def edge_orbit_sums(
                 tri_yz = 0  # Σ over common neighbours z of tri(y, z)
                 tri_xz = 0
                 degree_z = 0  # Σ over common neighbours z of deg z
-                n_shared = 0
                 for p in range(indptr[y], indptr[y + 1]):
                     z = indices[p]
-                    if z == x:
-                        continue
-                    if in_nx[z] == x:
-                        if owned:
+                    value = here[z]
+                    if value == mark:
+                        if owned and z != x:
                             tri_yz += tri[p]
                             tri_xz += tri[slot_of[z]]
                             degree_z += degree[z]
-                            in_common[z] = q
-                            shared[n_shared] = z
-                            n_shared += 1
                     else:
-                        cycles += common[z] - 1
+                        cycles += value - base - 1
                 half_cycles[q] = cycles
                 if not owned:
                     continue
-                cliques = 0  # edges among the common neighbours of x and y
-                for i in range(n_shared):
-                    for r in range(up_indptr[shared[i]], up_indptr[shared[i] + 1]):
-                        if in_common[up_indices[r]] == q:
-                            cliques += 1
                 dy = np.int64(degree[y])
                 t = np.int64(tri[q])
                 row = eorbits[edge_offset[x] + q - first_up[x]]
@@ -376,9 +446,7 @@ def edge_orbit_sums(
                 row[8] = t * (dx + dy - 4)
                 row[9] = (tri_xz - t) + (tri_yz - t)
                 row[10] = t * (t - 1)
-                row[11] = cliques
-            for i in range(n_touched):
-                common[touched[i]] = 0
+                row[11] = slot_cliques[_up_slot(up_indptr, up_indices, x, y, degree)]
 
 
 @njit(parallel=True, cache=True)

@@ -1,0 +1,213 @@
+"""Graphlet-orbit counting speed and memory: ours vs ORCA (C++), node and edge orbits.
+
+Run ``python -m benchmarks.orbits [--orca PATH] [--cases ...] [--repeats N]``.
+
+Graphs: seeded Erdős–Rényi G(n, m) and Barabási–Albert graphs of 100k nodes /
+1M edges (igraph's generators), email-Eu-core and the lgc-* graphs of
+``../shared/datasets`` (skipped when absent). ORCA is not on PyPI: build it
+outside the project from its public source (``g++ -O2 -std=c++11 -o orca
+orca.cpp``, https://github.com/thocevar/orca) and pass the binary's path. The
+script then checks that both give the same counts, row for row, and prints
+ORCA's wall time (parsing its input and writing its output included) and its
+compute time (the ``total:`` it prints), against our median time.
+Ratios are ORCA time / our time; peak memory is the extra resident memory of
+one run in a fresh process over the graph (ours) and ORCA's maximum RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import igraph as ig
+import numpy as np
+import pandas as pd
+
+from benchmarks.common import Row, bench_dir, median_time, print_table
+from engine.graphlets import edge_orbit_counts, graphlet_edges, orbit_counts
+from loaders import Graph, load, open_store
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+GENERATED = {"er-100k-1M": ("er", 100_000, 1_000_000), "ba-100k-1M": ("ba", 100_000, 10)}
+DATASETS = {
+    "email-Eu-core": ("email-eu-core/email-Eu-core.txt", {}),
+    "lgc-johnshopkins": ("lgc-johnshopkins/JohnsHopkins.edgelist", {}),
+    "lgc-minnesota": ("lgc-minnesota/minnesota.edgelist", {"weight_col": 2, "merge": "max"}),
+    "lgc-senate": ("lgc-senate/senate.edgelist", {}),
+    "lgc-ppi-mips": ("lgc-ppi-mips/ppi_mips.graphml", {}),
+    "lgc-sfld": (
+        "lgc-sfld-amidohydrolases/"
+        "sfld_brown_et_al_amidohydrolases_protein_similarities_for_beh.graphml",
+        {"directed": False},
+    ),
+}
+MODES = {"node": orbit_counts, "edge": edge_orbit_counts}
+
+
+def generated_store(case: str) -> str:
+    kind, n, size = GENERATED[case]
+    path = bench_dir() / f"{case}.gwb"
+    if not path.exists():
+        import random
+
+        random.seed(7)
+        ig.set_random_number_generator(random)
+        graph = ig.Graph.Erdos_Renyi(n, m=size) if kind == "er" else ig.Graph.Barabasi(n, size)
+        edges = np.asarray(graph.get_edgelist())
+        Graph.from_edges(edges[:, 0], edges[:, 1], n_nodes=n, name=case).save(path)
+    return str(path)
+
+
+def open_case(case: str) -> tuple[Graph, str | None]:
+    """The graph, and a store path for the fresh-process memory run (None: load the file)."""
+    if case in GENERATED:
+        store = generated_store(case)
+        return open_store(store), store
+    relative, options = DATASETS[case]
+    return load(SHARED / relative, **options), None
+
+
+def available_cases() -> list[str]:
+    present = [c for c, (rel, _) in DATASETS.items() if (SHARED / rel).exists()]
+    return list(GENERATED) + present
+
+
+# ------------------------------------------------------------------ ORCA
+
+
+def run_orca(orca: str, mode: str, edges: np.ndarray, n: int, folder: str):
+    """ORCA's counts, wall time, compute time and peak RSS (bytes) for one graph."""
+    source = os.path.join(folder, "graph.in")
+    if not os.path.exists(source):
+        with open(source, "w") as out:
+            out.write(f"{n} {len(edges)}\n")
+            np.savetxt(out, edges, fmt="%d")
+    target = os.path.join(folder, f"{mode}.out")
+    log_path = os.path.join(folder, f"{mode}.log")
+    with open(log_path, "wb") as log:
+        started = time.perf_counter()
+        child = subprocess.Popen([orca, mode, "4", source, target], stdout=log, stderr=log)
+        # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would mix in other runs).
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)
+    stdout = Path(log_path).read_bytes()
+    if child.returncode != 0 or not os.path.exists(target):
+        raise RuntimeError(f"ORCA failed ({child.returncode}): {stdout[-500:]!r}")
+    totals = re.findall(rb"total: ([0-9.]+)", stdout)
+    compute = float(totals[-1]) if totals else float("nan")
+    width = 15 if mode == "node" else 12
+    if (len(edges) if mode == "edge" else n) == 0:
+        counts = np.zeros((0, width), dtype=np.int64)
+    else:
+        counts = pd.read_csv(target, sep=" ", header=None, dtype=np.int64).to_numpy()
+    return counts, wall, compute, usage.ru_maxrss * 1024
+
+
+# ------------------------------------------------------------------ memory
+
+
+def peak_memory(case: str, store: str | None, mode: str) -> int:
+    """Extra resident bytes of one run in a fresh process, the graph already paged in."""
+    opener = (
+        f"open_store({store!r})"
+        if store
+        else f"load({str(SHARED / DATASETS[case][0])!r}, **{DATASETS[case][1]!r})"
+    )
+    script = f"""
+import resource, threading, time, numpy as np
+from engine.graphlets import {MODES[mode].__name__} as count
+from loaders import Graph, load, open_store
+count(Graph.from_edges([0, 1, 2], [1, 2, 0]))  # load the compiled kernels first
+g = {opener}
+np.asarray(g.indptr).sum(); np.asarray(g.indices).sum()
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * resource.getpagesize()
+before = rss(); peak = [before]; done = threading.Event()
+def watch():
+    while not done.is_set():
+        peak[0] = max(peak[0], rss()); time.sleep(0.001)
+watcher = threading.Thread(target=watch); watcher.start()
+count(g)
+done.set(); watcher.join()
+print(peak[0] - before)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    return int(result.stdout.split()[-1])
+
+
+# ------------------------------------------------------------------ main
+
+
+def run(cases: list[str], modes: list[str], repeats: int, orca: str | None) -> None:
+    rows_wall, rows_compute, notes = [], [], []
+    for case in cases:
+        g, store = open_case(case)
+        edges = graphlet_edges(g)
+        print(f"{case}: {g.n_nodes} nodes, {len(edges)} simple undirected edges", flush=True)
+        reps = repeats if len(edges) < 200_000 else max(1, repeats // 2 + 1)
+        with tempfile.TemporaryDirectory() as folder:
+            for mode in modes:
+                count = MODES[mode]
+                ours_counts = count(g)  # also loads the cached kernels
+                ours = median_time(lambda g=g, count=count: count(g), reps)
+                extra = peak_memory(case, store, mode)
+                out_bytes = ours_counts.nbytes
+                label = f"{case}, {mode}"
+                if orca:
+                    theirs, wall, compute, orca_rss = run_orca(orca, mode, edges, g.n_nodes, folder)
+                    same = theirs.shape == ours_counts.shape and np.array_equal(theirs, ours_counts)
+                    rows_wall.append(Row(label, ours, "ORCA wall (with file I/O)", wall))
+                    rows_compute.append(Row(label, ours, "ORCA compute", compute))
+                    notes.append(
+                        f"{label}: counts {'identical' if same else 'DIFFER'}; "
+                        f"ours {ours:.3f} s, peak +{extra / 2**20:.0f} MiB "
+                        f"(output {out_bytes / 2**20:.0f} MiB); "
+                        f"ORCA max RSS {orca_rss / 2**20:.0f} MiB"
+                    )
+                else:
+                    notes.append(
+                        f"{label}: ours {ours:.3f} s, peak +{extra / 2**20:.0f} MiB "
+                        f"(output {out_bytes / 2**20:.0f} MiB)"
+                    )
+                print("  " + notes[-1], flush=True)
+    if orca:
+        print_table("Orbits of 2-4 node graphlets, ORCA compute / ours", rows_compute)
+        print_table("Orbits of 2-4 node graphlets, ORCA wall / ours", rows_wall)
+    print("\nPer case:")
+    for note in notes:
+        print("  " + note)
+    print(json.dumps({"threads": _threads()}))
+
+
+def _threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orca", help="path of an ORCA binary built outside the project")
+    parser.add_argument("--cases", nargs="+", help="default: every available case")
+    parser.add_argument("--modes", nargs="+", default=list(MODES), choices=list(MODES))
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args(argv)
+    cases = args.cases or available_cases()
+    unknown = sorted(set(cases) - set(GENERATED) - set(DATASETS))
+    if unknown:
+        parser.error(f"unknown case(s) {unknown}; choose from {available_cases()}")
+    run(cases, args.modes, args.repeats, args.orca)
+
+
+if __name__ == "__main__":
+    main()
