@@ -9,10 +9,20 @@ The loaders are re-exported so that ``import engine`` is all a notebook needs:
 """
 
 from engine._device import DeviceUnavailableError, gpu_status
+from engine.cluster import (
+    LocalCluster,
+    label_weighted_graph,
+    local_cluster,
+    mqi,
+    ncp,
+    prefix_conductance,
+    set_conductance,
+)
 from engine.embed import fastrp
 from engine.export import export_embeddings
 from engine.nearest import nearest
 from engine.ppr import PPRIndex, forward_push, ppr, ppr_batch, top_nodes
+from engine.similarity import Community, NeighbourhoodIndex
 from loaders import (
     Graph,
     GraphFormatError,
@@ -26,9 +36,12 @@ from loaders import (
 )
 
 __all__ = [
+    "Community",
     "DeviceUnavailableError",
     "Graph",
     "GraphFormatError",
+    "LocalCluster",
+    "NeighbourhoodIndex",
     "NodeNotFoundError",
     "PPRIndex",
     "StoreError",
@@ -36,13 +49,19 @@ __all__ = [
     "fastrp",
     "forward_push",
     "gpu_status",
+    "label_weighted_graph",
     "load",
+    "local_cluster",
+    "mqi",
+    "ncp",
     "nearest",
     "open_store",
     "ppr",
     "ppr_batch",
+    "prefix_conductance",
     "sample",
     "sample_names",
     "samples",
+    "set_conductance",
     "top_nodes",
 ]

@@ -1,0 +1,326 @@
+"""Neighbourhood similarity by MinHash-LSH, and community expansion from seeds.
+
+Each node's neighbourhood (its out-neighbours, plus itself when
+``include_self``) is compressed into a MinHash signature; an LSH index over the
+signatures answers "which nodes have neighbourhoods like this one" by a binary
+search per band, and the few candidates it returns are re-ranked by their exact
+Jaccard, read from the CSR. This is the design of Chamberlain et al. (2016),
+whose analysts query a full social network on a laptop in milliseconds.
+
+Conventions
+-----------
+- **Directed graphs** compare out-neighbourhoods (the CSR rows).
+- **Isolated nodes**: with ``include_self`` (the default) an isolated node's
+  neighbourhood is itself, so it is similar to no other node (Jaccard 0).
+  Without it, its set is empty and it gets datasketch's empty signature.
+- **Banding** is chosen for recall, not datasketch's equal-weight default: the
+  most rows per band that still find a pair at the ``threshold`` with
+  probability ``recall`` (see :func:`sketches.lsh.recall_banding`). Candidates
+  are cheap to re-rank exactly, missed pairs are lost for good.
+
+References
+----------
+B. P. Chamberlain, J. Levy-Kramer, C. Humby, M. P. Deisenroth, "Real-time
+community detection in full social networks on a laptop", PLOS ONE 13(1), 2018
+(arXiv:1601.03958).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from engine._kernels import similarity as kernels
+from engine.cluster import prefix_conductance, set_conductance
+from loaders import Graph
+from loaders.check import check_positive_int
+from sketches.lsh import MinHashLSH, recall_banding
+from sketches.minhash import estimated_jaccard, minhash_signatures
+
+Progress = Callable[[int, int, str], None] | None
+FORMAT_VERSION = 1
+
+
+@dataclass
+class Community:
+    """A community grown from seeds: its members and how well it is cut off.
+
+    ``members`` has columns ``node``, ``score`` (fraction of the node's
+    neighbourhood inside the community's; 1 for seeds) and ``seed``.
+    """
+
+    members: pd.DataFrame
+    conductance: float
+    volume: float
+    cut: float
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Community: {len(self)} nodes, conductance {self.conductance:.4f}, "
+            f"volume {self.volume:g}, cut {self.cut:g}>"
+        )
+
+
+class NeighbourhoodIndex:
+    """MinHash signatures of every neighbourhood, with an LSH index over them.
+
+    Examples
+    --------
+    >>> import engine
+    >>> g = engine.sample("karate")
+    >>> index = NeighbourhoodIndex.build(g, threshold=0.3)
+    >>> top = index.similar(33, k=3)
+    >>> list(top.columns)
+    ['node', 'estimated_jaccard', 'jaccard']
+    >>> bool(top["jaccard"].is_monotonic_decreasing)
+    True
+    """
+
+    def __init__(self, graph: Graph, lsh: MinHashLSH, include_self: bool):
+        self.graph = graph
+        self.lsh = lsh
+        self.include_self = include_self
+
+    @classmethod
+    def build(
+        cls,
+        g: Graph,
+        num_perm: int = 128,
+        threshold: float = 0.5,
+        include_self: bool = True,
+        seed: int = 1,
+        *,
+        recall: float = 0.95,
+        progress: Progress = None,
+    ) -> NeighbourhoodIndex:
+        """Sign every neighbourhood and index the signatures.
+
+        Parameters
+        ----------
+        g : Graph
+        num_perm : int
+            Signature length, at least 16: the standard error of an estimated
+            Jaccard ``J`` is ``sqrt(J(1 - J)/num_perm)``.
+        threshold : float in (0, 1)
+            Jaccard above which pairs should be found by the LSH bands.
+        include_self : bool
+            Closed neighbourhoods (a node belongs to its own set). Adjacent nodes
+            then share themselves, as members of one community do.
+        seed : int
+            Seed of the MinHash permutations (datasketch's).
+        recall : float in (0, 1)
+            Probability of finding a pair exactly at ``threshold``.
+        progress : callable, optional
+            ``progress(done, total, stage)`` after each of the two stages.
+        """
+        if (
+            isinstance(num_perm, bool)
+            or not isinstance(num_perm, (int, np.integer))
+            or num_perm < 16
+        ):
+            raise ValueError(f"num_perm must be an integer >= 16; got {num_perm!r}")
+        if not 0.0 < float(threshold) < 1.0:
+            raise ValueError(f"threshold must be in (0, 1); got {threshold!r}")
+        signatures = minhash_signatures(g.indptr, g.indices, int(num_perm), seed, include_self)
+        if progress is not None:
+            progress(1, 2, "signatures")
+        lsh = MinHashLSH(
+            threshold,
+            int(num_perm),
+            params=recall_banding(threshold, int(num_perm), recall),
+            seed=seed,
+        )
+        lsh.insert(np.arange(g.n_nodes, dtype=np.int64), signatures)
+        if progress is not None:
+            progress(2, 2, "bands")
+        return cls(g, lsh, bool(include_self))
+
+    def __repr__(self) -> str:
+        return (
+            f"<NeighbourhoodIndex of {self.graph.name or 'graph'}: {len(self.lsh)} nodes, "
+            f"num_perm={self.num_perm}, bands={self.lsh.bands}x{self.lsh.rows}>"
+        )
+
+    @property
+    def num_perm(self) -> int:
+        return self.lsh.num_perm
+
+    @property
+    def signatures(self) -> np.ndarray:
+        """One MinHash signature per node id (``n × num_perm``)."""
+        return self.lsh.signatures
+
+    def similar(self, node, k: int = 10, *, candidates: int | None = None) -> pd.DataFrame:
+        """The ``k`` nodes whose neighbourhoods are most like ``node``'s.
+
+        Candidates come from the LSH index: whole-band matches, relaxed to band
+        prefixes while there are fewer than ``candidates`` (``10·k`` by
+        default). They are ranked by their exact Jaccard, computed from the CSR.
+        Asking for ten times ``k`` lifts recall@10 from 0.5-0.8 to 0.97 on
+        graphs whose top pairs lie below the threshold (see the tests).
+
+        Returns
+        -------
+        DataFrame
+            ``node``, ``estimated_jaccard`` (from the signatures), ``jaccard``
+            (exact), best first. Fewer than ``k`` rows when fewer nodes share
+            anything with ``node``.
+        """
+        k = check_positive_int("k", k)
+        wanted = 10 * k if candidates is None else check_positive_int("candidates", candidates)
+        node_id = self.graph.node_id(node)
+        signatures = self.signatures
+        candidates = self.lsh.query_top(signatures[node_id], max(wanted, k) + 1)
+        candidates = candidates[candidates != node_id]
+        exact = self.jaccard(node_id, candidates)
+        estimate = estimated_jaccard(signatures[node_id], signatures[candidates])
+        keep = exact > 0
+        candidates, exact, estimate = candidates[keep], exact[keep], estimate[keep]
+        order = np.lexsort((candidates, -estimate, -exact))[:k]
+        return pd.DataFrame(
+            {
+                "node": self.graph.labels[candidates[order]],
+                "estimated_jaccard": estimate[order],
+                "jaccard": exact[order],
+            }
+        )
+
+    def jaccard(self, node_id: int, others: np.ndarray) -> np.ndarray:
+        """Exact Jaccard of node ``node_id``'s neighbourhood with each of ``others`` (ids)."""
+        g = self.graph
+        marks = np.zeros(g.n_nodes, dtype=np.bool_)
+        return kernels.exact_jaccard(
+            g.indptr,
+            g.indices,
+            self.include_self,
+            int(node_id),
+            np.asarray(others, dtype=np.int64),
+            marks,
+        )
+
+    def expand(
+        self,
+        seeds: Iterable,
+        *,
+        rounds: int = 3,
+        candidates_per_member: int = 20,
+        min_score: float = 0.2,
+        max_size: int | None = None,
+    ) -> Community:
+        """Grow the community around ``seeds`` (labels), as Chamberlain et al. do.
+
+        Each round asks the LSH index for the nodes whose neighbourhoods are
+        most like each member's (``candidates_per_member`` per member), scores
+        each candidate by the fraction of its neighbourhood that lies inside the
+        community's neighbourhood (the members' neighbourhoods together), ranks
+        them by score, and admits the best-ranked prefix that gives the
+        community its least conductance (a sweep cut). Rounds stop early when
+        nobody new is admitted.
+
+        Two departures from the paper, both because its fixed similarity cut-off
+        did not carry across graphs: the score is containment rather than
+        Jaccard (a member's neighbourhood is a small part of the community's,
+        so Jaccard with the whole ranks every candidate near zero), and the
+        number admitted is chosen by conductance rather than by a threshold.
+
+        Parameters
+        ----------
+        seeds : iterable of labels
+        rounds : int
+            Rounds of growth (each uses the community found so far as seeds).
+        candidates_per_member : int
+            LSH candidates asked for per member and round.
+        min_score : float in [0, 1]
+            Candidates scoring less are never admitted. The sweep alone reaches
+            median F1 0.95 on the bundled planted graph; keeping out candidates
+            with less than a fifth of their neighbourhood inside lifts it to 0.995.
+        max_size : int, optional
+            Stop growing at this many members.
+
+        Returns
+        -------
+        Community
+            ``.members`` (``node``, ``score``, ``seed``), ``.conductance``,
+            ``.volume``, ``.cut`` (as :func:`engine.cluster.set_conductance`).
+
+        Examples
+        --------
+        >>> import engine
+        >>> g = engine.sample("planted")
+        >>> index = NeighbourhoodIndex.build(g)
+        >>> community = index.expand(g.labels[:5])
+        >>> community.conductance < 0.5
+        True
+        """
+        g = self.graph
+        seed_ids = np.unique(g.node_ids(list(seeds)))
+        if len(seed_ids) == 0:
+            raise ValueError("seeds must name at least one node")
+        if not 0.0 <= float(min_score) <= 1.0:
+            raise ValueError(f"min_score must be in [0, 1]; got {min_score!r}")
+        rounds = check_positive_int("rounds", rounds)
+        limit = g.n_nodes if max_size is None else check_positive_int("max_size", max_size)
+        per_member = check_positive_int("candidates_per_member", candidates_per_member)
+        members = seed_ids
+        scores = np.ones(len(seed_ids))
+        marks = np.zeros(g.n_nodes, dtype=np.bool_)
+        for _ in range(rounds):
+            if len(members) >= limit:
+                break
+            found = [self.lsh.query_top(self.signatures[m], per_member) for m in members]
+            candidates = np.setdiff1d(np.concatenate(found), members)
+            score = kernels.containment(
+                g.indptr, g.indices, self.include_self, members, candidates, marks
+            )
+            eligible = np.flatnonzero(score >= min_score)
+            ranked = eligible[np.lexsort((candidates[eligible], -score[eligible]))]
+            ranked = ranked[: limit - len(members)]
+            if not len(ranked):
+                break
+            _, _, conductance = prefix_conductance(g, np.concatenate([members, candidates[ranked]]))
+            admitted = int(np.argmin(conductance[len(members) - 1 :]))
+            if admitted == 0:
+                break
+            members = np.concatenate([members, candidates[ranked[:admitted]]])
+            scores = np.concatenate([scores, score[ranked[:admitted]]])
+        volume, cut, conductance = set_conductance(g, g.labels[members])
+        frame = pd.DataFrame(
+            {"node": g.labels[members], "score": scores, "seed": np.isin(members, seed_ids)}
+        )
+        return Community(frame, conductance, volume, cut)
+
+    def save(self, path) -> str:
+        """Write the signatures and parameters (``.npz``) atomically; bands re-sort on load."""
+        from engine.export import graph_fingerprint
+
+        extra = {
+            "format_version": FORMAT_VERSION,
+            "include_self": self.include_self,
+            "graph": graph_fingerprint(self.graph),
+        }
+        return self.lsh.save(path, extra=extra)
+
+    @classmethod
+    def load(cls, path, g: Graph) -> NeighbourhoodIndex:
+        """Open a saved index for ``g``; ValueError if it was built for another graph."""
+        from engine.export import graph_fingerprint
+
+        lsh = MinHashLSH.load(path)
+        extra = lsh.extra
+        if extra.get("format_version", 0) > FORMAT_VERSION:
+            raise ValueError(
+                f"{path}: index format {extra['format_version']} is newer than this gwb"
+            )
+        built_for = extra.get("graph", {})
+        if built_for.get("sha256") != graph_fingerprint(g)["sha256"]:
+            raise ValueError(
+                f"{path} was built for another graph ({built_for.get('name')}, "
+                f"{built_for.get('n_edges')} edges)"
+            )
+        return cls(g, lsh, bool(extra["include_self"]))
