@@ -299,6 +299,131 @@ def ppr_command(
         typer.echo(f"wrote {output}: {len(table):,} rows for {len(labels)} sources")
 
 
+GraphArgument = Annotated[
+    str, typer.Argument(metavar="GRAPH", help="A graph file, a .gwb store, or sample:NAME.")
+]
+
+
+def _neighbourhood_index(graph, index_path, num_perm, threshold, quiet):
+    """Open ``--index`` when it exists, else build (and save there when given)."""
+    from engine.similarity import NeighbourhoodIndex
+
+    if index_path is not None and index_path.exists():
+        return NeighbourhoodIndex.load(index_path, graph)
+    with _progress_bar(quiet, "MinHash index") as report:
+        index = NeighbourhoodIndex.build(graph, num_perm, threshold, progress=report)
+    if index_path is not None:
+        index.save(index_path)
+    return index
+
+
+@cli.command()
+def similar(
+    graph_path: GraphArgument,
+    nodes: Annotated[
+        list[str],
+        typer.Option("--node", "-n", help="A node label (repeat it), or a file with one per line."),
+    ],
+    k: Annotated[int, typer.Option("-k", min=1, help="Similar nodes per query node.")] = 10,
+    index_path: Annotated[
+        Path | None,
+        typer.Option("--index", help="A saved index (.npz): used if it exists, written if not."),
+    ] = None,
+    num_perm: Annotated[int, typer.Option(min=16, help="MinHash signature length.")] = 128,
+    threshold: Annotated[float, typer.Option(help="Jaccard the LSH bands aim at.")] = 0.5,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", help="Write the table: .parquet or .csv; stdout without it."
+        ),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Nodes whose neighbourhoods are most like each query node's (MinHash-LSH, exact Jaccard).
+
+    Example: gwb similar sample:lesmis -n Valjean -k 5
+    """
+    import pandas as pd
+
+    graph = _open_graph(graph_path)
+    labels = _source_labels(graph, nodes)
+    started = time.perf_counter()
+    try:
+        index = _neighbourhood_index(graph, index_path, num_perm, threshold, quiet)
+        table = pd.concat(
+            [index.similar(label, k).assign(query=label) for label in labels], ignore_index=True
+        )[["query", "node", "estimated_jaccard", "jaccard"]]
+        if output is not None:
+            _write_table(table, output)
+    except (ValueError, KeyError, OSError) as error:
+        _fail(error)
+    summary = {
+        "queries": len(labels),
+        "rows": len(table),
+        "output": None if output is None else str(output),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    if as_json:
+        typer.echo(json.dumps(summary))
+    elif output is None:
+        typer.echo(table.to_string(index=False))
+    else:
+        typer.echo(f"wrote {output}: {len(table):,} rows for {len(labels)} nodes")
+
+
+@cli.command()
+def expand(
+    graph_path: GraphArgument,
+    seeds: Annotated[
+        list[str],
+        typer.Option("--seed", "-s", help="A seed label (repeat it), or a file with one per line."),
+    ],
+    rounds: Annotated[int, typer.Option(min=1, help="Rounds of growth.")] = 3,
+    max_size: Annotated[int | None, typer.Option(min=1, help="Largest community.")] = None,
+    index_path: Annotated[
+        Path | None,
+        typer.Option("--index", help="A saved index (.npz): used if it exists, written if not."),
+    ] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("-o", "--output", help="Write the members: .parquet or .csv."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Grow a community around seed nodes (Chamberlain et al.'s MinHash-LSH expansion).
+
+    Example: gwb expand sample:planted -s 0 -s 1 -s 2
+    """
+    graph = _open_graph(graph_path)
+    labels = _source_labels(graph, seeds)
+    started = time.perf_counter()
+    try:
+        index = _neighbourhood_index(graph, index_path, 128, 0.5, quiet)
+        community = index.expand(labels, rounds=rounds, max_size=max_size)
+        if output is not None:
+            _write_table(community.members, output)
+    except (ValueError, KeyError, OSError) as error:
+        _fail(error)
+    summary = {
+        "seeds": len(labels),
+        "members": len(community),
+        "conductance": round(community.conductance, 6),
+        "output": None if output is None else str(output),
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    if as_json:
+        typer.echo(json.dumps(summary))
+    elif output is None:
+        typer.echo(community.members.to_string(index=False))
+        typer.echo(f"{len(community)} members, conductance {community.conductance:.4f}")
+    else:
+        typer.echo(
+            f"wrote {output}: {len(community)} members, conductance {community.conductance:.4f}"
+        )
+
+
 def _source_labels(graph: engine.Graph, sources: list[str]) -> list:
     """Labels from ``--sources`` values: a file of labels, or labels themselves."""
     values: list[str] = []

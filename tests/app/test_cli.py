@@ -151,6 +151,41 @@ def test_ppr_errors(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_similar_matches_the_engine_and_reuses_a_saved_index(tmp_path):
+    from engine.similarity import NeighbourhoodIndex
+
+    out = tmp_path / "similar.csv"
+    index_path = tmp_path / "lesmis.npz"
+    args = ("similar", "sample:lesmis", "-n", "Valjean", "-n", "Javert", "-k", "4")
+    first = gwb(*args, "--index", str(index_path), "-o", str(out), "--json")
+    assert first.returncode == 0, first.stderr
+    assert index_path.exists() and json.loads(first.stdout)["rows"] == 8
+    import pandas as pd
+
+    table = pd.read_csv(out)
+    index = NeighbourhoodIndex.build(engine.sample("lesmis"))
+    expected = index.similar("Valjean", 4)
+    assert table["node"].tolist()[:4] == expected["node"].tolist()
+    assert table["jaccard"].tolist()[:4] == pytest.approx(expected["jaccard"].tolist())
+    again = gwb(*args, "--index", str(index_path))
+    assert again.returncode == 0 and "Valjean" in again.stdout
+    unknown = gwb("similar", "sample:lesmis", "-n", "Nobody")
+    assert unknown.returncode == 1 and "node 'Nobody' not found" in unknown.stderr
+
+
+def test_expand_reports_members_and_conductance(tmp_path):
+    from engine.similarity import NeighbourhoodIndex
+
+    result = gwb("expand", "sample:planted", "-s", "0", "-s", "1", "-s", "2", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    community = NeighbourhoodIndex.build(engine.sample("planted")).expand([0, 1, 2])
+    assert summary["members"] == len(community)
+    assert summary["conductance"] == pytest.approx(community.conductance, abs=1e-6)
+    bad = gwb("expand", "sample:planted", "-s", "nobody")
+    assert bad.returncode == 1 and "nobody" in bad.stderr
+
+
 def test_app_serves_the_dashboard():
     import socket
     import time
