@@ -20,6 +20,7 @@ navigation = st.navigation(
         ),
         st.Page(PAGES / "pagerank.py", title="PageRank explorer", icon=":material/travel_explore:"),
         st.Page(PAGES / "embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
+        st.Page(PAGES / "similar.py", title="Similar nodes", icon=":material/join_inner:"),
     ]
 )
 sidebar_graph_picker()

@@ -106,3 +106,32 @@ def test_neighbourhood_figure_draws_at_most_max_nodes():
     figure = neighbourhood_figure(graph, scores, [5], max_nodes=50)
     assert len(figure.data[1].x) == 50
     assert "more nodes with a positive score" in figure.layout.title.text
+
+
+def test_similar_nodes_page_matches_the_engine():
+    from engine.similarity import NeighbourhoodIndex
+
+    app = AppTest.from_file(MAIN, default_timeout=120).run()
+    app.switch_page("pages/similar.py").run()
+    assert not app.exception, app.exception
+    name = engine.sample_names()[0]
+    assert app.title[0].value == f"Similar nodes: {name}"
+    graph = engine.sample(name)
+    index = NeighbourhoodIndex.build(graph)
+    app.text_input(key="similar_node").set_value("33")
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    expected = index.similar(33, 10)
+    shown = app.dataframe[0].value
+    assert shown["node"].tolist() == expected["node"].tolist()
+    np.testing.assert_allclose(shown["jaccard"], expected["jaccard"])
+    app.text_input(key="expand_seeds").set_value("0, 1, 2")
+    app.button[1].click().run()
+    assert not app.exception, app.exception
+    community = index.expand([0, 1, 2])
+    metrics = {m.label: m.value for m in app.metric}
+    assert metrics["Members"] == f"{len(community):,}"
+    assert metrics["Conductance"] == f"{community.conductance:.4f}"
+    app.text_input(key="similar_node").set_value("nobody")
+    app.button[0].click().run()
+    assert any("node 'nobody' not found" in e.value for e in app.error)
