@@ -205,3 +205,32 @@ def neighbourhood_figure(
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
     )
     return figure
+
+
+def sweep_profile_figure(profile, best_size: int) -> go.Figure:
+    """Conductance by sweep prefix size (log x), the chosen size marked.
+
+    >>> import engine
+    >>> found = engine.local_cluster(engine.sample("karate"), 0)
+    >>> figure = sweep_profile_figure(found.profile, len(found))
+    >>> len(figure.data[0].x) == len(found.profile)
+    True
+    """
+    figure = go.Figure(
+        go.Scatter(
+            x=profile["size"],
+            y=profile["conductance"],
+            mode="lines",
+            hovertemplate="first %{x} nodes: conductance %{y:.4f}<extra></extra>",
+        )
+    )
+    figure.add_vline(x=best_size, line_dash="dot", annotation_text=f"cluster: {best_size} nodes")
+    figure.update_layout(
+        title="Sweep profile",
+        xaxis_title="prefix size (nodes by degree-normalised score)",
+        yaxis_title="conductance",
+        xaxis_type="log",
+        height=380,
+        margin={"l": 40, "r": 20, "t": 50, "b": 40},
+    )
+    return figure

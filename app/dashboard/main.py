@@ -21,6 +21,7 @@ navigation = st.navigation(
         st.Page(PAGES / "pagerank.py", title="PageRank explorer", icon=":material/travel_explore:"),
         st.Page(PAGES / "embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
         st.Page(PAGES / "similar.py", title="Similar nodes", icon=":material/join_inner:"),
+        st.Page(PAGES / "clusters.py", title="Local clusters", icon=":material/bubble_chart:"),
     ]
 )
 sidebar_graph_picker()

@@ -3,39 +3,13 @@
 import time
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
-from app.dashboard.figures import neighbourhood_figure
+from app.dashboard.figures import neighbourhood_figure, sweep_profile_figure
 from app.dashboard.state import current_graph
 from engine.cluster import local_cluster
 
 METHODS = {"PPR push (Andersen–Chung–Lang)": "ppr", "heat kernel (hk-relax)": "heat"}
-
-
-def sweep_profile_figure(profile, best_size: int) -> go.Figure:
-    """Conductance by sweep prefix size (log x), the chosen size marked.
-
-    A pure function of the profile table; a candidate for ``app/dashboard/figures.py``.
-    """
-    figure = go.Figure(
-        go.Scatter(
-            x=profile["size"],
-            y=profile["conductance"],
-            mode="lines",
-            hovertemplate="first %{x} nodes: conductance %{y:.4f}<extra></extra>",
-        )
-    )
-    figure.add_vline(x=best_size, line_dash="dot", annotation_text=f"cluster: {best_size} nodes")
-    figure.update_layout(
-        title="Sweep profile",
-        xaxis_title="prefix size (nodes by degree-normalised score)",
-        yaxis_title="conductance",
-        xaxis_type="log",
-        height=380,
-        margin={"l": 40, "r": 20, "t": 50, "b": 40},
-    )
-    return figure
 
 
 graph = current_graph()
