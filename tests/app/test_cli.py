@@ -186,6 +186,37 @@ def test_expand_reports_members_and_conductance(tmp_path):
     assert bad.returncode == 1 and "nobody" in bad.stderr
 
 
+def test_cluster_matches_the_engine(tmp_path):
+    out = tmp_path / "members.csv"
+    result = gwb(
+        "cluster", "sample:karate", "-s", "0", "--method", "heat", "-o", str(out), "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    expected = engine.local_cluster(engine.sample("karate"), [0], method="heat")
+    assert summary["members"] == len(expected)
+    assert summary["conductance"] == pytest.approx(expected.conductance, abs=1e-6)
+    import pandas as pd
+
+    assert pd.read_csv(out)["node"].tolist() == expected.members["node"].tolist()
+    bad = gwb("cluster", "sample:karate", "-s", "0", "--alpha", "3")
+    assert bad.returncode == 1 and "alpha" in bad.stderr
+
+
+def test_ncp_matches_the_engine(tmp_path):
+    out = tmp_path / "ncp.csv"
+    result = gwb(
+        "ncp", "sample:karate", "--seeds", "10", "--random-seed", "1", "-o", str(out), "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    import pandas as pd
+
+    expected = engine.ncp(engine.sample("karate"), n_seeds=10, seed=1)
+    shown = pd.read_csv(out)
+    assert shown["size"].tolist() == expected["size"].tolist()
+    assert shown["conductance"].tolist() == pytest.approx(expected["conductance"].tolist())
+
+
 def test_app_serves_the_dashboard():
     import socket
     import time
