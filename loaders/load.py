@@ -144,6 +144,12 @@ def _read(path: Path, fmt: str, options: dict) -> Graph:
     return read_table(path, **options)
 
 
+# Bump when a reader or the store writer changes what it produces, so that stores
+# cached by an older gwb are rebuilt rather than trusted. 2: node attributes
+# called "label" no longer overwrite the labels.
+CACHE_REVISION = 2
+
+
 def default_cache_dir() -> Path:
     """``$GWB_CACHE_DIR``, else ``~/.cache/gwb``."""
     return Path(os.environ.get("GWB_CACHE_DIR") or Path.home() / ".cache" / "gwb")
@@ -158,6 +164,7 @@ def _cache_path(path: Path, fmt: str, options: dict, cache_dir) -> Path:
             "mtime_ns": stat.st_mtime_ns,
             "format": fmt,
             "store": FORMAT_VERSION,
+            "revision": CACHE_REVISION,
             "options": options,
         },
         sort_keys=True,

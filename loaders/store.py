@@ -87,6 +87,7 @@ def save_store(graph: Graph, path: str | os.PathLike, *, overwrite: bool = False
             "directed": graph.directed,
             "weighted": graph.is_weighted,
             "labels": _label_kind(graph),
+            "label_column": _label_column(graph),
             "attributes": list(graph._attributes),
             "dtypes": {
                 name.removesuffix(".npy"): str(array.dtype) for name, array in files.items()
@@ -155,8 +156,10 @@ def open_store(path: str | os.PathLike, *, verify: bool = False) -> Graph:
     labels, attributes = None, {}
     if "nodes.arrow" in meta["files"]:
         table = pa.ipc.open_file(pa.memory_map(str(folder / "nodes.arrow"), "r")).read_all()
-        if "label" in table.column_names:
-            labels = table.column("label")
+        # Stores written before label_column existed call it "label".
+        label_column = meta.get("label_column", "label")
+        if meta["labels"] != "identity" and label_column in table.column_names:
+            labels = table.column(label_column)
         attributes = {key: table.column(key) for key in meta["attributes"]}
     if indptr.shape != (meta["n_nodes"] + 1,) or indices.shape != (meta["nnz"],):
         raise StoreError(f"{folder}: array shapes disagree with meta.json")
@@ -204,13 +207,21 @@ def _label_kind(graph: Graph) -> str:
     return "int" if graph.labels.dtype.kind in "iu" else "str"
 
 
+def _label_column(graph: Graph) -> str:
+    """``label``, or, when a node attribute is called that, a name no attribute has."""
+    name = "label"
+    while name in graph._attributes:
+        name = f"_{name}"
+    return name
+
+
 def _node_table(graph: Graph) -> pa.Table | None:
     columns = {}
     if not graph.has_identity_labels:
         labels = graph._labels
         if not isinstance(labels, pa.ChunkedArray | pa.Array):
             labels = _arrow_column("labels", labels)
-        columns["label"] = labels
+        columns[_label_column(graph)] = labels
     for key, column in graph._attributes.items():
         columns[key] = (
             column

@@ -157,3 +157,12 @@ def test_unstorable_labels_give_a_clear_error(tmp_path):
     with pytest.raises(TypeError, match="cannot store labels"):
         graph.save(tmp_path / "g.gwb")
     assert os.listdir(tmp_path) == []
+
+
+def test_an_attribute_called_label_keeps_the_node_labels(tmp_path):
+    """The sfld GraphML file has a vertex attribute "label" beside its ids."""
+    graph = Graph.from_edges(["a", "b"], ["b", "c"]).with_attributes(label=["", "", ""])
+    stored = open_store(save_store(graph, tmp_path / "labelled.gwb"))
+    assert stored.labels.tolist() == ["a", "b", "c"]
+    assert stored.attributes["label"].tolist() == ["", "", ""]
+    assert stored.node_id("c") == 2
