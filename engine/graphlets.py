@@ -82,6 +82,7 @@ ORBIT_WEIGHTS = 1.0 - np.log(AFFECTED_ORBITS) / math.log(73)
 # Nodes per progress report (and per kernel launch): small enough for a live bar,
 # large enough that launching costs nothing.
 _BATCH_NODES = 1 << 16
+_MAX_NODES = 1 << 31
 
 
 # ------------------------------------------------------------------ public API
@@ -440,6 +441,11 @@ class _SimpleGraph:
 
     @classmethod
     def of(cls, g: Graph, orient: bool = True) -> _SimpleGraph:
+        if g.n_nodes >= _MAX_NODES:
+            # The kernels pack a node id and a count into one int64 (see _kernels).
+            raise ValueError(
+                f"orbit counting supports fewer than {_MAX_NODES:,} nodes; got {g.n_nodes:,}"
+            )
         indptr, indices = g.indptr, g.indices
         if g.directed:
             # An undirected edge wherever either direction exists; the sum's
