@@ -9,7 +9,8 @@ outside the project from its public source (``g++ -O2 -std=c++11 -o orca
 orca.cpp``, https://github.com/thocevar/orca) and pass the binary's path. The
 script then checks that both give the same counts, row for row, and prints
 ORCA's wall time (parsing its input and writing its output included) and its
-compute time (the ``total:`` it prints), against our median time.
+compute time (the CPU ``total:`` it prints), against our median wall time; our CPU
+time (all threads) is printed beside it, since wall times suffer on a shared machine.
 Ratios are ORCA time / our time; peak memory is the extra resident memory of
 one run in a fresh process over the graph (ours) and ORCA's maximum RSS.
 """
@@ -20,6 +21,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -91,24 +93,29 @@ def run_orca(orca: str, mode: str, edges: np.ndarray, n: int, folder: str):
             np.savetxt(out, edges, fmt="%d")
     target = os.path.join(folder, f"{mode}.out")
     log_path = os.path.join(folder, f"{mode}.log")
+    command = [orca, mode, "4", source, target]
+    # GNU time forks ORCA from a small process, so the peak RSS it reports is ORCA's
+    # own (a child forked from this Python process inherits its high-water mark).
+    timer = shutil.which("time", path="/usr/bin:/bin")
+    if timer:
+        command = [timer, "-f", "GWB_MAX_RSS_KB %M", *command]
     with open(log_path, "wb") as log:
         started = time.perf_counter()
-        child = subprocess.Popen([orca, mode, "4", source, target], stdout=log, stderr=log)
-        # wait4 gives this child's own peak RSS (RUSAGE_CHILDREN would mix in other runs).
-        _, status, usage = os.wait4(child.pid, 0)
+        finished = subprocess.run(command, stdout=log, stderr=log, check=False)
         wall = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    stdout = Path(log_path).read_bytes()
-    if child.returncode != 0 or not os.path.exists(target):
-        raise RuntimeError(f"ORCA failed ({child.returncode}): {stdout[-500:]!r}")
-    totals = re.findall(rb"total: ([0-9.]+)", stdout)
+    output = Path(log_path).read_bytes()
+    if finished.returncode != 0 or not os.path.exists(target):
+        raise RuntimeError(f"ORCA failed ({finished.returncode}): {output[-500:]!r}")
+    totals = re.findall(rb"total: ([0-9.]+)", output)
     compute = float(totals[-1]) if totals else float("nan")
+    rss = re.findall(rb"GWB_MAX_RSS_KB (\d+)", output)
+    peak = int(rss[-1]) * 1024 if rss else -1
     width = 15 if mode == "node" else 12
     if (len(edges) if mode == "edge" else n) == 0:
         counts = np.zeros((0, width), dtype=np.int64)
     else:
         counts = pd.read_csv(target, sep=" ", header=None, dtype=np.int64).to_numpy()
-    return counts, wall, compute, usage.ru_maxrss * 1024
+    return counts, wall, compute, peak
 
 
 # ------------------------------------------------------------------ memory
@@ -160,6 +167,11 @@ def run(cases: list[str], modes: list[str], repeats: int, orca: str | None) -> N
                 count = MODES[mode]
                 ours_counts = count(g)  # also loads the cached kernels
                 ours = median_time(lambda g=g, count=count: count(g), reps)
+                # CPU seconds of all our threads: comparable with ORCA's clock() (one
+                # thread) and, unlike wall time, not inflated when others share the cores.
+                cpu_started = time.process_time()
+                count(g)
+                ours_cpu = time.process_time() - cpu_started
                 extra = peak_memory(case, store, mode)
                 out_bytes = ours_counts.nbytes
                 label = f"{case}, {mode}"
@@ -170,14 +182,14 @@ def run(cases: list[str], modes: list[str], repeats: int, orca: str | None) -> N
                     rows_compute.append(Row(label, ours, "ORCA compute", compute))
                     notes.append(
                         f"{label}: counts {'identical' if same else 'DIFFER'}; "
-                        f"ours {ours:.3f} s, peak +{extra / 2**20:.0f} MiB "
-                        f"(output {out_bytes / 2**20:.0f} MiB); "
-                        f"ORCA max RSS {orca_rss / 2**20:.0f} MiB"
+                        f"ours {ours:.3f} s wall, {ours_cpu:.3f} s CPU, "
+                        f"peak +{extra / 2**20:.0f} MiB (output {out_bytes / 2**20:.0f} MiB); "
+                        f"ORCA {compute:.2f} s CPU, max RSS {orca_rss / 2**20:.0f} MiB"
                     )
                 else:
                     notes.append(
-                        f"{label}: ours {ours:.3f} s, peak +{extra / 2**20:.0f} MiB "
-                        f"(output {out_bytes / 2**20:.0f} MiB)"
+                        f"{label}: ours {ours:.3f} s wall, {ours_cpu:.3f} s CPU, "
+                        f"peak +{extra / 2**20:.0f} MiB (output {out_bytes / 2**20:.0f} MiB)"
                     )
                 print("  " + notes[-1], flush=True)
     if orca:
