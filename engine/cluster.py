@@ -123,7 +123,7 @@ class LocalCluster:
     def nodes(self) -> np.ndarray:
         """Labels of the members, in sweep order."""
         g = self.graph
-        return self.node_ids.copy() if g.has_identity_labels else g.labels[self.node_ids]
+        return g.labels_of(self.node_ids)
 
     @cached_property
     def members(self) -> pd.DataFrame:
@@ -357,7 +357,7 @@ def mqi(g: Graph, nodes: Iterable) -> np.ndarray:
     True
     """
     ids = _mqi_ids(_view(_undirected(g)), g.node_ids(list(nodes)))
-    return ids if g.has_identity_labels else g.labels[ids]
+    return g.labels_of(ids)
 
 
 def _set_stats(view: _View, ids) -> tuple[float, float, float]:
@@ -471,7 +471,7 @@ def ncp(
         rows.append((int(at), float(best[at]), int(best_seed[at])))
     table = pd.DataFrame(rows, columns=["size", "conductance", "seed"])
     if not g.has_identity_labels:
-        table["seed"] = g.labels[table["seed"].to_numpy()]
+        table["seed"] = g.labels_of(table["seed"].to_numpy())
     return table
 
 

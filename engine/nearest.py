@@ -71,5 +71,5 @@ def nearest(
     k = min(k, n - 1)
     candidates = np.argpartition(-similarity, k - 1)[:k] if k > 0 else np.empty(0, int)
     order = candidates[np.lexsort((candidates, -similarity[candidates]))]
-    labels = graph.labels[order] if graph is not None else order
+    labels = graph.labels_of(order) if graph is not None else order
     return pd.DataFrame({"node": labels, "similarity": similarity[order]})

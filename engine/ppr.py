@@ -279,7 +279,7 @@ def top_nodes(g: Graph, scores: np.ndarray, top_k: int) -> pd.DataFrame:
         threshold = scores[candidates[cut]].min()
         candidates = candidates[scores[candidates] >= threshold]
     order = candidates[np.lexsort((candidates, -scores[candidates]))][:top_k]
-    labels = order if g.has_identity_labels else g.labels[order]
+    labels = g.labels_of(order)
     return pd.DataFrame({"node": labels, "score": scores[order]})
 
 

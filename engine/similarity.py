@@ -185,7 +185,7 @@ class NeighbourhoodIndex:
         order = np.lexsort((candidates, -estimate, -exact))[:k]
         return pd.DataFrame(
             {
-                "node": self.graph.labels[candidates[order]],
+                "node": self.graph.labels_of(candidates[order]),
                 "estimated_jaccard": estimate[order],
                 "jaccard": exact[order],
             }
@@ -289,9 +289,9 @@ class NeighbourhoodIndex:
                 break
             members = np.concatenate([members, candidates[ranked[:admitted]]])
             scores = np.concatenate([scores, score[ranked[:admitted]]])
-        volume, cut, conductance = set_conductance(g, g.labels[members])
+        volume, cut, conductance = set_conductance(g, g.labels_of(members))
         frame = pd.DataFrame(
-            {"node": g.labels[members], "score": scores, "seed": np.isin(members, seed_ids)}
+            {"node": g.labels_of(members), "score": scores, "seed": np.isin(members, seed_ids)}
         )
         return Community(frame, conductance, volume, cut)
 

@@ -239,6 +239,15 @@ class Graph:
         """True when every node's label is its id."""
         return self._labels is None
 
+    def labels_of(self, node_ids) -> np.ndarray:
+        """Labels of an array of node ids, without building all n labels when they are the ids.
+
+        >>> Graph.from_edges(["x", "y"], ["y", "z"]).labels_of([2, 0]).tolist()
+        ['z', 'x']
+        """
+        node_ids = np.asarray(node_ids, dtype=np.int64)
+        return node_ids.copy() if self._labels is None else self.labels[node_ids]
+
     def label(self, node_id: int):
         """The label of one node id."""
         if not 0 <= node_id < self.n_nodes:
