@@ -32,6 +32,7 @@ from datasketch import MinHash
 from datasketch import MinHashLSH as DatasketchLSH
 
 from benchmarks.common import bench_dir, median_time
+from engine import gpu_status
 from engine.similarity import NeighbourhoodIndex
 from loaders import Graph, open_store
 from sketches.lsh import MinHashLSH, datasketch_banding

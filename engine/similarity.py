@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from engine._device import resolve_device
 from engine._kernels import similarity as kernels
 from engine.cluster import prefix_conductance, set_conductance
 from loaders import Graph
@@ -97,6 +98,7 @@ class NeighbourhoodIndex:
         seed: int = 1,
         *,
         recall: float = 0.95,
+        device: str = "auto",
         progress: Progress = None,
     ) -> NeighbourhoodIndex:
         """Sign every neighbourhood and index the signatures.
@@ -116,6 +118,9 @@ class NeighbourhoodIndex:
             Seed of the MinHash permutations (datasketch's).
         recall : float in (0, 1)
             Probability of finding a pair exactly at ``threshold``.
+        device : {"auto", "cpu", "gpu"}
+            Where the signatures are computed (the same values on both); the LSH
+            bands are sorted on the CPU.
         progress : callable, optional
             ``progress(done, total, stage)`` after each of the two stages.
         """
@@ -127,7 +132,9 @@ class NeighbourhoodIndex:
             raise ValueError(f"num_perm must be an integer >= 16; got {num_perm!r}")
         if not 0.0 < float(threshold) < 1.0:
             raise ValueError(f"threshold must be in (0, 1); got {threshold!r}")
-        signatures = minhash_signatures(g.indptr, g.indices, int(num_perm), seed, include_self)
+        signatures = minhash_signatures(
+            g.indptr, g.indices, int(num_perm), seed, include_self, device=resolve_device(device)
+        )
         if progress is not None:
             progress(1, 2, "signatures")
         lsh = MinHashLSH(

@@ -38,6 +38,7 @@ def minhash_signatures(
     include_self: bool = True,
     *,
     scheme: str = "affine32",
+    device: str = "cpu",
 ) -> np.ndarray:
     """MinHash signature of each row's set of column ids, one row per CSR row.
 
@@ -56,6 +57,9 @@ def minhash_signatures(
     scheme : {"affine32", "affine64"}
         datasketch's permutation scheme; ``affine32`` (its default) stores
         4-byte values.
+    device : {"cpu", "gpu"}
+        ``"gpu"`` runs the CUDA twin of the kernel (needs the ``gpu`` extra and
+        a GPU, or numba's CUDA simulator); the result is a NumPy array either way.
 
     Returns
     -------
@@ -85,6 +89,12 @@ def minhash_signatures(
     a, b = permutations(num_perm, seed, scheme)
     n_columns = max(n, int(indices.max()) + 1 if indices.size else 0)
     element_hash = _fmix(np.arange(n_columns, dtype=dtype), width)
+    if device not in ("cpu", "gpu"):
+        raise ValueError(f"device must be 'cpu' or 'gpu'; got {device!r}")
+    if device == "gpu":
+        from sketches import _minhash_gpu
+
+        return _minhash_gpu.row_signatures(indptr, indices, element_hash, a, b, include_self, dtype)
     out = np.empty((n, num_perm), dtype=dtype)
     kernel = _row_signatures_32 if width == 32 else _row_signatures_64
     kernel(indptr, indices, element_hash, a, b, bool(include_self), out)

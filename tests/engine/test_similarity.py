@@ -184,3 +184,20 @@ def test_directed_graphs_compare_out_neighbourhoods():
     top = index.similar(0, k=1)
     assert top["node"].tolist() == [1]
     assert top["jaccard"].tolist() == [1.0]
+
+
+@pytest.mark.gpu
+def test_gpu_signatures_agree_with_cpu():
+    if not engine.gpu_status()[0]:
+        pytest.skip("no GPU")
+    g = engine.sample("planted")
+    gpu = NeighbourhoodIndex.build(g, device="gpu")
+    cpu = NeighbourhoodIndex.build(g, device="cpu")
+    np.testing.assert_array_equal(gpu.signatures, cpu.signatures)
+
+
+def test_asking_for_a_missing_gpu_says_why():
+    if engine.gpu_status()[0]:
+        pytest.skip("a GPU is present")
+    with pytest.raises(engine.DeviceUnavailableError, match="device='gpu'"):
+        NeighbourhoodIndex.build(engine.sample("karate"), device="gpu")

@@ -98,3 +98,35 @@ def test_bad_scheme_and_indices_are_refused():
         minhash_signatures(np.array([0, 1]), np.array([0]), 8, scheme="legacy")
     with pytest.raises(ValueError, match="non-negative"):
         minhash_signatures(np.array([0, 1]), np.array([-1]), 8)
+
+
+def test_cuda_kernel_matches_the_cpu_kernel_under_the_simulator():
+    """The GPU twin, run by numba's CUDA simulator (no GPU needed), value for value."""
+    pytest.importorskip("numba.cuda")
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import numpy as np, scipy.sparse as sp
+        from sketches.minhash import minhash_signatures
+        same = True
+        for scheme in ("affine32", "affine64"):
+            for include_self in (True, False):
+                m = sp.random(12, 12, density=0.3, random_state=4, format="csr")
+                m.sort_indices()
+                args = (m.indptr, m.indices, 40, 7, include_self)
+                with np.errstate(over="ignore"):
+                    gpu = minhash_signatures(*args, scheme=scheme, device="gpu")
+                cpu = minhash_signatures(*args, scheme=scheme)
+                same &= gpu.dtype == cpu.dtype and bool((gpu == cpu).all())
+        print("same" if same else "different")
+    """)
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NUMBA_ENABLE_CUDASIM": "1"},
+    )
+    assert result.stdout.strip() == "same", result.stderr[-2000:]
