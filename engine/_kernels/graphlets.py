@@ -468,3 +468,119 @@ def solve_edge_orbits(indptr, indices, first_up, edge_offset, half_cycles, eorbi
             e[4] = (e[4] - 2 * e[6] - e[8] - e[9]) // 2
             e[3] = (e[3] - 2 * e[5] - e[8] - e[9]) // 2
             e[2] = e[2] - 2 * e[5] - 2 * e[6] - e[9]
+
+
+# ------------------------------------------------------------------ orbit adjacency
+
+
+@njit(parallel=True, cache=True)
+def slot_sums(indptr, indices, degree, tri, up_indptr, up_indices, slot_cliques, state, out):
+    """Per CSR slot ``q = (x → y)``, the sums the one-hop orbit adjacencies need.
+
+    ``out[q]`` = (Σ tri(y, z) over common neighbours z of x and y, Σ deg z over
+    them, Σ (|N(x) ∩ N(w)| − 1) over w in N(y) \\ N[x], 4-cliques on the edge).
+    ``state`` as in :func:`node_orbits`.
+    """
+    n = indptr.shape[0] - 1
+    n_workers = state.shape[0]
+    for worker in prange(n_workers):
+        here = state[worker]
+        for x in range(worker, n, n_workers):
+            mark = -(x + 1)
+            base = (x + 1) << _COUNT_BITS
+            here[x] = mark
+            for q in range(indptr[x], indptr[x + 1]):
+                here[indices[q]] = mark
+            for q in range(indptr[x], indptr[x + 1]):
+                y = indices[q]
+                for p in range(indptr[y], indptr[y + 1]):
+                    value = here[indices[p]]
+                    if value != mark:
+                        here[indices[p]] = base + _count_of(value, base) + 1
+            for q in range(indptr[x], indptr[x + 1]):
+                y = indices[q]
+                tri_yz = 0
+                degree_z = 0
+                cycles = 0
+                for p in range(indptr[y], indptr[y + 1]):
+                    z = indices[p]
+                    value = here[z]
+                    if value == mark:
+                        if z != x:
+                            tri_yz += tri[p]
+                            degree_z += degree[z]
+                    else:
+                        cycles += value - base - 1
+                out[q, 0] = tri_yz
+                out[q, 1] = degree_z
+                out[q, 2] = cycles
+                out[q, 3] = slot_cliques[_up_slot(up_indptr, up_indices, x, y, degree)]
+
+
+@njit(parallel=True, cache=True)
+def two_hop_pairs(indptr, indices, degree, tri, row_start, fill, state, scratch, columns, sums):
+    """The non-adjacent pairs ``(x, z)`` with common neighbours, and per pair the sums
+    the two-hop orbit adjacencies need.
+
+    Without ``fill``, only ``row_start[x + 1]`` = the number of such ``z`` for each
+    ``x``. With it, ``columns[row_start[x]:row_start[x + 1]]`` are those ``z`` and
+    ``sums`` their (common neighbours c, Σ deg y, Σ tri(x, y), Σ tri(y, z), twice the
+    edges among the common neighbours), y running over the common neighbours.
+    ``scratch`` is ``(n_workers, 7, n)`` int64: a stamp of N(y), the position of z
+    in x's row, and the five sums.
+    """
+    n = indptr.shape[0] - 1
+    n_workers = state.shape[0]
+    for worker in prange(n_workers):
+        here = state[worker]
+        in_ny = scratch[worker, 0]
+        position = scratch[worker, 1]
+        for x in range(worker, n, n_workers):
+            mark = -(x + 1)
+            base = (x + 1) << _COUNT_BITS
+            here[x] = mark
+            for q in range(indptr[x], indptr[x + 1]):
+                here[indices[q]] = mark
+            found = 0
+            out = row_start[x]
+            for q in range(indptr[x], indptr[x + 1]):
+                y = indices[q]
+                for p in range(indptr[y], indptr[y + 1]):
+                    z = indices[p]
+                    value = here[z]
+                    if value == mark:
+                        continue
+                    count = _count_of(value, base)
+                    here[z] = base + count + 1
+                    if count == 0:
+                        if fill:
+                            position[z] = out + found
+                            columns[out + found] = z
+                            for k in range(5):
+                                scratch[worker, 2 + k, z] = 0
+                        found += 1
+                    if fill:
+                        scratch[worker, 3, z] += degree[y]
+                        scratch[worker, 4, z] += tri[q]
+                        scratch[worker, 5, z] += tri[p]
+                        in_ny[z] = y
+                if not fill:
+                    continue
+                # Edges {y, w} among the common neighbours of x and z: w a neighbour
+                # of x and y, z one of w and y (each edge seen from both ends).
+                for p in range(indptr[y], indptr[y + 1]):
+                    w = indices[p]
+                    if here[w] != mark or w == x:
+                        continue
+                    for r in range(indptr[w], indptr[w + 1]):
+                        z = indices[r]
+                        if in_ny[z] == y and here[z] != mark:
+                            scratch[worker, 6, z] += 1
+            if not fill:
+                row_start[x + 1] = found
+                continue
+            for i in range(out, out + found):
+                z = columns[i]
+                sums[i, 0] = _count_of(here[z], base)
+                for k in range(1, 5):
+                    sums[i, k] = scratch[worker, 2 + k, z]
