@@ -493,9 +493,8 @@ def orbit_adjacency(g: Graph, hops=(1, 2, 3)) -> dict[tuple[int, int, int], sp.c
         result.update(two)
     if 3 in hops:
         adjacency = one[(1, 0, 0)]
-        walks = two[(2, 1, 1)] @ adjacency
-        three = walks - one[(1, 1, 2)] - one[(1, 8, 8)] - one[(1, 12, 13)] - two[(2, 9, 10)]
-        three = sp.csr_array(three, shape=(n, n), dtype=np.int64)
+        closed = one[(1, 1, 2)] + one[(1, 8, 8)] + one[(1, 12, 13)] + two[(2, 9, 10)]
+        three = sp.csr_array(two[(2, 1, 1)] @ adjacency - closed, shape=(n, n), dtype=np.int64)
         three.eliminate_zeros()
         result[(3, 4, 4)] = three
     return {key: result[key] for key in ORBIT_ADJACENCY_KEYS if key in result}
@@ -549,9 +548,18 @@ def _one_hop(simple: _SimpleGraph) -> dict[tuple[int, int, int], sp.csr_array]:
         (1, 13, 13): t * (t - 1) // 2 - cliques,
         (1, 14, 14): cliques,
     }
+    return _matrices(values, x, y, n)
+
+
+def _matrices(values: dict, rows, columns, n: int) -> dict[tuple[int, int, int], sp.csr_array]:
+    """One sparse matrix per key from per-pair values (row-sorted pairs), zeros left out,
+    plus the transpose of each asymmetric key. Each matrix owns its arrays."""
     result = {}
     for key, column in values.items():
-        matrix = sp.csr_array((np.ascontiguousarray(column), indices, indptr), shape=(n, n))
+        keep = column != 0
+        indptr = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(np.bincount(rows[keep], minlength=n), out=indptr[1:])
+        matrix = sp.csr_array((column[keep], columns[keep], indptr), shape=(n, n))
         result[key] = matrix
         if key[1] != key[2]:
             result[(key[0], key[2], key[1])] = sp.csr_array(matrix.T)
@@ -596,12 +604,7 @@ def _two_hop(simple: _SimpleGraph) -> dict[tuple[int, int, int], sp.csr_array]:
         columns,
         sums,
     )
-    # Rows come out in discovery order; sort each row by column once, here, since
-    # every matrix below shares these index arrays.
     rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(row_start))
-    order = np.lexsort((columns, rows))
-    del rows
-    columns, sums = columns[order], sums[order]
     common, degree_y, tri_xy, tri_yz, twice_edges = sums.T
     edges = twice_edges // 2
     z_degree = simple.degree[columns]
@@ -613,13 +616,7 @@ def _two_hop(simple: _SimpleGraph) -> dict[tuple[int, int, int], sp.csr_array]:
         (2, 9, 10): tri_yz - 2 * edges,
         (2, 12, 12): edges,
     }
-    result = {}
-    for key, column in values.items():
-        matrix = sp.csr_array((np.ascontiguousarray(column), columns, row_start), shape=(n, n))
-        result[key] = matrix
-        if key[1] != key[2]:
-            result[(key[0], key[2], key[1])] = sp.csr_array(matrix.T)
-    return result
+    return _matrices(values, rows, columns, n)
 
 
 # ------------------------------------------------------------------ internals

@@ -579,6 +579,9 @@ def two_hop_pairs(indptr, indices, degree, tri, row_start, fill, state, scratch,
             if not fill:
                 row_start[x + 1] = found
                 continue
+            # Columns in increasing order, as scipy expects of a canonical CSR row.
+            row = columns[out : out + found]
+            row[:] = np.sort(row)
             for i in range(out, out + found):
                 z = columns[i]
                 sums[i, 0] = _count_of(here[z], base)
