@@ -13,6 +13,13 @@ compute time (the CPU ``total:`` it prints), against our median wall time; our C
 time (all threads) is printed beside it, since wall times suffer on a shared machine.
 Ratios are ORCA time / our time; peak memory is the extra resident memory of
 one run in a fresh process over the graph (ours) and ORCA's maximum RSS.
+
+``--gradco PYTHON`` adds the orbit adjacency matrices (GRADCO, 28 matrices) on
+seeded Barabási–Albert graphs (5 edges per new node) of ``--gradco-sizes``
+nodes, against the ``gradco`` package run by that interpreter: it pins
+numpy < 2, so it lives in its own virtual environment, e.g. ``python3 -m venv
+/tmp/gradco-venv && /tmp/gradco-venv/bin/pip install gradco``. The script checks
+that all 28 matrices are equal and compares time and peak memory.
 """
 
 from __future__ import annotations
@@ -31,9 +38,10 @@ from pathlib import Path
 import igraph as ig
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from benchmarks.common import Row, bench_dir, median_time, print_table
-from engine.graphlets import edge_orbit_counts, graphlet_edges, orbit_counts
+from engine.graphlets import edge_orbit_counts, graphlet_edges, orbit_adjacency, orbit_counts
 from loaders import Graph, load, open_store
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
@@ -152,6 +160,73 @@ print(peak[0] - before)
     return int(result.stdout.split()[-1])
 
 
+# ------------------------------------------------------------------ GRADCO
+
+GRADCO_SCRIPT = """
+import resource, sys, time, numpy as np, scipy.sparse as sp, gradco
+edges = np.load(sys.argv[1]); n = int(sys.argv[2]); folder = sys.argv[3]
+rows, cols = np.r_[edges[:, 0], edges[:, 1]], np.r_[edges[:, 1], edges[:, 0]]
+A = sp.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+started = time.perf_counter()
+counter = gradco.Counter(A)
+counter.count()
+found = {(h, i, j): m for h, i, j, m in counter.generate_orbit_adjacencies()}
+seconds = time.perf_counter() - started
+for (h, i, j), m in found.items():
+    sp.save_npz(f"{folder}/{h}_{i}_{j}.npz", sp.csr_array(m))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print("GRADCO", seconds, peak)
+"""
+
+
+def ba_graph(n: int, per_node: int = 5) -> Graph:
+    import random
+
+    random.seed(7)
+    ig.set_random_number_generator(random)
+    edges = np.asarray(ig.Graph.Barabasi(n, per_node).get_edgelist())
+    return Graph.from_edges(edges[:, 0], edges[:, 1], n_nodes=n, name=f"ba-{n}-{per_node}")
+
+
+def run_gradco(python: str, sizes: list[int], repeats: int) -> None:
+    rows, notes = [], []
+    orbit_adjacency(ba_graph(50))  # load the compiled kernels
+    for n in sizes:
+        g = ba_graph(n)
+        ours = median_time(lambda g=g: orbit_adjacency(g), repeats)
+        mine = orbit_adjacency(g)
+        with tempfile.TemporaryDirectory() as folder:
+            edge_file = os.path.join(folder, "edges.npy")
+            np.save(edge_file, graphlet_edges(g))
+            result = subprocess.run(
+                [python, "-c", GRADCO_SCRIPT, edge_file, str(n), folder],
+                capture_output=True,
+                text=True,
+            )
+            line = [x for x in result.stdout.splitlines() if x.startswith("GRADCO ")]
+            if result.returncode != 0 or not line:
+                notes.append(f"BA {n:,} nodes: GRADCO failed: {result.stderr[-300:]}")
+                continue
+            _, seconds, peak = line[0].split()
+            same = all(
+                (sp.load_npz(os.path.join(folder, f"{h}_{i}_{j}.npz")) != m).nnz == 0
+                for (h, i, j), m in mine.items()
+            )
+        size = sum(m.data.nbytes + m.indices.nbytes + m.indptr.nbytes for m in mine.values())
+        rows.append(
+            Row(f"BA {n:,} nodes, 28 matrices", ours, "gradco (PyPI, dense)", float(seconds))
+        )
+        notes.append(
+            f"BA {n:,} nodes: matrices {'identical' if same else 'DIFFER'}; ours "
+            f"{size / 2**20:.0f} MiB of sparse matrices; GRADCO peak RSS "
+            f"{int(peak) / 2**20:.0f} MiB"
+        )
+        print("  " + notes[-1], flush=True)
+    print_table("Orbit adjacency (GRADCO), gradco time / ours", rows)
+    for note in notes:
+        print("  " + note)
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -213,7 +288,14 @@ def main(argv=None) -> None:
     parser.add_argument("--cases", nargs="+", help="default: every available case")
     parser.add_argument("--modes", nargs="+", default=list(MODES), choices=list(MODES))
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--gradco", help="a Python interpreter that can import gradco")
+    parser.add_argument("--gradco-sizes", nargs="+", type=int, default=[5_000, 10_000])
+    parser.add_argument("--gradco-only", action="store_true", help="skip the orbit-count cases")
     args = parser.parse_args(argv)
+    if args.gradco:
+        run_gradco(args.gradco, args.gradco_sizes, max(1, args.repeats // 2))
+        if args.gradco_only:
+            return
     cases = args.cases or available_cases()
     unknown = sorted(set(cases) - set(GENERATED) - set(DATASETS))
     if unknown:

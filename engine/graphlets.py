@@ -456,10 +456,11 @@ def orbit_adjacency(g: Graph, hops=(1, 2, 3)) -> dict[tuple[int, int, int], sp.c
     One-hop entries come from per-edge sums (triangles, degrees, common
     neighbours, 4-cliques) of the same walk as :func:`edge_orbit_counts`;
     two-hop entries from one walk per node over its two-step neighbourhood; the
-    three-hop matrix is ``A(2,1,1) · A − A(1,1,2) − A(1,8,8) − A(1,12,13) − A(2,9,10)``
-    (every walk ``u-y-z-v`` with ``u, z`` non-adjacent, less those that close
-    into a cycle, diamond, paw or fold back), as in GRADCO. GRADCO builds dense
-    n × n matrices; these stay sparse.
+    three-hop entries count the walks ``u-y-z-v`` with ``z`` and ``v`` not adjacent
+    to ``u`` (one per node at distance two, weighted by common neighbours) less
+    the paws among them, ``A(2,9,10)``; GRADCO's ``A(2,1,1)·A − …`` says the same
+    with the neighbours of ``u`` included. GRADCO builds dense n × n matrices;
+    these stay sparse.
 
     Examples
     --------
@@ -481,9 +482,8 @@ def orbit_adjacency(g: Graph, hops=(1, 2, 3)) -> dict[tuple[int, int, int], sp.c
     if not hops or any(h not in (1, 2, 3) for h in hops):
         raise ValueError(f"hops must be some of 1, 2, 3; got {hops!r}")
     simple = _SimpleGraph.of(g)
-    n = simple.n
     result: dict[tuple[int, int, int], sp.csr_array] = {}
-    if 1 in hops or 3 in hops:
+    if 1 in hops:
         one = _one_hop(simple)
     if 2 in hops or 3 in hops:
         two = _two_hop(simple)
@@ -492,9 +492,9 @@ def orbit_adjacency(g: Graph, hops=(1, 2, 3)) -> dict[tuple[int, int, int], sp.c
     if 2 in hops:
         result.update(two)
     if 3 in hops:
-        adjacency = one[(1, 0, 0)]
-        closed = one[(1, 1, 2)] + one[(1, 8, 8)] + one[(1, 12, 13)] + two[(2, 9, 10)]
-        three = sp.csr_array(two[(2, 1, 1)] @ adjacency - closed, shape=(n, n), dtype=np.int64)
+        # Walks u-y-z-v with u, z apart and v not adjacent to u are 4-paths, or paws
+        # when y is adjacent to v; walks to a neighbour v close a cycle, diamond or fold.
+        three = sp.csr_array(_three_step_walks(simple) - two[(2, 9, 10)], dtype=np.int64)
         three.eliminate_zeros()
         result[(3, 4, 4)] = three
     return {key: result[key] for key in ORBIT_ADJACENCY_KEYS if key in result}
@@ -564,6 +564,32 @@ def _matrices(values: dict, rows, columns, n: int) -> dict[tuple[int, int, int],
         if key[1] != key[2]:
             result[(key[0], key[2], key[1])] = sp.csr_array(matrix.T)
     return result
+
+
+def _three_step_walks(simple: _SimpleGraph) -> sp.csr_array:
+    n = simple.n
+    row_start = np.zeros(n + 1, dtype=np.int64)
+
+    def run(fill: bool, columns: np.ndarray, counts: np.ndarray) -> None:
+        kernels.three_step_walks(
+            simple.indptr,
+            simple.indices,
+            row_start,
+            fill,
+            np.zeros((_workers(), n), dtype=np.int64),
+            np.full((_workers(), n), -1, dtype=np.int64),
+            np.zeros((_workers(), n), dtype=np.int64),
+            np.empty((_workers(), 2, n), dtype=np.int64),
+            columns,
+            counts,
+        )
+
+    run(False, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    np.cumsum(row_start, out=row_start)
+    columns = np.empty(row_start[-1], dtype=np.int64)
+    counts = np.empty(row_start[-1], dtype=np.int64)
+    run(True, columns, counts)
+    return sp.csr_array((counts, columns, row_start), shape=(n, n))
 
 
 def _twin_values(indptr, indices, values: np.ndarray) -> np.ndarray:

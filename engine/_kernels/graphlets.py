@@ -587,3 +587,64 @@ def two_hop_pairs(indptr, indices, degree, tri, row_start, fill, state, scratch,
                 sums[i, 0] = _count_of(here[z], base)
                 for k in range(1, 5):
                     sums[i, k] = scratch[worker, 2 + k, z]
+
+
+@njit(parallel=True, cache=True)
+def three_step_walks(indptr, indices, row_start, fill, state, seen, walks, buffer, columns, counts):
+    """Walks ``x-y-z-u`` with ``z`` and ``u`` both outside N[x], counted per pair ``(x, u)``.
+
+    Without ``fill``, ``row_start[x + 1]`` = how many such ``u``; with it,
+    ``columns``/``counts`` of row ``x`` (sorted by ``u``). Each distinct ``z`` at
+    distance two is walked once, weighted by its common-neighbour count, so the
+    work is ``Σ deg z`` over the two-step neighbourhood rather than over walks.
+    ``state`` as in :func:`node_orbits`; ``seen``, ``walks`` ``(n_workers, n)``
+    int64 (``seen`` -1 at first); ``buffer`` ``(n_workers, 2, n)`` int64.
+    """
+    n = indptr.shape[0] - 1
+    n_workers = state.shape[0]
+    for worker in prange(n_workers):
+        here = state[worker]
+        seen_by = seen[worker]
+        total = walks[worker]
+        middles = buffer[worker, 0]
+        ends = buffer[worker, 1]
+        for x in range(worker, n, n_workers):
+            mark = -(x + 1)
+            base = (x + 1) << _COUNT_BITS
+            here[x] = mark
+            for q in range(indptr[x], indptr[x + 1]):
+                here[indices[q]] = mark
+            n_middles = 0
+            for q in range(indptr[x], indptr[x + 1]):
+                y = indices[q]
+                for p in range(indptr[y], indptr[y + 1]):
+                    value = here[indices[p]]
+                    if value == mark:
+                        continue
+                    count = _count_of(value, base)
+                    if count == 0:
+                        middles[n_middles] = indices[p]
+                        n_middles += 1
+                    here[indices[p]] = base + count + 1
+            n_ends = 0
+            for i in range(n_middles):
+                z = middles[i]
+                weight = here[z] - base
+                for p in range(indptr[z], indptr[z + 1]):
+                    u = indices[p]
+                    if here[u] == mark:
+                        continue
+                    if seen_by[u] != x:
+                        seen_by[u] = x
+                        total[u] = 0
+                        ends[n_ends] = u
+                        n_ends += 1
+                    total[u] += weight
+            if not fill:
+                row_start[x + 1] = n_ends
+                continue
+            out = row_start[x]
+            row = np.sort(ends[:n_ends])
+            for i in range(n_ends):
+                columns[out + i] = row[i]
+                counts[out + i] = total[row[i]]
