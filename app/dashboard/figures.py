@@ -234,3 +234,31 @@ def sweep_profile_figure(profile, best_size: int) -> go.Figure:
         margin={"l": 40, "r": 20, "t": 50, "b": 40},
     )
     return figure
+
+
+def ncp_figure(profile) -> go.Figure:
+    """The network community profile: best conductance by cluster size, log-log.
+
+    >>> import pandas as pd
+    >>> figure = ncp_figure(pd.DataFrame({"size": [2, 10], "conductance": [0.5, 0.1]}))
+    >>> figure.layout.xaxis.type, figure.layout.yaxis.type
+    ('log', 'log')
+    """
+    figure = go.Figure(
+        go.Scatter(
+            x=profile["size"],
+            y=profile["conductance"],
+            mode="lines+markers",
+            hovertemplate="size %{x}: conductance %{y:.4f}<extra></extra>",
+        )
+    )
+    figure.update_layout(
+        title="Network community profile",
+        xaxis_title="cluster size (nodes)",
+        yaxis_title="best conductance found",
+        xaxis_type="log",
+        yaxis_type="log",
+        height=380,
+        margin={"l": 40, "r": 20, "t": 50, "b": 40},
+    )
+    return figure

@@ -36,3 +36,18 @@ def test_clusters_page_names_an_unknown_seed():
     app.text_input[0].set_value("0, nobody")
     app.button[0].click().run()
     assert any("node 'nobody' not found" in e.value for e in app.error)
+
+
+def test_clusters_page_draws_the_network_community_profile():
+    from engine.cluster import ncp
+
+    app = AppTest.from_file(PAGE, default_timeout=120).run()
+    app.number_input[0].set_value(20)
+    app.number_input[1].set_value(3)
+    app.button[1].click().run()
+    assert not app.exception, app.exception
+    expected = ncp(engine.sample("karate"), n_seeds=20, seed=3)
+    shown = app.dataframe[0].value
+    assert shown["size"].tolist() == expected["size"].tolist()
+    np.testing.assert_allclose(shown["conductance"], expected["conductance"])
+    assert len(app.get("plotly_chart")) == 1

@@ -5,9 +5,9 @@ import time
 import numpy as np
 import streamlit as st
 
-from app.dashboard.figures import neighbourhood_figure, sweep_profile_figure
+from app.dashboard.figures import ncp_figure, neighbourhood_figure, sweep_profile_figure
 from app.dashboard.state import current_graph
-from engine.cluster import local_cluster
+from engine.cluster import local_cluster, ncp
 
 METHODS = {"PPR push (Andersen–Chung–Lang)": "ppr", "heat kernel (hk-relax)": "heat"}
 
@@ -64,31 +64,60 @@ if submitted:
         )
         seconds = time.perf_counter() - started
     except (ValueError, KeyError) as error:
-        bar.empty()
         st.error(str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error))
-        st.stop()
+    else:
+        st.session_state["cluster_result"] = (graph.name, seeds, found, seconds)
     bar.empty()
-    st.session_state["cluster_result"] = (graph.name, seeds, found, seconds)
+
+
+def show_cluster(seeds, found, seconds: float) -> None:
+    columns = st.columns(5)
+    columns[0].metric("Members", f"{len(found):,}")
+    columns[1].metric("Conductance", f"{found.conductance:.4f}")
+    columns[2].metric("Volume", f"{found.volume:,.0f}")
+    columns[3].metric("Cut", f"{found.cut:,.0f}")
+    columns[4].metric("Time", f"{seconds * 1000:.1f} ms")
+    left, right = st.columns([3, 2])
+    left.plotly_chart(sweep_profile_figure(found.profile, len(found)), width="stretch")
+    right.dataframe(found.members, hide_index=True, width="stretch", height=380)
+    scores = np.zeros(graph.n_nodes)
+    scores[found.node_ids] = found.scores
+    st.plotly_chart(neighbourhood_figure(graph, scores, seeds), width="stretch")
+    st.caption(
+        "The subgraph shows the seeds and up to 200 members with the highest scores. "
+        "Directed graphs are clustered on their symmetrised edges."
+    )
+
 
 result = st.session_state.get("cluster_result")
 if result is None or result[0] != graph.name:
     st.info("Choose seed nodes and press **Run**.")
-    st.stop()
+else:
+    show_cluster(*result[1:])
 
-_, seeds, found, seconds = result
-columns = st.columns(5)
-columns[0].metric("Members", f"{len(found):,}")
-columns[1].metric("Conductance", f"{found.conductance:.4f}")
-columns[2].metric("Volume", f"{found.volume:,.0f}")
-columns[3].metric("Cut", f"{found.cut:,.0f}")
-columns[4].metric("Time", f"{seconds * 1000:.1f} ms")
-left, right = st.columns([3, 2])
-left.plotly_chart(sweep_profile_figure(found.profile, len(found)), width="stretch")
-right.dataframe(found.members, hide_index=True, width="stretch", height=380)
-scores = np.zeros(graph.n_nodes)
-scores[found.node_ids] = found.scores
-st.plotly_chart(neighbourhood_figure(graph, scores, seeds), width="stretch")
-st.caption(
-    "The subgraph shows the seeds and up to 200 members with the highest scores. "
-    "Directed graphs are clustered on their symmetrised edges."
-)
+st.subheader("Network community profile")
+with st.form("ncp"):
+    left, right = st.columns(2)
+    n_seeds = left.number_input("Random seeds", 1, 2000, 50)
+    random_seed = right.number_input("Random seed", 0, 2**31 - 1, 0)
+    profiled = st.form_submit_button("Compute profile")
+if profiled:
+    bar = st.progress(0.0, text="Network community profile…")
+    started = time.perf_counter()
+    profile = ncp(
+        graph,
+        n_seeds=int(n_seeds),
+        seed=int(random_seed),
+        progress=lambda done, total, stage: bar.progress(
+            done / max(total, 1), text=f"NCP: {stage} {done} of {total}"
+        ),
+    )
+    bar.empty()
+    st.session_state["ncp_result"] = (graph.name, profile, time.perf_counter() - started)
+ncp_result = st.session_state.get("ncp_result")
+if ncp_result is not None and ncp_result[0] == graph.name:
+    _, profile, seconds = ncp_result
+    st.caption(f"{len(profile)} sizes, computed in {seconds:.2f} s")
+    left, right = st.columns([3, 2])
+    left.plotly_chart(ncp_figure(profile), width="stretch")
+    right.dataframe(profile, hide_index=True, width="stretch", height=380)
