@@ -25,16 +25,20 @@ Edge orbits (as ORCA's edge mode numbers them)::
 
 Algorithm
 ---------
-ORCA's (Hočevar & Demšar 2014): per node, enumerate only the 4-cliques and sum
-a few cheap quantities (triangle counts of edges, degrees, common-neighbour
-counts) that each count a known mix of orbits; a triangular system of linear
-equations turns them into the orbit counts. Everything is counted in one walk
-over the two-step neighbourhood of each node, so the work is ``Σ_v deg(v)²``
-plus the 4-clique search, which walks degree-oriented lists (at most
-``√(2m)`` long) instead of full ones. Unlike ORCA, adjacency tests are stamps
-in a per-thread array (O(1), no binary search or hash map) and nodes run on
-every core; memory is O(m) for the graph, triangles per edge and the oriented
-copy, plus O(n) scratch per thread.
+ORCA's equations (Hočevar & Demšar 2014): only the 4-cliques are enumerated;
+every other orbit comes from a few cheap sums (triangles on edges, degrees,
+common-neighbour counts) that each count a known mix of orbits, through a
+triangular system of linear equations. The sums take one walk over the
+two-step neighbourhood of each node (``Σ_v deg(v)²`` steps); the 4-cliques are
+found once each, from their lowest node in (degree, id) order, on oriented
+lists at most ``√(2m)`` long. Unlike ORCA, a membership test and a
+common-neighbour count share one stamped counter per node in a per-thread array
+(one memory access, no binary search or hash map), and nodes run on every
+core. Memory is O(m) (the graph, triangles per edge, the oriented copy) plus
+O(n) scratch per thread.
+
+:func:`orbit_adjacency` builds GRADCO's 28 orbit adjacency matrices on the
+same walks, sparse.
 
 Input graphs. Orbits are defined on simple undirected graphs, so a directed
 graph is counted on its undirected version (an edge where either direction
@@ -45,7 +49,8 @@ ignored. Node ids and labels are those of ``g``.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 
 import numba
 import numpy as np
@@ -83,6 +88,7 @@ ORBIT_WEIGHTS = 1.0 - np.log(AFFECTED_ORBITS) / math.log(73)
 # large enough that launching costs nothing.
 _BATCH_NODES = 1 << 16
 _MAX_NODES = 1 << 31
+_PARALLEL_WORK = 10_000_000
 
 
 # ------------------------------------------------------------------ public API
@@ -123,6 +129,11 @@ def orbit_counts(g: Graph, progress: Progress = None) -> np.ndarray:
     Bioinformatics 30(4), 2014. N. Pržulj, "Biological network comparison using
     graphlet degree distribution", Bioinformatics 23(2), 2007.
     """
+    with _threads_for(g):
+        return _orbit_counts(g, progress)
+
+
+def _orbit_counts(g: Graph, progress: Progress) -> np.ndarray:
     simple = _SimpleGraph.of(g)
     orbits = np.zeros((simple.n, N_NODE_ORBITS), dtype=np.int64)
     if simple.n == 0:
@@ -208,6 +219,11 @@ def edge_orbit_counts(g: Graph, progress: Progress = None) -> np.ndarray:
     T. Hočevar, J. Demšar, "A combinatorial approach to graphlet counting",
     Bioinformatics 30(4), 2014 (edge orbits: ORCA's ``edge`` mode).
     """
+    with _threads_for(g):
+        return _edge_orbit_counts(g, progress)
+
+
+def _edge_orbit_counts(g: Graph, progress: Progress) -> np.ndarray:
     simple = _SimpleGraph.of(g)
     first_up, edge_offset = kernels.upper_edge_offsets(simple.indptr, simple.indices)
     eorbits = np.zeros((simple.m, N_EDGE_ORBITS), dtype=np.int64)
@@ -427,7 +443,9 @@ ORBIT_ADJACENCY_KEYS = (
 )  # fmt: skip
 
 
-def orbit_adjacency(g: Graph, hops=(1, 2, 3)) -> dict[tuple[int, int, int], sp.csr_array]:
+def orbit_adjacency(
+    g: Graph, hops: Iterable[int] = (1, 2, 3)
+) -> dict[tuple[int, int, int], sp.csr_array]:
     """GRADCO's orbit adjacency matrices for 2–4 node graphlets, sparse.
 
     ``A[(hop, i, j)][u, v]`` is the number of graphlets (connected induced
@@ -474,13 +492,17 @@ def orbit_adjacency(g: Graph, hops=(1, 2, 3)) -> dict[tuple[int, int, int], sp.c
 
     References
     ----------
-    S. F. M. Windels, D. Tavernari, N. Malod-Dognin, G. Ciriello, N. Pržulj,
-    "Graphlets correct for the topological information missed by random
-    walks", 2024 (GRADCO).
+    S. F. M. Windels et al., "Graphlets correct for the topological information
+    missed by random walks", 2024 (GRADCO; https://pypi.org/project/gradco/).
     """
     hops = sorted(set(hops))
     if not hops or any(h not in (1, 2, 3) for h in hops):
         raise ValueError(f"hops must be some of 1, 2, 3; got {hops!r}")
+    with _threads_for(g):
+        return _orbit_adjacency(g, hops)
+
+
+def _orbit_adjacency(g: Graph, hops: list[int]) -> dict[tuple[int, int, int], sp.csr_array]:
     simple = _SimpleGraph.of(g)
     result: dict[tuple[int, int, int], sp.csr_array] = {}
     if 1 in hops:
@@ -492,8 +514,8 @@ def orbit_adjacency(g: Graph, hops=(1, 2, 3)) -> dict[tuple[int, int, int], sp.c
     if 2 in hops:
         result.update(two)
     if 3 in hops:
-        # Walks u-y-z-v with u, z apart and v not adjacent to u are 4-paths, or paws
-        # when y is adjacent to v; walks to a neighbour v close a cycle, diamond or fold.
+        # A walk u-y-z-v with z and v not adjacent to u is an induced 4-path unless
+        # y is adjacent to v, which makes it a paw with tail u: subtract those.
         three = sp.csr_array(_three_step_walks(simple) - two[(2, 9, 10)], dtype=np.int64)
         three.eliminate_zeros()
         result[(3, 4, 4)] = three
@@ -693,6 +715,26 @@ class _SimpleGraph:
 
 def _workers() -> int:
     return numba.get_num_threads()
+
+
+@contextmanager
+def _threads_for(g: Graph):
+    """One thread when the two-step walk is short (``Σ deg² < _PARALLEL_WORK``).
+
+    Each parallel region ends at a barrier that waits for every thread; when
+    another process holds a core, that wait costs a scheduler time slice, which
+    on email-Eu-core (2.4M steps) made two threads 5x slower than one.
+    """
+    degree = np.diff(g.indptr).astype(np.float64)
+    if float(degree @ degree) >= _PARALLEL_WORK or numba.get_num_threads() == 1:
+        yield
+        return
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(threads)
 
 
 def _check_orbits(g: Graph, orbits) -> np.ndarray:
