@@ -24,5 +24,7 @@ navigation = st.navigation(
         st.Page(PAGES / "clusters.py", title="Local clusters", icon=":material/bubble_chart:"),
     ]
 )
-sidebar_graph_picker()
+error = sidebar_graph_picker()
+if error is not None:
+    st.error(f"Cannot open this graph: {error}. Showing the default sample instead.")
 navigation.run()

@@ -1,12 +1,81 @@
-"""Shared dashboard state: the graph chosen in the sidebar, cached across reruns and sessions."""
+"""Shared dashboard state: the graph chosen in the sidebar, cached across reruns and sessions.
+
+A graph comes from one of three sources:
+
+- a bundled sample;
+- a file under the data folder (``$GWB_DATA_DIR``, default ``./data``); nothing
+  outside that folder can be opened;
+- an uploaded file, up to ``$GWB_MAX_UPLOAD_MB`` (default 200) megabytes.
+
+Files are opened with :func:`engine.load`, which converts text formats once into
+a store, so reopening is a memory map. Opened graphs are held with
+``st.cache_resource``: uploads keyed by their content hash, data files by path,
+size and modification time.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
 
 import streamlit as st
 
 import engine
+from loaders.load import EXTENSIONS, default_cache_dir
 
+SOURCE_KEY = "graph_source"
 GRAPH_KEY = "sample_picker"
+DATA_FILE_KEY = "data_file_picker"
+UPLOAD_KEY = "graph_upload"
+SOURCES = ("Sample", "Data folder", "Upload")
+UPLOAD_TYPES = sorted({ext.lstrip(".") for ext in EXTENSIONS} | {"gz", "bz2", "zst"})
+
+
+def data_dir() -> Path:
+    """The folder analysts may open files from (``$GWB_DATA_DIR``, default ``./data``)."""
+    return Path(os.environ.get("GWB_DATA_DIR", "data")).resolve()
+
+
+def max_upload_bytes() -> int:
+    return int(float(os.environ.get("GWB_MAX_UPLOAD_MB", "200")) * 2**20)
+
+
+def data_files(folder: Path) -> list[str]:
+    """Graph files under ``folder`` (relative paths), by extension, stores included."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.rglob("*")):
+        if path.name.startswith("."):
+            continue
+        if path.is_dir() and (path / "meta.json").exists():
+            found.append(str(path.relative_to(folder)))
+        elif path.is_file() and _known_extension(path):
+            found.append(str(path.relative_to(folder)))
+    return found
+
+
+def _known_extension(path: Path) -> bool:
+    suffixes = [s.lower() for s in path.suffixes]
+    if suffixes and suffixes[-1] in (".gz", ".bz2", ".zst"):
+        suffixes = suffixes[:-1]
+    return bool(suffixes) and suffixes[-1] in EXTENSIONS
+
+
+def resolve_data_file(relative: str, folder: Path | None = None) -> Path:
+    """``relative`` inside the data folder; ValueError for anything that escapes it.
+
+    >>> resolve_data_file("../etc/passwd", Path("/srv/data"))
+    Traceback (most recent call last):
+    ...
+    ValueError: ../etc/passwd is outside the data folder /srv/data
+    """
+    folder = (folder or data_dir()).resolve()
+    path = (folder / relative).resolve()
+    if not path.is_relative_to(folder):
+        raise ValueError(f"{relative} is outside the data folder {folder}")
+    return path
 
 
 @st.cache_resource(show_spinner="Opening graph…")
@@ -15,22 +84,89 @@ def open_sample(name: str) -> engine.Graph:
     return engine.sample(name)
 
 
-def sidebar_graph_picker() -> None:
-    """Draw the graph picker in the sidebar (the router calls this on every run)."""
-    if GRAPH_KEY in st.session_state:
-        # Re-assigning keeps the choice when a page switch skips drawing the widget:
-        # Streamlit forgets the state of widgets a run does not draw.
-        st.session_state[GRAPH_KEY] = st.session_state[GRAPH_KEY]
-    choice = st.sidebar.selectbox(
-        "Sample graph",
-        engine.sample_names(),
-        key=GRAPH_KEY,
-        help="Graphs bundled with gwb in sample_graphs/",
-    )
-    graph = open_sample(choice)
-    st.sidebar.caption(f"{graph.n_nodes:,} nodes · {graph.n_edges:,} edges")
+@st.cache_resource(show_spinner="Opening graph…", max_entries=16)
+def open_data_file(path: str, size: int, mtime_ns: int) -> engine.Graph:
+    """A file from the data folder; ``size`` and ``mtime_ns`` key the cache to its version."""
+    return engine.load(path)
+
+
+@st.cache_resource(show_spinner="Reading the upload…", max_entries=8)
+def open_upload(name: str, digest: str, _content: bytes) -> engine.Graph:
+    """An uploaded file, saved under the cache folder by content hash, then loaded."""
+    folder = default_cache_dir() / "uploads" / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / Path(name).name
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.tmp")
+        temporary.write_bytes(_content)
+        os.replace(temporary, path)
+    return engine.load(path)
+
+
+def sidebar_graph_picker() -> str | None:
+    """Draw the graph source and picker in the sidebar (the router calls this on every run).
+
+    Returns why the chosen file could not be opened, or None; the pages then
+    show the default sample.
+    """
+    for key in (SOURCE_KEY, GRAPH_KEY, DATA_FILE_KEY):
+        if key in st.session_state:
+            # Re-assigning keeps the choice when a page switch skips drawing the widget:
+            # Streamlit forgets the state of widgets a run does not draw.
+            st.session_state[key] = st.session_state[key]
+    source = st.sidebar.radio("Graph source", SOURCES, key=SOURCE_KEY, horizontal=True)
+    if source == "Data folder":
+        folder = data_dir()
+        files = data_files(folder)
+        if not files:
+            st.sidebar.info(f"No graph files in {folder} (set GWB_DATA_DIR).")
+        else:
+            st.sidebar.selectbox("File", files, key=DATA_FILE_KEY, help=f"Files under {folder}")
+    elif source == "Upload":
+        limit = max_upload_bytes()
+        st.sidebar.file_uploader(
+            f"Edge list, CSV, GraphML or Parquet (up to {limit / 2**20:.0f} MB)",
+            type=UPLOAD_TYPES,
+            key=UPLOAD_KEY,
+        )
+    else:
+        st.sidebar.selectbox(
+            "Sample graph",
+            engine.sample_names(),
+            key=GRAPH_KEY,
+            help="Graphs bundled with gwb in sample_graphs/",
+        )
+    graph, error = _chosen_graph()
+    st.sidebar.caption(f"{graph.name} · {graph.n_nodes:,} nodes · {graph.n_edges:,} edges")
+    return error
 
 
 def current_graph() -> engine.Graph:
-    """The graph chosen in the sidebar."""
-    return open_sample(st.session_state.get(GRAPH_KEY) or engine.sample_names()[0])
+    """The graph chosen in the sidebar (the default sample when the chosen file is bad)."""
+    return _chosen_graph()[0]
+
+
+def _chosen_graph() -> tuple[engine.Graph, str | None]:
+    """``(graph, error message or None)``; a bad file falls back to the default sample."""
+    source = st.session_state.get(SOURCE_KEY, SOURCES[0])
+    try:
+        if source == "Data folder" and st.session_state.get(DATA_FILE_KEY):
+            path = resolve_data_file(st.session_state[DATA_FILE_KEY])
+            stat = path.stat()
+            return open_data_file(str(path), stat.st_size, stat.st_mtime_ns), None
+        if source == "Upload" and st.session_state.get(UPLOAD_KEY) is not None:
+            upload = st.session_state[UPLOAD_KEY]
+            if upload.size > max_upload_bytes():
+                raise ValueError(
+                    f"{upload.name} is {upload.size / 2**20:.1f} MB; the limit is "
+                    f"{max_upload_bytes() / 2**20:.0f} MB (GWB_MAX_UPLOAD_MB)"
+                )
+            content = upload.getvalue()
+            graph = open_upload(upload.name, hashlib.sha256(content).hexdigest(), content)
+            return graph, None
+    except (ValueError, KeyError, OSError, TypeError) as error:
+        message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+        return open_sample(engine.sample_names()[0]), message
+    if source == "Sample":
+        return open_sample(st.session_state.get(GRAPH_KEY) or engine.sample_names()[0]), None
+    return open_sample(engine.sample_names()[0]), None

@@ -135,3 +135,69 @@ def test_similar_nodes_page_matches_the_engine():
     app.text_input(key="similar_node").set_value("nobody")
     app.button[0].click().run()
     assert any("node 'nobody' not found" in e.value for e in app.error)
+
+
+def test_overview_shows_components_and_pagerank():
+    app = AppTest.from_file(MAIN, default_timeout=60).run()
+    assert not app.exception
+    graph = engine.sample(engine.sample_names()[0])
+    metrics = {m.label: m.value for m in app.metric}
+    import networkx as nx
+
+    assert metrics["Components"] == str(nx.number_connected_components(graph.to_networkx()))
+    shown = app.dataframe[1].value
+    expected = nx.pagerank(graph.to_networkx(), alpha=0.85, tol=1e-12)
+    top = sorted(expected, key=expected.get, reverse=True)[:10]
+    assert shown["node"].tolist() == top
+    np.testing.assert_allclose(shown["score"], [expected[v] for v in top], rtol=1e-6)
+
+
+def test_data_folder_graphs_open_and_bad_files_say_why(tmp_path, monkeypatch):
+    from app.dashboard.state import data_files
+
+    (tmp_path / "nested").mkdir()
+    (tmp_path / "nested" / "triangle.csv").write_text("source,target\na,b\nb,c\nc,a\nc,d\n")
+    (tmp_path / "broken.txt").write_text("1 2\n3\n")
+    (tmp_path / "notes.md").write_text("not a graph")
+    assert data_files(tmp_path) == ["broken.txt", "nested/triangle.csv"]
+    monkeypatch.setenv("GWB_DATA_DIR", str(tmp_path))
+
+    def open_data_file(name: str) -> AppTest:
+        # A fresh app per file: AppTest drops the sidebar from its tree after a
+        # rerun under st.navigation, so the choice goes in before the first run.
+        app = AppTest.from_file(MAIN, default_timeout=60)
+        app.session_state["graph_source"] = "Data folder"
+        app.session_state["data_file_picker"] = name
+        app.run()
+        assert not app.exception, app.exception
+        return app
+
+    app = open_data_file("nested/triangle.csv")
+    assert app.sidebar.selectbox[0].options == ["broken.txt", "nested/triangle.csv"]
+    assert app.title[0].value == "Overview: triangle"
+    metrics = {m.label: m.value for m in app.metric}
+    assert (metrics["Nodes"], metrics["Edges"]) == ("4", "4")
+    app = open_data_file("broken.txt")
+    assert any("broken.txt:2: expected at least 2 columns" in e.value for e in app.error)
+    assert app.title[0].value == f"Overview: {engine.sample_names()[0]}"  # still usable
+
+
+def test_data_folder_refuses_paths_outside_it(tmp_path):
+    from app.dashboard.state import resolve_data_file
+
+    assert resolve_data_file("a/b.csv", tmp_path) == tmp_path.resolve() / "a" / "b.csv"
+    with pytest.raises(ValueError, match="outside the data folder"):
+        resolve_data_file("../secret.csv", tmp_path)
+    with pytest.raises(ValueError, match="outside the data folder"):
+        resolve_data_file("/etc/passwd", tmp_path)
+
+
+def test_an_upload_is_loaded_from_its_bytes():
+    import hashlib
+
+    from app.dashboard.state import open_upload
+
+    content = b"# an edge list\n1 2\n2 3\n3 1\n"
+    graph = open_upload("tri.txt", hashlib.sha256(content).hexdigest(), content)
+    assert (graph.n_nodes, graph.n_edges) == (3, 3)
+    assert graph.name == "tri"

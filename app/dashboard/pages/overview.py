@@ -1,7 +1,10 @@
-"""Overview page: the chosen graph's size and degree distribution."""
+"""Overview page: the chosen graph's size, components, degree distribution and top nodes."""
 
+import numpy as np
 import streamlit as st
+from scipy.sparse.csgraph import connected_components
 
+import engine
 from app.dashboard.figures import degree_distribution_figure, top_degree_table
 from app.dashboard.state import current_graph
 
@@ -10,11 +13,16 @@ st.title(f"Overview: {graph.name}")
 
 degrees = graph.degree()
 possible_edges = graph.n_nodes * (graph.n_nodes - 1) / (1 if graph.directed else 2)
-columns = st.columns(4)
+n_components, membership = connected_components(
+    graph.to_scipy(), directed=graph.directed, connection="weak"
+)
+largest = int(np.bincount(membership).max()) if graph.n_nodes else 0
+columns = st.columns(5)
 columns[0].metric("Nodes", f"{graph.n_nodes:,}")
 columns[1].metric("Edges", f"{graph.n_edges:,}")
 columns[2].metric("Density", f"{graph.n_edges / possible_edges:.4g}" if possible_edges else "—")
 columns[3].metric("Mean degree", f"{degrees.mean():.2f}" if graph.n_nodes else "—")
+columns[4].metric("Components", f"{n_components:,}", help=f"largest: {largest:,} nodes")
 kind = [
     "directed" if graph.directed else "undirected",
     "weighted" if graph.is_weighted else "unweighted",
@@ -26,3 +34,17 @@ left, right = st.columns([3, 2])
 left.plotly_chart(degree_distribution_figure(degrees), width="stretch")
 right.subheader("Top nodes by degree")
 right.dataframe(top_degree_table(graph, 10), hide_index=True, width="stretch")
+
+
+def pagerank_table(graph: engine.Graph, k: int = 10):
+    """Global PageRank (teleport to every node alike, alpha 0.15), top ``k``, cached per graph."""
+    cache = st.session_state.setdefault("overview_pagerank", {})
+    key = (graph.name, graph.n_nodes, graph.n_edges)
+    if key not in cache:
+        cache[key] = engine.ppr(graph, list(graph.labels), method="exact", top_k=k)
+    return cache[key]
+
+
+if graph.n_nodes:
+    right.subheader("Top nodes by PageRank")
+    right.dataframe(pagerank_table(graph), hide_index=True, width="stretch")
