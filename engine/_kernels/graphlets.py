@@ -1,13 +1,15 @@
 """Graphlet-orbit kernels: simple-graph CSR, per-edge triangles, node and edge orbits.
 
 Every kernel takes the CSR of a *simple undirected* graph (both directions
-stored, rows sorted, no self-loops). Work is split over ``n_workers`` workers
-(one per thread), worker ``w`` taking nodes ``w, w + n_workers, ...``: the
-interleaving spreads the hubs, which generators and crawls tend to number
-first, over all threads. Each worker owns O(n) scratch arrays allocated once
-and never cleared: an entry stamped with the current node (or slot) id is
-"set", anything else "unset". Results go to rows the worker owns, except the
-4-clique tallies, which use atomic adds.
+stored, rows sorted, no self-loops). The two orbit walks hand out nodes
+in small chunks to whichever thread is free (the caller sets the chunk size),
+each thread using the scratch row of its ``numba.get_thread_id()``; the other
+kernels split nodes over ``n_workers`` workers, worker ``w`` taking ``w, w +
+n_workers, ...``, which spreads the hubs that generators and crawls number
+first. Scratch arrays are O(n) per thread, allocated once and never cleared:
+an entry stamped with the current node (or slot) id is "set", anything else
+"unset". Results go to rows the thread owns, except the 4-clique tallies,
+which use atomic adds.
 
 The orbit equations are those of Hočevar & Demšar (2014); the comments name
 what each raw sum over-counts and the solvers subtract it.
@@ -15,6 +17,7 @@ what each raw sum over-counts and the solvers subtract it.
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from numba import njit, prange, types
 from numba.core import cgutils
@@ -244,21 +247,21 @@ def node_orbits(
     4-cliques on ``x`` (:func:`count_cliques`); ``state`` is ``(n_workers, n)``
     int64, zeros at first (see above).
     """
-    n_workers = state.shape[0]
-    for worker in prange(n_workers):
-        for x in range(start + worker, stop, n_workers):
-            _orbits_of_node(
-                x,
-                indptr,
-                indices,
-                degree,
-                tri,
-                tri_sum,
-                open_sum,
-                cliques[x],
-                state[worker],
-                orbits[x],
-            )
+    # Threads take nodes in chunks as they free up (the caller sets the chunk
+    # size), so a thread that loses its core to another process holds up little.
+    for x in prange(start, stop):
+        _orbits_of_node(
+            x,
+            indptr,
+            indices,
+            degree,
+            tri,
+            tri_sum,
+            open_sum,
+            cliques[x],
+            state[numba.get_thread_id()],
+            orbits[x],
+        )
 
 
 @njit(cache=True)
@@ -389,64 +392,63 @@ def edge_orbit_sums(
     ``state`` is ``(n_workers, n)`` int64, zeros at first (see :func:`node_orbits`);
     ``slots`` ``(n_workers, n)`` int64 receives the slot of ``x → z``.
     """
-    n_workers = state.shape[0]
-    for worker in prange(n_workers):
+    for x in prange(start, stop):
+        worker = numba.get_thread_id()
         here = state[worker]
         slot_of = slots[worker]
-        for x in range(start + worker, stop, n_workers):
-            dx = np.int64(degree[x])
-            mark = -(x + 1)
-            base = (x + 1) << _COUNT_BITS
-            here[x] = mark
-            for q in range(indptr[x], indptr[x + 1]):
-                here[indices[q]] = mark
-                slot_of[indices[q]] = q
-            # First pass: |N(x) ∩ N(z)| for every z at distance two from x.
-            for q in range(indptr[x], indptr[x + 1]):
-                y = indices[q]
-                for p in range(indptr[y], indptr[y + 1]):
-                    value = here[indices[p]]
-                    if value != mark:
-                        here[indices[p]] = base + _count_of(value, base) + 1
-            for q in range(indptr[x], indptr[x + 1]):
-                y = indices[q]
-                owned = y > x
-                cycles = 0
-                tri_yz = 0  # Σ over common neighbours z of tri(y, z)
-                tri_xz = 0
-                degree_z = 0  # Σ over common neighbours z of deg z
-                for p in range(indptr[y], indptr[y + 1]):
-                    z = indices[p]
-                    value = here[z]
-                    if value == mark:
-                        if owned and z != x:
-                            tri_yz += tri[p]
-                            tri_xz += tri[slot_of[z]]
-                            degree_z += degree[z]
-                    else:
-                        cycles += value - base - 1
-                half_cycles[q] = cycles
-                if not owned:
-                    continue
-                dy = np.int64(degree[y])
-                t = np.int64(tri[q])
-                row = eorbits[edge_offset[x] + q - first_up[x]]
-                # Each row[k] counts configurations in which the edge sits where
-                # orbit k puts it; solve_edge_orbits removes the denser graphlets.
-                row[0] = (dx - 1 - t) + (dy - 1 - t)
-                row[1] = t
-                row[2] = (degree_sum[y] - (dx - 1) - (degree_z - t)) + (
-                    degree_sum[x] - (dy - 1) - (degree_z - t)
-                )
-                row[3] = (dy - 1 - t) * (dx - 1) + (dx - 1 - t) * (dy - 1)
-                row[4] = (dy - 1 - t) * (dy - 2) + (dx - 1 - t) * (dx - 2)
-                row[5] = cycles
-                row[6] = (tri_sum[y] - t - tri_yz) + (tri_sum[x] - t - tri_xz)
-                row[7] = degree_z - 2 * t
-                row[8] = t * (dx + dy - 4)
-                row[9] = (tri_xz - t) + (tri_yz - t)
-                row[10] = t * (t - 1)
-                row[11] = slot_cliques[_up_slot(up_indptr, up_indices, x, y, degree)]
+        dx = np.int64(degree[x])
+        mark = -(x + 1)
+        base = (x + 1) << _COUNT_BITS
+        here[x] = mark
+        for q in range(indptr[x], indptr[x + 1]):
+            here[indices[q]] = mark
+            slot_of[indices[q]] = q
+        # First pass: |N(x) ∩ N(z)| for every z at distance two from x.
+        for q in range(indptr[x], indptr[x + 1]):
+            y = indices[q]
+            for p in range(indptr[y], indptr[y + 1]):
+                value = here[indices[p]]
+                if value != mark:
+                    here[indices[p]] = base + _count_of(value, base) + 1
+        for q in range(indptr[x], indptr[x + 1]):
+            y = indices[q]
+            owned = y > x
+            cycles = 0
+            tri_yz = 0  # Σ over common neighbours z of tri(y, z)
+            tri_xz = 0
+            degree_z = 0  # Σ over common neighbours z of deg z
+            for p in range(indptr[y], indptr[y + 1]):
+                z = indices[p]
+                value = here[z]
+                if value == mark:
+                    if owned and z != x:
+                        tri_yz += tri[p]
+                        tri_xz += tri[slot_of[z]]
+                        degree_z += degree[z]
+                else:
+                    cycles += value - base - 1
+            half_cycles[q] = cycles
+            if not owned:
+                continue
+            dy = np.int64(degree[y])
+            t = np.int64(tri[q])
+            row = eorbits[edge_offset[x] + q - first_up[x]]
+            # Each row[k] counts configurations in which the edge sits where
+            # orbit k puts it; solve_edge_orbits removes the denser graphlets.
+            row[0] = (dx - 1 - t) + (dy - 1 - t)
+            row[1] = t
+            row[2] = (degree_sum[y] - (dx - 1) - (degree_z - t)) + (
+                degree_sum[x] - (dy - 1) - (degree_z - t)
+            )
+            row[3] = (dy - 1 - t) * (dx - 1) + (dx - 1 - t) * (dy - 1)
+            row[4] = (dy - 1 - t) * (dy - 2) + (dx - 1 - t) * (dx - 2)
+            row[5] = cycles
+            row[6] = (tri_sum[y] - t - tri_yz) + (tri_sum[x] - t - tri_xz)
+            row[7] = degree_z - 2 * t
+            row[8] = t * (dx + dy - 4)
+            row[9] = (tri_xz - t) + (tri_yz - t)
+            row[10] = t * (t - 1)
+            row[11] = slot_cliques[_up_slot(up_indptr, up_indices, x, y, degree)]
 
 
 @njit(parallel=True, cache=True)
