@@ -598,18 +598,19 @@ def _three_step_walks(simple: _SimpleGraph) -> sp.csr_array:
     row_start = np.zeros(n + 1, dtype=np.int64)
 
     def run(fill: bool, columns: np.ndarray, counts: np.ndarray) -> None:
-        kernels.three_step_walks(
-            simple.indptr,
-            simple.indices,
-            row_start,
-            fill,
-            np.zeros((_workers(), n), dtype=np.int64),
-            np.full((_workers(), n), -1, dtype=np.int64),
-            np.zeros((_workers(), n), dtype=np.int64),
-            np.empty((_workers(), 2, n), dtype=np.int64),
-            columns,
-            counts,
-        )
+        with numba.parallel_chunksize(_CHUNK_NODES):
+            kernels.three_step_walks(
+                simple.indptr,
+                simple.indices,
+                row_start,
+                fill,
+                np.zeros((_workers(), n), dtype=np.int64),
+                np.full((_workers(), n), -1, dtype=np.int64),
+                np.zeros((_workers(), n), dtype=np.int64),
+                np.empty((_workers(), 2, n), dtype=np.int64),
+                columns,
+                counts,
+            )
 
     run(False, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
     np.cumsum(row_start, out=row_start)
@@ -636,27 +637,29 @@ def _two_hop(simple: _SimpleGraph) -> dict[tuple[int, int, int], sp.csr_array]:
     scratch = np.full((_workers(), 7, n), -1, dtype=np.int64)
     empty_columns = np.empty(0, dtype=np.int64)
     empty_sums = np.empty((0, 5), dtype=np.int64)
-    kernels.two_hop_pairs(
-        *arguments,
-        row_start,
-        False,
-        np.zeros((_workers(), n), dtype=np.int64),
-        scratch,
-        empty_columns,
-        empty_sums,
-    )
+    with numba.parallel_chunksize(_CHUNK_NODES):
+        kernels.two_hop_pairs(
+            *arguments,
+            row_start,
+            False,
+            np.zeros((_workers(), n), dtype=np.int64),
+            scratch,
+            empty_columns,
+            empty_sums,
+        )
     row_start = np.cumsum(row_start)
     columns = np.empty(row_start[-1], dtype=np.int64)
     sums = np.empty((row_start[-1], 5), dtype=np.int64)
-    kernels.two_hop_pairs(
-        *arguments,
-        row_start,
-        True,
-        np.zeros((_workers(), n), dtype=np.int64),
-        scratch,
-        columns,
-        sums,
-    )
+    with numba.parallel_chunksize(_CHUNK_NODES):
+        kernels.two_hop_pairs(
+            *arguments,
+            row_start,
+            True,
+            np.zeros((_workers(), n), dtype=np.int64),
+            scratch,
+            columns,
+            sums,
+        )
     rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(row_start))
     common, degree_y, tri_xy, tri_yz, twice_edges = sums.T
     edges = twice_edges // 2

@@ -532,63 +532,62 @@ def two_hop_pairs(indptr, indices, degree, tri, row_start, fill, state, scratch,
     in x's row, and the five sums.
     """
     n = indptr.shape[0] - 1
-    n_workers = state.shape[0]
-    for worker in prange(n_workers):
+    for x in prange(n):
+        worker = numba.get_thread_id()
         here = state[worker]
         in_ny = scratch[worker, 0]
         position = scratch[worker, 1]
-        for x in range(worker, n, n_workers):
-            mark = -(x + 1)
-            base = (x + 1) << _COUNT_BITS
-            here[x] = mark
-            for q in range(indptr[x], indptr[x + 1]):
-                here[indices[q]] = mark
-            found = 0
-            out = row_start[x]
-            for q in range(indptr[x], indptr[x + 1]):
-                y = indices[q]
-                for p in range(indptr[y], indptr[y + 1]):
-                    z = indices[p]
-                    value = here[z]
-                    if value == mark:
-                        continue
-                    count = _count_of(value, base)
-                    here[z] = base + count + 1
-                    if count == 0:
-                        if fill:
-                            position[z] = out + found
-                            columns[out + found] = z
-                            for k in range(5):
-                                scratch[worker, 2 + k, z] = 0
-                        found += 1
-                    if fill:
-                        scratch[worker, 3, z] += degree[y]
-                        scratch[worker, 4, z] += tri[q]
-                        scratch[worker, 5, z] += tri[p]
-                        in_ny[z] = y
-                if not fill:
+        mark = -(x + 1)
+        base = (x + 1) << _COUNT_BITS
+        here[x] = mark
+        for q in range(indptr[x], indptr[x + 1]):
+            here[indices[q]] = mark
+        found = 0
+        out = row_start[x]
+        for q in range(indptr[x], indptr[x + 1]):
+            y = indices[q]
+            for p in range(indptr[y], indptr[y + 1]):
+                z = indices[p]
+                value = here[z]
+                if value == mark:
                     continue
-                # Edges {y, w} among the common neighbours of x and z: w a neighbour
-                # of x and y, z one of w and y (each edge seen from both ends).
-                for p in range(indptr[y], indptr[y + 1]):
-                    w = indices[p]
-                    if here[w] != mark or w == x:
-                        continue
-                    for r in range(indptr[w], indptr[w + 1]):
-                        z = indices[r]
-                        if in_ny[z] == y and here[z] != mark:
-                            scratch[worker, 6, z] += 1
+                count = _count_of(value, base)
+                here[z] = base + count + 1
+                if count == 0:
+                    if fill:
+                        position[z] = out + found
+                        columns[out + found] = z
+                        for k in range(5):
+                            scratch[worker, 2 + k, z] = 0
+                    found += 1
+                if fill:
+                    scratch[worker, 3, z] += degree[y]
+                    scratch[worker, 4, z] += tri[q]
+                    scratch[worker, 5, z] += tri[p]
+                    in_ny[z] = y
             if not fill:
-                row_start[x + 1] = found
                 continue
-            # Columns in increasing order, as scipy expects of a canonical CSR row.
-            row = columns[out : out + found]
-            row[:] = np.sort(row)
-            for i in range(out, out + found):
-                z = columns[i]
-                sums[i, 0] = _count_of(here[z], base)
-                for k in range(1, 5):
-                    sums[i, k] = scratch[worker, 2 + k, z]
+            # Edges {y, w} among the common neighbours of x and z: w a neighbour
+            # of x and y, z one of w and y (each edge seen from both ends).
+            for p in range(indptr[y], indptr[y + 1]):
+                w = indices[p]
+                if here[w] != mark or w == x:
+                    continue
+                for r in range(indptr[w], indptr[w + 1]):
+                    z = indices[r]
+                    if in_ny[z] == y and here[z] != mark:
+                        scratch[worker, 6, z] += 1
+        if not fill:
+            row_start[x + 1] = found
+            continue
+        # Columns in increasing order, as scipy expects of a canonical CSR row.
+        row = columns[out : out + found]
+        row[:] = np.sort(row)
+        for i in range(out, out + found):
+            z = columns[i]
+            sums[i, 0] = _count_of(here[z], base)
+            for k in range(1, 5):
+                sums[i, k] = scratch[worker, 2 + k, z]
 
 
 @njit(parallel=True, cache=True)
@@ -603,50 +602,49 @@ def three_step_walks(indptr, indices, row_start, fill, state, seen, walks, buffe
     int64 (``seen`` -1 at first); ``buffer`` ``(n_workers, 2, n)`` int64.
     """
     n = indptr.shape[0] - 1
-    n_workers = state.shape[0]
-    for worker in prange(n_workers):
+    for x in prange(n):
+        worker = numba.get_thread_id()
         here = state[worker]
         seen_by = seen[worker]
         total = walks[worker]
         middles = buffer[worker, 0]
         ends = buffer[worker, 1]
-        for x in range(worker, n, n_workers):
-            mark = -(x + 1)
-            base = (x + 1) << _COUNT_BITS
-            here[x] = mark
-            for q in range(indptr[x], indptr[x + 1]):
-                here[indices[q]] = mark
-            n_middles = 0
-            for q in range(indptr[x], indptr[x + 1]):
-                y = indices[q]
-                for p in range(indptr[y], indptr[y + 1]):
-                    value = here[indices[p]]
-                    if value == mark:
-                        continue
-                    count = _count_of(value, base)
-                    if count == 0:
-                        middles[n_middles] = indices[p]
-                        n_middles += 1
-                    here[indices[p]] = base + count + 1
-            n_ends = 0
-            for i in range(n_middles):
-                z = middles[i]
-                weight = here[z] - base
-                for p in range(indptr[z], indptr[z + 1]):
-                    u = indices[p]
-                    if here[u] == mark:
-                        continue
-                    if seen_by[u] != x:
-                        seen_by[u] = x
-                        total[u] = 0
-                        ends[n_ends] = u
-                        n_ends += 1
-                    total[u] += weight
-            if not fill:
-                row_start[x + 1] = n_ends
-                continue
-            out = row_start[x]
-            row = np.sort(ends[:n_ends])
-            for i in range(n_ends):
-                columns[out + i] = row[i]
-                counts[out + i] = total[row[i]]
+        mark = -(x + 1)
+        base = (x + 1) << _COUNT_BITS
+        here[x] = mark
+        for q in range(indptr[x], indptr[x + 1]):
+            here[indices[q]] = mark
+        n_middles = 0
+        for q in range(indptr[x], indptr[x + 1]):
+            y = indices[q]
+            for p in range(indptr[y], indptr[y + 1]):
+                value = here[indices[p]]
+                if value == mark:
+                    continue
+                count = _count_of(value, base)
+                if count == 0:
+                    middles[n_middles] = indices[p]
+                    n_middles += 1
+                here[indices[p]] = base + count + 1
+        n_ends = 0
+        for i in range(n_middles):
+            z = middles[i]
+            weight = here[z] - base
+            for p in range(indptr[z], indptr[z + 1]):
+                u = indices[p]
+                if here[u] == mark:
+                    continue
+                if seen_by[u] != x:
+                    seen_by[u] = x
+                    total[u] = 0
+                    ends[n_ends] = u
+                    n_ends += 1
+                total[u] += weight
+        if not fill:
+            row_start[x + 1] = n_ends
+            continue
+        out = row_start[x]
+        row = np.sort(ends[:n_ends])
+        for i in range(n_ends):
+            columns[out + i] = row[i]
+            counts[out + i] = total[row[i]]
