@@ -200,7 +200,12 @@ def count_cliques(up_indptr, up_indices, n_workers, node_cliques, slot_cliques, 
                         on_c += hit
                         hits[position[d]] += hit
                         if per_slot and hit:
-                            _atomic_add(slot_cliques, r_cd, 1)
+                            # One add per clique: skip the locked instruction
+                            # when no other thread can touch the array.
+                            if n_workers == 1:
+                                slot_cliques[r_cd] += 1
+                            else:
+                                _atomic_add(slot_cliques, r_cd, 1)
                     hits[i] += on_c
                     on_ab += on_c
                 if on_ab == 0:
