@@ -217,6 +217,28 @@ def test_ncp_matches_the_engine(tmp_path):
     assert shown["conductance"].tolist() == pytest.approx(expected["conductance"].tolist())
 
 
+def test_orbits_match_the_engine(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from engine.graphlets import edge_orbit_counts, orbit_counts
+
+    graph = engine.sample("karate")
+    nodes = tmp_path / "orbits.parquet"
+    result = gwb("orbits", "sample:karate", "-o", str(nodes), "--json")
+    assert result.returncode == 0, result.stderr
+    table = pd.read_parquet(nodes)
+    assert table["node"].tolist() == graph.labels.tolist()
+    np.testing.assert_array_equal(table.drop(columns="node").to_numpy(), orbit_counts(graph))
+    edges = tmp_path / "edges.csv"
+    result = gwb("orbits", "sample:karate", "--edges", "-o", str(edges))
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(edges)
+    np.testing.assert_array_equal(table.iloc[:, 2:].to_numpy(), edge_orbit_counts(graph))
+    bad = gwb("orbits", "sample:karate", "-o", str(tmp_path / "orbits.txt"))
+    assert bad.returncode == 1 and "must end in .parquet or .csv" in bad.stderr
+
+
 def test_app_serves_the_dashboard():
     import socket
     import time
