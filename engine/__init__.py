@@ -20,6 +20,13 @@ from engine.cluster import (
 )
 from engine.embed import fastrp
 from engine.export import export_embeddings
+from engine.graphlets import (
+    edge_orbit_counts,
+    gdv_similarity,
+    graphlet_counts,
+    orbit_adjacency,
+    orbit_counts,
+)
 from engine.nearest import nearest
 from engine.ppr import PPRIndex, forward_push, ppr, ppr_batch, top_nodes
 from engine.similarity import Community, NeighbourhoodIndex
@@ -45,10 +52,13 @@ __all__ = [
     "NodeNotFoundError",
     "PPRIndex",
     "StoreError",
+    "edge_orbit_counts",
     "export_embeddings",
     "fastrp",
     "forward_push",
+    "gdv_similarity",
     "gpu_status",
+    "graphlet_counts",
     "label_weighted_graph",
     "load",
     "local_cluster",
@@ -56,6 +66,8 @@ __all__ = [
     "ncp",
     "nearest",
     "open_store",
+    "orbit_adjacency",
+    "orbit_counts",
     "ppr",
     "ppr_batch",
     "prefix_conductance",

@@ -22,6 +22,7 @@ navigation = st.navigation(
         st.Page(PAGES / "embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
         st.Page(PAGES / "similar.py", title="Similar nodes", icon=":material/join_inner:"),
         st.Page(PAGES / "clusters.py", title="Local clusters", icon=":material/bubble_chart:"),
+        st.Page(PAGES / "graphlets.py", title="Graphlets", icon=":material/hive:"),
     ]
 )
 error = sidebar_graph_picker()
