@@ -22,10 +22,13 @@ from engine.embed import fastrp
 from engine.export import export_embeddings
 from engine.graphlets import (
     edge_orbit_counts,
+    edge_orbit_counts_frame,
     gdv_similarity,
     graphlet_counts,
+    graphlet_edges,
     orbit_adjacency,
     orbit_counts,
+    orbit_counts_frame,
 )
 from engine.nearest import nearest
 from engine.ppr import PPRIndex, forward_push, ppr, ppr_batch, top_nodes
@@ -53,12 +56,14 @@ __all__ = [
     "PPRIndex",
     "StoreError",
     "edge_orbit_counts",
+    "edge_orbit_counts_frame",
     "export_embeddings",
     "fastrp",
     "forward_push",
     "gdv_similarity",
     "gpu_status",
     "graphlet_counts",
+    "graphlet_edges",
     "label_weighted_graph",
     "load",
     "local_cluster",
@@ -68,6 +73,7 @@ __all__ = [
     "open_store",
     "orbit_adjacency",
     "orbit_counts",
+    "orbit_counts_frame",
     "ppr",
     "ppr_batch",
     "prefix_conductance",
