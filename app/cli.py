@@ -291,12 +291,7 @@ def ppr_command(
         "output": None if output is None else str(output),
         "seconds": round(time.perf_counter() - started, 3),
     }
-    if as_json:
-        typer.echo(json.dumps(summary))
-    elif output is None:
-        typer.echo(table.to_string(index=False))
-    else:
-        typer.echo(f"wrote {output}: {len(table):,} rows for {len(labels)} sources")
+    _report(summary, as_json, table, output, f"{len(table):,} rows for {len(labels)} sources")
 
 
 GraphArgument = Annotated[
@@ -364,12 +359,7 @@ def similar(
         "output": None if output is None else str(output),
         "seconds": round(time.perf_counter() - started, 3),
     }
-    if as_json:
-        typer.echo(json.dumps(summary))
-    elif output is None:
-        typer.echo(table.to_string(index=False))
-    else:
-        typer.echo(f"wrote {output}: {len(table):,} rows for {len(labels)} nodes")
+    _report(summary, as_json, table, output, f"{len(table):,} rows for {len(labels)} nodes")
 
 
 @cli.command()
@@ -518,12 +508,7 @@ def ncp(
         "output": None if output is None else str(output),
         "seconds": round(time.perf_counter() - started, 3),
     }
-    if as_json:
-        typer.echo(json.dumps(summary))
-    elif output is None:
-        typer.echo(profile.to_string(index=False))
-    else:
-        typer.echo(f"wrote {output}: {len(profile)} sizes")
+    _report(summary, as_json, profile, output, f"{len(profile)} sizes")
 
 
 @cli.command()
@@ -570,6 +555,16 @@ def orbits(
         typer.echo(json.dumps(summary))
     else:
         typer.echo(f"wrote {output}: {len(table):,} {summary['kind']}s")
+
+
+def _report(summary: dict, as_json: bool, table, output: Path | None, written: str) -> None:
+    """Print the JSON summary, or the table when there is no output file, or what was written."""
+    if as_json:
+        typer.echo(json.dumps(summary))
+    elif output is None:
+        typer.echo(table.to_string(index=False))
+    else:
+        typer.echo(f"wrote {output}: {written}")
 
 
 def _source_labels(graph: engine.Graph, sources: list[str]) -> list:

@@ -22,6 +22,7 @@ from pathlib import Path
 import streamlit as st
 
 import engine
+from app.dashboard.inputs import error_message
 from loaders.load import EXTENSIONS, default_cache_dir
 
 SOURCE_KEY = "graph_source"
@@ -165,8 +166,7 @@ def _chosen_graph() -> tuple[engine.Graph, str | None]:
             graph = open_upload(upload.name, hashlib.sha256(content).hexdigest(), content)
             return graph, None
     except (ValueError, KeyError, OSError, TypeError) as error:
-        message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
-        return open_sample(engine.sample_names()[0]), message
+        return open_sample(engine.sample_names()[0]), error_message(error)
     if source == "Sample":
         return open_sample(st.session_state.get(GRAPH_KEY) or engine.sample_names()[0]), None
     return open_sample(engine.sample_names()[0]), None

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from app.dashboard.figures import ncp_figure, neighbourhood_figure, sweep_profile_figure
+from app.dashboard.inputs import error_message, parse_labels
 from app.dashboard.state import current_graph
 from engine.cluster import local_cluster, ncp
 
@@ -30,19 +31,6 @@ with st.form("cluster"):
     submitted = st.form_submit_button("Run", type="primary")
 
 
-def parse_seeds(text: str) -> list:
-    def label(token: str):
-        token = token.strip()
-        if graph.labels.dtype.kind in "iu":
-            try:
-                return int(token)
-            except ValueError:
-                return token
-        return token
-
-    return [label(part) for part in text.split(",") if part.strip()]
-
-
 if submitted:
     bar = st.progress(0.0, text="Diffusing…")
 
@@ -50,7 +38,7 @@ if submitted:
         bar.progress(done / max(total, 1), text=f"{stage}…")
 
     try:
-        seeds = parse_seeds(seeds_text)
+        seeds = parse_labels(graph, seeds_text)
         started = time.perf_counter()
         found = local_cluster(
             graph,
@@ -64,7 +52,7 @@ if submitted:
         )
         seconds = time.perf_counter() - started
     except (ValueError, KeyError) as error:
-        st.error(str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error))
+        st.error(error_message(error))
     else:
         st.session_state["cluster_result"] = (graph.name, seeds, found, seconds)
     bar.empty()

@@ -8,6 +8,7 @@ import streamlit as st
 
 import engine
 from app.dashboard.figures import embedding_scatter, pca_2d
+from app.dashboard.inputs import error_message, parse_label
 from app.dashboard.state import current_graph
 
 DOWNLOADS = {"Parquet": ".parquet", "CSV": ".csv", "NumPy (.npy)": ".npy", "word2vec text": ".txt"}
@@ -103,11 +104,11 @@ def neighbours_panel() -> None:
         "Node", str(graph.label(0)), key="embedding_node", help="A node label"
     )
     k = st.slider("How many", 1, 50, 10, key="embedding_k")
-    node = _parse_label(label_text)
+    node = parse_label(graph, label_text)
     try:
         table = engine.nearest(embedding, node, k=k, graph=graph)
     except KeyError as error:
-        st.error(str(error.args[0] if error.args else error))
+        st.error(error_message(error))
         return
     st.dataframe(table, hide_index=True, width="stretch")
 
@@ -145,16 +146,6 @@ def download_panel() -> None:
             st.error(str(error))
             return
         st.download_button(f"Download {kind}", path.read_bytes(), file_name=path.name)
-
-
-def _parse_label(text: str):
-    """Labels are ints or strings: try the int reading first when the graph has int labels."""
-    if graph.labels.dtype.kind in "iu":
-        try:
-            return int(text)
-        except ValueError:
-            return text
-    return text
 
 
 projection_panel()

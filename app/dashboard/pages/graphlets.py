@@ -4,6 +4,7 @@ import time
 
 import streamlit as st
 
+from app.dashboard.inputs import error_message, parse_label
 from app.dashboard.state import current_graph
 from engine.graphlets import (
     edge_orbit_counts,
@@ -65,21 +66,11 @@ def similar_panel() -> None:
     )
     k = st.slider("How many", 1, 50, 10, key="graphlet_k")
     try:
-        table = gdv_similarity(graph, _parse_label(label_text), k=k, orbits=orbits)
+        table = gdv_similarity(graph, parse_label(graph, label_text), k=k, orbits=orbits)
     except KeyError as error:
-        st.error(str(error.args[0] if error.args else error))
+        st.error(error_message(error))
         return
     st.dataframe(table, hide_index=True, width="stretch")
-
-
-def _parse_label(text: str):
-    """Labels are ints or strings: try the int reading first when the graph has int labels."""
-    if graph.labels.dtype.kind in "iu":
-        try:
-            return int(text)
-        except ValueError:
-            return text
-    return text
 
 
 similar_panel()

@@ -6,6 +6,7 @@ import streamlit as st
 
 import engine
 from app.dashboard.figures import neighbourhood_figure
+from app.dashboard.inputs import error_message, parse_seeds
 from app.dashboard.state import current_graph
 
 METHODS = {
@@ -34,27 +35,9 @@ with st.form("ppr"):
     submitted = st.form_submit_button("Run", type="primary")
 
 
-def parse_seeds(text: str):
-    """``a, b`` → [a, b]; ``a=2, b=1`` → {a: 2.0, b: 1.0}; ints when the graph's labels are."""
-
-    def label(token: str):
-        token = token.strip()
-        if graph.labels.dtype.kind in "iu":
-            try:
-                return int(token)
-            except ValueError:
-                return token
-        return token
-
-    parts = [part for part in text.split(",") if part.strip()]
-    if any("=" in part for part in parts):
-        return {label(part.split("=")[0]): float(part.split("=")[1]) for part in parts}
-    return [label(part) for part in parts]
-
-
 if submitted:
     try:
-        seeds = parse_seeds(seeds_text)
+        seeds = parse_seeds(graph, seeds_text)
         started = time.perf_counter()
         with st.spinner("Computing PageRank…"):
             scores = engine.ppr(
@@ -62,7 +45,7 @@ if submitted:
             )
         seconds = time.perf_counter() - started
     except (ValueError, KeyError, RuntimeError) as error:
-        st.error(str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error))
+        st.error(error_message(error))
         st.stop()
     st.session_state["ppr_result"] = (graph.name, seeds, scores, seconds, int(top_k))
 

@@ -6,6 +6,7 @@ import numpy as np
 import streamlit as st
 
 from app.dashboard.figures import neighbourhood_figure
+from app.dashboard.inputs import error_message, parse_labels
 from app.dashboard.state import current_graph
 from engine.similarity import NeighbourhoodIndex
 
@@ -45,26 +46,6 @@ st.caption(
 )
 
 
-def parse_labels(text: str) -> list:
-    """Comma-separated labels, as ints when the graph's labels are ints."""
-    labels = []
-    for token in (part.strip() for part in text.split(",")):
-        if not token:
-            continue
-        if graph.labels.dtype.kind in "iu":
-            try:
-                labels.append(int(token))
-                continue
-            except ValueError:
-                pass
-        labels.append(token)
-    return labels
-
-
-def error_text(error: Exception) -> str:
-    return str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
-
-
 def scores_of(labels, values) -> np.ndarray:
     scores = np.zeros(graph.n_nodes)
     if len(labels):
@@ -84,12 +65,12 @@ with similar_tab:
         asked = st.form_submit_button("Find similar nodes", type="primary")
     if asked:
         try:
-            [node] = parse_labels(node_text) or [""]
+            [node] = parse_labels(graph, node_text) or [""]
             started = time.perf_counter()
             table = index.similar(node, int(k))
             st.session_state["similar_result"] = (key, node, table, time.perf_counter() - started)
         except (ValueError, KeyError) as error:
-            st.error(error_text(error))
+            st.error(error_message(error))
     result = st.session_state.get("similar_result")
     if result is not None and result[0] == key:
         _, node, table, seconds = result
@@ -114,7 +95,7 @@ with expand_tab:
         grown = st.form_submit_button("Grow community", type="primary")
     if grown:
         try:
-            seeds = parse_labels(seeds_text)
+            seeds = parse_labels(graph, seeds_text)
             started = time.perf_counter()
             with st.spinner("Growing the community…"):
                 community = index.expand(seeds, rounds=int(rounds))
@@ -125,7 +106,7 @@ with expand_tab:
                 time.perf_counter() - started,
             )
         except (ValueError, KeyError) as error:
-            st.error(error_text(error))
+            st.error(error_message(error))
     result = st.session_state.get("expand_result")
     if result is not None and result[0] == key:
         _, seeds, community, seconds = result

@@ -1,0 +1,55 @@
+"""Reading what an analyst types: node labels, seed sets, and engine errors shown back."""
+
+from __future__ import annotations
+
+import engine
+
+
+def parse_label(graph: engine.Graph, text: str):
+    """One label: an int when the graph's labels are ints and the text reads as one.
+
+    >>> g = engine.sample("karate")
+    >>> parse_label(g, " 33 "), parse_label(g, "x")
+    (33, 'x')
+    """
+    text = text.strip()
+    if graph.labels.dtype.kind in "iu":
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
+
+
+def parse_labels(graph: engine.Graph, text: str) -> list:
+    """Comma-separated labels.
+
+    >>> parse_labels(engine.sample("lesmis"), "Valjean, Javert,")
+    ['Valjean', 'Javert']
+    """
+    return [parse_label(graph, part) for part in text.split(",") if part.strip()]
+
+
+def parse_seeds(graph: engine.Graph, text: str) -> list | dict:
+    """``a, b`` → ``[a, b]``; ``a=2, b=1`` → ``{a: 2.0, b: 1.0}`` (a weighted seed set).
+
+    >>> parse_seeds(engine.sample("karate"), "0=2, 33=1")
+    {0: 2.0, 33: 1.0}
+    """
+    parts = [part for part in text.split(",") if part.strip()]
+    if any("=" in part for part in parts):
+        weights = {}
+        for part in parts:
+            label, _, weight = part.partition("=")
+            weights[parse_label(graph, label)] = float(weight)
+        return weights
+    return [parse_label(graph, part) for part in parts]
+
+
+def error_message(error: Exception) -> str:
+    """The engine's message: a KeyError's argument without the quotes ``str()`` adds.
+
+    >>> error_message(KeyError("node 'x' not found"))
+    "node 'x' not found"
+    """
+    return str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
