@@ -682,11 +682,9 @@ class PPRIndex:
     def save(self, path) -> str:
         """Write the index (``.npz``) atomically; by convention beside the graph's store."""
         import json
-        import os
-        import tempfile
         from pathlib import Path
 
-        from engine.export import graph_fingerprint
+        from engine.export import _atomic, graph_fingerprint
 
         path = Path(path)
         meta = {
@@ -699,19 +697,15 @@ class PPRIndex:
             "seed": self.seed,
             "graph": graph_fingerprint(self.graph),
         }
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-        )
-        try:
-            with os.fdopen(handle, "wb") as sink:
+
+        def write(temporary: str) -> None:
+            # A file object, not a name: np.savez would append ".npz" to the name.
+            with open(temporary, "wb") as sink:
                 np.savez(
                     sink, offsets=self.offsets, ends=self.ends, meta=np.array(json.dumps(meta))
                 )
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.remove(temporary)
-            raise
+
+        _atomic(path, write)
         return str(path)
 
     @classmethod
