@@ -26,7 +26,13 @@ with st.form("cluster"):
     method = left.selectbox("Diffusion", list(METHODS))
     alpha = middle.slider("Teleport probability α (PPR)", 0.01, 0.5, 0.15, 0.01)
     t = right.slider("Diffusion time t (heat)", 1.0, 40.0, 10.0, 1.0)
-    eps = left.select_slider("Accuracy ε", [1e-2, 1e-3, 1e-4, 1e-5], 1e-4)
+    eps = left.select_slider(
+        "Accuracy ε",
+        [None, 1e-2, 1e-3, 1e-4, 1e-5],
+        None,
+        format_func=lambda value: "method's default" if value is None else f"{value:g}",
+        help="Default: 1e-4 for PPR, 1e-3 for heat",
+    )
     refine = middle.checkbox("Refine with MQI", help="Kept only when it lowers conductance")
     submitted = st.form_submit_button("Run", type="primary")
 
