@@ -241,6 +241,41 @@ def embed(
     )
 
 
+DaskWorkers = Annotated[
+    int | None,
+    typer.Option(
+        "--dask-workers", min=1, help="Run on a local Dask cluster of this many worker processes."
+    ),
+]
+DaskAddress = Annotated[
+    str | None,
+    typer.Option("--dask", help="Run on the Dask scheduler at this address (shared filesystem)."),
+]
+
+
+@contextlib.contextmanager
+def _dask_client(workers: int | None, address: str | None):
+    """A Dask client for ``--dask-workers`` / ``--dask``, or None for a single process."""
+    if workers is None and address is None:
+        yield None
+        return
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError:
+        _fail(RuntimeError("Dask is not installed: pip install 'graph-workbench[distributed]'"))
+    if address is not None:
+        with Client(address) as client:
+            yield client
+        return
+    with (
+        LocalCluster(
+            n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client
+
+
 @cli.command("ppr")
 def ppr_command(
     graph_path: Annotated[
@@ -264,6 +299,8 @@ def ppr_command(
     eps: Annotated[float, typer.Option(help="Relative error (hybrid, walks).")] = 0.5,
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or gpu.")] = "auto",
+    dask_workers: DaskWorkers = None,
+    dask_address: DaskAddress = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
@@ -276,9 +313,19 @@ def ppr_command(
     options = {"eps": eps, "seed": seed, "device": device} if method != "exact" else {}
     started = time.perf_counter()
     try:
-        with _progress_bar(quiet, "PPR") as report:
+        with (
+            _dask_client(dask_workers, dask_address) as client,
+            _progress_bar(quiet, "PPR") as report,
+        ):
             table = engine.ppr_batch(
-                graph, labels, alpha=alpha, method=method, top_k=top_k, progress=report, **options
+                graph,
+                labels,
+                alpha=alpha,
+                method=method,
+                top_k=top_k,
+                progress=report,
+                client=client,
+                **options,
             )
         if output is not None:
             _write_table(table, output)
@@ -299,14 +346,14 @@ GraphArgument = Annotated[
 ]
 
 
-def _neighbourhood_index(graph, index_path, num_perm, threshold, quiet):
+def _neighbourhood_index(graph, index_path, num_perm, threshold, quiet, client=None):
     """Open ``--index`` when it exists, else build (and save there when given)."""
     from engine.similarity import NeighbourhoodIndex
 
     if index_path is not None and index_path.exists():
         return NeighbourhoodIndex.load(index_path, graph)
     with _progress_bar(quiet, "MinHash index") as report:
-        index = NeighbourhoodIndex.build(graph, num_perm, threshold, progress=report)
+        index = NeighbourhoodIndex.build(graph, num_perm, threshold, client=client, progress=report)
     if index_path is not None:
         index.save(index_path)
     return index
@@ -326,6 +373,8 @@ def similar(
     ] = None,
     num_perm: Annotated[int, typer.Option(min=16, help="MinHash signature length.")] = 128,
     threshold: Annotated[float, typer.Option(help="Jaccard the LSH bands aim at.")] = 0.5,
+    dask_workers: DaskWorkers = None,
+    dask_address: DaskAddress = None,
     output: Annotated[
         Path | None,
         typer.Option(
@@ -345,7 +394,8 @@ def similar(
     labels = _source_labels(graph, nodes)
     started = time.perf_counter()
     try:
-        index = _neighbourhood_index(graph, index_path, num_perm, threshold, quiet)
+        with _dask_client(dask_workers, dask_address) as client:
+            index = _neighbourhood_index(graph, index_path, num_perm, threshold, quiet, client)
         table = pd.concat(
             [index.similar(label, k).assign(query=label) for label in labels], ignore_index=True
         )[["query", "node", "estimated_jaccard", "jaccard"]]

@@ -178,6 +178,7 @@ def ppr_batch(
     top_k: int = 100,
     progress: Progress = None,
     block_size: int = 64,
+    client=None,
     **options,
 ) -> pd.DataFrame:
     """Top-``k`` PPR of many single sources: one table ``source``, ``node``, ``score``.
@@ -185,6 +186,11 @@ def ppr_batch(
     ``exact`` runs a block power iteration (``block_size`` sources per sparse
     matrix product); the other methods run one query per source. Memory stays at
     one block (or one vector) plus the table: never an n × batch array.
+
+    With a Dask ``client`` the sources are split into chunks that workers run on
+    the graph's store (see :mod:`engine.distributed`). Each source is computed as
+    it would be alone, so the table is the same as without a client (with
+    ``seed`` given, for the random methods).
 
     >>> import engine
     >>> table = ppr_batch(engine.sample("karate"), [0, 33], method="exact", top_k=2)
@@ -195,6 +201,23 @@ def ppr_batch(
     top_k = _check_top_k(top_k)
     alpha = check_alpha(alpha)
     ids = g.node_ids(sources)
+    if client is not None:
+        from engine.distributed import map_items
+
+        frames = map_items(
+            client,
+            g,
+            ppr_batch,
+            sources,
+            progress=progress,
+            stage=method,
+            alpha=alpha,
+            method=method,
+            top_k=top_k,
+            block_size=block_size,
+            **options,
+        )
+        return pd.concat(frames, ignore_index=True)
     frames = []
     if method == "exact":
         for start in range(0, len(ids), block_size):

@@ -99,6 +99,7 @@ class NeighbourhoodIndex:
         *,
         recall: float = 0.95,
         device: str = "auto",
+        client=None,
         progress: Progress = None,
     ) -> NeighbourhoodIndex:
         """Sign every neighbourhood and index the signatures.
@@ -121,6 +122,9 @@ class NeighbourhoodIndex:
         device : {"auto", "cpu", "gpu"}
             Where the signatures are computed (the same values on both); the LSH
             bands are sorted on the CPU.
+        client : dask.distributed.Client, optional
+            Sign node ranges on a Dask cluster (see :mod:`engine.distributed`);
+            the signatures are the same as without it.
         progress : callable, optional
             ``progress(done, total, stage)`` after each of the two stages.
         """
@@ -132,9 +136,14 @@ class NeighbourhoodIndex:
             raise ValueError(f"num_perm must be an integer >= 16; got {num_perm!r}")
         if not 0.0 < float(threshold) < 1.0:
             raise ValueError(f"threshold must be in (0, 1); got {threshold!r}")
-        signatures = minhash_signatures(
-            g.indptr, g.indices, int(num_perm), seed, include_self, device=resolve_device(device)
-        )
+        options = {"num_perm": int(num_perm), "seed": seed, "include_self": include_self}
+        if client is not None:
+            from engine.distributed import map_node_ranges
+
+            blocks = map_node_ranges(client, g, _sign_node_range, stage="signatures", **options)
+            signatures = np.concatenate(blocks)
+        else:
+            signatures = _sign_node_range(g, 0, g.n_nodes, device=resolve_device(device), **options)
         if progress is not None:
             progress(1, 2, "signatures")
         lsh = MinHashLSH(
@@ -331,3 +340,25 @@ class NeighbourhoodIndex:
                 f"{built_for.get('n_edges')} edges)"
             )
         return cls(g, lsh, bool(extra["include_self"]))
+
+
+def _sign_node_range(
+    g: Graph,
+    start: int,
+    stop: int,
+    *,
+    num_perm: int,
+    seed: int,
+    include_self: bool,
+    device: str = "cpu",
+) -> np.ndarray:
+    """Signatures of nodes ``start..stop-1`` (a task that Dask workers run on their block)."""
+    return minhash_signatures(
+        g.indptr[start : stop + 1],
+        g.indices,
+        num_perm,
+        seed,
+        include_self,
+        device=device,
+        first_row=start,
+    )

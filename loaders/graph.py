@@ -80,6 +80,7 @@ class Graph:
         self._attributes: dict[str, Any] = dict(attributes or {})
         self._label_index: pd.Index | None = None
         self._n_self_loops: int | None = None
+        self.store_path: str | None = None  # the .gwb folder it was opened from, if any
         if validate:
             self._validate()
 

@@ -174,6 +174,7 @@ def open_store(path: str | os.PathLike, *, verify: bool = False) -> Graph:
         validate=False,
     )
     graph._n_self_loops = meta["n_self_loops"]
+    graph.store_path = str(folder.resolve())
     return graph
 
 

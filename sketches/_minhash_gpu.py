@@ -19,7 +19,7 @@ _MASK_32 = np.uint64(0xFFFFFFFF)
 
 
 @cuda.jit
-def row_signatures_kernel(indptr, indices, element_hash, a, b, include_self, mask, out):
+def row_signatures_kernel(indptr, indices, element_hash, a, b, include_self, first_row, mask, out):
     n_rows, num_perm = out.shape
     for row in range(cuda.blockIdx.x, n_rows, cuda.gridDim.x):
         for k in range(cuda.threadIdx.x, num_perm, cuda.blockDim.x):
@@ -27,7 +27,8 @@ def row_signatures_kernel(indptr, indices, element_hash, a, b, include_self, mas
             offset = np.uint64(b[k])
             best = mask
             if include_self:
-                best = min(best, (multiplier * np.uint64(element_hash[row]) + offset) & mask)
+                self_hash = np.uint64(element_hash[first_row + row])
+                best = min(best, (multiplier * self_hash + offset) & mask)
             for position in range(indptr[row], indptr[row + 1]):
                 value = np.uint64(element_hash[indices[position]])
                 best = min(best, (multiplier * value + offset) & mask)
@@ -35,7 +36,15 @@ def row_signatures_kernel(indptr, indices, element_hash, a, b, include_self, mas
 
 
 def row_signatures(
-    indptr, indices, element_hash, a, b, include_self: bool, dtype, max_blocks: int = 65_535
+    indptr,
+    indices,
+    element_hash,
+    a,
+    b,
+    include_self: bool,
+    first_row: int,
+    dtype,
+    max_blocks: int = 65_535,
 ) -> np.ndarray:
     """Signatures of every row, computed on the GPU (or the CUDA simulator); a NumPy array."""
     n_rows, num_perm = len(indptr) - 1, len(a)
@@ -57,6 +66,7 @@ def row_signatures(
             to_device(a),
             to_device(b),
             bool(include_self),
+            first_row,
             mask,
             out,
         )

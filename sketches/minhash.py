@@ -39,6 +39,7 @@ def minhash_signatures(
     *,
     scheme: str = "affine32",
     device: str = "cpu",
+    first_row: int = 0,
 ) -> np.ndarray:
     """MinHash signature of each row's set of column ids, one row per CSR row.
 
@@ -60,6 +61,10 @@ def minhash_signatures(
     device : {"cpu", "gpu"}
         ``"gpu"`` runs the CUDA twin of the kernel (needs the ``gpu`` extra and
         a GPU, or numba's CUDA simulator); the result is a NumPy array either way.
+    first_row : int
+        Id of the first row when ``indptr`` is a slice ``indptr[a:b + 1]`` of a
+        larger matrix (``include_self`` adds that id), so that row blocks can be
+        signed apart and stacked.
 
     Returns
     -------
@@ -87,17 +92,22 @@ def minhash_signatures(
         raise ValueError("indices must be non-negative column ids")
     dtype, width = SCHEMES[scheme]
     a, b = permutations(num_perm, seed, scheme)
-    n_columns = max(n, int(indices.max()) + 1 if indices.size else 0)
+    first_row = int(first_row)
+    if first_row < 0:
+        raise ValueError(f"first_row must be >= 0; got {first_row}")
+    n_columns = max(first_row + n, int(indices.max()) + 1 if indices.size else 0)
     element_hash = _fmix(np.arange(n_columns, dtype=dtype), width)
     if device not in ("cpu", "gpu"):
         raise ValueError(f"device must be 'cpu' or 'gpu'; got {device!r}")
     if device == "gpu":
         from sketches import _minhash_gpu
 
-        return _minhash_gpu.row_signatures(indptr, indices, element_hash, a, b, include_self, dtype)
+        return _minhash_gpu.row_signatures(
+            indptr, indices, element_hash, a, b, include_self, first_row, dtype
+        )
     out = np.empty((n, num_perm), dtype=dtype)
     kernel = _row_signatures_32 if width == 32 else _row_signatures_64
-    kernel(indptr, indices, element_hash, a, b, bool(include_self), out)
+    kernel(indptr, indices, element_hash, a, b, bool(include_self), first_row, out)
     return out
 
 
@@ -127,7 +137,7 @@ def _check_num_perm(num_perm) -> int:
 
 
 @njit(parallel=True, cache=True)
-def _row_signatures_32(indptr, indices, element_hash, a, b, include_self, out):
+def _row_signatures_32(indptr, indices, element_hash, a, b, include_self, first_row, out):
     # Permutations innermost: a, b and the running minimum are contiguous, so
     # the multiply-add-min loop vectorises. Truncating to uint32 before the
     # minimum is datasketch's arithmetic mod 2**32, and lets LLVM use 32-bit
@@ -138,7 +148,7 @@ def _row_signatures_32(indptr, indices, element_hash, a, b, include_self, out):
         best = out[row]
         best[:] = np.uint32(0xFFFFFFFF)
         if include_self:
-            value = element_hash[row]
+            value = element_hash[first_row + row]
             for k in range(num_perm):
                 best[k] = min(best[k], np.uint32(a[k] * value + b[k]))
         position, stop = indptr[row], indptr[row + 1]
@@ -160,14 +170,14 @@ def _row_signatures_32(indptr, indices, element_hash, a, b, include_self, out):
 
 
 @njit(parallel=True, cache=True)
-def _row_signatures_64(indptr, indices, element_hash, a, b, include_self, out):
+def _row_signatures_64(indptr, indices, element_hash, a, b, include_self, first_row, out):
     # The twin of _row_signatures_32 for affine64: uint64 arithmetic wraps mod 2**64.
     n_rows, num_perm = out.shape
     for row in prange(n_rows):
         best = out[row]
         best[:] = np.uint64(0xFFFFFFFFFFFFFFFF)
         if include_self:
-            value = element_hash[row]
+            value = element_hash[first_row + row]
             for k in range(num_perm):
                 best[k] = min(best[k], a[k] * value + b[k])
         for position in range(indptr[row], indptr[row + 1]):

@@ -239,6 +239,25 @@ def test_orbits_match_the_engine(tmp_path):
     assert bad.returncode == 1 and "must end in .parquet or .csv" in bad.stderr
 
 
+def test_ppr_and_similar_on_a_local_dask_cluster(tmp_path):
+    pytest.importorskip("dask.distributed")
+    import pandas as pd
+
+    out = tmp_path / "ppr.csv"
+    args = ("ppr", "sample:lesmis", "-s", "Valjean", "-s", "Javert", "--top-k", "4")
+    result = gwb(*args, "--method", "hybrid", "--seed", "2", "--dask-workers", "2", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    expected = engine.ppr_batch(
+        engine.sample("lesmis"), ["Valjean", "Javert"], method="hybrid", top_k=4, seed=2
+    )
+    table = pd.read_csv(out)
+    assert table["node"].tolist() == expected["node"].tolist()
+    assert table["score"].tolist() == pytest.approx(expected["score"].tolist())
+    similar = gwb("similar", "sample:lesmis", "-n", "Valjean", "-k", "3", "--dask-workers", "2")
+    assert similar.returncode == 0, similar.stderr
+    assert "Javert" in similar.stdout
+
+
 def test_app_serves_the_dashboard():
     import socket
     import time

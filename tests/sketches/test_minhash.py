@@ -121,6 +121,12 @@ def test_cuda_kernel_matches_the_cpu_kernel_under_the_simulator():
                     gpu = minhash_signatures(*args, scheme=scheme, device="gpu")
                 cpu = minhash_signatures(*args, scheme=scheme)
                 same &= gpu.dtype == cpu.dtype and bool((gpu == cpu).all())
+                with np.errstate(over="ignore"):
+                    block = minhash_signatures(
+                        m.indptr[5:10], m.indices, 40, 7, include_self, scheme=scheme,
+                        device="gpu", first_row=5,
+                    )
+                same &= bool((block == cpu[5:9]).all())
         print("same" if same else "different")
     """)
     result = subprocess.run(
@@ -130,3 +136,18 @@ def test_cuda_kernel_matches_the_cpu_kernel_under_the_simulator():
         env={**os.environ, "NUMBA_ENABLE_CUDASIM": "1"},
     )
     assert result.stdout.strip() == "same", result.stderr[-2000:]
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "affine64"])
+def test_row_blocks_signed_apart_stack_to_the_whole(scheme):
+    matrix = random_csr(50, 50, 0.2, 9)
+    whole = minhash_signatures(matrix.indptr, matrix.indices, 24, scheme=scheme)
+    blocks = [
+        minhash_signatures(
+            matrix.indptr[start : stop + 1], matrix.indices, 24, scheme=scheme, first_row=start
+        )
+        for start, stop in [(0, 7), (7, 31), (31, 50)]
+    ]
+    np.testing.assert_array_equal(np.concatenate(blocks), whole)
+    with pytest.raises(ValueError, match="first_row"):
+        minhash_signatures(matrix.indptr, matrix.indices, 8, first_row=-1)

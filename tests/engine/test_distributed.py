@@ -1,0 +1,71 @@
+"""Dask runs give the single-process answers (a 2-worker LocalCluster, as in CI)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import engine
+from engine.distributed import node_ranges, store_for_workers
+from engine.similarity import NeighbourhoodIndex
+from loaders import Graph
+
+distributed = pytest.importorskip("dask.distributed")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as connected,
+    ):
+        yield connected
+
+
+@pytest.mark.parametrize(("n", "parts"), [(10, 3), (5, 8), (0, 4), (1000, 7)])
+def test_node_ranges_cover_every_node_once(n, parts):
+    ranges = node_ranges(n, parts)
+    covered = np.concatenate([np.arange(a, b) for a, b in ranges])
+    assert covered.tolist() == list(range(n))
+    assert len(ranges) <= max(parts, 1)
+
+
+def test_signatures_on_dask_equal_one_process(client):
+    g = engine.sample("planted")
+    alone = NeighbourhoodIndex.build(g, device="cpu")
+    spread = NeighbourhoodIndex.build(g, client=client)
+    np.testing.assert_array_equal(spread.signatures, alone.signatures)
+    assert spread.similar(5).equals(alone.similar(5))
+
+
+def test_a_graph_without_a_store_is_saved_once_for_the_workers(client):
+    g = Graph.from_edges(["a", "b", "c", "d"], ["b", "c", "a", "a"])
+    path = store_for_workers(g)
+    assert path == store_for_workers(g)
+    assert engine.open_store(path).equals(g)
+    spread = NeighbourhoodIndex.build(g, num_perm=32, client=client)
+    np.testing.assert_array_equal(
+        spread.signatures, NeighbourhoodIndex.build(g, num_perm=32, device="cpu").signatures
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "options"), [("exact", {}), ("hybrid", {"seed": 3}), ("push", {})]
+)
+def test_ppr_batch_on_dask_equals_one_process(client, method, options):
+    g = engine.sample("lesmis")
+    sources = list(g.labels[:9])
+    alone = engine.ppr_batch(g, sources, method=method, top_k=5, **options)
+    done = []
+    spread = engine.ppr_batch(
+        g,
+        sources,
+        method=method,
+        top_k=5,
+        client=client,
+        progress=lambda finished, total, stage: done.append((finished, total)),
+        **options,
+    )
+    pd.testing.assert_frame_equal(spread, alone)
+    assert done and done[-1][0] == done[-1][1]
