@@ -571,6 +571,8 @@ def orbits(
     edges: Annotated[
         bool, typer.Option("--edges", help="Edge orbits (12 per edge) instead of node orbits.")
     ] = False,
+    dask_workers: DaskWorkers = None,
+    dask_address: DaskAddress = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
@@ -583,14 +585,19 @@ def orbits(
     graph = _open_graph(graph_path)
     started = time.perf_counter()
     try:
-        with _progress_bar(quiet, "Orbits") as report:
+        if edges and (dask_workers or dask_address):
+            raise ValueError("edge orbits do not run on Dask yet; drop --dask-workers/--dask")
+        with (
+            _dask_client(dask_workers, dask_address) as client,
+            _progress_bar(quiet, "Orbits") as report,
+        ):
             if edges:
                 table = graphlets.edge_orbit_counts_frame(
                     graph, graphlets.edge_orbit_counts(graph, progress=report)
                 )
             else:
                 table = graphlets.orbit_counts_frame(
-                    graph, graphlets.orbit_counts(graph, progress=report)
+                    graph, graphlets.orbit_counts(graph, progress=report, client=client)
                 )
         _write_table(table, output)
     except (ValueError, KeyError, OSError) as error:

@@ -48,6 +48,7 @@ ignored. Node ids and labels are those of ``g``.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -97,7 +98,7 @@ _CHUNK_NODES = 64
 # ------------------------------------------------------------------ public API
 
 
-def orbit_counts(g: Graph, progress: Progress = None) -> np.ndarray:
+def orbit_counts(g: Graph, progress: Progress = None, *, client=None) -> np.ndarray:
     """How many times each node touches each of the 15 orbits of 2–4 node graphlets.
 
     Parameters
@@ -105,7 +106,12 @@ def orbit_counts(g: Graph, progress: Progress = None) -> np.ndarray:
     g : Graph
         Counted on its simple undirected version (see the module notes).
     progress : callable ``(done, total, stage)``, optional
-        Called with nodes done out of ``n`` (stage ``"orbits"``).
+        Called with nodes done out of ``n`` (stage ``"orbits"``); with a
+        ``client``, with node ranges done.
+    client : dask.distributed.Client, optional
+        Count node ranges on a Dask cluster (see :mod:`engine.distributed`).
+        Every worker repeats the global pass (simple graph, triangles,
+        4-cliques) once, then counts its ranges; the counts are exact either way.
 
     Returns
     -------
@@ -132,22 +138,47 @@ def orbit_counts(g: Graph, progress: Progress = None) -> np.ndarray:
     Bioinformatics 30(4), 2014. N. Pržulj, "Biological network comparison using
     graphlet degree distribution", Bioinformatics 23(2), 2007.
     """
+    if client is not None:
+        from engine.distributed import map_node_ranges
+
+        ranges = map_node_ranges(
+            client, g, _orbit_counts_of_range, progress=progress, stage="orbits"
+        )
+        return np.concatenate(ranges)
     with _threads_for(g):
-        return _orbit_counts(g, progress)
+        return _orbit_counts(g, progress, 0, g.n_nodes)
 
 
-def _orbit_counts(g: Graph, progress: Progress) -> np.ndarray:
+def _orbit_counts_of_range(g: Graph, start: int, stop: int) -> np.ndarray:
+    """Rows ``start..stop-1`` of :func:`orbit_counts` (the task Dask workers run)."""
+    with _threads_for(g):
+        return _orbit_counts(g, None, start, stop, _cached_node_orbit_inputs(g))[start:stop].copy()
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_node_orbit_inputs(g: Graph):
+    # A Dask worker counts several ranges of one graph: it runs the global pass once.
+    return _node_orbit_inputs(g)
+
+
+def _node_orbit_inputs(g: Graph):
+    """The global pass every node range needs: simple graph, 4-cliques per node, sums."""
     simple = _SimpleGraph.of(g)
-    orbits = np.zeros((simple.n, N_NODE_ORBITS), dtype=np.int64)
-    if simple.n == 0:
-        return orbits
     node_cliques, _ = simple.cliques(per_edge=False)
     tri_sum, _, open_sum = kernels.node_sums(
         simple.indptr, simple.indices, simple.degree, simple.tri
     )
+    return simple, node_cliques, tri_sum, open_sum
+
+
+def _orbit_counts(g: Graph, progress: Progress, first: int, last: int, inputs=None) -> np.ndarray:
+    orbits = np.zeros((g.n_nodes, N_NODE_ORBITS), dtype=np.int64)
+    if g.n_nodes == 0 or first >= last:
+        return orbits
+    simple, node_cliques, tri_sum, open_sum = inputs or _node_orbit_inputs(g)
     state = np.zeros((_workers(), simple.n), dtype=np.int64)
-    for start in range(0, simple.n, _BATCH_NODES):
-        stop = min(start + _BATCH_NODES, simple.n)
+    for start in range(first, last, _BATCH_NODES):
+        stop = min(start + _BATCH_NODES, last)
         with numba.parallel_chunksize(_CHUNK_NODES):
             kernels.node_orbits(
                 simple.indptr,
@@ -163,7 +194,7 @@ def _orbit_counts(g: Graph, progress: Progress) -> np.ndarray:
                 orbits,
             )
         if progress is not None:
-            progress(stop, simple.n, "orbits")
+            progress(stop - first, last - first, "orbits")
     return orbits
 
 

@@ -256,6 +256,15 @@ def test_ppr_and_similar_on_a_local_dask_cluster(tmp_path):
     similar = gwb("similar", "sample:lesmis", "-n", "Valjean", "-k", "3", "--dask-workers", "2")
     assert similar.returncode == 0, similar.stderr
     assert "Javert" in similar.stdout
+    orbits = tmp_path / "orbits.csv"
+    result = gwb("orbits", "sample:lesmis", "-o", str(orbits), "--dask-workers", "2")
+    assert result.returncode == 0, result.stderr
+    from engine.graphlets import orbit_counts
+
+    counts = pd.read_csv(orbits).drop(columns="node").to_numpy()
+    assert (counts == orbit_counts(engine.sample("lesmis"))).all()
+    edges = gwb("orbits", "sample:lesmis", "--edges", "-o", str(orbits), "--dask-workers", "2")
+    assert edges.returncode == 1 and "edge orbits do not run on Dask" in edges.stderr
 
 
 def test_app_serves_the_dashboard():

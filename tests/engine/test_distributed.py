@@ -69,3 +69,18 @@ def test_ppr_batch_on_dask_equals_one_process(client, method, options):
     )
     pd.testing.assert_frame_equal(spread, alone)
     assert done and done[-1][0] == done[-1][1]
+
+
+def test_orbit_counts_on_dask_are_exact(client):
+    from engine.graphlets import orbit_counts
+    from tests.graphs import random_edges
+
+    src, dst = random_edges(300, 2000, seed=5)
+    for g in (
+        engine.sample("lesmis"),
+        Graph.from_edges(src, dst, directed=True, n_nodes=300),
+    ):
+        done: list = []
+        spread = orbit_counts(g, client=client, progress=lambda *args, log=done: log.append(args))
+        np.testing.assert_array_equal(spread, orbit_counts(g))
+        assert done[-1][0] == done[-1][1]
