@@ -176,71 +176,6 @@ def _parse_weights(text: str) -> list[float]:
         raise typer.BadParameter(f"expected comma-separated numbers, got {text!r}") from None
 
 
-@cli.command()
-def embed(
-    graph_path: Annotated[
-        str, typer.Argument(metavar="GRAPH", help="A graph file, a .gwb store, or sample:NAME.")
-    ],
-    output: Annotated[
-        Path,
-        typer.Option(
-            "-o", "--output", help="Where to write: .parquet, .npy, .csv, or .txt (word2vec)."
-        ),
-    ],
-    dim: Annotated[int, typer.Option(min=1, help="Embedding dimension.")] = 128,
-    iteration_weights: Annotated[
-        str, typer.Option(help="Comma-separated weight of each propagation step.")
-    ] = "0,1,1",
-    normalization_strength: Annotated[float, typer.Option(help="Degree exponent beta.")] = 0.0,
-    self_influence: Annotated[float, typer.Option(help="Weight of the initial vector.")] = 0.0,
-    seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same output).")] = None,
-    device: Annotated[str, typer.Option(help="auto, cpu or gpu.")] = "auto",
-    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
-) -> None:
-    """FastRP node embeddings of a graph, exported to a file (with a .run.json beside it).
-
-    Example: gwb embed graph.gwb -o emb.parquet --dim 256 --seed 1
-    """
-    weights = _parse_weights(iteration_weights)
-    graph = _open_graph(graph_path)
-    parameters = {
-        "dim": dim,
-        "iteration_weights": weights,
-        "normalization_strength": normalization_strength,
-        "self_influence": self_influence,
-        "seed": seed,
-        "device": device,
-    }
-    started = time.perf_counter()
-    try:
-        with _progress_bar(quiet, "FastRP") as report:
-            embedding = engine.fastrp(
-                graph,
-                dim=dim,
-                iteration_weights=weights,
-                normalization_strength=normalization_strength,
-                self_influence=self_influence,
-                seed=seed,
-                device=device,
-                progress=report,
-            )
-        path = engine.export_embeddings(embedding, graph, output, parameters=parameters)
-    except (ValueError, KeyError, OSError, RuntimeError) as error:
-        _fail(error)
-    summary = {
-        "output": path,
-        "nodes": graph.n_nodes,
-        "dim": dim,
-        "seconds": round(time.perf_counter() - started, 3),
-    }
-    typer.echo(
-        json.dumps(summary)
-        if as_json
-        else f"wrote {path}: {graph.n_nodes:,} nodes x {dim} dimensions"
-    )
-
-
 DaskWorkers = Annotated[
     int | None,
     typer.Option(
@@ -274,6 +209,77 @@ def _dask_client(workers: int | None, address: str | None):
         Client(cluster) as client,
     ):
         yield client
+
+
+@cli.command()
+def embed(
+    graph_path: Annotated[
+        str, typer.Argument(metavar="GRAPH", help="A graph file, a .gwb store, or sample:NAME.")
+    ],
+    output: Annotated[
+        Path,
+        typer.Option(
+            "-o", "--output", help="Where to write: .parquet, .npy, .csv, or .txt (word2vec)."
+        ),
+    ],
+    dim: Annotated[int, typer.Option(min=1, help="Embedding dimension.")] = 128,
+    iteration_weights: Annotated[
+        str, typer.Option(help="Comma-separated weight of each propagation step.")
+    ] = "0,1,1",
+    normalization_strength: Annotated[float, typer.Option(help="Degree exponent beta.")] = 0.0,
+    self_influence: Annotated[float, typer.Option(help="Weight of the initial vector.")] = 0.0,
+    seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same output).")] = None,
+    device: Annotated[str, typer.Option(help="auto, cpu or gpu.")] = "auto",
+    dask_workers: DaskWorkers = None,
+    dask_address: DaskAddress = None,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """FastRP node embeddings of a graph, exported to a file (with a .run.json beside it).
+
+    Example: gwb embed graph.gwb -o emb.parquet --dim 256 --seed 1
+    """
+    weights = _parse_weights(iteration_weights)
+    graph = _open_graph(graph_path)
+    parameters = {
+        "dim": dim,
+        "iteration_weights": weights,
+        "normalization_strength": normalization_strength,
+        "self_influence": self_influence,
+        "seed": seed,
+        "device": device,
+    }
+    started = time.perf_counter()
+    try:
+        with (
+            _dask_client(dask_workers, dask_address) as client,
+            _progress_bar(quiet, "FastRP") as report,
+        ):
+            embedding = engine.fastrp(
+                graph,
+                dim=dim,
+                iteration_weights=weights,
+                normalization_strength=normalization_strength,
+                self_influence=self_influence,
+                seed=seed,
+                device=device,
+                progress=report,
+                client=client,
+            )
+        path = engine.export_embeddings(embedding, graph, output, parameters=parameters)
+    except (ValueError, KeyError, OSError, RuntimeError) as error:
+        _fail(error)
+    summary = {
+        "output": path,
+        "nodes": graph.n_nodes,
+        "dim": dim,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    typer.echo(
+        json.dumps(summary)
+        if as_json
+        else f"wrote {path}: {graph.n_nodes:,} nodes x {dim} dimensions"
+    )
 
 
 @cli.command("ppr")

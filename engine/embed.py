@@ -41,6 +41,7 @@ def fastrp(
     device: str = "auto",
     progress: Progress = None,
     block_width: int | None = None,
+    client=None,
 ) -> np.ndarray:
     """FastRP embeddings of every node.
 
@@ -79,6 +80,11 @@ def fastrp(
         ``self_influence`` and two or more steps); by default the widest block
         whose scratch buffer is no larger than the graph, so that peak memory
         stays within twice (graph + output).
+    client : dask.distributed.Client, optional
+        Run each step as row-block tasks on a Dask cluster (see
+        :mod:`engine.distributed`): a worker holds its block of rows and the
+        previous step's n × dim matrix, broadcast once per step. The result is
+        allclose to the single-process one (sums may round differently).
 
     Returns
     -------
@@ -118,6 +124,8 @@ def fastrp(
     initial = initial_vectors(
         g, dim, beta, density=density, features=feature_matrix, feature_dim=feature_dim, seed=seed
     )
+    if client is not None:
+        return _propagate_dask(client, g, initial, weights, self_influence, progress)
     if where == "gpu":
         import cupy
         import cupyx.scipy.sparse
@@ -198,6 +206,45 @@ def propagate_array_module(
         if progress is not None:
             progress(step, len(iteration_weights), "propagate")
     return embedding
+
+
+def _propagate_dask(
+    client,
+    g: Graph,
+    initial: np.ndarray,
+    weights: list[float],
+    self_influence: float,
+    progress: Progress,
+) -> np.ndarray:
+    """The FastRP steps as one round of row-block tasks per step on a Dask cluster."""
+    from engine.distributed import map_node_ranges
+
+    current = initial
+    embedding = np.zeros_like(initial)
+    if self_influence:
+        embedding += np.float32(self_influence) * _row_normalized(np, current)
+    for step, weight in enumerate(weights, start=1):
+        shared = client.scatter(current, broadcast=True)
+        current = np.concatenate(map_node_ranges(client, g, _propagate_rows, previous=shared))
+        del shared
+        if weight:
+            embedding += np.float32(weight) * current
+        if progress is not None:
+            progress(step, len(weights), "propagate")
+    return embedding
+
+
+def _propagate_rows(g: Graph, start: int, stop: int, *, previous: np.ndarray) -> np.ndarray:
+    """Rows ``start..stop-1`` of one FastRP step, row-normalised (a Dask worker's task)."""
+    import scipy.sparse as sp
+
+    first, last = int(g.indptr[start]), int(g.indptr[stop])
+    data = np.ones(last - first, np.float32) if g.weights is None else g.weights[first:last]
+    block = sp.csr_matrix(
+        (data, g.indices[first:last], g.indptr[start : stop + 1] - first),
+        shape=(stop - start, g.n_nodes),
+    )
+    return _row_normalized(np, np.asarray(block @ previous, dtype=np.float32))
 
 
 def _row_normalized(xp, matrix):

@@ -265,6 +265,24 @@ def test_ppr_and_similar_on_a_local_dask_cluster(tmp_path):
     assert (counts == orbit_counts(engine.sample("lesmis"))).all()
     edges = gwb("orbits", "sample:lesmis", "--edges", "-o", str(orbits), "--dask-workers", "2")
     assert edges.returncode == 1 and "edge orbits do not run on Dask" in edges.stderr
+    vectors = tmp_path / "emb.npy"
+    result = gwb(
+        "embed",
+        "sample:lesmis",
+        "-o",
+        str(vectors),
+        "--dim",
+        "16",
+        "--seed",
+        "1",
+        "--dask-workers",
+        "2",
+    )
+    assert result.returncode == 0, result.stderr
+    import numpy as np
+
+    expected = engine.fastrp(engine.sample("lesmis"), dim=16, seed=1, device="cpu")
+    np.testing.assert_allclose(np.load(vectors), expected, rtol=1e-4, atol=1e-5)
 
 
 def test_app_serves_the_dashboard():

@@ -84,3 +84,19 @@ def test_orbit_counts_on_dask_are_exact(client):
         spread = orbit_counts(g, client=client, progress=lambda *args, log=done: log.append(args))
         np.testing.assert_array_equal(spread, orbit_counts(g))
         assert done[-1][0] == done[-1][1]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"self_influence": 0.5, "normalization_strength": -0.5}, {"iteration_weights": (1, 2)}],
+)
+def test_fastrp_on_dask_is_allclose_to_one_process(client, options):
+    from tests.graphs import random_edges
+
+    src, dst = random_edges(200, 900, seed=8)
+    weights = np.random.default_rng(8).random(900) + 0.5
+    directed = Graph.from_edges(src, dst, weights, directed=True, n_nodes=200)
+    for g in (engine.sample("planted"), engine.sample("lesmis"), directed):
+        alone = engine.fastrp(g, dim=32, seed=4, device="cpu", **options)
+        spread = engine.fastrp(g, dim=32, seed=4, client=client, **options)
+        np.testing.assert_allclose(spread, alone, rtol=1e-4, atol=1e-5)
