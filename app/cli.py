@@ -370,7 +370,9 @@ def similar(
     graph_path: GraphArgument,
     nodes: Annotated[
         list[str],
-        typer.Option("--node", "-n", help="A node label (repeat it), or a file with one per line."),
+        typer.Option(
+            "--node", "--nodes", "-n", help="A node label (repeat it), or a file with one per line."
+        ),
     ],
     k: Annotated[int, typer.Option("-k", min=1, help="Similar nodes per query node.")] = 10,
     index_path: Annotated[
