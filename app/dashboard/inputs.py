@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
+
 import engine
 
 
@@ -53,3 +56,23 @@ def error_message(error: Exception) -> str:
     "node 'x' not found"
     """
     return str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+
+
+def find_nodes(graph: engine.Graph, query: str, limit: int = 20) -> pd.DataFrame:
+    """Nodes whose label contains ``query`` (case-insensitive), exact matches first.
+
+    Columns ``node`` and ``degree``; at most ``limit`` rows, by degree within each group.
+
+    >>> find_nodes(engine.sample("lesmis"), "jean").iloc[0]["node"]
+    'Valjean'
+    """
+    query = query.strip()
+    if not query or graph.n_nodes == 0:
+        return pd.DataFrame({"node": [], "degree": []})
+    labels = pd.Series(graph.labels).astype(str)
+    contains = labels.str.contains(query, case=False, regex=False).to_numpy()
+    exact = (labels.str.lower() == query.lower()).to_numpy()
+    ids = np.flatnonzero(contains)
+    degree = graph.degree()[ids]
+    order = np.lexsort((-degree, ~exact[ids]))[:limit]
+    return pd.DataFrame({"node": graph.labels_of(ids[order]), "degree": degree[order]})

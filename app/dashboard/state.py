@@ -22,13 +22,14 @@ from pathlib import Path
 import streamlit as st
 
 import engine
-from app.dashboard.inputs import error_message
+from app.dashboard.inputs import error_message, find_nodes
 from loaders.load import EXTENSIONS, default_cache_dir
 
 SOURCE_KEY = "graph_source"
 GRAPH_KEY = "sample_picker"
 DATA_FILE_KEY = "data_file_picker"
 UPLOAD_KEY = "graph_upload"
+NODE_SEARCH_KEY = "node_search"
 SOURCES = ("Sample", "Data folder", "Upload")
 UPLOAD_TYPES = sorted({ext.lstrip(".") for ext in EXTENSIONS} | {"gz", "bz2", "zst"})
 
@@ -110,7 +111,7 @@ def sidebar_graph_picker() -> str | None:
     Returns why the chosen file could not be opened, or None; the pages then
     show the default sample.
     """
-    for key in (SOURCE_KEY, GRAPH_KEY, DATA_FILE_KEY):
+    for key in (SOURCE_KEY, GRAPH_KEY, DATA_FILE_KEY, NODE_SEARCH_KEY):
         if key in st.session_state:
             # Re-assigning keeps the choice when a page switch skips drawing the widget:
             # Streamlit forgets the state of widgets a run does not draw.
@@ -139,6 +140,18 @@ def sidebar_graph_picker() -> str | None:
         )
     graph, error = _chosen_graph()
     st.sidebar.caption(f"{graph.name} · {graph.n_nodes:,} nodes · {graph.n_edges:,} edges")
+    query = st.sidebar.text_input(
+        "Find a node",
+        key=NODE_SEARCH_KEY,
+        placeholder="part of a label",
+        help="Labels containing this text, exact matches first, then by degree",
+    )
+    if query:
+        matches = find_nodes(graph, query)
+        if len(matches):
+            st.sidebar.dataframe(matches, hide_index=True, width="stretch")
+        else:
+            st.sidebar.caption(f"No node label contains {query!r}.")
     return error
 
 

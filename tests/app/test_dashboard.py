@@ -201,3 +201,27 @@ def test_an_upload_is_loaded_from_its_bytes():
     graph = open_upload("tri.txt", hashlib.sha256(content).hexdigest(), content)
     assert (graph.n_nodes, graph.n_edges) == (3, 3)
     assert graph.name == "tri"
+
+
+def test_node_search_finds_labels_exact_first_then_by_degree():
+    from app.dashboard.inputs import find_nodes
+
+    graph = engine.sample("lesmis")
+    found = find_nodes(graph, "ma")
+    labels = [str(v) for v in graph.labels]
+    degree = dict(zip(labels, graph.degree().tolist()))
+    expected = sorted((v for v in labels if "ma" in v.lower()), key=lambda v: -degree[v])
+    assert found["node"].tolist() == expected[:20]
+    assert found["degree"].tolist() == [degree[v] for v in expected[:20]]
+    karate = engine.sample("karate")
+    assert find_nodes(karate, "3")["node"].tolist()[0] == 3  # the exact match leads
+    assert find_nodes(graph, "zzz").empty and find_nodes(graph, "  ").empty
+
+
+def test_node_search_shows_matches_in_the_sidebar():
+    app = AppTest.from_file(MAIN, default_timeout=60)
+    app.session_state["node_search"] = "33"
+    app.run()
+    assert not app.exception, app.exception
+    shown = app.sidebar.dataframe[0].value
+    assert shown["node"].tolist()[0] == 33
