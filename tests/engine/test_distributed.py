@@ -1,5 +1,8 @@
 """Dask runs give the single-process answers (a 2-worker LocalCluster, as in CI)."""
 
+import sys
+import types
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -14,12 +17,18 @@ distributed = pytest.importorskip("dask.distributed")
 
 @pytest.fixture(scope="module")
 def client():
-    with (
-        distributed.LocalCluster(
+    # Workers are spawned processes that re-run the parent's __main__ file. An
+    # AppTest earlier in the session leaves a dashboard page there, which fails
+    # outside Streamlit, so the workers start from an empty __main__.
+    saved = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        cluster = distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster) as connected,
-    ):
+        )
+    finally:
+        sys.modules["__main__"] = saved
+    with cluster, distributed.Client(cluster) as connected:
         yield connected
 
 
