@@ -16,53 +16,6 @@ METHODS = {"PPR push (Andersen–Chung–Lang)": "ppr", "heat kernel (hk-relax)"
 graph = current_graph()
 st.title(f"Local clusters: {graph.name}")
 
-with st.form("cluster"):
-    seeds_text = st.text_input(
-        "Seed nodes",
-        str(graph.label(0)) if graph.n_nodes else "",
-        help="Labels separated by commas",
-    )
-    left, middle, right = st.columns(3)
-    method = left.selectbox("Diffusion", list(METHODS))
-    alpha = middle.slider("Teleport probability α (PPR)", 0.01, 0.5, 0.15, 0.01)
-    t = right.slider("Diffusion time t (heat)", 1.0, 40.0, 10.0, 1.0)
-    eps = left.select_slider(
-        "Accuracy ε",
-        [None, 1e-2, 1e-3, 1e-4, 1e-5],
-        None,
-        format_func=lambda value: "method's default" if value is None else f"{value:g}",
-        help="Default: 1e-4 for PPR, 1e-3 for heat",
-    )
-    refine = middle.checkbox("Refine with MQI", help="Kept only when it lowers conductance")
-    submitted = st.form_submit_button("Run", type="primary")
-
-
-if submitted:
-    bar = st.progress(0.0, text="Diffusing…")
-
-    def report(done: int, total: int, stage: str) -> None:
-        bar.progress(done / max(total, 1), text=f"{stage}…")
-
-    try:
-        seeds = parse_labels(graph, seeds_text)
-        started = time.perf_counter()
-        found = local_cluster(
-            graph,
-            seeds,
-            method=METHODS[method],
-            alpha=alpha,
-            t=t,
-            eps=eps,
-            refine="mqi" if refine else None,
-            progress=report,
-        )
-        seconds = time.perf_counter() - started
-    except (ValueError, KeyError) as error:
-        st.error(error_message(error))
-    else:
-        st.session_state["cluster_result"] = (graph.name, seeds, found, seconds)
-    bar.empty()
-
 
 def show_cluster(seeds, found, seconds: float) -> None:
     columns = st.columns(5)
@@ -83,35 +36,92 @@ def show_cluster(seeds, found, seconds: float) -> None:
     )
 
 
-result = st.session_state.get("cluster_result")
-if result is None or result[0] != graph.name:
-    st.info("Choose seed nodes and press **Run**.")
-else:
-    show_cluster(*result[1:])
+@st.fragment
+def cluster_panel() -> None:
+    """Seeds in, cluster out; a run reruns this panel only."""
+    with st.form("cluster"):
+        seeds_text = st.text_input(
+            "Seed nodes",
+            str(graph.label(0)) if graph.n_nodes else "",
+            help="Labels separated by commas",
+        )
+        left, middle, right = st.columns(3)
+        method = left.selectbox("Diffusion", list(METHODS))
+        alpha = middle.slider("Teleport probability α (PPR)", 0.01, 0.5, 0.15, 0.01)
+        t = right.slider("Diffusion time t (heat)", 1.0, 40.0, 10.0, 1.0)
+        eps = left.select_slider(
+            "Accuracy ε",
+            [None, 1e-2, 1e-3, 1e-4, 1e-5],
+            None,
+            format_func=lambda value: "method's default" if value is None else f"{value:g}",
+            help="Default: 1e-4 for PPR, 1e-3 for heat",
+        )
+        refine = middle.checkbox("Refine with MQI", help="Kept only when it lowers conductance")
+        submitted = st.form_submit_button("Run", type="primary")
 
-st.subheader("Network community profile")
-with st.form("ncp"):
-    left, right = st.columns(2)
-    n_seeds = left.number_input("Random seeds", 1, 2000, 50)
-    random_seed = right.number_input("Random seed", 0, 2**31 - 1, 0)
-    profiled = st.form_submit_button("Compute profile")
-if profiled:
-    bar = st.progress(0.0, text="Network community profile…")
-    started = time.perf_counter()
-    profile = ncp(
-        graph,
-        n_seeds=int(n_seeds),
-        seed=int(random_seed),
-        progress=lambda done, total, stage: bar.progress(
-            done / max(total, 1), text=f"NCP: {stage} {done} of {total}"
-        ),
-    )
-    bar.empty()
-    st.session_state["ncp_result"] = (graph.name, profile, time.perf_counter() - started)
-ncp_result = st.session_state.get("ncp_result")
-if ncp_result is not None and ncp_result[0] == graph.name:
-    _, profile, seconds = ncp_result
-    st.caption(f"{len(profile)} sizes, computed in {seconds:.2f} s")
-    left, right = st.columns([3, 2])
-    left.plotly_chart(ncp_figure(profile), width="stretch")
-    right.dataframe(profile, hide_index=True, width="stretch", height=380)
+    if submitted:
+        bar = st.progress(0.0, text="Diffusing…")
+
+        def report(done: int, total: int, stage: str) -> None:
+            bar.progress(done / max(total, 1), text=f"{stage}…")
+
+        try:
+            seeds = parse_labels(graph, seeds_text)
+            started = time.perf_counter()
+            found = local_cluster(
+                graph,
+                seeds,
+                method=METHODS[method],
+                alpha=alpha,
+                t=t,
+                eps=eps,
+                refine="mqi" if refine else None,
+                progress=report,
+            )
+            seconds = time.perf_counter() - started
+        except (ValueError, KeyError) as error:
+            st.error(error_message(error))
+        else:
+            st.session_state["cluster_result"] = (graph.name, seeds, found, seconds)
+        bar.empty()
+
+    result = st.session_state.get("cluster_result")
+    if result is None or result[0] != graph.name:
+        st.info("Choose seed nodes and press **Run**.")
+    else:
+        show_cluster(*result[1:])
+
+
+@st.fragment
+def ncp_panel() -> None:
+    """The network community profile; a run reruns this panel only."""
+    st.subheader("Network community profile")
+    with st.form("ncp"):
+        left, right = st.columns(2)
+        n_seeds = left.number_input("Random seeds", 1, 2000, 50)
+        random_seed = right.number_input("Random seed", 0, 2**31 - 1, 0)
+        profiled = st.form_submit_button("Compute profile")
+    if profiled:
+        bar = st.progress(0.0, text="Network community profile…")
+        started = time.perf_counter()
+        profile = ncp(
+            graph,
+            n_seeds=int(n_seeds),
+            seed=int(random_seed),
+            progress=lambda done, total, stage: bar.progress(
+                done / max(total, 1), text=f"NCP: {stage} {done} of {total}"
+            ),
+        )
+        bar.empty()
+        st.session_state["ncp_result"] = (graph.name, profile, time.perf_counter() - started)
+    ncp_result = st.session_state.get("ncp_result")
+    if ncp_result is not None and ncp_result[0] == graph.name:
+        _, profile, seconds = ncp_result
+        st.caption(f"{len(profile)} sizes, computed in {seconds:.2f} s")
+        left, right = st.columns([3, 2])
+        left.plotly_chart(ncp_figure(profile), width="stretch")
+        right.dataframe(profile, hide_index=True, width="stretch", height=380)
+
+
+cluster_panel()
+ncp_panel()

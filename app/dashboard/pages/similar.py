@@ -53,9 +53,9 @@ def scores_of(labels, values) -> np.ndarray:
     return scores
 
 
-similar_tab, expand_tab = st.tabs(["Similar nodes", "Grow a community"])
-
-with similar_tab:
+@st.fragment
+def similar_panel() -> None:
+    """Query one node; a submit reruns this panel only."""
     with st.form("similar"):
         left, right = st.columns([3, 1])
         node_text = left.text_input(
@@ -85,7 +85,10 @@ with similar_tab:
         )
         right.dataframe(table, hide_index=True, width="stretch")
 
-with expand_tab:
+
+@st.fragment
+def expand_panel() -> None:
+    """Grow a community from seeds; a submit reruns this panel only."""
     with st.form("expand"):
         left, right = st.columns([3, 1])
         seeds_text = left.text_input(
@@ -121,3 +124,10 @@ with expand_tab:
             width="stretch",
         )
         right.dataframe(members, hide_index=True, width="stretch")
+
+
+similar_tab, expand_tab = st.tabs(["Similar nodes", "Grow a community"])
+with similar_tab:
+    similar_panel()
+with expand_tab:
+    expand_panel()
