@@ -38,6 +38,7 @@ Conventions
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import weakref
@@ -240,7 +241,7 @@ def local_cluster(
     eps = check_eps(DEFAULT_EPS[method] if eps is None else eps)
     t = check_t(DEFAULT_T if t is None else t)
     undirected = _undirected(g)
-    seed_nodes, seed_mass = seed_distribution(undirected, seeds)
+    seed_nodes, seed_mass = _seed_distribution(undirected, seeds)
     diffusion_graph = undirected
     if labels is not None:
         diffusion_graph = label_weighted_graph(undirected, labels, label_epsilon)
@@ -258,7 +259,11 @@ def local_cluster(
         if improved.size < members.size:
             keep = np.isin(members, improved)
             members, member_scores, refined = members[keep], member_scores[keep], True
-    volume, cut, conductance = _set_stats(_view(undirected), members)
+    if diffusion_graph is undirected and not refined and members.size:
+        # The sweep already measured this prefix in the graph itself.
+        volume, cut, conductance = (float(column[best]) for column in profile)
+    else:
+        volume, cut, conductance = _set_stats(_view(undirected), members)
     if progress is not None:
         progress(2, 2, "done")
     return LocalCluster(
@@ -481,6 +486,25 @@ def ncp(
 # ------------------------------------------------------------------ checks
 
 
+_ONE = np.ones(1)
+_ONE.flags.writeable = False
+
+
+def _seed_distribution(g: Graph, seeds) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`engine.ppr.seed_distribution`, with a short path for one integer seed on a
+    graph whose labels are its ids (the common call, where the general path's list
+    handling cost as much as the diffusion)."""
+    if (
+        isinstance(seeds, int | np.integer)
+        and not isinstance(seeds, bool)
+        and g.has_identity_labels
+        and 0 <= seeds < g.n_nodes
+    ):
+        return np.array([seeds], dtype=np.int64), _ONE
+    return seed_distribution(g, seeds)
+
+
+
 def check_eps(eps) -> float:
     """``eps`` as a float in (0, 1), else ValueError naming the range."""
     value = float(eps)
@@ -576,6 +600,9 @@ class _Scratch:
         self.spare = np.zeros(n)
         self.touched = np.empty(n, dtype=np.int64)
         self.rank = np.zeros(n, dtype=np.int64)
+        # hk-relax's work lists; np.empty maps pages lazily, so only the used ones cost.
+        self.listed = np.empty(n, dtype=np.int64)
+        self.next_listed = np.empty(n, dtype=np.int64)
 
 
 _VIEWS: dict = {}
@@ -628,13 +655,11 @@ def _symmetrise(g: Graph) -> Graph:
 
 
 def _diffuse_and_sweep(view: _View, seed_nodes, seed_mass, method, alpha, eps, t):
-    """``(order, scores, profile arrays, best index, pushes, touched)`` of one diffusion."""
+    """``(order, scores, profile arrays, best index, pushes, touched)`` of one diffusion:
+    one kernel call does the diffusion, the sort and the sweep."""
     scratch = view.scratch()
-    estimate = scratch.estimate
     if method == "ppr":
-        residual = scratch.residual
-        residual[seed_nodes] = seed_mass
-        pushes, n_touched = push_kernels.forward_push(
+        found = kernels.ppr_cluster(
             view.indptr,
             view.indices,
             view.weights,
@@ -644,12 +669,14 @@ def _diffuse_and_sweep(view: _View, seed_nodes, seed_mass, method, alpha, eps, t
             seed_mass,
             alpha,
             eps,
-            estimate,
-            residual,
+            scratch.estimate,
+            scratch.residual,
             scratch.touched,
+            scratch.rank,
+            view.total_volume,
         )
     else:
-        pushes, n_touched = kernels.heat_kernel_push(
+        found = kernels.heat_cluster(
             view.indptr,
             view.indices,
             view.weights,
@@ -660,40 +687,20 @@ def _diffuse_and_sweep(view: _View, seed_nodes, seed_mass, method, alpha, eps, t
             t,
             eps,
             _psi(t, eps),
-            estimate,
+            scratch.estimate,
             scratch.residual,
             scratch.spare,
             scratch.touched,
+            scratch.listed,
+            scratch.next_listed,
+            scratch.rank,
+            view.total_volume,
         )
-    support = scratch.touched[:n_touched].copy()
-    values = estimate[support]
-    estimate[support] = 0.0
-    if method == "ppr":
-        # Residual mass sits on pushed nodes, their neighbours and unpushed seeds only.
-        residual[view.neighbours(support)] = 0.0
-        residual[support] = 0.0
-        residual[seed_nodes] = 0.0
-    degree = view.degrees(support)
-    # A node without edges has no degree to normalise by; its raw score stands in.
-    scores = values / np.where(degree > 0, degree, 1.0)
-    if method == "heat":
-        scores *= math.exp(-t)
-    by_score = np.lexsort((support, -scores))
-    order, scores = support[by_score], scores[by_score]
-    profile = kernels.sweep_profile(
-        view.indptr,
-        view.indices,
-        view.weights,
-        view.weighted,
-        view.out_weight,
-        order,
-        scratch.rank,
-        view.total_volume,
-    )
-    best = int(np.argmin(profile[2])) if order.size else 0
-    return order, scores, profile, best, pushes, n_touched
+    order, scores, volume, cut, conductance, best, pushes = found
+    return order, scores, (volume, cut, conductance), int(best), pushes, order.size
 
 
+@functools.lru_cache(maxsize=64)
 def _psi(t: float, eps: float) -> np.ndarray:
     """``ψ_j(t) = Σ_{m=0}^{N−j} j!/(j+m)! tᵐ`` for ``j = 0..N``, with the Taylor degree
     ``N`` the least one whose tail ``e⁻ᵗ Σ_{k>N} tᵏ/k!`` is below ``eps/2``."""
