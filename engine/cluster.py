@@ -50,7 +50,6 @@ import pandas as pd
 import scipy.sparse as sp
 
 from engine._kernels import cluster as kernels
-from engine._kernels import ppr as push_kernels
 from engine.ppr import check_alpha, seed_distribution
 from loaders import Graph
 
@@ -502,7 +501,6 @@ def _seed_distribution(g: Graph, seeds) -> tuple[np.ndarray, np.ndarray]:
     ):
         return np.array([seeds], dtype=np.int64), _ONE
     return seed_distribution(g, seeds)
-
 
 
 def check_eps(eps) -> float:
