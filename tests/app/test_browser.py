@@ -45,6 +45,10 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def dashboard_url():
     port = _free_port()
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    log_path = artifacts / "streamlit-server.log"
+    log = log_path.open("wb")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -61,7 +65,9 @@ def dashboard_url():
             "--browser.gatherUsageStats",
             "false",
         ],
-        stdout=subprocess.PIPE,
+        # A file, not a pipe: nobody reads the server's output while the tests run,
+        # and a full pipe would block the server.
+        stdout=log,
         stderr=subprocess.STDOUT,
         cwd=ROOT,
     )
@@ -76,13 +82,15 @@ def dashboard_url():
             except OSError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                output = server.stdout.read().decode() if server.stdout else ""
+                log.flush()
+                output = log_path.read_text(errors="replace")
                 pytest.fail(f"streamlit did not become healthy:\n{output}")
             time.sleep(0.5)
         yield url
     finally:
         server.terminate()
         server.wait(timeout=20)
+        log.close()
 
 
 def test_pick_a_sample_and_read_its_size(dashboard_url):
@@ -129,8 +137,12 @@ def test_pagerank_query_in_the_browser(dashboard_url):
             page.get_by_text("Overview: karate").wait_for(timeout=60_000)
             page.get_by_role("link", name="PageRank explorer").click()
             page.get_by_text("PageRank explorer: karate").wait_for(timeout=60_000)
-            seeds = page.get_by_role("textbox", name="Seed nodes")
-            seeds.fill("33")
+            seeds = page.get_by_test_id("stMultiSelect").filter(has_text="Seed nodes")
+            # The picker starts with the first node; clear it, then search and pick 33.
+            seeds.get_by_role("button", name="Clear all").click()
+            seeds.get_by_role("combobox").fill("33")
+            page.get_by_role("option", name="33", exact=True).click()
+            page.keyboard.press("Escape")  # the open list covers the Run button
             page.get_by_role("button", name="Run").click()
             top = page.get_by_test_id("stMetric").filter(has_text="Top node")
             value = top.get_by_test_id("stMetricValue").inner_text(timeout=60_000)

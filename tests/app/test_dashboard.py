@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 import engine
 from app.dashboard.figures import degree_distribution_figure, degree_histogram, top_degree_table
+from tests.app.typing import type_label
 
 MAIN = str(Path(__file__).resolve().parents[2] / "app" / "dashboard" / "main.py")
 
@@ -60,7 +61,7 @@ def test_embeddings_page_matches_the_engine():
     assert shown["node"].tolist() == expected["node"].tolist()
     np.testing.assert_allclose(shown["similarity"], expected["similarity"], rtol=1e-5)
     assert len(app.get("plotly_chart")) == 1
-    app.text_input(key="embedding_node").set_value("no-such-node").run()
+    type_label(app.selectbox(key=f"embedding_node@{name}"), "no-such-node").run()
     assert any("node 'no-such-node' not found" in e.value for e in app.error)
 
 
@@ -80,22 +81,27 @@ def test_pagerank_page_matches_the_engine():
     app.switch_page("pages/pagerank.py").run()
     assert not app.exception
     name = engine.sample_names()[0]
-    app.text_input[0].set_value("0, 33")
+    seeds = app.multiselect(key=f"ppr_seeds@{name}")
+    assert seeds.value == [0], "the first listed node is chosen at first"
+    seeds.set_value([0, "33=2"])
     app.selectbox[1 if len(app.selectbox) > 2 else 0].select("exact (power iteration)")
     app.number_input[0].set_value(10)
     app.button[0].click().run()
     assert not app.exception, app.exception
     graph = engine.sample(name)
-    expected = engine.ppr(graph, [0, 33], method="exact", top_k=10)
+    expected = engine.ppr(graph, {0: 1.0, 33: 2.0}, method="exact", top_k=10)
     shown = app.dataframe[0].value
     assert shown["node"].tolist() == expected["node"].tolist()
     np.testing.assert_allclose(shown["score"], expected["score"], rtol=1e-9)
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Top node"] == str(expected["node"].iloc[0])
     assert len(app.get("plotly_chart")) == 1
-    app.text_input[0].set_value("0, nobody")
+    app.multiselect(key=f"ppr_seeds@{name}").set_value([0, "nobody"])
     app.button[0].click().run()
     assert any("node 'nobody' not found" in e.value for e in app.error)
+    app.multiselect(key=f"ppr_seeds@{name}").set_value([0, "33=heavy"])
+    app.button[0].click().run()
+    assert any("seed weight must be a number: '33=heavy'" in e.value for e in app.error)
 
 
 def test_neighbourhood_figure_draws_at_most_max_nodes():
@@ -118,21 +124,21 @@ def test_similar_nodes_page_matches_the_engine():
     assert app.title[0].value == f"Similar nodes: {name}"
     graph = engine.sample(name)
     index = NeighbourhoodIndex.build(graph)
-    app.text_input(key="similar_node").set_value("33")
+    app.selectbox(key=f"similar_node@{name}").select(33)
     app.button[0].click().run()
     assert not app.exception, app.exception
     expected = index.similar(33, 10)
     shown = app.dataframe[0].value
     assert shown["node"].tolist() == expected["node"].tolist()
     np.testing.assert_allclose(shown["jaccard"], expected["jaccard"])
-    app.text_input(key="expand_seeds").set_value("0, 1, 2")
+    app.multiselect(key=f"expand_seeds@{name}").set_value([0, 1, "2"])
     app.button[1].click().run()
     assert not app.exception, app.exception
     community = index.expand([0, 1, 2])
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Members"] == f"{len(community):,}"
     assert metrics["Conductance"] == f"{community.conductance:.4f}"
-    app.text_input(key="similar_node").set_value("nobody")
+    type_label(app.selectbox(key=f"similar_node@{name}"), "nobody")
     app.button[0].click().run()
     assert any("node 'nobody' not found" in e.value for e in app.error)
 

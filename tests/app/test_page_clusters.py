@@ -16,7 +16,7 @@ PAGE = str(Path(__file__).resolve().parents[2] / "app" / "dashboard" / "pages" /
 def test_clusters_page_matches_the_engine(method):
     app = AppTest.from_file(PAGE, default_timeout=120).run()
     assert not app.exception, app.exception
-    app.text_input[0].set_value("0, 33")
+    app.multiselect(key="cluster_seeds@karate").set_value([0, 33])
     if method == "heat":
         app.selectbox[0].select("heat kernel (hk-relax)")
     app.button[0].click().run()
@@ -33,7 +33,7 @@ def test_clusters_page_matches_the_engine(method):
 
 def test_clusters_page_names_an_unknown_seed():
     app = AppTest.from_file(PAGE, default_timeout=120).run()
-    app.text_input[0].set_value("0, nobody")
+    app.multiselect(key="cluster_seeds@karate").set_value([0, "nobody"])
     app.button[0].click().run()
     assert any("node 'nobody' not found" in e.value for e in app.error)
 

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 import engine
 from engine.graphlets import edge_orbit_counts, gdv_similarity, graphlet_counts, orbit_counts
+from tests.app.typing import type_label
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app" / "dashboard" / "pages" / "graphlets.py")
 
@@ -32,5 +33,5 @@ def test_graphlets_page_matches_the_engine():
 def test_graphlets_page_names_an_unknown_node():
     app = AppTest.from_file(PAGE, default_timeout=120).run()
     app.button[0].click().run()
-    app.text_input(key="graphlet_node").set_value("nobody").run()
+    type_label(app.selectbox(key="graphlet_node@karate"), "nobody").run()
     assert any("node 'nobody' not found" in e.value for e in app.error)

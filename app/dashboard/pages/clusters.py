@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from app.dashboard.figures import ncp_figure, neighbourhood_figure, sweep_profile_figure
-from app.dashboard.inputs import error_message, parse_labels
+from app.dashboard.inputs import error_message
+from app.dashboard.pickers import pick_nodes, read_picks
 from app.dashboard.state import current_graph
 from engine.cluster import local_cluster, ncp
 
@@ -40,11 +41,7 @@ def show_cluster(seeds, found, seconds: float) -> None:
 def cluster_panel() -> None:
     """Seeds in, cluster out; a run reruns this panel only."""
     with st.form("cluster"):
-        seeds_text = st.text_input(
-            "Seed nodes",
-            str(graph.label(0)) if graph.n_nodes else "",
-            help="Labels separated by commas",
-        )
+        picks = pick_nodes(graph, "Seed nodes", "cluster_seeds")
         left, middle, right = st.columns(3)
         method = left.selectbox("Diffusion", list(METHODS))
         alpha = middle.slider("Teleport probability α (PPR)", 0.01, 0.5, 0.15, 0.01)
@@ -66,7 +63,7 @@ def cluster_panel() -> None:
             bar.progress(done / max(total, 1), text=f"{stage}…")
 
         try:
-            seeds = parse_labels(graph, seeds_text)
+            seeds = read_picks(graph, picks)
             started = time.perf_counter()
             found = local_cluster(
                 graph,

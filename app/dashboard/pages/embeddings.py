@@ -8,7 +8,8 @@ import streamlit as st
 
 import engine
 from app.dashboard.figures import embedding_scatter, pca_2d
-from app.dashboard.inputs import error_message, parse_label
+from app.dashboard.inputs import error_message
+from app.dashboard.pickers import pick_node
 from app.dashboard.state import current_graph
 
 DOWNLOADS = {"Parquet": ".parquet", "CSV": ".csv", "NumPy (.npy)": ".npy", "word2vec text": ".txt"}
@@ -100,11 +101,11 @@ def projection_panel() -> None:
 @st.fragment
 def neighbours_panel() -> None:
     st.subheader("Nearest neighbours")
-    label_text = st.text_input(
-        "Node", str(graph.label(0)), key="embedding_node", help="A node label"
-    )
+    node = pick_node(graph, "Node", "embedding_node")
     k = st.slider("How many", 1, 50, 10, key="embedding_k")
-    node = parse_label(graph, label_text)
+    if node is None:
+        st.info("Choose a node.")
+        return
     try:
         table = engine.nearest(embedding, node, k=k, graph=graph)
     except KeyError as error:

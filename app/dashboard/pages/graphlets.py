@@ -4,7 +4,8 @@ import time
 
 import streamlit as st
 
-from app.dashboard.inputs import error_message, parse_label
+from app.dashboard.inputs import error_message
+from app.dashboard.pickers import pick_node
 from app.dashboard.state import current_graph
 from engine.graphlets import (
     edge_orbit_counts,
@@ -61,12 +62,13 @@ with right:
 @st.fragment
 def similar_panel() -> None:
     st.subheader("Similar structural roles")
-    label_text = st.text_input(
-        "Node", str(graph.label(0)) if graph.n_nodes else "", key="graphlet_node"
-    )
+    node = pick_node(graph, "Node", "graphlet_node")
     k = st.slider("How many", 1, 50, 10, key="graphlet_k")
+    if node is None:
+        st.info("Choose a node.")
+        return
     try:
-        table = gdv_similarity(graph, parse_label(graph, label_text), k=k, orbits=orbits)
+        table = gdv_similarity(graph, node, k=k, orbits=orbits)
     except KeyError as error:
         st.error(error_message(error))
         return

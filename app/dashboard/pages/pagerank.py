@@ -6,7 +6,8 @@ import streamlit as st
 
 import engine
 from app.dashboard.figures import neighbourhood_figure
-from app.dashboard.inputs import error_message, parse_seeds
+from app.dashboard.inputs import error_message
+from app.dashboard.pickers import pick_nodes, read_seed_picks
 from app.dashboard.state import current_graph
 
 METHODS = {
@@ -19,50 +20,62 @@ METHODS = {
 graph = current_graph()
 st.title(f"PageRank explorer: {graph.name}")
 
-with st.form("ppr"):
-    seeds_text = st.text_input(
-        "Seed nodes",
-        str(graph.label(0)) if graph.n_nodes else "",
-        help="Labels separated by commas; label=weight for a weighted seed set",
+
+@st.fragment
+def pagerank_panel() -> None:
+    """Seeds and parameters in, scores out; a query reruns this panel only."""
+    with st.form("ppr"):
+        picks = pick_nodes(
+            graph,
+            "Seed nodes",
+            "ppr_seeds",
+            help="Pick labels, or type one; type label=weight for a weighted seed set",
+        )
+        left, middle, right = st.columns(3)
+        alpha = left.slider("Teleport probability α", 0.01, 0.99, 0.15, 0.01)
+        method = middle.selectbox("Method", list(METHODS))
+        eps = right.select_slider("Accuracy (relative error ε)", [0.1, 0.2, 0.3, 0.5, 1.0], 0.5)
+        top_k = left.number_input("Top k", 1, 1000, 20)
+        devices = ["cpu", "gpu"] if engine.gpu_status()[0] else ["cpu"]
+        device = middle.selectbox("Device", devices)
+        submitted = st.form_submit_button("Run", type="primary")
+
+    if submitted:
+        try:
+            seeds = read_seed_picks(graph, picks)
+            started = time.perf_counter()
+            with st.spinner("Computing PageRank…"):
+                scores = engine.ppr(
+                    graph,
+                    seeds,
+                    alpha=alpha,
+                    method=METHODS[method],
+                    eps=eps,
+                    device=device,
+                    seed=0,
+                )
+            seconds = time.perf_counter() - started
+        except (ValueError, KeyError, RuntimeError) as error:
+            st.error(error_message(error))
+            return
+        st.session_state["ppr_result"] = (graph.name, seeds, scores, seconds, int(top_k))
+
+    result = st.session_state.get("ppr_result")
+    if result is None or result[0] != graph.name:
+        st.info("Choose seed nodes and press **Run**.")
+        return
+    _, seeds, scores, seconds, top_k = result
+    top = engine.top_nodes(graph, scores, top_k)
+    columns = st.columns(3)
+    columns[0].metric("Top node", str(top["node"].iloc[0]) if len(top) else "—")
+    columns[1].metric("Nodes with a score", f"{int((scores > 0).sum()):,}")
+    columns[2].metric("Time", f"{seconds * 1000:.0f} ms")
+    left, right = st.columns([3, 2])
+    left.plotly_chart(
+        neighbourhood_figure(graph, scores, seeds if not isinstance(seeds, dict) else list(seeds)),
+        width="stretch",
     )
-    left, middle, right = st.columns(3)
-    alpha = left.slider("Teleport probability α", 0.01, 0.99, 0.15, 0.01)
-    method = middle.selectbox("Method", list(METHODS))
-    eps = right.select_slider("Accuracy (relative error ε)", [0.1, 0.2, 0.3, 0.5, 1.0], 0.5)
-    top_k = left.number_input("Top k", 1, 1000, 20)
-    devices = ["cpu", "gpu"] if engine.gpu_status()[0] else ["cpu"]
-    device = middle.selectbox("Device", devices)
-    submitted = st.form_submit_button("Run", type="primary")
+    right.dataframe(top, hide_index=True, width="stretch")
 
 
-if submitted:
-    try:
-        seeds = parse_seeds(graph, seeds_text)
-        started = time.perf_counter()
-        with st.spinner("Computing PageRank…"):
-            scores = engine.ppr(
-                graph, seeds, alpha=alpha, method=METHODS[method], eps=eps, device=device, seed=0
-            )
-        seconds = time.perf_counter() - started
-    except (ValueError, KeyError, RuntimeError) as error:
-        st.error(error_message(error))
-        st.stop()
-    st.session_state["ppr_result"] = (graph.name, seeds, scores, seconds, int(top_k))
-
-result = st.session_state.get("ppr_result")
-if result is None or result[0] != graph.name:
-    st.info("Choose seed nodes and press **Run**.")
-    st.stop()
-
-_, seeds, scores, seconds, top_k = result
-top = engine.top_nodes(graph, scores, top_k)
-columns = st.columns(3)
-columns[0].metric("Top node", str(top["node"].iloc[0]) if len(top) else "—")
-columns[1].metric("Nodes with a score", f"{int((scores > 0).sum()):,}")
-columns[2].metric("Time", f"{seconds * 1000:.0f} ms")
-left, right = st.columns([3, 2])
-left.plotly_chart(
-    neighbourhood_figure(graph, scores, seeds if not isinstance(seeds, dict) else list(seeds)),
-    width="stretch",
-)
-right.dataframe(top, hide_index=True, width="stretch")
+pagerank_panel()

@@ -6,7 +6,8 @@ import numpy as np
 import streamlit as st
 
 from app.dashboard.figures import neighbourhood_figure
-from app.dashboard.inputs import error_message, parse_labels
+from app.dashboard.inputs import error_message
+from app.dashboard.pickers import pick_node, pick_nodes, read_picks
 from app.dashboard.state import current_graph
 from engine.similarity import NeighbourhoodIndex
 
@@ -58,14 +59,14 @@ def similar_panel() -> None:
     """Query one node; a submit reruns this panel only."""
     with st.form("similar"):
         left, right = st.columns([3, 1])
-        node_text = left.text_input(
-            "Node", str(graph.label(0)) if graph.n_nodes else "", key="similar_node"
-        )
+        with left:
+            node = pick_node(graph, "Node", "similar_node")
         k = right.number_input("How many", 1, 100, 10)
         asked = st.form_submit_button("Find similar nodes", type="primary")
     if asked:
         try:
-            [node] = parse_labels(graph, node_text) or [""]
+            if node is None:
+                raise ValueError("choose a node")
             started = time.perf_counter()
             table = index.similar(node, int(k))
             st.session_state["similar_result"] = (key, node, table, time.perf_counter() - started)
@@ -91,14 +92,13 @@ def expand_panel() -> None:
     """Grow a community from seeds; a submit reruns this panel only."""
     with st.form("expand"):
         left, right = st.columns([3, 1])
-        seeds_text = left.text_input(
-            "Seed nodes", str(graph.label(0)) if graph.n_nodes else "", key="expand_seeds"
-        )
+        with left:
+            picks = pick_nodes(graph, "Seed nodes", "expand_seeds")
         rounds = right.number_input("Rounds", 1, 10, 3)
         grown = st.form_submit_button("Grow community", type="primary")
     if grown:
         try:
-            seeds = parse_labels(graph, seeds_text)
+            seeds = read_picks(graph, picks)
             started = time.perf_counter()
             with st.spinner("Growing the community…"):
                 community = index.expand(seeds, rounds=int(rounds))
