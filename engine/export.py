@@ -86,20 +86,8 @@ def export_embeddings(
             f"{', '.join(sorted(set(EMBEDDING_FORMATS.values())))}"
         )
     labels = g.labels
-    if fmt == "word2vec":
-        bad = next(
-            (
-                label
-                for label in labels.tolist()
-                if any(ch.isspace() for ch in str(label)) or str(label) == ""
-            ),
-            None,
-        )
-        if bad is not None:
-            raise ValueError(
-                f"node label {bad!r} contains whitespace or is empty; word2vec "
-                "text cannot hold it (use parquet, npy or csv)"
-            )
+    if fmt == "word2vec" and (problem := word2vec_label_problem(labels)):
+        raise ValueError(problem)
     path.parent.mkdir(parents=True, exist_ok=True)
     written = [path]
     if fmt == "parquet":
@@ -132,6 +120,30 @@ def export_embeddings(
         lambda tmp: Path(tmp).write_text(json.dumps(run, indent=1, default=str)),
     )
     return str(path)
+
+
+def word2vec_label_problem(labels) -> str | None:
+    """Why these labels cannot be written as word2vec text, or None when they can.
+
+    >>> word2vec_label_problem(np.array(["a", "b c"]))[:40]
+    "node label 'b c' contains whitespace or "
+    >>> word2vec_label_problem(np.array(["a", "b"])) is None
+    True
+    """
+    bad = next(
+        (
+            label
+            for label in np.asarray(labels).tolist()
+            if any(ch.isspace() for ch in str(label)) or str(label) == ""
+        ),
+        None,
+    )
+    if bad is None:
+        return None
+    return (
+        f"node label {bad!r} contains whitespace or is empty; word2vec "
+        "text cannot hold it (use parquet, npy or csv)"
+    )
 
 
 def graph_fingerprint(g: Graph) -> dict:

@@ -61,6 +61,7 @@ def test_embeddings_page_matches_the_engine():
     assert shown["node"].tolist() == expected["node"].tolist()
     np.testing.assert_allclose(shown["similarity"], expected["similarity"], rtol=1e-5)
     assert len(app.get("plotly_chart")) == 1
+    assert len(app.get("download_button")) == 1
     type_label(app.selectbox(key=f"embedding_node@{name}"), "no-such-node").run()
     assert any("node 'no-such-node' not found" in e.value for e in app.error)
 
@@ -231,3 +232,35 @@ def test_node_search_shows_matches_in_the_sidebar():
     assert not app.exception, app.exception
     shown = app.sidebar.dataframe[0].value
     assert shown["node"].tolist()[0] == 33
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv", ".txt", ".npy"])
+def test_embedding_downloads_read_back_as_the_embedding(suffix, tmp_path):
+    import io
+    import zipfile
+
+    import pandas as pd
+
+    from app.dashboard.downloads import embedding_file
+
+    graph = engine.sample("lesmis")
+    embedding = engine.fastrp(graph, dim=8, seed=0, device="cpu")
+    data, name = embedding_file(embedding, graph, suffix, {"dim": 8})
+    if suffix == ".parquet":
+        frame = pd.read_parquet(io.BytesIO(data))
+        labels, matrix = frame["node"].tolist(), np.stack(frame["embedding"].to_numpy())
+    elif suffix == ".csv":
+        frame = pd.read_csv(io.BytesIO(data))
+        labels, matrix = frame["node"].tolist(), frame.iloc[:, 1:].to_numpy()
+    elif suffix == ".txt":
+        lines = data.decode().splitlines()
+        assert lines[0] == f"{graph.n_nodes} 8"
+        labels = [line.split()[0] for line in lines[1:]]
+        matrix = np.array([[float(v) for v in line.split()[1:]] for line in lines[1:]])
+    else:
+        assert name.endswith(".zip")
+        bundle = zipfile.ZipFile(io.BytesIO(data))
+        matrix = np.load(io.BytesIO(bundle.read(name.replace(".zip", ".npy"))))
+        labels = bundle.read(name.replace(".zip", ".ids.txt")).decode().splitlines()
+    assert labels == [str(label) for label in graph.labels]
+    np.testing.assert_allclose(matrix, embedding, rtol=1e-6)

@@ -1,17 +1,28 @@
 """Embeddings page: FastRP on the chosen graph, a PCA map, nearest neighbours, downloads."""
 
-import tempfile
 import time
-from pathlib import Path
 
 import streamlit as st
 
 import engine
+from app.dashboard.downloads import embedding_file
 from app.dashboard.figures import embedding_scatter, pca_2d
 from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_node
 from app.dashboard.state import current_graph
+from engine.export import word2vec_label_problem
 
+PARAMETER_NAMES = (
+    "graph",
+    "n",
+    "m",
+    "dim",
+    "weights",
+    "beta",
+    "self_influence",
+    "seed",
+    "device",
+)
 DOWNLOADS = {"Parquet": ".parquet", "CSV": ".csv", "NumPy (.npy)": ".npy", "word2vec text": ".txt"}
 
 graph = current_graph()
@@ -72,7 +83,8 @@ if submitted:
             bar.empty()
             st.error(str(error))
             st.stop()
-        cache[key] = (embedding, time.perf_counter() - started)
+        # The PCA map is computed once per embedding, not on every rerun of the page.
+        cache[key] = (embedding, time.perf_counter() - started, pca_2d(embedding))
         bar.empty()
     st.session_state["embedding_key"] = key
 
@@ -81,7 +93,7 @@ if key is None or key[0] != graph.name or key not in cache:
     st.info("Choose parameters and press **Compute embeddings**.")
     st.stop()
 
-embedding, seconds = cache[key]
+embedding, seconds, coords = cache[key]
 st.success(f"{embedding.shape[0]:,} nodes × {embedding.shape[1]} dimensions in {seconds:.2f} s")
 
 
@@ -92,7 +104,7 @@ def projection_panel() -> None:
     colour = None if choice == "(none)" else graph.attributes[choice]
     st.plotly_chart(
         embedding_scatter(
-            pca_2d(embedding), graph.labels, colour, colour_name="" if colour is None else choice
+            coords, graph.labels, colour, colour_name="" if colour is None else choice
         ),
         width="stretch",
     )
@@ -118,35 +130,19 @@ def neighbours_panel() -> None:
 def download_panel() -> None:
     st.subheader("Download")
     kind = st.selectbox("Format", list(DOWNLOADS), key="embedding_format")
+    if DOWNLOADS[kind] == ".txt" and (problem := word2vec_label_problem(graph.labels)):
+        st.error(problem)
+        return
     suffix = DOWNLOADS[kind]
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"{graph.name}-fastrp{suffix}"
-        try:
-            engine.export_embeddings(
-                embedding,
-                graph,
-                path,
-                parameters=dict(
-                    zip(
-                        [
-                            "graph",
-                            "n",
-                            "m",
-                            "dim",
-                            "weights",
-                            "beta",
-                            "self_influence",
-                            "seed",
-                            "device",
-                        ],
-                        key,
-                    )
-                ),
-            )
-        except ValueError as error:
-            st.error(str(error))
-            return
-        st.download_button(f"Download {kind}", path.read_bytes(), file_name=path.name)
+    name = f"{graph.name}-fastrp{'.zip' if suffix == '.npy' else suffix}"
+    # The file is written when the button is pressed, not on every rerun of the page:
+    # at 100k nodes × 128 dimensions that is tens of megabytes.
+    st.download_button(
+        f"Download {kind}",
+        lambda: embedding_file(embedding, graph, suffix, dict(zip(PARAMETER_NAMES, key)))[0],
+        file_name=name,
+        on_click="ignore",
+    )
 
 
 projection_panel()

@@ -79,8 +79,12 @@ similar_panel()
 st.subheader("Graphlet degree vectors")
 vectors = orbit_counts_frame(graph, orbits)
 st.dataframe(vectors, hide_index=True, width="stretch")
+# Written when pressed, not on every rerun: 100k nodes make a ~5 MB CSV.
 st.download_button(
-    "Download CSV", vectors.to_csv(index=False), file_name=f"{graph.name}-orbits.csv"
+    "Download CSV",
+    lambda: vectors.to_csv(index=False),
+    file_name=f"{graph.name}-orbits.csv",
+    on_click="ignore",
 )
 if edge_orbits is not None:
     st.subheader("Edge orbits")
