@@ -1,4 +1,4 @@
-"""Graphlet-orbit counting (2–4 node graphlets) and graphlet-degree-vector similarity.
+"""Graphlet-orbit counting (2–5 node graphlets) and graphlet-degree-vector similarity.
 
 A *graphlet* is a small connected induced subgraph; its *orbits* are the
 classes of its nodes (or edges) that an automorphism can swap. For 2–4 nodes
@@ -23,6 +23,10 @@ Edge orbits (as ORCA's edge mode numbers them)::
     3 4-path, middle edge     7 paw, triangle edge     11 4-clique edge
                                 opposite the degree-3 node
 
+With ``graphlet_size=5``, :func:`orbit_counts` adds the 58 orbits 15–72 of the
+21 five-node graphlets G9–G29 (73 in all), numbered as by Pržulj and ORCA; the
+table :data:`FIVE_NODE_GRAPHLETS` lists each graphlet's edges and its nodes' orbits.
+
 Algorithm
 ---------
 ORCA's equations (Hočevar & Demšar 2014): only the 4-cliques are enumerated;
@@ -40,6 +44,13 @@ O(n) scratch per thread.
 :func:`orbit_adjacency` builds GRADCO's 28 orbit adjacency matrices on the
 same walks, sparse.
 
+Five-node orbits are not solved from equations (yet): every connected 5-node
+set is enumerated once (ESU, from its smallest id) and classified by a
+1024-entry table of adjacency codes built at import from
+:data:`FIVE_NODE_GRAPHLETS` (:mod:`engine._kernels.graphlets5`). The time
+grows with the number of 5-node graphlets, not with ORCA's sums; memory is
+O(m) plus an n × 58 tally per thread.
+
 Input graphs. Orbits are defined on simple undirected graphs, so a directed
 graph is counted on its undirected version (an edge where either direction
 exists), self-loops are dropped and repeated edges counted once; weights are
@@ -49,6 +60,7 @@ ignored. Node ids and labels are those of ``g``.
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -59,6 +71,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from engine._kernels import graphlets as kernels
+from engine._kernels import graphlets5 as kernels5
 from loaders import Graph
 
 Progress = Callable[[int, int, str], None] | None
@@ -80,6 +93,47 @@ GRAPHLETS = (
     ("G8", "4-clique", 4, 14, 4),
 )
 
+# The 21 five-node graphlets G9–G29 (Pržulj 2004): name, edges on nodes 0–4, and the
+# orbit of each node 0–4. Orbits run 15–72 graphlet by graphlet, as in ORCA.
+FIVE_NODE_GRAPHLETS = (
+    ("G9", "5-path", ((0, 2), (0, 4), (1, 2), (1, 3)), (16, 16, 17, 15, 15)),
+    ("G10", "chair", ((0, 1), (0, 3), (0, 4), (1, 2)), (21, 20, 18, 19, 19)),
+    ("G11", "4-star", ((0, 1), (0, 2), (0, 3), (0, 4)), (23, 22, 22, 22, 22)),
+    ("G12", "bull", ((0, 1), (0, 2), (0, 4), (1, 2), (1, 3)), (26, 26, 25, 24, 24)),
+    ("G13", "triangle, 2-path tail", ((0, 1), (0, 4), (1, 2), (1, 3), (2, 3)),
+     (28, 30, 29, 29, 27)),
+    ("G14", "cricket", ((0, 1), (0, 2), (0, 3), (0, 4), (1, 2)), (33, 32, 32, 31, 31)),
+    ("G15", "5-cycle", ((0, 3), (0, 4), (1, 2), (1, 4), (2, 3)), (34, 34, 34, 34, 34)),
+    ("G16", "banner", ((0, 2), (0, 3), (0, 4), (1, 2), (1, 3)), (38, 36, 37, 37, 35)),
+    ("G17", "diamond, tail at a degree-3 node", ((0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (1, 3)),
+     (42, 41, 40, 40, 39)),
+    ("G18", "butterfly", ((0, 1), (0, 2), (0, 3), (0, 4), (1, 4), (2, 3)), (44, 43, 43, 43, 43)),
+    ("G19", "diamond, tail at a degree-2 node", ((0, 1), (0, 2), (0, 4), (1, 2), (1, 3), (2, 3)),
+     (47, 48, 48, 46, 45)),
+    ("G20", "K2,3", ((0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4)), (50, 50, 49, 49, 49)),
+    ("G21", "house", ((0, 1), (0, 3), (0, 4), (1, 2), (1, 4), (2, 3)), (53, 53, 51, 51, 52)),
+    ("G22", "book of 3 triangles", ((0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4)),
+     (55, 55, 54, 54, 54)),
+    ("G23", "4-clique, tail", ((0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (2, 3)),
+     (58, 57, 57, 57, 56)),
+    ("G24", "gem", ((0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (1, 4), (2, 3)),
+     (61, 60, 60, 59, 59)),
+    ("G25", "house with a roof chord", ((0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4), (2, 3)),
+     (63, 63, 64, 64, 62)),
+    ("G26", "4-clique, triangle on an edge",
+     ((0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4), (2, 3)), (67, 67, 66, 66, 65)),
+    ("G27", "wheel", ((0, 1), (0, 2), (0, 3), (0, 4), (1, 3), (1, 4), (2, 3), (2, 4)),
+     (69, 68, 68, 68, 68)),
+    ("G28", "5-clique less an edge",
+     ((0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4), (2, 3), (2, 4)),
+     (71, 71, 71, 70, 70)),
+    ("G29", "5-clique",
+     ((0, 1), (0, 2), (0, 3), (0, 4), (1, 2), (1, 3), (1, 4), (2, 3), (2, 4), (3, 4)),
+     (72, 72, 72, 72, 72)),
+)  # fmt: skip
+N_NODE_ORBITS_5 = 73
+_FIRST_FIVE_NODE_ORBIT = 15
+
 # Milenković & Pržulj (2008): orbit i is "affected" by o_i orbits (itself and those
 # whose counts include it); orbits that depend on many others weigh less.
 AFFECTED_ORBITS = np.array([1, 2, 2, 2, 3, 4, 3, 3, 4, 3, 4, 4, 4, 4, 3])
@@ -98,24 +152,30 @@ _CHUNK_NODES = 64
 # ------------------------------------------------------------------ public API
 
 
-def orbit_counts(g: Graph, progress: Progress = None, *, client=None) -> np.ndarray:
-    """How many times each node touches each of the 15 orbits of 2–4 node graphlets.
+def orbit_counts(
+    g: Graph, progress: Progress = None, *, client=None, graphlet_size: int = 4
+) -> np.ndarray:
+    """How many times each node touches each orbit of the 2–4 (or 2–5) node graphlets.
 
     Parameters
     ----------
     g : Graph
         Counted on its simple undirected version (see the module notes).
     progress : callable ``(done, total, stage)``, optional
-        Called with nodes done out of ``n`` (stage ``"orbits"``); with a
-        ``client``, with node ranges done.
+        Called with nodes done out of ``n`` (stage ``"orbits"``, then
+        ``"5-node orbits"``); with a ``client``, with node ranges done.
     client : dask.distributed.Client, optional
         Count node ranges on a Dask cluster (see :mod:`engine.distributed`).
         Every worker repeats the global pass (simple graph, triangles,
         4-cliques) once, then counts its ranges; the counts are exact either way.
+        Only for ``graphlet_size=4``.
+    graphlet_size : {4, 5}
+        The largest graphlets counted: 4 gives the 15 orbits 0–14, 5 the 73
+        orbits 0–72 (the 5-node ones by enumeration: see the module notes).
 
     Returns
     -------
-    numpy.ndarray of int64, shape (n, 15)
+    numpy.ndarray of int64, shape (n, 15) or (n, 73)
         Row ``i`` is the graphlet degree vector of node id ``i``; column ``k`` is
         orbit ``k`` numbered as in ORCA (the module docstring lists them).
 
@@ -131,6 +191,11 @@ def orbit_counts(g: Graph, progress: Progress = None, *, client=None) -> np.ndar
     True
     >>> int(gdv[:, 3].sum()) // 3  # orbit 3: triangles, seen from each corner
     45
+    >>> gdv5 = orbit_counts(g, graphlet_size=5)
+    >>> gdv5.shape, bool((gdv5[:, :15] == gdv).all())
+    ((34, 73), True)
+    >>> int(gdv5[:, 72].sum()) // 5  # orbit 72: 5-cliques, once per member
+    2
 
     References
     ----------
@@ -138,6 +203,14 @@ def orbit_counts(g: Graph, progress: Progress = None, *, client=None) -> np.ndar
     Bioinformatics 30(4), 2014. N. Pržulj, "Biological network comparison using
     graphlet degree distribution", Bioinformatics 23(2), 2007.
     """
+    if graphlet_size not in (4, 5) or isinstance(graphlet_size, bool):
+        raise ValueError(f"graphlet_size must be 4 or 5; got {graphlet_size!r}")
+    if graphlet_size == 5:
+        if client is not None:
+            raise ValueError("graphlet_size=5 runs on one machine only; pass client=None")
+        with _threads_for(g):
+            small = _orbit_counts(g, progress, 0, g.n_nodes)
+        return np.hstack([small, _five_node_orbit_counts(g, progress)])
     if client is not None:
         from engine.distributed import map_node_ranges
 
@@ -198,14 +271,19 @@ def _orbit_counts(g: Graph, progress: Progress, first: int, last: int, inputs=No
     return orbits
 
 
-def orbit_counts_frame(g: Graph, orbits: np.ndarray | None = None) -> pd.DataFrame:
-    """The orbit counts as a table: ``node`` (label), then ``o0`` … ``o14``.
+def orbit_counts_frame(
+    g: Graph, orbits: np.ndarray | None = None, *, graphlet_size: int = 4
+) -> pd.DataFrame:
+    """The orbit counts as a table: ``node`` (label), then ``o0`` … ``o14`` (or ``o72``).
 
     Parameters
     ----------
     g : Graph
-    orbits : array (n, 15), optional
-        Counts already computed by :func:`orbit_counts`.
+    orbits : array (n, 15) or (n, 73), optional
+        Counts already computed by :func:`orbit_counts`; their width decides
+        the columns.
+    graphlet_size : {4, 5}
+        What to count when ``orbits`` is not given.
 
     Examples
     --------
@@ -214,9 +292,13 @@ def orbit_counts_frame(g: Graph, orbits: np.ndarray | None = None) -> pd.DataFra
     >>> table = orbit_counts_frame(engine.sample("karate"))
     >>> table.loc[0, ["node", "o0", "o3"]].tolist()
     [0, 16, 18]
+    >>> list(orbit_counts_frame(engine.sample("karate"), graphlet_size=5).columns[-2:])
+    ['o71', 'o72']
     """
-    orbits = _check_orbits(g, orbit_counts(g) if orbits is None else orbits)
-    table = pd.DataFrame(orbits, columns=[f"o{k}" for k in range(N_NODE_ORBITS)])
+    if orbits is None:
+        orbits = orbit_counts(g, graphlet_size=graphlet_size)
+    orbits = _check_orbits(g, orbits, widths=(N_NODE_ORBITS, N_NODE_ORBITS_5))
+    table = pd.DataFrame(orbits, columns=[f"o{k}" for k in range(orbits.shape[1])])
     table.insert(0, "node", g.labels)
     return table
 
@@ -347,21 +429,26 @@ def edge_orbit_counts_frame(g: Graph, eorbits: np.ndarray | None = None) -> pd.D
     return table
 
 
-def graphlet_counts(g: Graph, orbits: np.ndarray | None = None) -> pd.DataFrame:
-    """How many times each of the nine 2–4 node graphlets occurs (as an induced subgraph).
+def graphlet_counts(
+    g: Graph, orbits: np.ndarray | None = None, *, graphlet_size: int = 4
+) -> pd.DataFrame:
+    """How many times each 2–4 (or 2–5) node graphlet occurs (as an induced subgraph).
 
     Parameters
     ----------
     g : Graph
-    orbits : array (n, 15), optional
-        Counts already computed by :func:`orbit_counts`.
+    orbits : array (n, 15) or (n, 73), optional
+        Counts already computed by :func:`orbit_counts`; 73 columns give the
+        five-node graphlets too.
+    graphlet_size : {4, 5}
+        What to count when ``orbits`` is not given.
 
     Returns
     -------
     pandas.DataFrame
-        One row per graphlet G0…G8: ``graphlet``, ``name``, ``nodes`` and ``count``.
-        Each total is the sum of one orbit over all nodes, divided by the number
-        of the graphlet's nodes in that orbit.
+        One row per graphlet G0…G8 (or G0…G29): ``graphlet``, ``name``, ``nodes``
+        and ``count``. Each total is the sum of one orbit over all nodes, divided
+        by the number of the graphlet's nodes in that orbit.
 
     Examples
     --------
@@ -369,15 +456,24 @@ def graphlet_counts(g: Graph, orbits: np.ndarray | None = None) -> pd.DataFrame:
     >>> table = graphlet_counts(engine.sample("karate"))
     >>> table.set_index("name")["count"][["edge", "triangle", "4-clique"]].tolist()
     [78, 45, 11]
+    >>> table = graphlet_counts(engine.sample("karate"), graphlet_size=5)
+    >>> len(table), table.set_index("name")["count"][["4-star", "5-clique"]].tolist()
+    (30, [2472, 2])
     """
-    orbits = _check_orbits(g, orbit_counts(g) if orbits is None else orbits)
+    if orbits is None:
+        orbits = orbit_counts(g, graphlet_size=graphlet_size)
+    orbits = _check_orbits(g, orbits, widths=(N_NODE_ORBITS, N_NODE_ORBITS_5))
     totals = orbits.sum(axis=0)
+    rows = [(code, name, size, orbit, per) for code, name, size, orbit, per in GRAPHLETS]
+    if orbits.shape[1] == N_NODE_ORBITS_5:
+        for code, name, _, node_orbits in FIVE_NODE_GRAPHLETS:
+            rows.append((code, name, 5, node_orbits[0], node_orbits.count(node_orbits[0])))
     return pd.DataFrame(
         {
-            "graphlet": [code for code, *_ in GRAPHLETS],
-            "name": [name for _, name, *_ in GRAPHLETS],
-            "nodes": [size for _, _, size, *_ in GRAPHLETS],
-            "count": [int(totals[orbit]) // per for *_, orbit, per in GRAPHLETS],
+            "graphlet": [code for code, *_ in rows],
+            "name": [name for _, name, *_ in rows],
+            "nodes": [size for _, _, size, *_ in rows],
+            "count": [int(totals[orbit]) // per for *_, orbit, per in rows],
         }
     )
 
@@ -776,11 +872,73 @@ def _threads_for(g: Graph):
         numba.set_num_threads(threads)
 
 
-def _check_orbits(g: Graph, orbits) -> np.ndarray:
+def _check_orbits(g: Graph, orbits, widths: tuple[int, ...] = (N_NODE_ORBITS,)) -> np.ndarray:
     orbits = np.asarray(orbits)
-    if orbits.shape != (g.n_nodes, N_NODE_ORBITS):
-        raise ValueError(
-            f"orbits must have shape ({g.n_nodes}, {N_NODE_ORBITS}) for this graph; "
-            f"got {orbits.shape}"
-        )
+    if orbits.ndim != 2 or orbits.shape[0] != g.n_nodes or orbits.shape[1] not in widths:
+        shapes = " or ".join(f"({g.n_nodes}, {w})" for w in widths)
+        raise ValueError(f"orbits must have shape {shapes} for this graph; got {orbits.shape}")
+    return orbits
+
+
+# ------------------------------------------------------------------ five-node orbits
+
+
+def _five_node_orbit_table() -> np.ndarray:
+    """``table[code, s]``: the orbit (less 15) of position ``s`` in the 5-node set whose
+    adjacency code is ``code``, -1 for disconnected codes.
+
+    Position ``s`` holds its adjacency to positions ``0..s-1`` at bit offset
+    ``s(s-1)/2`` (the kernel's layout). Every relabelling of every graphlet of
+    :data:`FIVE_NODE_GRAPHLETS` fills its code; two relabellings that reach one
+    code must agree, which checks the table's orbits against its edges.
+    """
+    table = np.full((1024, 5), -1, dtype=np.int64)
+    for _, _, edges, node_orbits in FIVE_NODE_GRAPHLETS:
+        for place in itertools.permutations(range(5)):
+            code = 0
+            for a, b in edges:
+                low, high = sorted((place[a], place[b]))
+                code |= 1 << (high * (high - 1) // 2 + low)
+            row = np.empty(5, dtype=np.int64)
+            row[list(place)] = np.array(node_orbits) - _FIRST_FIVE_NODE_ORBIT
+            if table[code, 0] >= 0 and not (table[code] == row).all():
+                raise AssertionError(f"FIVE_NODE_GRAPHLETS: inconsistent orbits at code {code}")
+            table[code] = row
+    return table
+
+
+_FIVE_NODE_ORBIT_OF = _five_node_orbit_table()
+
+
+def _five_node_orbit_counts(g: Graph, progress: Progress) -> np.ndarray:
+    """Orbits 15–72 of every node, shape (n, 58)."""
+    simple = _SimpleGraph.of(g, orient=False)
+    n = simple.n
+    width = N_NODE_ORBITS_5 - N_NODE_ORBITS
+    orbits = np.zeros((n, width), dtype=np.int64)
+    if n == 0:
+        return orbits
+    workers = _workers()
+    max_degree = int(simple.degree.max())
+    counts = np.zeros((workers, n, width), dtype=np.int64)
+    masks = np.zeros((workers, n), dtype=np.int32)
+    lists = np.empty((workers, 2, 3 * max_degree + 1), dtype=np.int64)
+    for start in range(0, n, _BATCH_NODES):
+        stop = min(start + _BATCH_NODES, n)
+        # One root at a time: a root's work is its share of the 5-node sets, which
+        # hubs with small ids dominate.
+        with numba.parallel_chunksize(1):
+            kernels5.five_node_orbits(
+                simple.indptr,
+                simple.indices,
+                _FIVE_NODE_ORBIT_OF,
+                start,
+                stop,
+                masks,
+                lists,
+                counts,
+            )
+        if progress is not None:
+            progress(stop, n, "5-node orbits")
+    kernels5.sum_threads(counts, orbits)
     return orbits

@@ -1,0 +1,137 @@
+"""Five-node graphlet kernel: every connected 5-node set once, each classified by table.
+
+The sets are enumerated with ESU (Wernicke 2006): from each root ``v``, sets
+whose other nodes all have larger ids, grown one node at a time from an
+*extension list*: a new node ``w`` adds to the list only its *exclusive*
+neighbours (larger than ``v``, adjacent to no node already in the set), so every
+connected set is reached along exactly one path. The depth is fixed at five,
+so the four levels are written out as nested loops.
+
+A per-thread array ``mask[z]`` holds, in bits 0–3, which of the set's first
+four nodes (positions 0–3: ``v``, then the nodes in the order added) ``z`` is
+adjacent to, and in bits 4–7 whether ``z`` *is* one of them. One read then
+answers "is ``z`` outside the closed neighbourhood of the set?" (``mask == 0``)
+and "which members is it adjacent to?", which, packed position by position,
+is the set's 10-bit adjacency code: position ``s`` contributes its adjacency
+to positions ``0..s-1`` at bit offset ``s(s-1)/2``. ``orbit_of[code, s]`` (built
+in :mod:`engine.graphlets`) is the orbit of the node at position ``s``.
+
+The fifth nodes of one 4-node set are tallied by their 4-bit adjacency pattern
+first, so the four fixed nodes get one add per pattern rather than one per
+5-node set. Each thread adds into its own ``counts[thread]`` (roots spread
+their sets over other nodes' rows); the caller sums the threads.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+_MEMBER = 16  # mask bit of position 0; position s is bit 4 + s
+
+
+@njit(cache=True)
+def _mark(indptr, indices, node, position, mask):
+    """Add ``node`` at ``position``: its neighbours learn the adjacency, it the membership."""
+    bit = np.int32(1 << position)
+    for p in range(indptr[node], indptr[node + 1]):
+        mask[indices[p]] |= bit
+    mask[node] |= np.int32(_MEMBER << position)
+
+
+@njit(cache=True)
+def _unmark(indptr, indices, node, position, mask):
+    keep = np.int32(~(1 << position))
+    for p in range(indptr[node], indptr[node + 1]):
+        mask[indices[p]] &= keep
+    mask[node] &= np.int32(~(_MEMBER << position))
+
+
+@njit(cache=True)
+def _extend(indptr, indices, root, w, parent, start, stop, mask, out):
+    """``out`` = ``parent[start:stop]`` then the exclusive neighbours of ``w``
+    (call before marking ``w``); returns the length."""
+    size = 0
+    for i in range(start, stop):
+        out[size] = parent[i]
+        size += 1
+    for p in range(indptr[w], indptr[w + 1]):
+        u = indices[p]
+        if u > root and mask[u] == 0:
+            out[size] = u
+            size += 1
+    return size
+
+
+@njit(parallel=True, cache=True)
+def five_node_orbits(indptr, indices, orbit_of, start, stop, masks, lists, counts):
+    """Add every connected 5-node set whose smallest id is in ``start..stop-1`` to ``counts``.
+
+    ``orbit_of`` is ``(1024, 5)`` int64 (orbit index, or -1 for a disconnected
+    code); ``masks`` ``(n_threads, n)`` int32, zeros at first and left zero;
+    ``lists`` ``(n_threads, 2, L)`` int64 with ``L >= 3 × max degree``;
+    ``counts`` ``(n_threads, n, n_orbits)`` int64.
+    """
+    for v in prange(start, stop):
+        thread = numba.get_thread_id()
+        _sets_of_root(indptr, indices, orbit_of, v, masks[thread], lists[thread], counts[thread])
+
+
+@njit(cache=True)
+def _sets_of_root(indptr, indices, orbit_of, v, mask, lists, out):
+    first = indptr[v] + np.searchsorted(indices[indptr[v] : indptr[v + 1]], v, side="right")
+    last = indptr[v + 1]
+    if last - first == 0:
+        return
+    level2 = lists[0]
+    level3 = lists[1]
+    tally = np.zeros(16, dtype=np.int64)
+    _mark(indptr, indices, v, 0, mask)
+    for i1 in range(first, last):
+        w1 = indices[i1]
+        n2 = _extend(indptr, indices, v, w1, indices, i1 + 1, last, mask, level2)
+        _mark(indptr, indices, w1, 1, mask)
+        for i2 in range(n2):
+            w2 = level2[i2]
+            code2 = 1 | (mask[w2] & 3) << 1
+            n3 = _extend(indptr, indices, v, w2, level2, i2 + 1, n2, mask, level3)
+            _mark(indptr, indices, w2, 2, mask)
+            for i3 in range(n3):
+                w3 = level3[i3]
+                code3 = code2 | (mask[w3] & 7) << 3
+                _mark(indptr, indices, w3, 3, mask)
+                tally[:] = 0
+                # Fifth nodes: the rest of this level's list, then w3's exclusive
+                # neighbours (adjacent to w3 alone: mask exactly bit 3).
+                for i4 in range(i3 + 1, n3):
+                    u = level3[i4]
+                    pattern = mask[u] & 15
+                    tally[pattern] += 1
+                    out[u, orbit_of[code3 | pattern << 6, 4]] += 1
+                for p in range(indptr[w3], indptr[w3 + 1]):
+                    u = indices[p]
+                    if u > v and mask[u] == 8:
+                        tally[8] += 1
+                        out[u, orbit_of[code3 | 8 << 6, 4]] += 1
+                for pattern in range(1, 16):
+                    if tally[pattern]:
+                        code = code3 | pattern << 6
+                        out[v, orbit_of[code, 0]] += tally[pattern]
+                        out[w1, orbit_of[code, 1]] += tally[pattern]
+                        out[w2, orbit_of[code, 2]] += tally[pattern]
+                        out[w3, orbit_of[code, 3]] += tally[pattern]
+                _unmark(indptr, indices, w3, 3, mask)
+            _unmark(indptr, indices, w2, 2, mask)
+        _unmark(indptr, indices, w1, 1, mask)
+    _unmark(indptr, indices, v, 0, mask)
+
+
+@njit(parallel=True, cache=True)
+def sum_threads(counts, out):
+    """``out[x] = Σ_t counts[t, x]`` (rows in parallel)."""
+    n_threads = counts.shape[0]
+    for x in prange(counts.shape[1]):
+        for t in range(n_threads):
+            for k in range(counts.shape[2]):
+                out[x, k] += counts[t, x, k]
