@@ -1,5 +1,7 @@
 """The dashboard, driven by Streamlit's AppTest and checked against the engine called directly."""
 
+import base64
+import json
 from pathlib import Path
 
 import numpy as np
@@ -264,3 +266,37 @@ def test_embedding_downloads_read_back_as_the_embedding(suffix, tmp_path):
         labels = bundle.read(name.replace(".zip", ".ids.txt")).decode().splitlines()
     assert labels == [str(label) for label in graph.labels]
     np.testing.assert_allclose(matrix, embedding, rtol=1e-6)
+
+
+def test_embedding_clusters_recover_planted_communities():
+    from sklearn.metrics import adjusted_rand_score
+
+    from app.dashboard.figures import embedding_clusters
+
+    graph = engine.sample("planted")
+    communities = graph.attributes["community"]
+    embedding = engine.fastrp(graph, dim=64, seed=0, device="cpu")
+    clusters = embedding_clusters(embedding, len(np.unique(communities)), seed=0)
+    assert adjusted_rand_score(communities, clusters) >= 0.85
+    np.testing.assert_array_equal(clusters, embedding_clusters(embedding, 20, seed=0))
+    with pytest.raises(ValueError, match="k must be between 1 and the number of nodes"):
+        embedding_clusters(embedding, 0)
+
+
+def test_embeddings_page_colours_by_kmeans_clusters():
+    from app.dashboard.figures import embedding_clusters
+
+    app = AppTest.from_file(MAIN, default_timeout=120).run()
+    app.switch_page("pages/embeddings.py").run()
+    app.select_slider[0].set_value(32)
+    app.button[0].click().run()
+    app.selectbox(key="embedding_colour").select("k-means clusters of the embedding").run()
+    app.number_input(key="embedding_k_clusters").set_value(3).run()
+    assert not app.exception, app.exception
+    graph = engine.sample(engine.sample_names()[0])
+    clusters = embedding_clusters(engine.fastrp(graph, dim=32, seed=0, device="cpu"), 3)
+    [chart] = app.get("plotly_chart")
+    colour = json.loads(chart.proto.spec)["data"][0]["marker"]["color"]
+    if isinstance(colour, dict):  # plotly's typed-array encoding
+        colour = np.frombuffer(base64.b64decode(colour["bdata"]), dtype=colour["dtype"])
+    np.testing.assert_array_equal(np.unique(clusters, return_inverse=True)[1], colour)

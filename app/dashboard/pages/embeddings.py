@@ -6,7 +6,7 @@ import streamlit as st
 
 import engine
 from app.dashboard.downloads import embedding_file
-from app.dashboard.figures import embedding_scatter, pca_2d
+from app.dashboard.figures import embedding_clusters, embedding_scatter, pca_2d
 from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_node
 from app.dashboard.state import current_graph
@@ -23,6 +23,7 @@ PARAMETER_NAMES = (
     "seed",
     "device",
 )
+KMEANS = "k-means clusters of the embedding"
 DOWNLOADS = {"Parquet": ".parquet", "CSV": ".csv", "NumPy (.npy)": ".npy", "word2vec text": ".txt"}
 
 graph = current_graph()
@@ -100,8 +101,19 @@ st.success(f"{embedding.shape[0]:,} nodes × {embedding.shape[1]} dimensions in 
 @st.fragment
 def projection_panel() -> None:
     attributes = list(graph.attributes)
-    choice = st.selectbox("Colour by", ["(none)", *attributes], key="embedding_colour")
-    colour = None if choice == "(none)" else graph.attributes[choice]
+    left, right = st.columns([3, 1])
+    choice = left.selectbox("Colour by", ["(none)", *attributes, KMEANS], key="embedding_colour")
+    if choice == KMEANS:
+        k = right.number_input("Clusters (k)", 2, 100, 8, key="embedding_k_clusters")
+        clusters = st.session_state.setdefault("embedding_clusters", {})
+        if (key, k) not in clusters:
+            with st.spinner(f"k-means with k = {k}…"):
+                clusters[key, k] = embedding_clusters(
+                    embedding, int(k), seed=dict(zip(PARAMETER_NAMES, key))["seed"]
+                )
+        colour = clusters[key, k]
+    else:
+        colour = None if choice == "(none)" else graph.attributes[choice]
     st.plotly_chart(
         embedding_scatter(
             coords, graph.labels, colour, colour_name="" if colour is None else choice
