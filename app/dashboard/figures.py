@@ -85,30 +85,42 @@ def pca_2d(embedding: np.ndarray) -> np.ndarray:
 
 
 def embedding_clusters(
-    embedding: np.ndarray, k: int, *, seed: int = 0, restarts: int = 3
+    embedding: np.ndarray,
+    k: int,
+    *,
+    seed: int = 0,
+    restarts: int = 3,
+    fit_rows: int = 20_000,
 ) -> np.ndarray:
     """k-means cluster of each row (``0..k-1``), the best of ``restarts`` k-means++ starts.
 
     scipy's ``kmeans2`` runs one start; keeping the start of least inertia
-    avoids most of the poor local optima a single start lands in.
+    avoids most of the poor local optima a single start lands in. Centroids
+    are fitted on at most ``fit_rows`` rows drawn at random, then every row
+    goes to its nearest centroid: on 100k nodes that is seconds, not a minute,
+    and the map it colours is subsampled to 20k points anyway.
 
     >>> points = np.repeat([[0.0, 0.0], [10.0, 10.0]], 50, axis=0)
     >>> clusters = embedding_clusters(points + np.random.default_rng(0).random((100, 2)), 2)
     >>> len(set(clusters[:50])), len(set(clusters[50:])), bool(clusters[0] != clusters[-1])
     (1, 1, True)
     """
-    from scipy.cluster.vq import kmeans2
+    from scipy.cluster.vq import kmeans2, vq
 
     matrix = np.asarray(embedding, dtype=np.float64)
     if not 1 <= k <= len(matrix):
         raise ValueError(f"k must be between 1 and the number of nodes ({len(matrix)}); got {k}")
-    best_inertia, best = np.inf, None
+    fitted = matrix
+    if len(matrix) > fit_rows:
+        rows = np.random.default_rng(seed).choice(len(matrix), fit_rows, replace=False)
+        fitted = matrix[np.sort(rows)]
+    best_inertia, best_centroids = np.inf, None
     for start in range(restarts):
-        centroids, clusters = kmeans2(matrix, k, seed=seed + start, minit="++")
-        inertia = float(((matrix - centroids[clusters]) ** 2).sum())
+        centroids, clusters = kmeans2(fitted, k, seed=seed + start, minit="++")
+        inertia = float(((fitted - centroids[clusters]) ** 2).sum())
         if inertia < best_inertia:
-            best_inertia, best = inertia, clusters
-    return best
+            best_inertia, best_centroids = inertia, centroids
+    return vq(matrix, best_centroids, check_finite=False)[0]
 
 
 def embedding_scatter(

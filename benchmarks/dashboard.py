@@ -1,0 +1,107 @@
+"""How long each dashboard page takes on a 1M-edge graph, server side.
+
+Drives every page with Streamlit's AppTest on a graph opened from the data
+folder, as an analyst would: the page's first run, its action (the button),
+and a rerun afterwards (what a widget change costs). Browser rendering is not
+included. The issue's goal: a query on a built index answers in under a second,
+and reruns stay well under that.
+
+    python -m benchmarks.dashboard [--graph er-100k-1M] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from pathlib import Path
+
+from benchmarks.common import bench_dir
+from benchmarks.orbits import GENERATED, generated_store
+
+PAGES = Path(__file__).resolve().parents[1] / "app" / "dashboard" / "pages"
+
+
+def timed(step) -> float:
+    started = time.perf_counter()
+    step()
+    return time.perf_counter() - started
+
+
+def page_app(page: str, store_name: str):
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(str(PAGES / page), default_timeout=600)
+    app.session_state["graph_source"] = "Data folder"
+    app.session_state["data_file_picker"] = store_name
+    return app
+
+
+def check(app, page: str) -> None:
+    if app.exception:
+        raise RuntimeError(f"{page}: {app.exception[0].value}")
+    if app.error:
+        raise RuntimeError(f"{page}: {app.error[0].value}")
+
+
+def measure_page(page: str, action, store_name: str) -> dict[str, float]:
+    """First run, action (if any) and rerun times of one page, in seconds."""
+    app = page_app(page, store_name)
+    times = {"first run": timed(app.run)}
+    check(app, page)
+    if action is not None:
+        times["action"] = timed(lambda: action(app))
+        check(app, page)
+    times["rerun"] = timed(app.run)
+    check(app, page)
+    return times
+
+
+def click_first_button(app) -> None:
+    app.button[0].click().run()
+
+
+def colour_by_kmeans(app) -> None:
+    app.selectbox(key="embedding_colour").select("k-means clusters of the embedding").run()
+
+
+ACTIONS = {
+    "overview.py": ("load, components, PageRank", None),
+    "pagerank.py": ("hybrid PPR query", click_first_button),
+    "embeddings.py": ("FastRP dim 128", click_first_button),
+    "similar.py": ("index build on first run; query", click_first_button),
+    "clusters.py": ("local cluster (PPR push)", click_first_button),
+    "graphlets.py": ("count node orbits", click_first_button),
+}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--graph", default="er-100k-1M", choices=sorted(GENERATED))
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    store = Path(generated_store(args.graph))
+    os.environ["GWB_DATA_DIR"] = str(bench_dir().resolve())
+    print(f"graph {args.graph} ({store}), repeats {args.repeats}; medians in seconds")
+    print(f"{'page':<16} {'what':<34} {'first run':>10} {'action':>8} {'rerun':>8}")
+    for page, (what, action) in ACTIONS.items():
+        runs = [measure_page(page, action, store.name) for _ in range(args.repeats)]
+        medians = {step: statistics.median(run[step] for run in runs) for step in runs[0]}
+        action_time = f"{medians['action']:.2f}" if "action" in medians else "—"
+        print(
+            f"{page:<16} {what:<34} {medians['first run']:>10.2f} {action_time:>8} "
+            f"{medians['rerun']:>8.2f}"
+        )
+    # Colouring by k-means is the one widget on these pages that computes something new.
+    app = page_app("embeddings.py", store.name)
+    app.run()
+    click_first_button(app)
+    print(
+        f"{'embeddings.py':<16} {'colour by k-means (k 8)':<34} {'':>10} "
+        f"{timed(lambda: colour_by_kmeans(app)):>8.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
