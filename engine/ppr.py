@@ -39,6 +39,7 @@ import pandas as pd
 
 from engine._device import resolve_device
 from engine._kernels import ppr as kernels
+from engine._kernels import ppr_power_push as power
 from loaders import Graph
 
 Progress = Callable[[int, int, str], None] | None
@@ -554,11 +555,48 @@ def fora(
     seed: int | None,
     r_max: float | None = None,
 ) -> np.ndarray:
-    """``hybrid``: forward push to ``r_max``, then ``⌈r_sum·ω⌉`` walks started in proportion
-    to the residuals, each adding ``r_sum/W`` at its end point."""
-    estimate, residual = _push(
-        g, seed_nodes, seed_mass, alpha, accuracy.r_max if r_max is None else r_max
+    """``hybrid``: push, then walks from the left-over residual mass.
+
+    Without ``r_max`` the push is PowerPush (:func:`power_push`): it sweeps for as
+    long as a sweep saves more walk work than it costs. With ``r_max`` it is
+    FORA's forward push to that threshold. Either way each residual node keeps
+    ``α·r`` and sends ``(1−α)·r`` on walks worth ``1/ω`` each, ``ω`` walks per unit
+    of mass as FORA's bound asks.
+    """
+    if r_max is None:
+        estimate, residual = power_push(g, seed_nodes, seed_mass, alpha, accuracy, WALK_COST)
+    else:
+        estimate, residual = _push(g, seed_nodes, seed_mass, alpha, r_max)
+    if device == "gpu":
+        return _fora_walks_gpu(g, seed_nodes, seed_mass, alpha, accuracy, seed, estimate, residual)
+    seed = _seed_int(seed)
+    nodes, offsets = power.allocate_walks(residual, alpha, accuracy.omega, seed, estimate)
+    if offsets[-1] == 0:
+        return estimate
+    prepared = _prepared(g)
+    seed_cdf = np.cumsum(seed_mass)
+    seed_cdf[-1] = np.inf
+    ends = np.empty(int(offsets[-1]), dtype=np.int64)
+    power.forced_walk_ends(
+        g.indptr,
+        g.indices,
+        prepared.cumulative,
+        g.is_weighted,
+        nodes,
+        offsets,
+        seed_nodes,
+        seed_cdf,
+        alpha,
+        seed,
+        ends,
     )
+    power.add_walk_ends(ends, 1.0 / accuracy.omega, estimate)
+    return estimate
+
+
+def _fora_walks_gpu(g, seed_nodes, seed_mass, alpha, accuracy, seed, estimate, residual):
+    """FORA's walks on the GPU kernel: ``⌈r_sum·ω⌉`` walks started in proportion to the
+    residuals, each adding ``r_sum/W`` at its end point."""
     nodes = np.flatnonzero(residual > 0)
     r_sum = residual[nodes].sum()
     if r_sum <= 0:
@@ -573,10 +611,170 @@ def fora(
         alpha,
         n_walks,
         False,
-        device,
+        "gpu",
         seed,
     )
     return estimate + ends * (r_sum / n_walks)
+
+
+# ------------------------------------------------------------------ PowerPush
+
+# Cost of one walk step in units of one edge of a sweep, for the rule that ends the
+# sweeps: measured on the 1M-edge BA graph of benchmarks/ppr.py, a sweep reads an
+# edge in about 1.5 ns and a walk step (a cache miss, 16 walks interleaved) takes
+# about 25 ns. The index looks a walk up instead (about 2 edges' worth).
+WALK_COST = 16.0
+LOOKUP_COST = 2.0
+# The local push hands over to sweeps when its queue outgrows 4·n/(average degree)
+# nodes (SpeedPPR's rule); it starts with threshold FIRST_THRESHOLD·deg.
+FIRST_THRESHOLD = 1e-3
+MAX_SWEEPS = 1000
+
+
+class _Prepared:
+    """Per-graph arrays the queries share, computed once: the pull CSR (the graph's
+    own when undirected, its transpose when directed), ``1/out-weight`` and the
+    rows' running weights for weighted walks."""
+
+    def __init__(self, g: Graph):
+        self.weights, self.out_weight = _weights(g)
+        out = g.degree(weighted=True).astype(np.float64)
+        self.inverse_out = np.zeros_like(out)
+        np.divide(1.0, out, out=self.inverse_out, where=out > 0)
+        if g.directed:
+            transposed = g.to_scipy().T.tocsr()
+            transposed.sort_indices()
+            self.pull_indptr = transposed.indptr.astype(np.int64)
+            self.pull_indices = transposed.indices.astype(g.indices.dtype)
+            self.pull_weights = transposed.data.astype(np.float64) if g.is_weighted else np.empty(0)
+        else:
+            self.pull_indptr, self.pull_indices = g.indptr, g.indices
+            self.pull_weights = (
+                np.asarray(g.weights, dtype=np.float64) if g.is_weighted else np.empty(0)
+            )
+        self.cumulative = _cumulative(g)
+
+
+_PREPARED: dict = {}
+
+
+def _prepared(g: Graph) -> _Prepared:
+    import weakref
+
+    key = id(g)
+    cached = _PREPARED.get(key)
+    if cached is not None and cached[0]() is g:
+        return cached[1]
+    prepared = _Prepared(g)
+    _PREPARED[key] = (weakref.ref(g, lambda _: _PREPARED.pop(key, None)), prepared)
+    return prepared
+
+
+def power_push(
+    g: Graph,
+    seed_nodes,
+    seed_mass,
+    alpha: float,
+    accuracy: Accuracy,
+    walk_cost: float,
+    r_max: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """PowerPush (Wu et al., SIGMOD 2021): ``(estimate, residual)`` with
+    ``π = estimate + Σ_v residual[v]·π_v``.
+
+    A local push from the seeds while the frontier is small, then Gauss–Seidel
+    sweeps (:mod:`engine._kernels.ppr_power_push`) until one more sweep would save
+    less walk work than it costs: a sweep costs ``nnz + n``, and leaves the
+    residual mass ``r_sum`` at ``q·r_sum`` (``q`` measured on the last sweep), which
+    saves ``(1−q)·r_sum·(1−α)·ω·walk_cost/α`` in walk steps. With ``r_max`` a last
+    FIFO push brings every node to ``residual ≤ r_max·deg`` (what the index needs).
+
+    >>> import engine
+    >>> g = engine.sample("karate")
+    >>> nodes, mass = seed_distribution(g, 0)
+    >>> accuracy = Accuracy.of(g, 0.5, None, None)
+    >>> estimate, residual = power_push(g, nodes, mass, 0.15, accuracy, WALK_COST)
+    >>> round(float(estimate.sum() + residual.sum()), 9)
+    1.0
+    """
+    n = g.n_nodes
+    prepared = _prepared(g)
+    estimate = np.zeros(n)
+    residual = np.zeros(n)
+    residual[seed_nodes] = seed_mass
+    floor = accuracy.r_max if r_max is None else r_max
+    queue_limit = max(64, 4 * n * n // max(g.nnz, 1))
+    finished, _ = power.local_push(
+        g.indptr,
+        g.indices,
+        prepared.weights,
+        g.is_weighted,
+        prepared.out_weight,
+        seed_nodes,
+        seed_mass,
+        alpha,
+        floor,
+        FIRST_THRESHOLD,
+        queue_limit,
+        estimate,
+        residual,
+    )
+    if finished:
+        return estimate, residual
+    x = estimate
+    y, dangling = power.scaled_values(x, prepared.inverse_out)
+    r_sum = float(residual.sum())
+    sweep_cost = g.nnz + n
+    walk_cost_per_mass = (1.0 - alpha) * accuracy.omega * walk_cost / alpha
+    for _ in range(MAX_SWEEPS):
+        total, dangling = power.gauss_seidel_sweep(
+            prepared.pull_indptr,
+            prepared.pull_indices,
+            prepared.pull_weights,
+            g.is_weighted,
+            prepared.inverse_out,
+            seed_nodes,
+            seed_mass,
+            alpha,
+            x,
+            y,
+            dangling,
+        )
+        left = max(1.0 - total, 0.0)
+        # what the next sweep would save, shrinking the mass at the rate of this one
+        saved = (r_sum - left) / r_sum * left * walk_cost_per_mass
+        r_sum = left
+        if r_sum <= 0.0 or saved < sweep_cost:
+            break
+    seed_vector = np.zeros(n)
+    seed_vector[seed_nodes] = seed_mass
+    power.residual_pass(
+        prepared.pull_indptr,
+        prepared.pull_indices,
+        prepared.pull_weights,
+        g.is_weighted,
+        seed_vector,
+        alpha,
+        dangling,
+        x,
+        y,
+        residual,
+    )
+    if r_max is not None:
+        power.cleanup_push(
+            g.indptr,
+            g.indices,
+            prepared.weights,
+            g.is_weighted,
+            prepared.out_weight,
+            seed_nodes,
+            seed_mass,
+            alpha,
+            r_max,
+            x,
+            residual,
+        )
+    return x, residual
 
 
 # ------------------------------------------------------------------ the index
