@@ -19,16 +19,33 @@ folder), an LFR graph from networkit (10,000 nodes, mu 0.3), the bundled
 ``planted`` sample, email-Eu-core with its departments and the lgc-* graphs
 with ground truth (ppi-mips complexes, sfld families) from ``../shared/datasets``.
 
-localgraphclustering is compared only if it imports; 0.6.1 in this environment
-fails to (``undefined symbol: MQI_weighted64`` in its ``libgraph.so``), and the
-first line of the output says so.
+localgraphclustering runs in a separate Python (``$GWB_LGC_PYTHON``, default
+``/tmp/lgc-venv/bin/python``) in a subprocess that gets the graph and the same
+seeds and times each call itself: the wheel of 0.6.1 on PyPI ships a
+``libgraph.so`` without ``MQI_weighted64`` and does not import, and the package
+needs NumPy < 2, so it cannot share this environment. To build that Python::
+
+    python -m venv /tmp/lgc-venv
+    /tmp/lgc-venv/bin/pip install "numpy<2" "scipy<1.14" "networkx<3.4" "pandas<2.3" \
+        "matplotlib<3.10" scikit-learn plotly
+    pip download localgraphclustering==0.6.1 --no-deps --no-binary :all: -d /tmp/lgc-src
+    cd /tmp/lgc-src && tar xzf localgraphclustering-0.6.1.tar.gz
+    cd localgraphclustering-0.6.1/localgraphclustering/src/lib
+    find . -name "*.o" -delete && (cd graph_lib_test && make libgraph.so)
+    echo /tmp/lgc-src/localgraphclustering-0.6.1 \
+        > /tmp/lgc-venv/lib/python3.11/site-packages/lgc-src.pth
+
+Without it the first line of the output says why it was skipped.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import pickle
 import statistics
+import subprocess
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -223,12 +240,86 @@ def networkit_peers(g: Graph) -> dict[str, Callable[[int], np.ndarray]]:
     return {name: wrap(algorithm) for name, algorithm in algorithms.items()}
 
 
+LGC_PYTHON = os.environ.get("GWB_LGC_PYTHON", "/tmp/lgc-venv/bin/python")
+LGC_METHODS = {
+    "lgc ACL (a .01, rho 1e-5)": {"alpha": 0.01, "rho": 1e-5},
+    "lgc ACL (a .15, rho 1e-4)": {"alpha": 0.15, "rho": 1e-4},
+    "lgc ACL+MQI (a .01, rho 1e-5)": {"alpha": 0.01, "rho": 1e-5, "mqi": True},
+}
+# Runs in localgraphclustering's own Python: reads the CSR and the seeds, times each
+# call (after one warm-up call) and writes the clusters back, all ids.
+LGC_WORKER = """
+import pickle, sys, time
+import numpy as np, scipy.sparse as sp
+import localgraphclustering as lgc
+data = np.load(sys.argv[1])
+methods = pickle.loads(bytes.fromhex(sys.argv[3]))
+n = data["indptr"].size - 1
+adjacency = sp.csr_matrix((np.ones(data["indices"].size), data["indices"], data["indptr"]), (n, n))
+G = lgc.GraphLocal.from_sparse_adjacency(adjacency)
+out = {}
+for name, options in methods.items():
+    options = dict(options)
+    refine = lgc.MQI if options.pop("mqi", False) else None
+    def run(s):
+        found = lgc.spectral_clustering(G, [int(s)], method="acl", refine=refine, **options)
+        return np.asarray(found[0], dtype=np.int64)
+    run(data["seeds"][0])
+    clusters, seconds = [], []
+    for k, s in enumerate(data["seeds"].tolist()):
+        started = time.perf_counter()
+        clusters.append(run(s))
+        seconds.append(time.perf_counter() - started)
+        if k == 4 and sum(seconds) / len(seconds) > float(sys.argv[4]):
+            break
+    out[name] = (clusters, seconds)
+with open(sys.argv[2], "wb") as f:
+    pickle.dump(out, f)
+"""
+
+
 def localgraphclustering_status() -> str:
-    try:
-        import localgraphclustering  # noqa: F401
-    except Exception as error:  # an ImportError or OSError from its shared library
-        return f"localgraphclustering skipped: import fails ({type(error).__name__}: {error})"
-    return "localgraphclustering imports, but this benchmark does not drive it yet"
+    """Why localgraphclustering is skipped, or that it runs (and in which Python)."""
+    if not os.path.exists(LGC_PYTHON):
+        return f"localgraphclustering skipped: no Python at {LGC_PYTHON} (see the module doc)"
+    probe = subprocess.run(
+        [LGC_PYTHON, "-c", "import localgraphclustering"], capture_output=True, text=True
+    )
+    if probe.returncode != 0:
+        last = probe.stderr.strip().splitlines()[-1:] or ["?"]
+        return f"localgraphclustering skipped: import fails in {LGC_PYTHON} ({last[0]})"
+    return f"localgraphclustering 0.6.1 runs in {LGC_PYTHON}, one subprocess per graph"
+
+
+def localgraphclustering_results(case: Case, seeds: np.ndarray) -> list[Result]:
+    """localgraphclustering's ACL (+MQI) on the same graph and seeds, in its own Python."""
+    g = case.graph
+    with tempfile.TemporaryDirectory() as folder:
+        graph_file = os.path.join(folder, "graph.npz")
+        out_file = os.path.join(folder, "out.pkl")
+        np.savez(graph_file, indptr=g.indptr, indices=g.indices, seeds=seeds)
+        subprocess.run(
+            [
+                LGC_PYTHON,
+                "-c",
+                LGC_WORKER,
+                graph_file,
+                out_file,
+                pickle.dumps(LGC_METHODS).hex(),
+                str(SLOW_PEER_S),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        with open(out_file, "rb") as f:
+            found = pickle.load(f)
+    results = []
+    for name, (clusters, seconds) in found.items():
+        result = Result(name, [], [], [], list(seconds), stopped=len(clusters) < seeds.size)
+        for s, cluster in zip(seeds.tolist(), clusters, strict=False):
+            score(case, result, s, cluster)
+        results.append(result)
+    return results
 
 
 # ------------------------------------------------------------------ measuring
@@ -253,6 +344,14 @@ def f1_score(found: np.ndarray, truth: np.ndarray) -> float:
     return 0.0 if hits == 0 else 2 * hits / (np.unique(found).size + truth.size)
 
 
+def score(case: Case, result: Result, seed: int, found: np.ndarray) -> None:
+    """Add F1, conductance (in the graph itself, the same way for everyone) and size."""
+    found = np.unique(found)
+    result.f1.append(f1_score(found, case.truth(seed)))
+    result.conductance.append(set_conductance(case.graph, case.graph.labels_of(found))[2])
+    result.sizes.append(found.size)
+
+
 def measure(case: Case, name: str, method, seeds: np.ndarray) -> Result:
     method(int(seeds[0]))  # warm up: compilation, caches
     result = Result(name, [], [], [], [])
@@ -260,23 +359,22 @@ def measure(case: Case, name: str, method, seeds: np.ndarray) -> Result:
         started = time.perf_counter()
         found = method(s)
         result.seconds.append(time.perf_counter() - started)
-        found = np.unique(found)
-        result.f1.append(f1_score(found, case.truth(s)))
-        result.conductance.append(set_conductance(case.graph, case.graph.labels[found])[2])
-        result.sizes.append(found.size)
+        score(case, result, s, found)
         if k == 4 and statistics.mean(result.seconds) > SLOW_PEER_S:
             result.stopped = True
             break
     return result
 
 
-def run_case(case: Case, n_seeds: int) -> list[Result]:
+def run_case(case: Case, n_seeds: int, use_lgc: bool = False) -> list[Result]:
     rng = np.random.default_rng(0)
     seeds = rng.choice(case.eligible, min(n_seeds, case.eligible.size), replace=False)
     g = case.graph
     print(f"\n{case.name}: {g.n_nodes:,} nodes, {g.n_edges:,} edges, {seeds.size} seeds")
     methods = {**ours(g), **networkit_peers(g)}
     results = [measure(case, name, method, seeds) for name, method in methods.items()]
+    if use_lgc:
+        results += localgraphclustering_results(case, seeds)
     header = f"  {'method':<38} {'mean F1':>8} {'med F1':>8} {'cond':>7} {'size':>7} {'ms/seed':>9}"
     print(header)
     print("  " + "-" * (len(header) - 2))
@@ -308,13 +406,15 @@ def main(argv=None) -> None:
     parser.add_argument("--seeds", type=int, default=100)
     parser.add_argument("--graphs", nargs="+", default=list(GRAPHS), choices=list(GRAPHS))
     args = parser.parse_args(argv)
-    print(localgraphclustering_status())
+    status = localgraphclustering_status()
+    print(status)
+    use_lgc = " runs in " in status
     for key in args.graphs:
         case = GRAPHS[key]()
         if case is None:
             print(f"\n{key}: data set not available, skipped")
             continue
-        run_case(case, args.seeds)
+        run_case(case, args.seeds, use_lgc)
 
 
 if __name__ == "__main__":

@@ -493,14 +493,25 @@ def _seed_distribution(g: Graph, seeds) -> tuple[np.ndarray, np.ndarray]:
     """:func:`engine.ppr.seed_distribution`, with a short path for one integer seed on a
     graph whose labels are its ids (the common call, where the general path's list
     handling cost as much as the diffusion)."""
-    if (
-        isinstance(seeds, int | np.integer)
-        and not isinstance(seeds, bool)
-        and g.has_identity_labels
-        and 0 <= seeds < g.n_nodes
-    ):
+    if isinstance(seeds, bool) or not isinstance(seeds, int | np.integer | str):
+        return seed_distribution(g, seeds)
+    if g.has_identity_labels:
+        if isinstance(seeds, str) or not 0 <= seeds < g.n_nodes:
+            return seed_distribution(g, seeds)  # raises NodeNotFoundError naming it
         return np.array([seeds], dtype=np.int64), _ONE
-    return seed_distribution(g, seeds)
+    # Graph.node_ids builds a pandas Index from its argument on every call (0.5 ms);
+    # one hash lookup in a per-graph index costs a microsecond.
+    try:
+        position = _cached(_LABEL_INDEX, g, _label_index).get_loc(seeds)
+    except (KeyError, TypeError):
+        return seed_distribution(g, seeds)
+    if not isinstance(position, int | np.integer):  # repeated labels: the general path
+        return seed_distribution(g, seeds)
+    return np.array([position], dtype=np.int64), _ONE
+
+
+def _label_index(g: Graph) -> pd.Index:
+    return pd.Index(g.labels)
 
 
 def check_eps(eps) -> float:
@@ -604,6 +615,7 @@ class _Scratch:
 
 
 _VIEWS: dict = {}
+_LABEL_INDEX: dict = {}
 _UNDIRECTED: dict = {}
 
 

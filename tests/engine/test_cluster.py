@@ -293,6 +293,20 @@ def test_a_seed_of_degree_zero_comes_back_alone():
     assert alone.nodes.tolist() == [0] and alone.conductance == 1.0
 
 
+def test_one_seed_by_label_takes_the_short_path_to_the_same_cluster():
+    g = Graph.from_edges(["a", "b", "c", "d", "a"], ["b", "c", "d", "e", "c"])
+    for method in ("ppr", "heat"):
+        for label in g.labels.tolist():
+            short = local_cluster(g, label, method=method)
+            general = local_cluster(g, {label: 1.0}, method=method)
+            assert short.nodes.tolist() == general.nodes.tolist()
+            assert short.conductance == general.conductance
+    with pytest.raises(KeyError, match="'z'"):
+        local_cluster(g, "z")
+    with pytest.raises(KeyError, match="node 41 not found"):
+        local_cluster(engine.sample("karate"), 41)
+
+
 # ------------------------------------------------------------------ bad input
 
 
