@@ -1,13 +1,12 @@
 """Local clusters: a low-conductance cluster around chosen seeds, its sweep profile and subgraph."""
 
-import time
-
 import numpy as np
 import streamlit as st
 
 from app.dashboard.figures import ncp_figure, neighbourhood_figure, sweep_profile_figure
 from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_nodes, read_picks
+from app.dashboard.progress import ProgressBar
 from app.dashboard.state import current_graph
 from engine.cluster import local_cluster, ncp
 
@@ -57,30 +56,23 @@ def cluster_panel() -> None:
         submitted = st.form_submit_button("Run", type="primary")
 
     if submitted:
-        bar = st.progress(0.0, text="Diffusing…")
-
-        def report(done: int, total: int, stage: str) -> None:
-            bar.progress(done / max(total, 1), text=f"{stage}…")
-
         try:
             seeds = read_picks(graph, picks)
-            started = time.perf_counter()
-            found = local_cluster(
-                graph,
-                seeds,
-                method=METHODS[method],
-                alpha=alpha,
-                t=t,
-                eps=eps,
-                refine="mqi" if refine else None,
-                progress=report,
-            )
-            seconds = time.perf_counter() - started
+            with ProgressBar("Local cluster") as bar:
+                found = local_cluster(
+                    graph,
+                    seeds,
+                    method=METHODS[method],
+                    alpha=alpha,
+                    t=t,
+                    eps=eps,
+                    refine="mqi" if refine else None,
+                    progress=bar,
+                )
         except (ValueError, KeyError) as error:
             st.error(error_message(error))
         else:
-            st.session_state["cluster_result"] = (graph.name, seeds, found, seconds)
-        bar.empty()
+            st.session_state["cluster_result"] = (graph.name, seeds, found, bar.seconds)
 
     result = st.session_state.get("cluster_result")
     if result is None or result[0] != graph.name:
@@ -99,18 +91,9 @@ def ncp_panel() -> None:
         random_seed = right.number_input("Random seed", 0, 2**31 - 1, 0)
         profiled = st.form_submit_button("Compute profile")
     if profiled:
-        bar = st.progress(0.0, text="Network community profile…")
-        started = time.perf_counter()
-        profile = ncp(
-            graph,
-            n_seeds=int(n_seeds),
-            seed=int(random_seed),
-            progress=lambda done, total, stage: bar.progress(
-                done / max(total, 1), text=f"NCP: {stage} {done} of {total}"
-            ),
-        )
-        bar.empty()
-        st.session_state["ncp_result"] = (graph.name, profile, time.perf_counter() - started)
+        with ProgressBar("Network community profile", "seeds") as bar:
+            profile = ncp(graph, n_seeds=int(n_seeds), seed=int(random_seed), progress=bar)
+        st.session_state["ncp_result"] = (graph.name, profile, bar.seconds)
     ncp_result = st.session_state.get("ncp_result")
     if ncp_result is not None and ncp_result[0] == graph.name:
         _, profile, seconds = ncp_result

@@ -1,7 +1,5 @@
 """Embeddings page: FastRP on the chosen graph, a PCA map, nearest neighbours, downloads."""
 
-import time
-
 import streamlit as st
 
 import engine
@@ -9,6 +7,7 @@ from app.dashboard.downloads import embedding_file
 from app.dashboard.figures import embedding_clusters, embedding_scatter, pca_2d
 from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_node
+from app.dashboard.progress import ProgressBar
 from app.dashboard.state import current_graph
 from engine.export import word2vec_label_problem
 
@@ -65,28 +64,23 @@ if submitted:
         device,
     )
     if key not in cache:
-        bar = st.progress(0.0, text="FastRP…")
-        started = time.perf_counter()
         try:
-            embedding = engine.fastrp(
-                graph,
-                dim=dim,
-                iteration_weights=weights,
-                normalization_strength=beta,
-                self_influence=self_influence,
-                seed=int(seed),
-                device=device,
-                progress=lambda done, total, stage: bar.progress(
-                    done / total, text=f"FastRP: {stage} step {done} of {total}"
-                ),
-            )
+            with ProgressBar("FastRP", "steps") as bar:
+                embedding = engine.fastrp(
+                    graph,
+                    dim=dim,
+                    iteration_weights=weights,
+                    normalization_strength=beta,
+                    self_influence=self_influence,
+                    seed=int(seed),
+                    device=device,
+                    progress=bar,
+                )
         except (ValueError, KeyError, RuntimeError) as error:
-            bar.empty()
             st.error(str(error))
             st.stop()
         # The PCA map is computed once per embedding, not on every rerun of the page.
-        cache[key] = (embedding, time.perf_counter() - started, pca_2d(embedding))
-        bar.empty()
+        cache[key] = (embedding, bar.seconds, pca_2d(embedding))
     st.session_state["embedding_key"] = key
 
 key = st.session_state.get("embedding_key")
@@ -107,7 +101,7 @@ def projection_panel() -> None:
         k = right.number_input("Clusters (k)", 2, 100, 8, key="embedding_k_clusters")
         clusters = st.session_state.setdefault("embedding_clusters", {})
         if (key, k) not in clusters:
-            with st.spinner(f"k-means with k = {k}…"):
+            with st.spinner(f"k-means with k = {k}…", show_time=True):
                 clusters[key, k] = embedding_clusters(
                     embedding, int(k), seed=dict(zip(PARAMETER_NAMES, key))["seed"]
                 )

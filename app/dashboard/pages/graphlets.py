@@ -1,11 +1,10 @@
 """Graphlets page: orbit counts (graphlet degree vectors), graphlet totals, similar roles."""
 
-import time
-
 import streamlit as st
 
 from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_node
+from app.dashboard.progress import ProgressBar
 from app.dashboard.state import current_graph
 from engine.graphlets import (
     edge_orbit_counts,
@@ -32,16 +31,10 @@ with st.form("graphlet_form"):
 cache = st.session_state.setdefault("graphlet_orbits", {})
 key = (graph.name, graph.n_nodes, graph.n_edges)
 if submitted and (key not in cache or (with_edges and cache[key][1] is None)):
-    bar = st.progress(0.0, text="Counting node orbits…")
-
-    def report(done: int, total: int, stage: str) -> None:
-        bar.progress(done / max(total, 1), text=f"{stage}: {done:,} of {total:,} nodes")
-
-    started = time.perf_counter()
-    orbits = orbit_counts(graph, progress=report)
-    edge_orbits = edge_orbit_counts(graph, progress=report) if with_edges else None
-    cache[key] = (orbits, edge_orbits, time.perf_counter() - started)
-    bar.empty()
+    with ProgressBar("Orbits") as bar:
+        orbits = orbit_counts(graph, progress=bar)
+        edge_orbits = edge_orbit_counts(graph, progress=bar) if with_edges else None
+    cache[key] = (orbits, edge_orbits, bar.seconds)
 
 if key not in cache:
     st.info("Press **Count orbits**.")

@@ -13,9 +13,10 @@ st.title(f"Overview: {graph.name}")
 
 degrees = graph.degree()
 possible_edges = graph.n_nodes * (graph.n_nodes - 1) / (1 if graph.directed else 2)
-n_components, membership = connected_components(
-    graph.to_scipy(), directed=graph.directed, connection="weak"
-)
+with st.spinner("Connected components…", show_time=True):
+    n_components, membership = connected_components(
+        graph.to_scipy(), directed=graph.directed, connection="weak"
+    )
 largest = int(np.bincount(membership).max()) if graph.n_nodes else 0
 columns = st.columns(5)
 columns[0].metric("Nodes", f"{graph.n_nodes:,}")
@@ -41,7 +42,8 @@ def pagerank_table(graph: engine.Graph, k: int = 10):
     cache = st.session_state.setdefault("overview_pagerank", {})
     key = (graph.name, graph.n_nodes, graph.n_edges)
     if key not in cache:
-        cache[key] = engine.ppr(graph, list(graph.labels), method="exact", top_k=k)
+        with st.spinner("PageRank…", show_time=True):
+            cache[key] = engine.ppr(graph, list(graph.labels), method="exact", top_k=k)
     return cache[key]
 
 

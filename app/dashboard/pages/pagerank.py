@@ -44,7 +44,7 @@ def pagerank_panel() -> None:
         try:
             seeds = read_seed_picks(graph, picks)
             started = time.perf_counter()
-            with st.spinner("Computing PageRank…"):
+            with st.spinner("Computing PageRank…", show_time=True):
                 scores = engine.ppr(
                     graph,
                     seeds,

@@ -8,6 +8,7 @@ import streamlit as st
 from app.dashboard.figures import neighbourhood_figure
 from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_node, pick_nodes, read_picks
+from app.dashboard.progress import ProgressBar
 from app.dashboard.state import current_graph
 from engine.similarity import NeighbourhoodIndex
 
@@ -26,20 +27,9 @@ with st.expander("Index parameters"):
 indexes = st.session_state.setdefault("neighbourhood_indexes", {})
 key = (graph.name, graph.n_nodes, graph.n_edges, num_perm, threshold)
 if key not in indexes:
-    bar = st.progress(0.0, text="Building the MinHash index…")
-    started = time.perf_counter()
-    indexes[key] = (
-        NeighbourhoodIndex.build(
-            graph,
-            num_perm,
-            threshold,
-            progress=lambda done, total, stage: bar.progress(
-                done / total, text=f"MinHash index: {stage} done"
-            ),
-        ),
-        time.perf_counter() - started,
-    )
-    bar.empty()
+    with ProgressBar("MinHash index") as bar:
+        built = NeighbourhoodIndex.build(graph, num_perm, threshold, progress=bar)
+    indexes[key] = (built, bar.seconds)
 index, build_seconds = indexes[key]
 st.caption(
     f"Index: {index.lsh.bands} bands × {index.lsh.rows} rows, built in "
@@ -100,7 +90,7 @@ def expand_panel() -> None:
         try:
             seeds = read_picks(graph, picks)
             started = time.perf_counter()
-            with st.spinner("Growing the community…"):
+            with st.spinner("Growing the community…", show_time=True):
                 community = index.expand(seeds, rounds=int(rounds))
             st.session_state["expand_result"] = (
                 key,
