@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -66,13 +68,31 @@ def find_nodes(graph: engine.Graph, query: str, limit: int = 20) -> pd.DataFrame
     >>> find_nodes(engine.sample("lesmis"), "jean").iloc[0]["node"]
     'Valjean'
     """
-    query = query.strip()
+    query = query.strip().lower()
     if not query or graph.n_nodes == 0:
         return pd.DataFrame({"node": [], "degree": []})
-    labels = pd.Series(graph.labels).astype(str)
-    contains = labels.str.contains(query, case=False, regex=False).to_numpy()
-    exact = (labels.str.lower() == query.lower()).to_numpy()
+    # Every picker on the page asks again on each rerun; at 1M nodes one scan costs
+    # a few hundred milliseconds, so answers (and the lower-cased labels) are kept
+    # for as long as the graph object lives.
+    found = _FOUND.setdefault(graph, {})
+    if (query, limit) not in found:
+        if len(found) >= 64:
+            found.clear()
+        found[query, limit] = _scan_labels(graph, query, limit)
+    return found[query, limit].copy()
+
+
+_LOWER_LABELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_FOUND: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _scan_labels(graph: engine.Graph, query: str, limit: int) -> pd.DataFrame:
+    if graph not in _LOWER_LABELS:
+        _LOWER_LABELS[graph] = pd.Series(graph.labels).astype(str).str.lower()
+    labels = _LOWER_LABELS[graph]
+    contains = labels.str.contains(query, regex=False).to_numpy()
     ids = np.flatnonzero(contains)
+    exact = (labels.to_numpy()[ids] == query) if len(ids) else np.zeros(0, bool)
     degree = graph.degree()[ids]
-    order = np.lexsort((-degree, ~exact[ids]))[:limit]
+    order = np.lexsort((-degree, ~exact))[:limit]
     return pd.DataFrame({"node": graph.labels_of(ids[order]), "degree": degree[order]})
