@@ -29,11 +29,17 @@ Conventions
   added), built once per graph and cached. Conductance of a directed cut has no
   single accepted definition, and a walk that cannot leave a sink would make
   "local" meaningless.
-- **Noisy labels** (Back de Luca, Fountoulakis, Yang 2023): edges between two
-  nodes labelled 1 keep their weight, every other edge is scaled by
-  ``label_epsilon``; scores in [0, 1] interpolate, ``ε + (1 − ε)·y_u·y_v``. The
-  diffusion and sweep run on that weighted graph; the reported conductance,
-  volume and cut are those of the chosen set in the original graph.
+- **Noisy labels** (Back de Luca, Fountoulakis, Yang, ICLR 2024, Section 3,
+  "Label-based edge weights improve clustering accuracy"): the weighted graph
+  ``G^w`` gives an edge weight 1 when both ends are labelled 1 and ``ε``
+  otherwise, so that edges leaving the labelled-1 set, which include most of the
+  target cluster's boundary, leak little diffusion mass. The paper diffuses on
+  ``G^w`` with ℓ2 flow diffusion and also reports PageRank on it; here the ACL
+  push or hk-relax runs on it. Scores in [0, 1] in place of 0/1 labels
+  interpolate, ``ε + (1 − ε)·y_u·y_v`` (this project's extension; 0/1 labels
+  give the paper's rule exactly), and weighted graphs have their weights scaled.
+  The reported conductance, volume and cut are those of the chosen set in the
+  original graph.
 """
 
 from __future__ import annotations
@@ -281,12 +287,14 @@ def local_cluster(
 
 
 def label_weighted_graph(g: Graph, labels, epsilon: float = DEFAULT_LABEL_EPSILON) -> Graph:
-    """``g`` with each edge weight scaled by ``ε + (1 − ε)·y_u·y_v`` (Back de Luca et al. 2023).
+    """``g`` with each edge weight scaled by ``ε + (1 − ε)·y_u·y_v`` (Back de Luca et al. 2024).
 
-    With 0/1 labels, edges inside the labelled-1 set keep their weight and all
-    others shrink to ``ε``: a diffusion from a seed then leaks far less through
-    the target cluster's boundary, where at least one end is (mostly) labelled 0.
-    Build it once to run many seeds with the same labels; it costs O(m).
+    With 0/1 labels this is the weighted graph ``G^w`` of Section 3 of "Local
+    graph clustering with noisy labels": an edge whose two ends are both labelled 1
+    keeps its weight, every other edge gets ``ε`` times it. A diffusion from a seed
+    then leaks far less through the target cluster's boundary, where at least one
+    end is (mostly) labelled 0. Build it once to run many seeds with the same
+    labels; it costs O(m).
 
     >>> import engine
     >>> g = label_weighted_graph(engine.sample("karate"), {0: 1, 1: 1}, 0.1)
