@@ -579,14 +579,23 @@ def orbits(
     edges: Annotated[
         bool, typer.Option("--edges", help="Edge orbits (12 per edge) instead of node orbits.")
     ] = False,
+    size: Annotated[
+        int,
+        typer.Option(
+            "--size",
+            min=4,
+            max=5,
+            help="Largest graphlet: 4 (15 node orbits) or 5 (73 node orbits, one machine).",
+        ),
+    ] = 4,
     dask_workers: DaskWorkers = None,
     dask_address: DaskAddress = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
-    """Graphlet-orbit counts of every node (15 orbits) or edge (12), as ORCA numbers them.
+    """Graphlet-orbit counts of every node (15 or 73 orbits) or edge (12), as ORCA numbers them.
 
-    Example: gwb orbits sample:karate -o orbits.parquet
+    Example: gwb orbits sample:karate -o orbits.parquet --size 5
     """
     from engine import graphlets
 
@@ -595,6 +604,12 @@ def orbits(
     try:
         if edges and (dask_workers or dask_address):
             raise ValueError("edge orbits do not run on Dask yet; drop --dask-workers/--dask")
+        if edges and size == 5:
+            raise ValueError(
+                "edge orbits are counted for graphlets of up to 4 nodes; drop --size 5"
+            )
+        if size == 5 and (dask_workers or dask_address):
+            raise ValueError("5-node orbits do not run on Dask yet; drop --dask-workers/--dask")
         with (
             _dask_client(dask_workers, dask_address) as client,
             _progress_bar(quiet, "Orbits") as report,
@@ -604,15 +619,17 @@ def orbits(
                     graph, graphlets.edge_orbit_counts(graph, progress=report)
                 )
             else:
-                table = graphlets.orbit_counts_frame(
-                    graph, graphlets.orbit_counts(graph, progress=report, client=client)
+                counts = graphlets.orbit_counts(
+                    graph, progress=report, client=client, graphlet_size=size
                 )
+                table = graphlets.orbit_counts_frame(graph, counts, graphlet_size=size)
         _write_table(table, output)
     except (ValueError, KeyError, OSError) as error:
         _fail(error)
     summary = {
         "rows": len(table),
         "kind": "edge" if edges else "node",
+        "graphlet_size": size,
         "output": str(output),
         "seconds": round(time.perf_counter() - started, 3),
     }

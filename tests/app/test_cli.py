@@ -237,6 +237,17 @@ def test_orbits_match_the_engine(tmp_path):
     np.testing.assert_array_equal(table.iloc[:, 2:].to_numpy(), edge_orbit_counts(graph))
     bad = gwb("orbits", "sample:karate", "-o", str(tmp_path / "orbits.txt"))
     assert bad.returncode == 1 and "must end in .parquet or .csv" in bad.stderr
+    five = tmp_path / "orbits5.csv"
+    result = gwb("orbits", "sample:karate", "--size", "5", "-o", str(five))
+    assert result.returncode == 0, result.stderr
+    table = pd.read_csv(five)
+    assert table.shape == (graph.n_nodes, 1 + 73)
+    counts = orbit_counts(graph, graphlet_size=5)
+    np.testing.assert_array_equal(table.drop(columns="node").to_numpy(), counts)
+    bad = gwb("orbits", "sample:karate", "--size", "5", "--edges", "-o", str(five))
+    assert bad.returncode == 1 and "drop --size 5" in bad.stderr
+    bad = gwb("orbits", "sample:karate", "--size", "6", "-o", str(five))
+    assert bad.returncode == 2
 
 
 def test_ppr_and_similar_on_a_local_dask_cluster(tmp_path):
