@@ -30,6 +30,19 @@ def test_graphlets_page_matches_the_engine():
     np.testing.assert_array_equal(edges.iloc[:, 2:].to_numpy(), edge_orbit_counts(graph))
 
 
+def test_graphlets_page_counts_5_node_orbits():
+    app = AppTest.from_file(PAGE, default_timeout=120).run()
+    app.radio[0].set_value(5)
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    graph = engine.sample(engine.sample_names()[0])
+    totals, _, vectors = (frame.value for frame in app.dataframe)
+    expected = orbit_counts(graph, graphlet_size=5)
+    assert vectors.shape == (graph.n_nodes, 1 + 73)
+    np.testing.assert_array_equal(vectors.iloc[:, 1:].to_numpy(), expected)
+    assert totals["count"].tolist() == graphlet_counts(graph, graphlet_size=5)["count"].tolist()
+
+
 def test_graphlets_page_names_an_unknown_node():
     app = AppTest.from_file(PAGE, default_timeout=120).run()
     app.button[0].click().run()

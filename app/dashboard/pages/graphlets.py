@@ -18,21 +18,32 @@ from engine.graphlets import (
 graph = current_graph()
 st.title(f"Graphlets: {graph.name}")
 st.caption(
-    "Exact counts of the 2–4 node graphlets around every node (15 node orbits, ORCA's "
-    "numbering) and edge (12 edge orbits); directed graphs are counted on their "
-    "undirected simple version. Similar roles use the graphlet-degree-vector signature "
-    "similarity of Milenković & Pržulj (2008)."
+    "Exact counts of the graphlets around every node (ORCA's numbering: 15 node orbits "
+    "for 2–4 nodes, 73 for 2–5) and edge (12 edge orbits, 2–4 nodes); directed graphs "
+    "are counted on their undirected simple version. Similar roles use the "
+    "graphlet-degree-vector signature similarity of Milenković & Pržulj (2008)."
 )
 
 with st.form("graphlet_form"):
-    with_edges = st.checkbox("Also count edge orbits", value=False)
+    left, right = st.columns(2)
+    size = left.radio(
+        "Graphlets of up to",
+        [4, 5],
+        format_func=lambda nodes: f"{nodes} nodes ({15 if nodes == 4 else 73} orbits)",
+        horizontal=True,
+        help="5-node graphlets take far longer: there are many more of them around each node.",
+    )
+    with_edges = right.checkbox("Also count edge orbits (up to 4 nodes)", value=False)
     submitted = st.form_submit_button("Count orbits", type="primary")
 
 cache = st.session_state.setdefault("graphlet_orbits", {})
-key = (graph.name, graph.n_nodes, graph.n_edges)
+if submitted:
+    st.session_state["graphlet_size"] = size
+size = st.session_state.get("graphlet_size", 4)
+key = (graph.name, graph.n_nodes, graph.n_edges, size)
 if submitted and (key not in cache or (with_edges and cache[key][1] is None)):
-    with ProgressBar("Orbits") as bar:
-        orbits = orbit_counts(graph, progress=bar)
+    with ProgressBar(f"Orbits of graphlets up to {size} nodes") as bar:
+        orbits = orbit_counts(graph, progress=bar, graphlet_size=size)
         edge_orbits = edge_orbit_counts(graph, progress=bar) if with_edges else None
     cache[key] = (orbits, edge_orbits, bar.seconds)
 
@@ -43,7 +54,7 @@ if key not in cache:
 orbits, edge_orbits, seconds = cache[key]
 st.success(f"Orbits of {graph.n_nodes:,} nodes in {seconds:.2f} s")
 
-totals = graphlet_counts(graph, orbits=orbits)
+totals = graphlet_counts(graph, orbits=orbits, graphlet_size=size)
 left, right = st.columns(2)
 with left:
     st.subheader("Graphlets")
@@ -61,7 +72,7 @@ def similar_panel() -> None:
         st.info("Choose a node.")
         return
     try:
-        table = gdv_similarity(graph, node, k=k, orbits=orbits)
+        table = gdv_similarity(graph, node, k=k, orbits=orbits[:, :15])
     except KeyError as error:
         st.error(error_message(error))
         return
@@ -70,13 +81,13 @@ def similar_panel() -> None:
 
 similar_panel()
 st.subheader("Graphlet degree vectors")
-vectors = orbit_counts_frame(graph, orbits)
+vectors = orbit_counts_frame(graph, orbits, graphlet_size=size)
 st.dataframe(vectors, hide_index=True, width="stretch")
 # Written when pressed, not on every rerun: 100k nodes make a ~5 MB CSV.
 st.download_button(
     "Download CSV",
     lambda: vectors.to_csv(index=False),
-    file_name=f"{graph.name}-orbits.csv",
+    file_name=f"{graph.name}-orbits{size}.csv",
     on_click="ignore",
 )
 if edge_orbits is not None:
