@@ -564,7 +564,8 @@ def fora(
     of mass as FORA's bound asks.
     """
     if r_max is None:
-        estimate, residual = power_push(g, seed_nodes, seed_mass, alpha, accuracy, WALK_COST)
+        walk_cost = (1.0 - alpha) * accuracy.omega * WALK_COST / alpha
+        estimate, residual = power_push(g, seed_nodes, seed_mass, alpha, accuracy, walk_cost)
     else:
         estimate, residual = _push(g, seed_nodes, seed_mass, alpha, r_max)
     if device == "gpu":
@@ -628,6 +629,7 @@ LOOKUP_COST = 2.0
 # The local push hands over to sweeps when its queue outgrows 4·n/(average degree)
 # nodes (SpeedPPR's rule); it starts with threshold FIRST_THRESHOLD·deg.
 FIRST_THRESHOLD = 1e-3
+CLEANUP_AT = 0.4
 MAX_SWEEPS = 1000
 
 
@@ -684,16 +686,18 @@ def power_push(
 
     A local push from the seeds while the frontier is small, then Gauss–Seidel
     sweeps (:mod:`engine._kernels.ppr_power_push`) until one more sweep would save
-    less walk work than it costs: a sweep costs ``nnz + n``, and leaves the
-    residual mass ``r_sum`` at ``q·r_sum`` (``q`` measured on the last sweep), which
-    saves ``(1−q)·r_sum·(1−α)·ω·walk_cost/α`` in walk steps. With ``r_max`` a last
-    FIFO push brings every node to ``residual ≤ r_max·deg`` (what the index needs).
+    less walk work than it costs: a sweep costs ``nnz + n`` (edge reads), and
+    leaves the residual mass ``r_sum`` at ``q·r_sum`` (``q`` measured on the last
+    sweep), which saves ``(1−q)·r_sum·walk_cost``: ``walk_cost`` is the cost of the
+    walks for one unit of residual mass, in edge reads. With ``r_max`` the sweeps
+    go on at least until ``r_sum ≤ CLEANUP_AT·r_max·nnz``, then a FIFO push brings
+    every node to ``residual ≤ r_max·deg`` (what the index needs).
 
     >>> import engine
     >>> g = engine.sample("karate")
     >>> nodes, mass = seed_distribution(g, 0)
     >>> accuracy = Accuracy.of(g, 0.5, None, None)
-    >>> estimate, residual = power_push(g, nodes, mass, 0.15, accuracy, WALK_COST)
+    >>> estimate, residual = power_push(g, nodes, mass, 0.15, accuracy, 1e6)
     >>> round(float(estimate.sum() + residual.sum()), 9)
     1.0
     """
@@ -725,7 +729,10 @@ def power_push(
     y, dangling = power.scaled_values(x, prepared.inverse_out)
     r_sum = float(residual.sum())
     sweep_cost = g.nnz + n
-    walk_cost_per_mass = (1.0 - alpha) * accuracy.omega * walk_cost / alpha
+    # With r_max, sweep on until few nodes are left above it: the FIFO clean-up pushes
+    # an edge ~10x slower than a sweep reads one (on BA graphs no node was left above
+    # r_max·deg once r_sum fell to 0.4·r_max·nnz).
+    enough = math.inf if r_max is None else CLEANUP_AT * r_max * g.nnz
     for _ in range(MAX_SWEEPS):
         total, dangling = power.gauss_seidel_sweep(
             prepared.pull_indptr,
@@ -742,9 +749,9 @@ def power_push(
         )
         left = max(1.0 - total, 0.0)
         # what the next sweep would save, shrinking the mass at the rate of this one
-        saved = (r_sum - left) / r_sum * left * walk_cost_per_mass
+        saved = (r_sum - left) / r_sum * left * walk_cost
         r_sum = left
-        if r_sum <= 0.0 or saved < sweep_cost:
+        if r_sum <= 0.0 or (saved < sweep_cost and r_sum <= enough):
             break
     seed_vector = np.zeros(n)
     seed_vector[seed_nodes] = seed_mass
@@ -879,7 +886,7 @@ class PPRIndex:
         """PPR for ``seeds`` (as :func:`ppr`): a vector, or a top-``k`` DataFrame."""
         g = self.graph
         seed_nodes, seed_mass = seed_distribution(g, seeds)
-        estimate, residual = _push(g, seed_nodes, seed_mass, self.alpha, self.accuracy.r_max)
+        estimate, residual = self._push(seed_nodes, seed_mass)
         nodes = np.flatnonzero(residual > 0)
         restart = kernels.accumulate_fingerprints(
             self.offsets, self.ends, nodes, residual, self.accuracy.omega, estimate
@@ -887,6 +894,20 @@ class PPRIndex:
         if restart > 0:
             estimate /= 1.0 - restart
         return estimate if top_k is None else top_nodes(g, estimate, top_k)
+
+    def _push(self, seed_nodes, seed_mass):
+        """PowerPush down to ``residual ≤ r_max·deg``: every node then needs at most the
+        walks stored for it. The sweeps stop by the same rule as the hybrid's, with a
+        stored walk's cost a look-up."""
+        return power_push(
+            self.graph,
+            seed_nodes,
+            seed_mass,
+            self.alpha,
+            self.accuracy,
+            self.accuracy.omega * LOOKUP_COST,
+            r_max=self.accuracy.r_max,
+        )
 
     def query_batch(
         self, sources: Iterable, top_k: int = 100, progress: Progress = None
