@@ -18,6 +18,7 @@ from engine.cluster import (
     _view,
     label_weighted_graph,
     local_cluster,
+    local_cluster_batch,
     mqi,
     ncp,
     set_conductance,
@@ -305,6 +306,37 @@ def test_one_seed_by_label_takes_the_short_path_to_the_same_cluster():
         local_cluster(g, "z")
     with pytest.raises(KeyError, match="node 41 not found"):
         local_cluster(engine.sample("karate"), 41)
+
+
+@pytest.mark.parametrize("method", ["ppr", "heat"])
+def test_a_batch_equals_one_call_per_seed(method):
+    g = engine.sample("planted")
+    items = [int(s) for s in np.random.default_rng(3).choice(g.n_nodes, 16, replace=False)]
+    items += [[1, 2, 3], {4: 2.0, 900: 1.0}]
+    labels = (g.attributes["community"] == 0).astype(float)
+    for options in ({}, {"labels": labels}, {"refine": "mqi"}):
+        seen: list = []
+        batch = local_cluster_batch(
+            g,
+            items,
+            method=method,
+            workers=3,
+            progress=lambda *a, seen=seen: seen.append(a),
+            **options,
+        )
+        assert [done for done, _, _ in seen] == list(range(1, len(items) + 1))
+        for item, found in zip(items, batch, strict=True):
+            alone = local_cluster(g, item, method=method, **options)
+            assert found.nodes.tolist() == alone.nodes.tolist()
+            assert (found.conductance, found.volume, found.cut) == (
+                alone.conductance,
+                alone.volume,
+                alone.cut,
+            )
+    with pytest.raises(KeyError, match=f"node {g.n_nodes} not found"):
+        local_cluster_batch(g, [0, g.n_nodes])
+    with pytest.raises(ValueError, match="workers must be an integer >= 1"):
+        local_cluster_batch(g, [0], workers=0)
 
 
 # ------------------------------------------------------------------ bad input
