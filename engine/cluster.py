@@ -10,7 +10,9 @@ Methods
     Andersen–Chung–Lang: the personalized PageRank forward push of
     :mod:`engine.ppr` (one kernel for both) to residual ``eps · deg(u)``. Work is
     ``O(1/(eps·alpha))`` whatever the graph's size, and every score is within
-    ``eps · deg(u)`` of exact PPR.
+    ``eps · deg(u)`` of exact PPR. ``deg(u)`` here is u's number of edges, also
+    on weighted graphs (the shared kernel's rule); on a dense graph (hundreds of
+    edges per node) a first push may already stop, and eps must be smaller.
 ``"heat"``
     hk-relax (Kloster & Gleich 2014): the heat kernel ``h = exp(−t(I − P))·s``
     pushed term by term of its Taylor series, with
