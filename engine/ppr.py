@@ -124,32 +124,67 @@ def ppr(
     PageRank computation: when one iteration is sufficient", SIAM J. Numer. Anal. 2007.
     """
     alpha = check_alpha(alpha)
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
+    _check_method(method)
     seed_nodes, seed_mass = seed_distribution(g, seeds)
-    if method == "exact":
-        scores = power_iteration(g, seed_nodes, seed_mass, alpha, tol=tol, max_iter=max_iter)
-    elif method == "push":
-        scores, _ = _push(
-            g,
-            seed_nodes,
-            seed_mass,
-            alpha,
-            1e-7 if r_max is None else _check_positive("r_max", r_max),
-        )
-    else:
-        accuracy = Accuracy.of(g, eps, delta, threshold)
-        where = resolve_device(device)
-        if method == "walks":
-            walks = accuracy.walks_for_mass(1.0) if n_walks is None else int(n_walks)
-            if walks < 1:
-                raise ValueError(f"n_walks must be >= 1; got {n_walks}")
-            scores = visit_estimate(g, seed_nodes, seed_mass, alpha, walks, where, seed)
-        else:
-            scores = fora(g, seed_nodes, seed_mass, alpha, accuracy, where, seed, r_max)
+    scores = _scores(
+        g,
+        seed_nodes,
+        seed_mass,
+        alpha,
+        method,
+        eps=eps,
+        delta=delta,
+        threshold=threshold,
+        device=device,
+        seed=seed,
+        r_max=r_max,
+        n_walks=n_walks,
+        tol=tol,
+        max_iter=max_iter,
+    )
     if progress is not None:
         progress(1, 1, method)
     return scores if top_k is None else top_nodes(g, scores, top_k)
+
+
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
+
+
+def _scores(
+    g: Graph,
+    seed_nodes,
+    seed_mass,
+    alpha: float,
+    method: str,
+    *,
+    eps: float = 0.5,
+    delta: float | None = None,
+    threshold: float | None = None,
+    device: str = "auto",
+    seed: int | None = None,
+    r_max: float | None = None,
+    n_walks: int | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 10_000,
+    serial: bool = False,
+) -> np.ndarray:
+    """The score vector of :func:`ppr` for a checked seed distribution; ``serial``
+    keeps every kernel on the calling thread (batches run one query per thread)."""
+    if method == "exact":
+        return power_iteration(g, seed_nodes, seed_mass, alpha, tol=tol, max_iter=max_iter)
+    if method == "push":
+        r_max = 1e-7 if r_max is None else _check_positive("r_max", r_max)
+        return _push(g, seed_nodes, seed_mass, alpha, r_max)[0]
+    accuracy = Accuracy.of(g, eps, delta, threshold)
+    where = resolve_device(device)
+    if method == "walks":
+        walks = accuracy.walks_for_mass(1.0) if n_walks is None else int(n_walks)
+        if walks < 1:
+            raise ValueError(f"n_walks must be >= 1; got {n_walks}")
+        return visit_estimate(g, seed_nodes, seed_mass, alpha, walks, where, seed)
+    return fora(g, seed_nodes, seed_mass, alpha, accuracy, where, seed, r_max, serial=serial)
 
 
 def forward_push(
@@ -185,8 +220,9 @@ def ppr_batch(
     """Top-``k`` PPR of many single sources: one table ``source``, ``node``, ``score``.
 
     ``exact`` runs a block power iteration (``block_size`` sources per sparse
-    matrix product); the other methods run one query per source. Memory stays at
-    one block (or one vector) plus the table: never an n × batch array.
+    matrix product); the other methods run one query per source, on the CPU one
+    query per core at a time (their kernels release the GIL). Memory stays at one
+    block (or a vector per core) plus the table: never an n × batch array.
 
     With a Dask ``client`` the sources are split into chunks that workers run on
     the graph's store (see :mod:`engine.distributed`). Each source is computed as
@@ -201,6 +237,7 @@ def ppr_batch(
     sources = list(sources)
     top_k = _check_top_k(top_k)
     alpha = check_alpha(alpha)
+    _check_method(method)
     ids = g.node_ids(sources)
     if client is not None:
         from engine.distributed import map_items
@@ -219,24 +256,74 @@ def ppr_batch(
             **options,
         )
         return pd.concat(frames, ignore_index=True)
-    frames = []
     if method == "exact":
-        for start in range(0, len(ids), block_size):
-            block = ids[start : start + block_size]
-            scores = block_power_iteration(g, block, alpha, tol=options.get("tol", 1e-10))
-            for column, source in enumerate(sources[start : start + block_size]):
-                frames.append(top_nodes(g, scores[:, column], top_k).assign(source=source))
-            if progress is not None:
-                progress(min(start + block_size, len(ids)), len(ids), "exact")
+        return _exact_batch(g, sources, ids, alpha, top_k, block_size, progress, options)
+    where = resolve_device(options.get("device", "auto"))
+    workers = _lanes() if method != "walks" and where == "cpu" else 1
+
+    def query(node: int) -> np.ndarray:
+        return _scores(g, np.array([node]), _ONE, alpha, method, serial=workers > 1, **options)
+
+    return _top_table(g, sources, ids, query, top_k, progress, method, workers)
+
+
+_ONE = np.ones(1)
+
+
+def _exact_batch(g, sources, ids, alpha, top_k, block_size, progress, options) -> pd.DataFrame:
+    """Block power iteration, ``block_size`` sources per sparse product."""
+    tops = []
+    for start in range(0, len(ids), block_size):
+        block = ids[start : start + block_size]
+        scores = block_power_iteration(g, block, alpha, tol=options.get("tol", 1e-10))
+        for column in range(len(block)):
+            tops.append(power.top_scores(np.ascontiguousarray(scores[:, column]), top_k))
+        if progress is not None:
+            progress(min(start + block_size, len(ids)), len(ids), "exact")
+    return _table(g, sources, tops)
+
+
+def _top_table(g, sources, ids, query, top_k, progress, stage, workers) -> pd.DataFrame:
+    """Top-``k`` of ``query(node id)`` for every source, ``workers`` queries at a time
+    (each on its own thread; the kernels release the GIL), in source order."""
+
+    def top(node) -> tuple[np.ndarray, np.ndarray]:
+        return power.top_scores(query(int(node)), top_k)
+
+    tops = []
+    if workers > 1 and len(ids) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            for done, result in enumerate(pool.map(top, ids), start=1):
+                tops.append(result)
+                if progress is not None:
+                    progress(done, len(ids), stage)
     else:
-        for done, source in enumerate(sources, start=1):
-            table = ppr(g, source, alpha, method, top_k=top_k, **options)
-            frames.append(table.assign(source=source))
+        for done, node in enumerate(ids, start=1):
+            tops.append(top(node))
             if progress is not None:
-                progress(done, len(sources), method)
-    if not frames:
+                progress(done, len(ids), stage)
+    return _table(g, sources, tops)
+
+
+def _table(g, sources, tops) -> pd.DataFrame:
+    """One ``source``/``node``/``score`` table from per-source ``(ids, scores)``."""
+    if not tops:
         return pd.DataFrame({"source": [], "node": [], "score": []})
-    return pd.concat(frames, ignore_index=True)[["source", "node", "score"]]
+    counts = [len(nodes) for nodes, _ in tops]
+    labels = np.empty(len(sources), dtype=object)
+    labels[:] = sources
+    column = np.repeat(labels, counts)
+    if len(sources) and all(isinstance(s, int | np.integer) for s in sources):
+        column = column.astype(np.int64)
+    return pd.DataFrame(
+        {
+            "source": column,
+            "node": g.labels_of(np.concatenate([nodes for nodes, _ in tops])),
+            "score": np.concatenate([scores for _, scores in tops]),
+        }
+    )
 
 
 # ------------------------------------------------------------------ checks and seeds
@@ -297,14 +384,8 @@ def top_nodes(g: Graph, scores: np.ndarray, top_k: int) -> pd.DataFrame:
     [33, 32]
     """
     top_k = _check_top_k(top_k)
-    candidates = np.flatnonzero(scores > 0)
-    if candidates.size > top_k:
-        cut = np.argpartition(-scores[candidates], top_k - 1)[:top_k]
-        threshold = scores[candidates[cut]].min()
-        candidates = candidates[scores[candidates] >= threshold]
-    order = candidates[np.lexsort((candidates, -scores[candidates]))][:top_k]
-    labels = g.labels_of(order)
-    return pd.DataFrame({"node": labels, "score": scores[order]})
+    order, values = power.top_scores(np.ascontiguousarray(scores, dtype=np.float64), top_k)
+    return pd.DataFrame({"node": g.labels_of(order), "score": values})
 
 
 # ------------------------------------------------------------------ exact
@@ -554,6 +635,7 @@ def fora(
     device: str,
     seed: int | None,
     r_max: float | None = None,
+    serial: bool = False,
 ) -> np.ndarray:
     """``hybrid``: push, then walks from the left-over residual mass.
 
@@ -565,7 +647,9 @@ def fora(
     """
     if r_max is None:
         walk_cost = (1.0 - alpha) * accuracy.omega * WALK_COST / alpha
-        estimate, residual = power_push(g, seed_nodes, seed_mass, alpha, accuracy, walk_cost)
+        estimate, residual = power_push(
+            g, seed_nodes, seed_mass, alpha, accuracy, walk_cost, serial=serial
+        )
     else:
         estimate, residual = _push(g, seed_nodes, seed_mass, alpha, r_max)
     if device == "gpu":
@@ -578,7 +662,8 @@ def fora(
     seed_cdf = np.cumsum(seed_mass)
     seed_cdf[-1] = np.inf
     ends = np.empty(int(offsets[-1]), dtype=np.int64)
-    power.forced_walk_ends(
+    walk = power.forced_walk_ends_serial if serial else power.forced_walk_ends
+    walk(
         g.indptr,
         g.indices,
         prepared.cumulative,
@@ -680,6 +765,8 @@ def power_push(
     accuracy: Accuracy,
     walk_cost: float,
     r_max: float | None = None,
+    serial: bool = False,
+    queue_limit: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """PowerPush (Wu et al., SIGMOD 2021): ``(estimate, residual)`` with
     ``π = estimate + Σ_v residual[v]·π_v``.
@@ -691,13 +778,14 @@ def power_push(
     sweep), which saves ``(1−q)·r_sum·walk_cost``: ``walk_cost`` is the cost of the
     walks for one unit of residual mass, in edge reads. With ``r_max`` the sweeps
     go on at least until ``r_sum ≤ CLEANUP_AT·r_max·nnz``, then a FIFO push brings
-    every node to ``residual ≤ r_max·deg`` (what the index needs).
+    every node to ``residual ≤ r_max·deg`` (what the index needs). ``queue_limit``
+    overrides the local push's hand-over size (0: sweep from the start).
 
     >>> import engine
     >>> g = engine.sample("karate")
     >>> nodes, mass = seed_distribution(g, 0)
     >>> accuracy = Accuracy.of(g, 0.5, None, None)
-    >>> estimate, residual = power_push(g, nodes, mass, 0.15, accuracy, 1e6)
+    >>> estimate, residual = power_push(g, nodes, mass, 0.15, accuracy, 1e6, queue_limit=0)
     >>> round(float(estimate.sum() + residual.sum()), 9)
     1.0
     """
@@ -707,7 +795,8 @@ def power_push(
     residual = np.zeros(n)
     residual[seed_nodes] = seed_mass
     floor = accuracy.r_max if r_max is None else r_max
-    queue_limit = max(64, 4 * n * n // max(g.nnz, 1))
+    if queue_limit is None:
+        queue_limit = max(64, 4 * n * n // max(g.nnz, 1))
     finished, _ = power.local_push(
         g.indptr,
         g.indices,
@@ -755,7 +844,7 @@ def power_push(
             break
     seed_vector = np.zeros(n)
     seed_vector[seed_nodes] = seed_mass
-    power.residual_pass(
+    (power.residual_pass_serial if serial else power.residual_pass)(
         prepared.pull_indptr,
         prepared.pull_indices,
         prepared.pull_weights,
@@ -884,22 +973,15 @@ class PPRIndex:
 
     def query(self, seeds, top_k: int | None = None):
         """PPR for ``seeds`` (as :func:`ppr`): a vector, or a top-``k`` DataFrame."""
-        g = self.graph
-        seed_nodes, seed_mass = seed_distribution(g, seeds)
-        estimate, residual = self._push(seed_nodes, seed_mass)
-        nodes = np.flatnonzero(residual > 0)
-        restart = kernels.accumulate_fingerprints(
-            self.offsets, self.ends, nodes, residual, self.accuracy.omega, estimate
-        )
-        if restart > 0:
-            estimate /= 1.0 - restart
-        return estimate if top_k is None else top_nodes(g, estimate, top_k)
+        seed_nodes, seed_mass = seed_distribution(self.graph, seeds)
+        estimate = self._scores(seed_nodes, seed_mass)
+        return estimate if top_k is None else top_nodes(self.graph, estimate, top_k)
 
-    def _push(self, seed_nodes, seed_mass):
-        """PowerPush down to ``residual ≤ r_max·deg``: every node then needs at most the
-        walks stored for it. The sweeps stop by the same rule as the hybrid's, with a
-        stored walk's cost a look-up."""
-        return power_push(
+    def _scores(self, seed_nodes, seed_mass, serial: bool = False) -> np.ndarray:
+        """PowerPush down to ``residual ≤ r_max·deg`` (every node then needs at most
+        the walks stored for it), then the stored walks' end points. The sweeps stop
+        by the hybrid's rule, with a stored walk costing a look-up."""
+        estimate, residual = power_push(
             self.graph,
             seed_nodes,
             seed_mass,
@@ -907,19 +989,30 @@ class PPRIndex:
             self.accuracy,
             self.accuracy.omega * LOOKUP_COST,
             r_max=self.accuracy.r_max,
+            serial=serial,
         )
+        nodes = np.flatnonzero(residual > 0)
+        restart = kernels.accumulate_fingerprints(
+            self.offsets, self.ends, nodes, residual, self.accuracy.omega, estimate
+        )
+        if restart > 0:
+            estimate /= 1.0 - restart
+        return estimate
 
     def query_batch(
         self, sources: Iterable, top_k: int = 100, progress: Progress = None
     ) -> pd.DataFrame:
-        """Top-``k`` of many single sources: one table ``source``, ``node``, ``score``."""
+        """Top-``k`` of many single sources: one table ``source``, ``node``, ``score``;
+        one query per thread on every core."""
         sources = list(sources)
-        frames = []
-        for done, source in enumerate(sources, start=1):
-            frames.append(self.query(source, top_k=top_k).assign(source=source))
-            if progress is not None:
-                progress(done, len(sources), "query")
-        return pd.concat(frames, ignore_index=True)[["source", "node", "score"]]
+        top_k = _check_top_k(top_k)
+        ids = self.graph.node_ids(sources)
+        workers = _lanes()
+
+        def query(node: int) -> np.ndarray:
+            return self._scores(np.array([node]), _ONE, serial=workers > 1)
+
+        return _top_table(self.graph, sources, ids, query, top_k, progress, "query", workers)
 
     def save(self, path) -> str:
         """Write the index (``.npz``) atomically; by convention beside the graph's store."""

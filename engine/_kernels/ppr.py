@@ -457,7 +457,7 @@ def walk_ends(indptr, indices, cumulative, weighted, starts, alpha, seed, first_
             ends[w, 0] = -1
 
 
-@njit(cache=True)
+@njit(nogil=True, cache=True)
 def accumulate_fingerprints(offsets, ends, nodes, residual, omega, estimate):
     """Add each residual node's stored walk ends to ``estimate``: node ``v`` uses its first
     ``ceil(residual[v]·omega)`` walks, each worth ``residual[v]`` over that count.

@@ -88,7 +88,7 @@ def _push_one(
         residual[indices[p]] += share * (weights[p] if weighted else 1.0)
 
 
-@njit(cache=True)
+@njit(nogil=True, cache=True)
 def local_push(
     indptr,
     indices,
@@ -221,7 +221,7 @@ def _pull(pull_indptr, pull_indices, pull_weights, weighted, y, v):
     return (a0 + a1) + (a2 + a3)
 
 
-@njit(cache=True)
+@njit(nogil=True, cache=True)
 def scaled_values(x, inverse_out):
     """``(y, dangling mass)``: ``y = x / out-weight`` (0 at dangling nodes) and
     ``Σ x`` over the dangling nodes."""
@@ -234,7 +234,7 @@ def scaled_values(x, inverse_out):
     return y, dangling
 
 
-@njit(cache=True)
+@njit(nogil=True, cache=True)
 def gauss_seidel_sweep(
     pull_indptr,
     pull_indices,
@@ -269,6 +269,30 @@ def gauss_seidel_sweep(
     return total, dangling
 
 
+@njit(inline="always")
+def _residual_rows(
+    pull_indptr,
+    pull_indices,
+    pull_weights,
+    weighted,
+    seed_vector,
+    alpha,
+    dangling,
+    x,
+    y,
+    residual,
+    first,
+    last,
+):
+    for v in range(first, last):
+        target = (1.0 - alpha) * _pull(pull_indptr, pull_indices, pull_weights, weighted, y, v)
+        target += (alpha + (1.0 - alpha) * dangling) * seed_vector[v]
+        residual[v] = max(target - x[v], 0.0) / alpha
+
+
+ROW_BLOCK = 8192
+
+
 @njit(parallel=True, cache=True)
 def residual_pass(
     pull_indptr,
@@ -283,14 +307,58 @@ def residual_pass(
     residual,
 ):
     """Push-form residual of ``x``: ``residual = (α·s + (1−α)·(Pᵀx + D·s) − x)/α``,
-    rounding noise below zero clipped. ``seed_vector`` is ``s`` as a dense vector."""
-    for v in prange(x.shape[0]):
-        target = (1.0 - alpha) * _pull(pull_indptr, pull_indices, pull_weights, weighted, y, v)
-        target += (alpha + (1.0 - alpha) * dangling) * seed_vector[v]
-        residual[v] = max(target - x[v], 0.0) / alpha
+    rounding noise below zero clipped. ``seed_vector`` is ``s`` as a dense vector.
+    Rows in blocks over the threads; each row is computed alone, so the result does
+    not depend on the threads."""
+    n = x.shape[0]
+    for block in prange((n + ROW_BLOCK - 1) // ROW_BLOCK):
+        _residual_rows(
+            pull_indptr,
+            pull_indices,
+            pull_weights,
+            weighted,
+            seed_vector,
+            alpha,
+            dangling,
+            x,
+            y,
+            residual,
+            block * ROW_BLOCK,
+            min(n, (block + 1) * ROW_BLOCK),
+        )
 
 
-@njit(cache=True)
+@njit(nogil=True, cache=True)
+def residual_pass_serial(
+    pull_indptr,
+    pull_indices,
+    pull_weights,
+    weighted,
+    seed_vector,
+    alpha,
+    dangling,
+    x,
+    y,
+    residual,
+):
+    """:func:`residual_pass` on the calling thread (for batches, one query per thread)."""
+    _residual_rows(
+        pull_indptr,
+        pull_indices,
+        pull_weights,
+        weighted,
+        seed_vector,
+        alpha,
+        dangling,
+        x,
+        y,
+        residual,
+        0,
+        x.shape[0],
+    )
+
+
+@njit(nogil=True, cache=True)
 def cleanup_push(
     indptr,
     indices,
@@ -359,7 +427,7 @@ def cleanup_push(
 # ------------------------------------------------------------------ walks
 
 
-@njit(cache=True)
+@njit(nogil=True, cache=True)
 def allocate_walks(residual, alpha, scale, seed, estimate):
     """Keep ``α·r`` at each residual node (added to ``estimate``) and give the node
     ``⌊(1−α)·r·scale⌋`` walks, plus one with the fractional part's probability.
@@ -440,6 +508,95 @@ INTERLEAVE = 16
 CHUNK = 4096
 
 
+@njit(inline="always")
+def _walk_chunk(
+    indptr,
+    indices,
+    cumulative,
+    weighted,
+    nodes,
+    offsets,
+    seed_nodes,
+    seed_cdf,
+    alpha,
+    seed,
+    ends,
+    chunk,
+):
+    """Walks ``chunk·CHUNK`` to the chunk's end, ``INTERLEAVE`` in flight, each in its
+    own slot, so that their cache misses overlap; returns the steps taken."""
+    total = offsets[-1]
+    stop_below = np.uint64(int(alpha * 4294967296.0))
+    first = chunk * CHUNK
+    last = min(first + CHUNK, total)
+    owner = np.searchsorted(offsets, first, side="right") - 1
+    current = np.empty(INTERLEAVE, dtype=np.int64)
+    states = np.empty(INTERLEAVE, dtype=np.uint64)
+    walk_ids = np.empty(INTERLEAVE, dtype=np.int64)
+    following = first
+    active = 0
+    taken = 0
+    while active < INTERLEAVE and following < last:
+        while offsets[owner + 1] <= following:
+            owner += 1
+        state = _stream_start(np.uint64(seed), np.uint64(following)) + GOLDEN
+        current[active] = _step(
+            indptr,
+            indices,
+            cumulative,
+            weighted,
+            seed_nodes,
+            seed_cdf,
+            nodes[owner],
+            _mix(state),
+        )
+        states[active] = state
+        walk_ids[active] = following
+        taken += 1
+        following += 1
+        active += 1
+    while active > 0:
+        slot = 0
+        while slot < active:
+            state = states[slot] + GOLDEN
+            bits = _mix(state)
+            node = current[slot]
+            if (bits & LOW_32) < stop_below:
+                ends[walk_ids[slot]] = node
+                if following < last:
+                    while offsets[owner + 1] <= following:
+                        owner += 1
+                    state = _stream_start(np.uint64(seed), np.uint64(following)) + GOLDEN
+                    current[slot] = _step(
+                        indptr,
+                        indices,
+                        cumulative,
+                        weighted,
+                        seed_nodes,
+                        seed_cdf,
+                        nodes[owner],
+                        _mix(state),
+                    )
+                    states[slot] = state
+                    walk_ids[slot] = following
+                    taken += 1
+                    following += 1
+                    slot += 1
+                else:
+                    active -= 1
+                    current[slot] = current[active]
+                    states[slot] = states[active]
+                    walk_ids[slot] = walk_ids[active]
+                continue
+            states[slot] = state
+            current[slot] = _step(
+                indptr, indices, cumulative, weighted, seed_nodes, seed_cdf, node, bits
+            )
+            taken += 1
+            slot += 1
+    return taken
+
+
 @njit(parallel=True, cache=True)
 def forced_walk_ends(
     indptr,
@@ -458,88 +615,98 @@ def forced_walk_ends(
     it in ``offsets``, steps to a neighbour for sure, then stops with probability
     ``alpha`` before each further step. Returns the steps taken.
 
-    Walks run in chunks over the threads, ``INTERLEAVE`` at a time per thread, each
-    in its own slot, so that their cache misses overlap; one 64-bit draw per step
-    gives both the stop test (low 32 bits) and the neighbour (high 32 bits).
+    Chunks of ``CHUNK`` walks run over the threads. One 64-bit draw per step gives
+    both the stop test (low 32 bits) and the neighbour (high 32 bits).
     """
-    total = offsets[-1]
-    n_chunks = (total + CHUNK - 1) // CHUNK
+    n_chunks = (offsets[-1] + CHUNK - 1) // CHUNK
     steps = np.zeros(n_chunks, dtype=np.int64)
-    stop_below = np.uint64(int(alpha * 4294967296.0))
     for chunk in prange(n_chunks):
-        first = chunk * CHUNK
-        last = min(first + CHUNK, total)
-        owner = np.searchsorted(offsets, first, side="right") - 1
-        current = np.empty(INTERLEAVE, dtype=np.int64)
-        states = np.empty(INTERLEAVE, dtype=np.uint64)
-        walk_ids = np.empty(INTERLEAVE, dtype=np.int64)
-        following = first
-        active = 0
-        taken = 0
-        while active < INTERLEAVE and following < last:
-            while offsets[owner + 1] <= following:
-                owner += 1
-            state = _stream_start(np.uint64(seed), np.uint64(following)) + GOLDEN
-            current[active] = _step(
-                indptr,
-                indices,
-                cumulative,
-                weighted,
-                seed_nodes,
-                seed_cdf,
-                nodes[owner],
-                _mix(state),
-            )
-            states[active] = state
-            walk_ids[active] = following
-            taken += 1
-            following += 1
-            active += 1
-        while active > 0:
-            slot = 0
-            while slot < active:
-                state = states[slot] + GOLDEN
-                bits = _mix(state)
-                node = current[slot]
-                if (bits & LOW_32) < stop_below:
-                    ends[walk_ids[slot]] = node
-                    if following < last:
-                        while offsets[owner + 1] <= following:
-                            owner += 1
-                        state = _stream_start(np.uint64(seed), np.uint64(following)) + GOLDEN
-                        current[slot] = _step(
-                            indptr,
-                            indices,
-                            cumulative,
-                            weighted,
-                            seed_nodes,
-                            seed_cdf,
-                            nodes[owner],
-                            _mix(state),
-                        )
-                        states[slot] = state
-                        walk_ids[slot] = following
-                        taken += 1
-                        following += 1
-                        slot += 1
-                    else:
-                        active -= 1
-                        current[slot] = current[active]
-                        states[slot] = states[active]
-                        walk_ids[slot] = walk_ids[active]
-                    continue
-                states[slot] = state
-                current[slot] = _step(
-                    indptr, indices, cumulative, weighted, seed_nodes, seed_cdf, node, bits
-                )
-                taken += 1
-                slot += 1
-        steps[chunk] = taken
+        steps[chunk] = _walk_chunk(
+            indptr,
+            indices,
+            cumulative,
+            weighted,
+            nodes,
+            offsets,
+            seed_nodes,
+            seed_cdf,
+            alpha,
+            seed,
+            ends,
+            chunk,
+        )
     return steps.sum()
 
 
-@njit(cache=True)
+@njit(nogil=True, cache=True)
+def forced_walk_ends_serial(
+    indptr,
+    indices,
+    cumulative,
+    weighted,
+    nodes,
+    offsets,
+    seed_nodes,
+    seed_cdf,
+    alpha,
+    seed,
+    ends,
+):
+    """:func:`forced_walk_ends` on the calling thread (same ends)."""
+    taken = 0
+    for chunk in range((offsets[-1] + CHUNK - 1) // CHUNK):
+        taken += _walk_chunk(
+            indptr,
+            indices,
+            cumulative,
+            weighted,
+            nodes,
+            offsets,
+            seed_nodes,
+            seed_cdf,
+            alpha,
+            seed,
+            ends,
+            chunk,
+        )
+    return taken
+
+
+@njit(nogil=True, cache=True)
 def add_walk_ends(ends, share, estimate):
     """``estimate[end] += share`` for every walk end."""
     for w in range(ends.shape[0]):
         estimate[ends[w]] += share
+
+
+# ------------------------------------------------------------------ top-k
+
+
+@njit(nogil=True, cache=True)
+def top_scores(scores, k):
+    """``(ids, values)`` of the ``k`` highest positive scores, by score then id.
+
+    One partition finds the k-th largest value; only the nodes at or above it are
+    sorted (a stable sort of ids in order keeps ties by id).
+    """
+    n = scores.shape[0]
+    positive = 0
+    for v in range(n):
+        if scores[v] > 0.0:
+            positive += 1
+    threshold = 0.0
+    if positive > k:
+        threshold = np.partition(scores, n - k)[n - k]
+    count = 0
+    for v in range(n):
+        if scores[v] > 0.0 and scores[v] >= threshold:
+            count += 1
+    ids = np.empty(count, dtype=np.int64)
+    count = 0
+    for v in range(n):
+        if scores[v] > 0.0 and scores[v] >= threshold:
+            ids[count] = v
+            count += 1
+    order = np.argsort(-scores[ids], kind="mergesort")[:k]
+    chosen = ids[order]
+    return chosen, scores[chosen]

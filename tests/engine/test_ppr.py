@@ -143,6 +143,58 @@ def test_push_estimate_is_the_ppr_method():
     np.testing.assert_array_equal(engine.ppr(g, 0, method="push", r_max=1e-6), estimate)
 
 
+def _ppr_matrix(g, seed_nodes, seed_mass, alpha=0.15):
+    """Column v: exact PPR from v with dangling mass jumping to the seeds (dense solve)."""
+    n = g.n_nodes
+    adjacency = g.to_scipy().toarray()
+    out = adjacency.sum(axis=1)
+    s = np.zeros(n)
+    s[seed_nodes] = seed_mass
+    transition = np.where(
+        out[:, None] > 0, adjacency / np.where(out > 0, out, 1)[:, None], s[None, :]
+    )
+    return alpha * np.linalg.inv(np.eye(n) - (1 - alpha) * transition.T)
+
+
+@pytest.mark.parametrize("queue_limit", [0, None])
+@pytest.mark.parametrize("r_max", [None, 1e-3])
+def test_power_push_invariant(queue_limit, r_max):
+    """PowerPush's sweeps keep π = estimate + Σ_v residual[v]·π_v with residual >= 0, on
+    weighted, directed and dangling graphs; with r_max the residual bound holds too."""
+    sink = Graph.from_edges([0, 1, 2, 0], [1, 2, 3, 2], directed=True)
+    graphs = (
+        engine.sample("karate"),
+        engine.sample("lesmis"),
+        TINY_GRAPHS["directed"].build(),
+        sink,
+        _email(directed=True),
+    )
+    for g in graphs:
+        seeds = {g.label(0): 1.0, g.label(2): 0.5}
+        nodes, mass = ppr_module.seed_distribution(g, seeds)
+        accuracy = ppr_module.Accuracy.of(g, 0.5, None, None)
+        estimate, residual = ppr_module.power_push(
+            g, nodes, mass, 0.15, accuracy, 1e5, r_max=r_max, queue_limit=queue_limit
+        )
+        exact = engine.ppr(g, seeds, method="exact", tol=1e-13)
+        reconstructed = estimate + _ppr_matrix(g, nodes, mass) @ residual
+        np.testing.assert_allclose(reconstructed, exact, atol=1e-9)
+        assert residual.min() >= 0
+        if r_max is not None:
+            assert np.all(residual <= r_max * np.maximum(np.diff(g.indptr), 1) + 1e-15)
+
+
+def test_top_scores_matches_a_full_sort():
+    rng = np.random.default_rng(3)
+    for n, k in ((1, 1), (50, 5), (1000, 100), (1000, 2000)):
+        scores = rng.integers(0, 20, n) / 7.0  # ties and zeros on purpose
+        ids, values = ppr_module.power.top_scores(scores, k)
+        positive = np.flatnonzero(scores > 0)
+        expected = positive[np.lexsort((positive, -scores[positive]))][:k]
+        np.testing.assert_array_equal(ids, expected)
+        np.testing.assert_array_equal(values, scores[expected])
+
+
 # ------------------------------------------------------------------ approximate
 
 
@@ -250,6 +302,27 @@ def test_index_save_load(tmp_path):
         engine.PPRIndex.load(path, engine.sample("karate"))
     table = index.query_batch([1, 2], top_k=5)
     assert table.shape == (10, 3) and table["source"].tolist() == [1] * 5 + [2] * 5
+
+
+def test_batches_match_single_queries():
+    """Batches run one query per thread on serial kernels; the tables must be those of
+    the single (parallel-kernel) queries, node for node and score for score."""
+    g = engine.sample("planted")
+    sources = [3, 500, 9999, 7, 42]
+    index = engine.PPRIndex.build(g, seed=2)
+    for table, single in (
+        (
+            engine.ppr_batch(g, sources, top_k=12, seed=3, device="cpu"),
+            lambda s: engine.ppr(g, s, top_k=12, seed=3, device="cpu"),
+        ),
+        (index.query_batch(sources, top_k=12), lambda s: index.query(s, top_k=12)),
+    ):
+        assert table["source"].tolist() == [s for s in sources for _ in range(12)]
+        for source in sources:
+            part = table[table["source"] == source]
+            expected = single(source)
+            assert part["node"].tolist() == expected["node"].tolist()
+            np.testing.assert_array_equal(part["score"].to_numpy(), expected["score"].to_numpy())
 
 
 def test_index_build_reports_progress():
