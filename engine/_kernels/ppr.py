@@ -13,6 +13,15 @@ from numba import njit, prange
 
 from engine._kernels import random as rng
 
+LOW_32 = np.uint64(0xFFFFFFFF)
+SHIFT_32 = np.uint64(32)
+TO_UNIT_32 = 1.0 / 4294967296.0  # 2**-32
+
+
+def _stop_threshold(alpha):
+    """The 32-bit draw below which a walk stops: probability ``alpha``."""
+    return np.uint64(alpha * 4294967296.0)
+
 
 def make_walk(jit, add):
     """The single-walk function compiled with ``jit`` (``numba.njit`` or a CUDA device jit).
@@ -22,6 +31,8 @@ def make_walk(jit, add):
     """
     stream_start = jit(rng.stream_start)
     next_uniform = jit(rng.next_uniform)
+    next_bits = jit(rng.next_bits)
+    stop_threshold = jit(_stop_threshold)
 
     @jit
     def pick(cdf, u):
@@ -58,22 +69,28 @@ def make_walk(jit, add):
         return start_nodes[pick(start_cdf, u)], state
 
     @jit
-    def advance(indptr, indices, cumulative, weighted, seed_nodes, seed_cdf, alpha, node, state):
+    def advance(
+        indptr, indices, cumulative, weighted, seed_nodes, seed_cdf, stop_below, node, state
+    ):
         """One step from ``node``: ``(next node, state, status)``; status 0 moved, 1 stopped
-        at ``node``, 2 met a dangling node with no seeds to return to."""
-        u, state = next_uniform(state)
-        if u < alpha:
+        at ``node``, 2 met a dangling node with no seeds to return to.
+
+        One 64-bit draw per step: its low 32 bits below ``stop_below``
+        (:func:`stop_threshold` of alpha) stop the walk, its high 32 bits pick the
+        neighbour, so a step costs one mix."""
+        bits, state = next_bits(state)
+        if (bits & LOW_32) < stop_below:
             return node, state, 1
         start = indptr[node]
         stop = indptr[node + 1]
-        u, state = next_uniform(state)
+        high = bits >> SHIFT_32
         if stop == start:
             if seed_nodes.shape[0] == 0:
                 return node, state, 2
-            return seed_nodes[pick(seed_cdf, u)], state, 0
+            return seed_nodes[pick(seed_cdf, float(high) * TO_UNIT_32)], state, 0
         if weighted:
-            return indices[pick_in_row(cumulative, start, stop, u)], state, 0
-        return indices[start + min(int(u * (stop - start)), stop - start - 1)], state, 0
+            return indices[pick_in_row(cumulative, start, stop, float(high) * TO_UNIT_32)], state, 0
+        return indices[start + np.int64((high * np.uint64(stop - start)) >> SHIFT_32)], state, 0
 
     @jit
     def walk(
@@ -99,12 +116,13 @@ def make_walk(jit, add):
         CUDA version can make the update atomic.
         """
         node, state = begin(start_nodes, start_cdf, seed, walk_id)
+        stop_below = stop_threshold(alpha)
         steps = 0
         while True:
             if count_visits:
                 add(counts, lane, node)
             following, state, status = advance(
-                indptr, indices, cumulative, weighted, seed_nodes, seed_cdf, alpha, node, state
+                indptr, indices, cumulative, weighted, seed_nodes, seed_cdf, stop_below, node, state
             )
             if status == 1:
                 if not count_visits:
@@ -124,6 +142,7 @@ def _increment(counts, lane, node):
 
 
 walk_one, begin_walk, advance_walk = make_walk(njit(inline="always"), _increment)
+_stop_threshold_cpu = njit(inline="always")(_stop_threshold)
 
 
 # Walks in flight per thread: independent walks let the CPU overlap their cache misses.
@@ -192,27 +211,26 @@ def _run_lane(
     counts,
 ):
     """Walks ``first..last-1``, ``INTERLEAVE`` at a time, one step each in turn, so that
-    their memory accesses overlap. Returns the steps taken."""
-    nodes = np.zeros(INTERLEAVE, dtype=np.int64)
-    states = np.zeros(INTERLEAVE, dtype=np.uint64)
-    active = np.zeros(INTERLEAVE, dtype=np.bool_)
+    their memory accesses overlap. The walks in flight fill slots ``0..active-1``: a
+    finished walk's slot takes the next walk, or the last slot's walk when none is
+    left, so the loop never tests an idle slot. Returns the steps taken."""
+    nodes = np.empty(INTERLEAVE, dtype=np.int64)
+    states = np.empty(INTERLEAVE, dtype=np.uint64)
+    stop_below = _stop_threshold_cpu(alpha)
     next_walk = first
-    n_active = 0
-    for slot in range(INTERLEAVE):
-        if next_walk < last:
-            node, state = begin_walk(start_nodes, start_cdf, seed, next_walk)
-            nodes[slot] = node
-            states[slot] = state
-            next_walk += 1
-            active[slot] = True
-            n_active += 1
-            if count_visits:
-                counts[node] += 1
+    active = 0
+    while active < INTERLEAVE and next_walk < last:
+        node, state = begin_walk(start_nodes, start_cdf, seed, next_walk)
+        nodes[active] = node
+        states[active] = state
+        next_walk += 1
+        active += 1
+        if count_visits:
+            counts[node] += 1
     taken = 0
-    while n_active > 0:
-        for slot in range(INTERLEAVE):
-            if not active[slot]:
-                continue
+    while active > 0:
+        slot = 0
+        while slot < active:
             node = nodes[slot]
             following, state, status = advance_walk(
                 indptr,
@@ -221,18 +239,19 @@ def _run_lane(
                 weighted,
                 seed_nodes,
                 seed_cdf,
-                alpha,
+                stop_below,
                 node,
                 states[slot],
             )
-            states[slot] = state
             if status == 0:
                 nodes[slot] = following
+                states[slot] = state
                 taken += 1
                 if count_visits:
                     counts[following] += 1
+                slot += 1
                 continue
-            if not count_visits:
+            if not count_visits and status == 1:
                 counts[node] += 1
             if next_walk < last:
                 node, state = begin_walk(start_nodes, start_cdf, seed, next_walk)
@@ -241,9 +260,11 @@ def _run_lane(
                 next_walk += 1
                 if count_visits:
                     counts[node] += 1
+                slot += 1
             else:
-                active[slot] = False
-                n_active -= 1
+                active -= 1
+                nodes[slot] = nodes[active]
+                states[slot] = states[active]
     return taken
 
 

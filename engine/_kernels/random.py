@@ -33,3 +33,13 @@ def next_uniform(state):
     z = (z ^ (z >> np.uint64(27))) * MIX_2
     z = z ^ (z >> np.uint64(31))
     return float(z >> np.uint64(11)) * TO_UNIT, state
+
+
+def next_bits(state):
+    """SplitMix64 step: 64 random bits (as ``uint64``) and the new state; a walk step
+    splits them into a stop test (low 32 bits) and a neighbour choice (high 32)."""
+    state = state + GOLDEN
+    z = state
+    z = (z ^ (z >> np.uint64(30))) * MIX_1
+    z = (z ^ (z >> np.uint64(27))) * MIX_2
+    return z ^ (z >> np.uint64(31)), state

@@ -237,7 +237,8 @@ def test_top_20_precision(method, eps, graph):
     precision = np.mean(
         [_top_precision(estimate(s), engine.ppr(g, s, method="exact")) for s in sources]
     )
-    assert precision >= 0.95
+    # rounded: a mean of hit fractions of exactly 0.95 (190 of 200) must not fail by 1 ulp
+    assert round(precision, 9) >= 0.95
 
 
 def test_seed_sets_and_directed_dangling_approximations():
