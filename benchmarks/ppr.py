@@ -190,7 +190,7 @@ def run_size(label: str, n_queries: int, batch: int) -> None:
 # Sources per batch for the slow methods: a 1000-source exact block iteration on 10M edges
 # takes hours, igraph one by one a quarter of one.
 BATCH_CAPS = {
-    "1M": {"exact, block power iteration": 128, "igraph PRPACK, one by one": 10, "walks": 20},
+    "1M": {"exact, block power iteration": 128, "igraph PRPACK, one by one": 10, "walks": 8},
     "10M": {
         "exact, block power iteration": 64,
         "igraph PRPACK, one by one": 5,
