@@ -162,11 +162,16 @@ def test_power_push_invariant(queue_limit, r_max):
     """PowerPush's sweeps keep π = estimate + Σ_v residual[v]·π_v with residual >= 0, on
     weighted, directed and dangling graphs; with r_max the residual bound holds too."""
     sink = Graph.from_edges([0, 1, 2, 0], [1, 2, 3, 2], directed=True)
+    weighted_sink = Graph.from_edges(
+        [0, 1, 2, 2, 4, 1], [1, 2, 0, 3, 0, 4], [1.0, 2.5, 0.5, 4.0, 3.0, 0.25], directed=True
+    )
     graphs = (
         engine.sample("karate"),
         engine.sample("lesmis"),
         TINY_GRAPHS["directed"].build(),
+        TINY_GRAPHS["disconnected"].build(),
         sink,
+        weighted_sink,
         _email(directed=True),
     )
     for g in graphs:
@@ -182,6 +187,28 @@ def test_power_push_invariant(queue_limit, r_max):
         assert residual.min() >= 0
         if r_max is not None:
             assert np.all(residual <= r_max * np.maximum(np.diff(g.indptr), 1) + 1e-15)
+
+
+def test_power_push_sweeps_converge_to_exact():
+    """With walks priced out, the sweeps alone must reach π (the invariant above holds for
+    any estimate below π, so it cannot tell a sweep that stalls)."""
+    weighted_undirected = Graph.from_edges(
+        [0, 1, 2, 0, 3], [1, 2, 3, 2, 1], [1.0, 2.0, 1.0, 0.5, 3.0]
+    )
+    weighted_sink = Graph.from_edges(
+        [0, 1, 2, 2, 4, 1], [1, 2, 0, 3, 0, 4], [1.0, 2.5, 0.5, 4.0, 3.0, 0.25], directed=True
+    )
+    for g in (engine.sample("lesmis"), weighted_undirected, weighted_sink, _email(directed=True)):
+        seeds = {g.label(0): 1.0, g.label(2): 0.5}
+        nodes, mass = ppr_module.seed_distribution(g, seeds)
+        accuracy = ppr_module.Accuracy.of(g, 0.5, None, None)
+        estimate, residual = ppr_module.power_push(
+            g, nodes, mass, 0.15, accuracy, 1e30, queue_limit=0
+        )
+        assert residual.sum() < 1e-9
+        np.testing.assert_allclose(
+            estimate, engine.ppr(g, seeds, method="exact", tol=1e-13), atol=1e-9
+        )
 
 
 def test_top_scores_matches_a_full_sort():
