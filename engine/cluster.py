@@ -788,7 +788,6 @@ def _diffuse_and_sweep(view: _View, seed_nodes, seed_mass, method, alpha, eps, t
             scratch.estimate,
             scratch.residual,
             scratch.touched,
-            scratch.rank,
             view.total_volume,
         )
     else:
@@ -809,7 +808,6 @@ def _diffuse_and_sweep(view: _View, seed_nodes, seed_mass, method, alpha, eps, t
             scratch.touched,
             scratch.listed,
             scratch.next_listed,
-            scratch.rank,
             view.total_volume,
         )
     order, scores, volume, cut, conductance, best, pushes = found

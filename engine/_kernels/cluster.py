@@ -32,7 +32,8 @@ def sweep_profile(indptr, indices, weights, weighted, out_weight, order, rank, t
     Adding ``u`` to the prefix ``S`` turns its edges into ``S`` from cut into inside
     edges and its other edges (a self-loop excepted) into cut edges, so each prefix
     costs ``deg(u)``: the whole sweep is linear in the volume of the support, not
-    quadratic. ``rank`` is an n-sized int64 scratch array of zeros; it is zero again
+    quadratic. ``rank`` is an n-sized scratch array of zeros (int64, or float64 when
+    the caller lends a zeroed work array that is already in cache); it is zero again
     on return. Conductance is ``cut / min(vol, total_volume - vol)``, and 1 where
     that minimum is 0 (an empty, isolated or whole set separates nothing).
     """
@@ -180,13 +181,12 @@ def ppr_cluster(
     estimate,
     residual,
     touched,
-    rank,
     total_volume,
 ):
     """Andersen–Chung–Lang: the shared forward push to ``eps·deg``, then the sweep.
 
-    ``estimate`` and ``residual`` (n float64), ``touched`` and ``rank`` (n int64)
-    are scratch arrays of zeros; they are zero again on return (residual mass sits
+    ``estimate`` and ``residual`` (n float64) are scratch arrays of zeros and
+    ``touched`` one of n int64; they are zero again on return (residual mass sits
     only on pushed nodes, their neighbours and the seeds, so clearing it costs the
     support's volume). Returns what :func:`sort_and_sweep` returns, then
     ``pushes``.
@@ -218,8 +218,10 @@ def ppr_cluster(
             residual[indices[p]] = 0.0
     for k in range(seed_nodes.shape[0]):
         residual[seed_nodes[k]] = 0.0
+    # The zeroed residual marks the sweep's prefix: it was just touched on the support
+    # and its neighbours, the very entries the sweep reads, so they are in cache.
     order, scores, volume, cut, conductance, best = sort_and_sweep(
-        indptr, indices, weights, weighted, out_weight, support, values, 1.0, rank, total_volume
+        indptr, indices, weights, weighted, out_weight, support, values, 1.0, residual, total_volume
     )
     return order, scores, volume, cut, conductance, best, pushes
 
@@ -242,14 +244,12 @@ def heat_cluster(
     touched,
     listed,
     next_listed,
-    rank,
     total_volume,
 ):
     """hk-relax (:func:`heat_kernel_push`), then the sweep over ``e⁻ᵗ·x/deg``.
 
-    Scratch arrays as in :func:`heat_kernel_push` and ``rank`` (n int64 zeros);
-    all come back zeroed. Returns what :func:`sort_and_sweep` returns, then
-    ``pushes``.
+    Scratch arrays as in :func:`heat_kernel_push`; all come back zeroed. Returns
+    what :func:`sort_and_sweep` returns, then ``pushes``.
     """
     pushes, n_touched = heat_kernel_push(
         indptr,
@@ -283,7 +283,7 @@ def heat_cluster(
         support,
         values,
         np.exp(-t),
-        rank,
+        current,  # zero again, and in cache on the support's neighbourhood
         total_volume,
     )
     return order, scores, volume, cut, conductance, best, pushes
