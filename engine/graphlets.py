@@ -910,8 +910,192 @@ def _five_node_orbit_table() -> np.ndarray:
 _FIVE_NODE_ORBIT_OF = _five_node_orbit_table()
 
 
+def _pair_bit(s: int, t: int) -> int:
+    low, high = sorted((s, t))
+    return 1 << (high * (high - 1) // 2 + low)
+
+
+def _relabel(code: int, probe: int, place: tuple[int, ...]) -> tuple[int, int]:
+    """A 4-node code and a set of its positions, with position ``p`` moved to ``place[p]``."""
+    moved = 0
+    for s, t in itertools.combinations(range(4), 2):
+        if code & _pair_bit(s, t):
+            moved |= _pair_bit(place[s], place[t])
+    return moved, sum(1 << place[p] for p in range(4) if probe >> p & 1)
+
+
+def _is_connected4(code: int) -> bool:
+    reached, frontier = {0}, [0]
+    while frontier:
+        s = frontier.pop()
+        for t in range(4):
+            if t not in reached and t != s and code & _pair_bit(s, t):
+                reached.add(t)
+                frontier.append(t)
+    return len(reached) == 4
+
+
+def _reached_by_esu(code: int) -> bool:
+    """Whether the kernel can label a 4-node set so: each position adjacent to an earlier one."""
+    return all(any(code & _pair_bit(s, t) for t in range(s)) for s in range(1, 4))
+
+
+def _probe_cost(code: int, probe: int) -> tuple[int, int]:
+    # O(1) probes first: one node's degree, or a common-neighbour count with x or
+    # with the second node (position 1); then the edges' triangle counts (a binary
+    # search); the rest scan a neighbour list once per 4-node set, so take the
+    # densest sets, the rarest.
+    size = bin(probe).count("1")
+    if size == 1 or (size == 2 and probe & 3):
+        return (0, 0)
+    if size == 2:
+        s, t = (p for p in range(4) if probe >> p & 1)
+        if code & _pair_bit(s, t):
+            return (1, 0)
+    return (2, -bin(code).count("1"))
+
+
+def _five_node_probes() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The probes of the counting mode, one per orbit 15–72.
+
+    A probe is a class of (4-node set T rooted at x, set P of T's nodes) under the
+    relabellings that fix x; its sum over the graph counts, for each T, the nodes
+    w outside T adjacent to all of P (summed over the class). Its *leading* orbit
+    is x's orbit in T + w when w is adjacent to exactly P; every other 5-node set
+    it counts has more edges, so the system is triangular. For each orbit the
+    cheapest probe leading to it is kept.
+
+    Returns ``(start, mask, id, orbit)``: per 6-bit code, the entries ``start[c] :
+    start[c + 1]`` of ``mask`` (P as positions) and ``id`` (the probe), and the
+    leading orbit of each probe id.
+    """
+    fix_x = [(0, *rest) for rest in itertools.permutations((1, 2, 3))]
+    key_of: dict[tuple[int, int], tuple[int, int]] = {}
+    cost: dict[tuple[int, int], tuple[int, int]] = {}
+    leading: dict[tuple[int, int], int] = {}
+    for code in range(64):
+        if not _is_connected4(code):
+            continue
+        for probe in range(1, 16):
+            key = min(_relabel(code, probe, place) for place in fix_x)
+            key_of[(code, probe)] = key
+            leading[key] = int(_FIVE_NODE_ORBIT_OF[code | probe << 6, 0])
+            if _reached_by_esu(code):  # a class costs what its dearest member costs
+                cost[key] = max(cost.get(key, (0, 0)), _probe_cost(code, probe))
+    best: dict[int, tuple[int, int]] = {}
+    for key, orbit in leading.items():
+        if orbit not in best or cost[key] < cost[best[orbit]]:
+            best[orbit] = key
+    chosen = {key: orbit for orbit, key in best.items()}
+    entries: list[list[tuple[int, int]]] = [[] for _ in range(64)]
+    for (code, probe), key in key_of.items():
+        if key in chosen:
+            entries[code].append((probe, chosen[key]))
+    start = np.zeros(65, dtype=np.int64)
+    np.cumsum([len(e) for e in entries], out=start[1:])
+    rows = []
+    for code, code_entries in enumerate(entries):
+        for probe, orbit in code_entries:
+            kind, a, b = _probe_kind(code, probe)
+            # A scan skips T's nodes itself; the other kinds count them.
+            inside = 0 if kind == kernels5.SCAN else _adjacent_to_all(code, probe)
+            rows.append((orbit, kind, a, b, probe, inside))
+    return start, np.array(rows, dtype=np.int64).reshape(-1, 6)
+
+
+def _probe_kind(code: int, probe: int) -> tuple[int, int, int]:
+    """How the kernel counts a probe: (kind, position a, position b)."""
+    positions = [p for p in range(4) if probe >> p & 1]
+    if len(positions) == 1:
+        return kernels5.DEGREE, positions[0], 0
+    if len(positions) == 2 and positions[0] < 2:
+        return kernels5.COMMON, positions[0], positions[1]
+    if len(positions) == 2 and code & _pair_bit(*positions):
+        return kernels5.EDGE, positions[0], positions[1]
+    return kernels5.SCAN, 0, 0
+
+
+def _adjacent_to_all(code: int, probe: int) -> int:
+    """Nodes of T outside ``probe`` adjacent to all of it (the kernel's counts include them)."""
+    members = [p for p in range(4) if probe >> p & 1]
+    return sum(all(code & _pair_bit(s, t) for t in members) for s in range(4) if not probe >> s & 1)
+
+
+_PROBES = _five_node_probes()
+
+
+def _probe_sums(simple: _SimpleGraph, start: int, stop: int, sums: np.ndarray) -> None:
+    workers = _workers()
+    probe_start, probes = _PROBES
+    lists = np.empty((workers, 2, 3 * int(simple.degree.max(initial=0)) + 1), dtype=np.int64)
+    with numba.parallel_chunksize(_CHUNK_NODES):
+        kernels5.five_node_sums(
+            simple.indptr,
+            simple.indices,
+            simple.degree,
+            simple.tri,
+            probe_start,
+            probes,
+            start,
+            stop,
+            np.zeros((workers, simple.n), dtype=np.int32),
+            np.zeros((workers, 2, simple.n), dtype=np.int64),
+            lists,
+            sums,
+        )
+
+
+@functools.cache
+def _five_node_equations() -> tuple[np.ndarray, list[int]]:
+    """``(C, order)``: probe sum ``j`` of a node = ``Σ_k C[j, k] ·`` (its orbit 15 + k
+    count), measured by running the probes on each five-node graphlet alone; and
+    the orbits from the densest graphlets down, the order that solves the system."""
+    width = N_NODE_ORBITS_5 - N_NODE_ORBITS
+    coefficients = np.zeros((width, width), dtype=np.int64)
+    n_edges = np.zeros(width, dtype=np.int64)
+    for _, _, edges, node_orbits in FIVE_NODE_GRAPHLETS:
+        graph = Graph.from_edges(*zip(*edges, strict=True), n_nodes=5)
+        sums = np.zeros((5, width), dtype=np.int64)
+        _probe_sums(_SimpleGraph.of(graph), 0, 5, sums)
+        for node, orbit in enumerate(node_orbits):
+            coefficients[:, orbit - _FIRST_FIVE_NODE_ORBIT] = sums[node]
+            n_edges[orbit - _FIRST_FIVE_NODE_ORBIT] = len(edges)
+    order = sorted(range(width), key=lambda k: -n_edges[k])
+    for k in range(width):
+        # Triangular: probe k counts orbit k and orbits of denser graphlets only.
+        lighter = (n_edges <= n_edges[k]) & (np.arange(width) != k)
+        if coefficients[k, k] <= 0 or coefficients[k, lighter].any():
+            raise AssertionError(f"five-node probe {k} does not lead to orbit {k + 15}")
+    return coefficients, order
+
+
+def _solve_five_node_orbits(sums: np.ndarray) -> np.ndarray:
+    """Orbit counts 15–72 from the probe sums (exact integer back-substitution)."""
+    coefficients, order = _five_node_equations()
+    orbits = np.zeros_like(sums)
+    for k in order:
+        rest = sums[:, k] - orbits @ coefficients[k]
+        orbits[:, k], remainder = np.divmod(rest, coefficients[k, k])
+        if remainder.any():
+            raise AssertionError(f"five-node orbit {k + 15}: the equations do not divide")
+    return orbits
+
+
 def _five_node_orbit_counts(g: Graph, progress: Progress) -> np.ndarray:
-    """Orbits 15–72 of every node, shape (n, 58)."""
+    """Orbits 15–72 of every node, shape (n, 58), from the probe sums."""
+    simple = _SimpleGraph.of(g)
+    width = N_NODE_ORBITS_5 - N_NODE_ORBITS
+    sums = np.zeros((simple.n, width), dtype=np.int64)
+    for start in range(0, simple.n, _BATCH_NODES):
+        stop = min(start + _BATCH_NODES, simple.n)
+        _probe_sums(simple, start, stop, sums)
+        if progress is not None:
+            progress(stop, simple.n, "5-node orbits")
+    return _solve_five_node_orbits(sums)
+
+
+def _five_node_orbit_counts_by_enumeration(g: Graph, progress: Progress) -> np.ndarray:
+    """Orbits 15–72 of every node, shape (n, 58), enumerating every 5-node set."""
     simple = _SimpleGraph.of(g, orient=False)
     n = simple.n
     width = N_NODE_ORBITS_5 - N_NODE_ORBITS

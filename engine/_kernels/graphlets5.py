@@ -135,3 +135,149 @@ def sum_threads(counts, out):
         for t in range(n_threads):
             for k in range(counts.shape[2]):
                 out[x, k] += counts[t, x, k]
+
+
+# ------------------------------------------------------------------ equations
+
+# The counting mode: from each node x, every connected 4-node set T that holds x
+# (ESU rooted at x, without the smallest-id rule), and for each T the *probes*
+# its adjacency code asks for: a probe (P, j) adds to sum j of x the number of
+# nodes outside T adjacent to every node of P (positions in T). Each sum is a
+# known mix of 5-node orbit counts (engine.graphlets solves the system). Most
+# probes cost O(1): one node's degree, or a common-neighbour count with x; the
+# rest scan the neighbours of P's lowest-degree node.
+
+_COUNT_BITS = 32
+_COUNT_LIMIT = 1 << _COUNT_BITS
+
+
+@njit(cache=True)
+def _count_of(value, base):
+    count = value - base
+    return count if 0 <= count < _COUNT_LIMIT else 0
+
+
+@njit(cache=True)
+def _adjacent(indptr, indices, a, b):
+    """Whether ``a`` and ``b`` are adjacent (binary search in ``a``'s sorted row)."""
+    lo, hi = indptr[a], indptr[a + 1]
+    p = lo + np.searchsorted(indices[lo:hi], b)
+    return p < hi and indices[p] == b
+
+
+# Probe kinds (decided per code in engine.graphlets, with the positions they use):
+DEGREE = 0  # one node: its degree
+COMMON = 1  # node ``a`` (position 0 or 1) and node ``b``: their common neighbours
+EDGE = 2  # an edge ``a``-``b``: its triangle count
+SCAN = 3  # anything else: scan the lowest-degree node's neighbours
+
+
+@njit(cache=True)
+def _edge_triangles(indptr, indices, degree, tri, u, v):
+    """Common neighbours of the adjacent ``u`` and ``v``: the slot's count, from the shorter row."""
+    if degree[u] > degree[v]:
+        u, v = v, u
+    return np.int64(tri[indptr[u] + np.searchsorted(indices[indptr[u] : indptr[u + 1]], v)])
+
+
+@njit(cache=True)
+def _scan(indptr, indices, degree, probe, nodes, mask):
+    """Nodes outside T adjacent to every position in ``probe``, by scanning the
+    neighbours of its lowest-degree node. Positions 0–2 of T are marked in
+    ``mask`` (bits 0–2 adjacency, 4–6 membership); position 3 is not, so it is
+    tested by binary search unless it is the one scanned."""
+    scan = -1
+    for s in range(4):
+        if probe >> s & 1 and (scan < 0 or degree[nodes[s]] < degree[nodes[scan]]):
+            scan = s
+    marked = probe & 7 & ~(1 << scan)
+    check_last = probe >> 3 & 1 and scan != 3
+    last = nodes[3]
+    count = 0
+    for p in range(indptr[nodes[scan]], indptr[nodes[scan] + 1]):
+        z = indices[p]
+        value = mask[z]
+        if value >> 4 or z == last or (value & marked) != marked:
+            continue
+        if check_last and not _adjacent(indptr, indices, last, z):
+            continue
+        count += 1
+    return np.int64(count)
+
+
+@njit(parallel=True, cache=True)
+def five_node_sums(
+    indptr, indices, degree, tri, probe_start, probes, start, stop, masks, commons, lists, sums,
+):  # fmt: skip
+    """``sums[x, j]`` for ``start <= x < stop``: probe sums over the 4-node sets holding x.
+
+    ``probe_start`` ``(65,)`` indexes, per 6-bit code of T (x at position 0), the
+    rows of ``probes`` ``(k, 6)``: the sum it adds to, its kind, positions ``a``
+    and ``b``, the 4-bit set of positions, and how many nodes of T to subtract
+    (those adjacent to the whole set). ``masks`` ``(n_threads, n)`` int32 zeros; ``commons``
+    ``(n_threads, n)`` int64 zeros; ``lists`` ``(n_threads, 2, L)`` int64, ``L >=
+    3 × max degree``; ``tri`` the common neighbours of each CSR slot's two ends.
+    """
+    for x in prange(start, stop):
+        thread = numba.get_thread_id()
+        _sums_of_root(
+            indptr, indices, degree, tri, probe_start, probes, x, masks[thread], commons[thread],
+            lists[thread], sums[x],
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def _count_common(indptr, indices, node, base, common):
+    """``common[z] = base + |N(node) ∩ N(z)|`` for every z two steps from ``node``
+    (stamped, never cleared: other values read as 0)."""
+    for q in range(indptr[node], indptr[node + 1]):
+        y = indices[q]
+        for p in range(indptr[y], indptr[y + 1]):
+            z = indices[p]
+            common[z] = base + _count_of(common[z], base) + 1
+
+
+@njit(cache=True)
+def _sums_of_root(indptr, indices, degree, tri, probe_start, probes, x, mask, common, lists, out):
+    bases = np.empty(2, dtype=np.int64)
+    bases[0] = np.int64(x + 1) << _COUNT_BITS
+    _count_common(indptr, indices, x, bases[0], common[0])
+    level2 = lists[0]
+    level3 = lists[1]
+    nodes = np.empty(4, dtype=np.int64)
+    nodes[0] = x
+    first, last = indptr[x], indptr[x + 1]
+    _mark(indptr, indices, x, 0, mask)
+    for i1 in range(first, last):
+        w1 = indices[i1]
+        nodes[1] = w1
+        # Common neighbours with w1: the slot number i1 stamps the pair (x, w1).
+        bases[1] = np.int64(i1 + 1) << _COUNT_BITS
+        _count_common(indptr, indices, w1, bases[1], common[1])
+        n2 = _extend(indptr, indices, -1, w1, indices, i1 + 1, last, mask, level2)
+        _mark(indptr, indices, w1, 1, mask)
+        for i2 in range(n2):
+            w2 = level2[i2]
+            nodes[2] = w2
+            code2 = 1 | (mask[w2] & 3) << 1
+            n3 = _extend(indptr, indices, -1, w2, level2, i2 + 1, n2, mask, level3)
+            _mark(indptr, indices, w2, 2, mask)
+            for i3 in range(n3):
+                w3 = level3[i3]
+                nodes[3] = w3
+                code = code2 | (mask[w3] & 7) << 3
+                # The cheap kinds inline: a call per probe would cost more than the probe.
+                for e in range(probe_start[code], probe_start[code + 1]):
+                    kind, a, b = probes[e, 1], probes[e, 2], probes[e, 3]
+                    if kind == DEGREE:
+                        value = np.int64(degree[nodes[a]])
+                    elif kind == COMMON:
+                        value = _count_of(common[a, nodes[b]], bases[a])
+                    elif kind == EDGE:
+                        value = _edge_triangles(indptr, indices, degree, tri, nodes[a], nodes[b])
+                    else:
+                        value = _scan(indptr, indices, degree, probes[e, 4], nodes, mask)
+                    out[probes[e, 0]] += value - probes[e, 5]
+            _unmark(indptr, indices, w2, 2, mask)
+        _unmark(indptr, indices, w1, 1, mask)
+    _unmark(indptr, indices, x, 0, mask)
