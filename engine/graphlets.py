@@ -44,12 +44,22 @@ O(n) scratch per thread.
 :func:`orbit_adjacency` builds GRADCO's 28 orbit adjacency matrices on the
 same walks, sparse.
 
-Five-node orbits are not solved from equations (yet): every connected 5-node
-set is enumerated once (ESU, from its smallest id) and classified by a
-1024-entry table of adjacency codes built at import from
-:data:`FIVE_NODE_GRAPHLETS` (:mod:`engine._kernels.graphlets5`). The time
-grows with the number of 5-node graphlets, not with ORCA's sums; memory is
-O(m) plus an n × 58 tally per thread.
+Five-node orbits come from a triangular system too, derived mechanically rather
+than by hand. From each node x the kernel walks every connected 4-node set T
+holding x (ESU rooted at x) and adds *probes*: for a class of (T's shape, a set P
+of T's nodes), how many nodes outside T are adjacent to all of P. A probe
+counts the 5-node graphlets T + w around x whose w covers P: the one where w
+touches exactly P (its *leading* orbit) and denser ones. One probe per orbit is
+chosen at import, preferring the O(1) ones (a degree, a common-neighbour count
+with x or with T's second node, an edge's triangles) over scans of a neighbour
+list; its coefficients are measured at first use by running the kernel on each
+of the 21 graphlets alone, and the system is solved from the densest graphlet
+down. The work is the number of 4-node sets around each node (not the far
+larger number of 5-node ones) plus the scans; memory is O(m) plus O(n) per
+thread. :func:`_five_node_orbit_counts_by_enumeration` instead enumerates every
+connected 5-node set once (ESU from its smallest id) and names its nodes'
+orbits from a 1024-entry table of adjacency codes; the tests use it as a
+second opinion.
 
 Input graphs. Orbits are defined on simple undirected graphs, so a directed
 graph is counted on its undirected version (an edge where either direction
@@ -171,7 +181,7 @@ def orbit_counts(
         Only for ``graphlet_size=4``.
     graphlet_size : {4, 5}
         The largest graphlets counted: 4 gives the 15 orbits 0–14, 5 the 73
-        orbits 0–72 (the 5-node ones by enumeration: see the module notes).
+        orbits 0–72 (see the module notes for how; expect far longer runs).
 
     Returns
     -------
