@@ -180,16 +180,23 @@ def _edge_triangles(indptr, indices, degree, tri, u, v):
     return np.int64(tri[indptr[u] + np.searchsorted(indices[indptr[u] : indptr[u + 1]], v)])
 
 
+_SEARCH_COST = 8
+
+
 @njit(cache=True)
 def _scan(indptr, indices, degree, probe, nodes, mask):
     """Nodes outside T adjacent to every position in ``probe``, by scanning the
     neighbours of its lowest-degree node. Positions 0–2 of T are marked in
     ``mask`` (bits 0–2 adjacency, 4–6 membership); position 3 is not, so it is
     tested by binary search unless it is the one scanned."""
+    # Position 3 is tested by binary search unless scanned, which costs about
+    # what scanning eight more neighbours would.
     scan = -1
     for s in range(4):
         if probe >> s & 1 and (scan < 0 or degree[nodes[s]] < degree[nodes[scan]]):
             scan = s
+    if probe >> 3 & 1 and degree[nodes[3]] <= _SEARCH_COST * degree[nodes[scan]]:
+        scan = 3
     marked = probe & 7 & ~(1 << scan)
     check_last = probe >> 3 & 1 and scan != 3
     last = nodes[3]
