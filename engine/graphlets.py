@@ -975,9 +975,10 @@ def _five_node_probes() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     it counts has more edges, so the system is triangular. For each orbit the
     cheapest probe leading to it is kept.
 
-    Returns ``(start, mask, id, orbit)``: per 6-bit code, the entries ``start[c] :
-    start[c + 1]`` of ``mask`` (P as positions) and ``id`` (the probe), and the
-    leading orbit of each probe id.
+    Returns ``(start, split, rows)``: per 6-bit code, the rows ``start[c] :
+    start[c + 1]`` of ``rows`` (see :func:`engine._kernels.graphlets5.five_node_sums`),
+    the degree and common-neighbour ones before ``split[c]``. Probe ``j`` leads
+    to orbit ``15 + j``.
     """
     fix_x = [(0, *rest) for rest in itertools.permutations((1, 2, 3))]
     key_of: dict[tuple[int, int], tuple[int, int]] = {}
@@ -1003,14 +1004,20 @@ def _five_node_probes() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
             entries[code].append((probe, chosen[key]))
     start = np.zeros(65, dtype=np.int64)
     np.cumsum([len(e) for e in entries], out=start[1:])
+    split = np.zeros(64, dtype=np.int64)
     rows = []
     for code, code_entries in enumerate(entries):
+        code_rows = []
         for probe, orbit in code_entries:
             kind, a, b = _probe_kind(code, probe)
             # A scan skips T's nodes itself; the other kinds count them.
             inside = 0 if kind == kernels5.SCAN else _adjacent_to_all(code, probe)
-            rows.append((orbit, kind, a, b, probe, inside))
-    return start, np.array(rows, dtype=np.int64).reshape(-1, 6)
+            code_rows.append((orbit, kind, a, b, probe, inside))
+        # Degree and common-neighbour rows first: the kernel sums them per code.
+        code_rows.sort(key=lambda row: row[1] > kernels5.COMMON)
+        split[code] = start[code] + sum(row[1] <= kernels5.COMMON for row in code_rows)
+        rows.extend(code_rows)
+    return start, split, np.array(rows, dtype=np.int64).reshape(-1, 6)
 
 
 def _probe_kind(code: int, probe: int) -> tuple[int, int, int]:
@@ -1036,7 +1043,7 @@ _PROBES = _five_node_probes()
 
 def _probe_sums(simple: _SimpleGraph, start: int, stop: int, sums: np.ndarray) -> None:
     workers = _workers()
-    probe_start, probes = _PROBES
+    probe_start, probe_split, probes = _PROBES
     lists = np.empty((workers, 2, 3 * int(simple.degree.max(initial=0)) + 1), dtype=np.int64)
     with numba.parallel_chunksize(_CHUNK_NODES):
         kernels5.five_node_sums(
@@ -1045,6 +1052,7 @@ def _probe_sums(simple: _SimpleGraph, start: int, stop: int, sums: np.ndarray) -
             simple.degree,
             simple.tri,
             probe_start,
+            probe_split,
             probes,
             start,
             stop,

@@ -214,22 +214,25 @@ def _scan(indptr, indices, degree, probe, nodes, mask):
 
 @njit(parallel=True, cache=True)
 def five_node_sums(
-    indptr, indices, degree, tri, probe_start, probes, start, stop, masks, commons, lists, sums,
+    indptr, indices, degree, tri, probe_start, probe_split, probes, start, stop, masks, commons,
+    lists, sums,
 ):  # fmt: skip
     """``sums[x, j]`` for ``start <= x < stop``: probe sums over the 4-node sets holding x.
 
     ``probe_start`` ``(65,)`` indexes, per 6-bit code of T (x at position 0), the
     rows of ``probes`` ``(k, 6)``: the sum it adds to, its kind, positions ``a``
     and ``b``, the 4-bit set of positions, and how many nodes of T to subtract
-    (those adjacent to the whole set). ``masks`` ``(n_threads, n)`` int32 zeros; ``commons``
-    ``(n_threads, n)`` int64 zeros; ``lists`` ``(n_threads, 2, L)`` int64, ``L >=
-    3 × max degree``; ``tri`` the common neighbours of each CSR slot's two ends.
+    (those adjacent to the whole set); degree and common-neighbour rows first,
+    edge and scan rows from ``probe_split[code]`` on. ``masks`` ``(n_threads, n)``
+    int32 zeros; ``commons`` ``(n_threads, 2, n)`` int64 zeros; ``lists``
+    ``(n_threads, 2, L)`` int64, ``L >= 3 × max degree``; ``tri`` the common
+    neighbours of each CSR slot's two ends.
     """
     for x in prange(start, stop):
         thread = numba.get_thread_id()
         _sums_of_root(
-            indptr, indices, degree, tri, probe_start, probes, x, masks[thread], commons[thread],
-            lists[thread], sums[x],
+            indptr, indices, degree, tri, probe_start, probe_split, probes, x, masks[thread],
+            commons[thread], lists[thread], sums[x],
         )  # fmt: skip
 
 
@@ -245,7 +248,9 @@ def _count_common(indptr, indices, node, base, common):
 
 
 @njit(cache=True)
-def _sums_of_root(indptr, indices, degree, tri, probe_start, probes, x, mask, common, lists, out):
+def _sums_of_root(
+    indptr, indices, degree, tri, probe_start, probe_split, probes, x, mask, common, lists, out
+):
     bases = np.empty(2, dtype=np.int64)
     bases[0] = np.int64(x + 1) << _COUNT_BITS
     _count_common(indptr, indices, x, bases[0], common[0])
@@ -253,6 +258,7 @@ def _sums_of_root(indptr, indices, degree, tri, probe_start, probes, x, mask, co
     level3 = lists[1]
     nodes = np.empty(4, dtype=np.int64)
     nodes[0] = x
+    tally = np.zeros((4, 8), dtype=np.int64)
     first, last = indptr[x], indptr[x + 1]
     _mark(indptr, indices, x, 0, mask)
     for i1 in range(first, last):
@@ -269,22 +275,40 @@ def _sums_of_root(indptr, indices, degree, tri, probe_start, probes, x, mask, co
             code2 = 1 | (mask[w2] & 3) << 1
             n3 = _extend(indptr, indices, -1, w2, level2, i2 + 1, n2, mask, level3)
             _mark(indptr, indices, w2, 2, mask)
+            # Degree and common-neighbour probes are sums over the last node:
+            # tallied per code (w3's adjacency to the first three), then added
+            # once per code. Edge and scan probes run per set.
+            tally[:] = 0
             for i3 in range(n3):
                 w3 = level3[i3]
                 nodes[3] = w3
-                code = code2 | (mask[w3] & 7) << 3
-                # The cheap kinds inline: a call per probe would cost more than the probe.
-                for e in range(probe_start[code], probe_start[code + 1]):
-                    kind, a, b = probes[e, 1], probes[e, 2], probes[e, 3]
-                    if kind == DEGREE:
-                        value = np.int64(degree[nodes[a]])
-                    elif kind == COMMON:
-                        value = _count_of(common[a, nodes[b]], bases[a])
-                    elif kind == EDGE:
-                        value = _edge_triangles(indptr, indices, degree, tri, nodes[a], nodes[b])
+                low = mask[w3] & 7
+                code = code2 | low << 3
+                tally[0, low] += 1
+                tally[1, low] += degree[w3]
+                tally[2, low] += _count_of(common[0, w3], bases[0])
+                tally[3, low] += _count_of(common[1, w3], bases[1])
+                for e in range(probe_split[code], probe_start[code + 1]):
+                    if probes[e, 1] == EDGE:
+                        u, v = nodes[probes[e, 2]], nodes[probes[e, 3]]
+                        value = _edge_triangles(indptr, indices, degree, tri, u, v)
                     else:
                         value = _scan(indptr, indices, degree, probes[e, 4], nodes, mask)
                     out[probes[e, 0]] += value - probes[e, 5]
+            for low in range(1, 8):
+                sets = tally[0, low]
+                if sets == 0:
+                    continue
+                code = code2 | low << 3
+                for e in range(probe_start[code], probe_split[code]):
+                    kind, a, b = probes[e, 1], probes[e, 2], probes[e, 3]
+                    if kind == DEGREE:
+                        value = tally[1, low] if a == 3 else sets * degree[nodes[a]]
+                    elif b == 3:  # COMMON of position a (0 or 1) with w3
+                        value = tally[2 + a, low]
+                    else:
+                        value = sets * _count_of(common[a, nodes[b]], bases[a])
+                    out[probes[e, 0]] += value - sets * probes[e, 5]
             _unmark(indptr, indices, w2, 2, mask)
         _unmark(indptr, indices, w1, 1, mask)
     _unmark(indptr, indices, x, 0, mask)
