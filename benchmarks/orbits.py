@@ -53,8 +53,9 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 GENERATED = {
     "er-100k-1M": ("er", 100_000, 1_000_000),
     "ba-100k-1M": ("ba", 100_000, 10),
-    # Sized so that ORCA's 5-node count takes a few seconds.
+    # Sized so that ORCA's 5-node count takes a few seconds (ER) or about 20 s (BA).
     "er-20k-100k": ("er", 20_000, 100_000),
+    "ba-20k-100k": ("ba", 20_000, 5),
 }
 DATASETS = {
     "email-Eu-core": ("email-eu-core/email-Eu-core.txt", {}),
