@@ -1013,11 +1013,19 @@ def _five_node_probes() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
             # A scan skips T's nodes itself; the other kinds count them.
             inside = 0 if kind == kernels5.SCAN else _adjacent_to_all(code, probe)
             code_rows.append((orbit, kind, a, b, probe, inside))
-        # Degree and common-neighbour rows first: the kernel sums them per code.
-        code_rows.sort(key=lambda row: row[1] > kernels5.COMMON)
-        split[code] = start[code] + sum(row[1] <= kernels5.COMMON for row in code_rows)
+        # Rows that do not depend on the last node's neighbours first (degrees,
+        # common neighbours, the edge w1-w2): the kernel sums them per code.
+        code_rows.sort(key=_per_set)
+        split[code] = start[code] + sum(not _per_set(row) for row in code_rows)
         rows.extend(code_rows)
     return start, split, np.array(rows, dtype=np.int64).reshape(-1, 6)
+
+
+def _per_set(row: tuple) -> bool:
+    """Whether the kernel evaluates a probe row once per 4-node set (edges to the
+    last node, scans) rather than once per code."""
+    _, kind, a, b, _, _ = row
+    return kind == kernels5.SCAN or (kind == kernels5.EDGE and (a, b) != (1, 2))
 
 
 def _probe_kind(code: int, probe: int) -> tuple[int, int, int]:
@@ -1044,7 +1052,8 @@ _PROBES = _five_node_probes()
 def _probe_sums(simple: _SimpleGraph, start: int, stop: int, sums: np.ndarray) -> None:
     workers = _workers()
     probe_start, probe_split, probes = _PROBES
-    lists = np.empty((workers, 2, 3 * int(simple.degree.max(initial=0)) + 1), dtype=np.int64)
+    # Per thread: the extension lists of levels 2 and 3, and the slots of their entries.
+    lists = np.empty((workers, 4, 3 * int(simple.degree.max(initial=0)) + 1), dtype=np.int64)
     with numba.parallel_chunksize(_CHUNK_NODES):
         kernels5.five_node_sums(
             simple.indptr,

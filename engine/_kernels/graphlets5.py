@@ -64,6 +64,23 @@ def _extend(indptr, indices, root, w, parent, start, stop, mask, out):
     return size
 
 
+@njit(cache=True)
+def _extend_with_slots(indptr, indices, w, parent, start, stop, mask, out, slots):
+    """:func:`_extend` for sets rooted at one node (no id rule), also writing, for
+    each exclusive neighbour ``u`` of ``w``, the CSR slot of the edge ``(w, u)``."""
+    size = 0
+    for i in range(start, stop):
+        out[size] = parent[i]
+        size += 1
+    for p in range(indptr[w], indptr[w + 1]):
+        u = indices[p]
+        if mask[u] == 0:
+            out[size] = u
+            slots[size] = p
+            size += 1
+    return size
+
+
 @njit(parallel=True, cache=True)
 def five_node_orbits(indptr, indices, orbit_of, start, stop, masks, lists, counts):
     """Add every connected 5-node set whose smallest id is in ``start..stop-1`` to ``counts``.
@@ -225,7 +242,7 @@ def five_node_sums(
     (those adjacent to the whole set); degree and common-neighbour rows first,
     edge and scan rows from ``probe_split[code]`` on. ``masks`` ``(n_threads, n)``
     int32 zeros; ``commons`` ``(n_threads, 2, n)`` int64 zeros; ``lists``
-    ``(n_threads, 2, L)`` int64, ``L >= 3 × max degree``; ``tri`` the common
+    ``(n_threads, 4, L)`` int64, ``L >= 3 × max degree``; ``tri`` the common
     neighbours of each CSR slot's two ends.
     """
     for x in prange(start, stop):
@@ -254,8 +271,8 @@ def _sums_of_root(
     bases = np.empty(2, dtype=np.int64)
     bases[0] = np.int64(x + 1) << _COUNT_BITS
     _count_common(indptr, indices, x, bases[0], common[0])
-    level2 = lists[0]
-    level3 = lists[1]
+    level2, level3 = lists[0], lists[1]
+    slots2, slots3 = lists[2], lists[3]
     nodes = np.empty(4, dtype=np.int64)
     nodes[0] = x
     tally = np.zeros((4, 8), dtype=np.int64)
@@ -267,13 +284,22 @@ def _sums_of_root(
         # Common neighbours with w1: the slot number i1 stamps the pair (x, w1).
         bases[1] = np.int64(i1 + 1) << _COUNT_BITS
         _count_common(indptr, indices, w1, bases[1], common[1])
-        n2 = _extend(indptr, indices, -1, w1, indices, i1 + 1, last, mask, level2)
+        n2 = _extend_with_slots(indptr, indices, w1, indices, i1 + 1, last, mask, level2, slots2)
+        inherited2 = last - i1 - 1  # entries before this one came from N(x), not N(w1)
         _mark(indptr, indices, w1, 1, mask)
         for i2 in range(n2):
             w2 = level2[i2]
             nodes[2] = w2
             code2 = 1 | (mask[w2] & 3) << 1
-            n3 = _extend(indptr, indices, -1, w2, level2, i2 + 1, n2, mask, level3)
+            if code2 & 4:  # w1-w2 is an edge: its triangles (the slot is known unless inherited)
+                if i2 >= inherited2:
+                    tri12 = np.int64(tri[slots2[i2]])
+                else:
+                    tri12 = _edge_triangles(indptr, indices, degree, tri, w1, w2)
+            else:
+                tri12 = 0
+            n3 = _extend_with_slots(indptr, indices, w2, level2, i2 + 1, n2, mask, level3, slots3)
+            inherited3 = n2 - i2 - 1
             _mark(indptr, indices, w2, 2, mask)
             # Degree and common-neighbour probes are sums over the last node:
             # tallied per code (w3's adjacency to the first three), then added
@@ -290,8 +316,11 @@ def _sums_of_root(
                 tally[3, low] += _count_of(common[1, w3], bases[1])
                 for e in range(probe_split[code], probe_start[code + 1]):
                     if probes[e, 1] == EDGE:
-                        u, v = nodes[probes[e, 2]], nodes[probes[e, 3]]
-                        value = _edge_triangles(indptr, indices, degree, tri, u, v)
+                        a = probes[e, 2]
+                        if a == 2 and i3 >= inherited3:  # w2-w3, w3 found from w2
+                            value = np.int64(tri[slots3[i3]])
+                        else:
+                            value = _edge_triangles(indptr, indices, degree, tri, nodes[a], w3)
                     else:
                         value = _scan(indptr, indices, degree, probes[e, 4], nodes, mask)
                     out[probes[e, 0]] += value - probes[e, 5]
@@ -304,6 +333,8 @@ def _sums_of_root(
                     kind, a, b = probes[e, 1], probes[e, 2], probes[e, 3]
                     if kind == DEGREE:
                         value = tally[1, low] if a == 3 else sets * degree[nodes[a]]
+                    elif kind == EDGE:  # w1-w2
+                        value = sets * tri12
                     elif b == 3:  # COMMON of position a (0 or 1) with w3
                         value = tally[2 + a, low]
                     else:
