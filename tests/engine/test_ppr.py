@@ -353,6 +353,17 @@ def test_batches_match_single_queries():
             np.testing.assert_array_equal(part["score"].to_numpy(), expected["score"].to_numpy())
 
 
+def test_a_larger_index_keeps_the_guarantee():
+    g = _email()
+    small = engine.PPRIndex.build(g, seed=5)
+    large = engine.PPRIndex.build(g, seed=5, balance=4.0)
+    assert 3.5 * small.n_walks < large.n_walks < 4.5 * small.n_walks
+    for source in (0, 17, 400):
+        exact = engine.ppr(g, source, method="exact")
+        _check_guarantee(large.query(source), exact, g.n_nodes, 0.5)
+        assert _top_precision(large.query(source), exact) >= 0.9
+
+
 def test_index_build_reports_progress():
     calls = []
     engine.PPRIndex.build(
