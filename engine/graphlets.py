@@ -1101,7 +1101,9 @@ def _solve_five_node_orbits(sums: np.ndarray) -> np.ndarray:
     coefficients, order = _five_node_equations()
     orbits = np.zeros_like(sums)
     for k in order:
-        rest = sums[:, k] - orbits @ coefficients[k]
+        denser = np.flatnonzero(coefficients[k])
+        denser = denser[denser != k]  # solved already: the order is by edges, densest first
+        rest = sums[:, k] - orbits[:, denser] @ coefficients[k, denser]
         orbits[:, k], remainder = np.divmod(rest, coefficients[k, k])
         if remainder.any():
             raise AssertionError(f"five-node orbit {k + 15}: the equations do not divide")
