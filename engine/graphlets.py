@@ -609,7 +609,8 @@ def orbit_adjacency(
     Returns
     -------
     dict of (hop, i, j) → scipy.sparse.csr_array of int64, shape (n, n)
-        Rows and columns are node ids.
+        Rows and columns are node ids. The 3-hop matrix, the largest by far,
+        stores int32 counts and indices when they cannot overflow.
 
     Notes
     -----
@@ -658,9 +659,7 @@ def _orbit_adjacency(g: Graph, hops: list[int]) -> dict[tuple[int, int, int], sp
     if 3 in hops:
         # A walk u-y-z-v with z and v not adjacent to u is an induced 4-path unless
         # y is adjacent to v, which makes it a paw with tail u: subtract those.
-        three = sp.csr_array(_three_step_walks(simple) - two[(2, 9, 10)], dtype=np.int64)
-        three.eliminate_zeros()
-        result[(3, 4, 4)] = three
+        result[(3, 4, 4)] = _three_hop(simple, two[(2, 9, 10)])
     return {key: result[key] for key in ORBIT_ADJACENCY_KEYS if key in result}
 
 
@@ -730,6 +729,26 @@ def _matrices(values: dict, rows, columns, n: int) -> dict[tuple[int, int, int],
     return result
 
 
+def _three_hop(simple: _SimpleGraph, paws: sp.csr_array) -> sp.csr_array:
+    """The 3-hop matrix ``A(3,4,4)``: 3-step walks less paws, built in place.
+
+    At 100k nodes / 1M edges it holds ~765M entries, so it is built with 32-bit
+    columns (and 32-bit counts when ``max_degree² < 2³¹`` bounds them) and the
+    paws are subtracted in place: int64 arrays plus the copy a scipy subtraction
+    makes came to over 24 GiB.
+    """
+    walks = _three_step_walks(simple)
+    paws = paws.copy()
+    paws.sort_indices()
+    missing = kernels.subtract_sorted_rows(
+        walks.indptr, walks.indices, walks.data, paws.indptr, paws.indices, paws.data
+    )
+    if missing:
+        raise AssertionError(f"{missing} paw entries have no 3-step walk: a counting bug")
+    walks.eliminate_zeros()
+    return walks
+
+
 def _three_step_walks(simple: _SimpleGraph) -> sp.csr_array:
     n = simple.n
     row_start = np.zeros(n + 1, dtype=np.int64)
@@ -749,12 +768,16 @@ def _three_step_walks(simple: _SimpleGraph) -> sp.csr_array:
                 counts,
             )
 
-    run(False, np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
+    max_degree = int(simple.degree.max()) if n else 0
+    # A pair (x, u) is joined by at most deg(x)·deg(u) 3-step walks.
+    count_dtype = np.int32 if max_degree**2 < 2**31 else np.int64
+    run(False, np.empty(0, dtype=np.int32), np.empty(0, dtype=count_dtype))
     np.cumsum(row_start, out=row_start)
-    columns = np.empty(row_start[-1], dtype=np.int64)
-    counts = np.empty(row_start[-1], dtype=np.int64)
+    index_dtype = np.int32 if row_start[-1] < 2**31 and n < 2**31 else np.int64
+    columns = np.empty(row_start[-1], dtype=index_dtype)
+    counts = np.empty(row_start[-1], dtype=count_dtype)
     run(True, columns, counts)
-    return sp.csr_array((counts, columns, row_start), shape=(n, n))
+    return sp.csr_array((counts, columns, row_start.astype(index_dtype)), shape=(n, n), copy=False)
 
 
 def _twin_values(indptr, indices, values: np.ndarray) -> np.ndarray:

@@ -596,6 +596,28 @@ def two_hop_pairs(indptr, indices, degree, tri, row_start, fill, state, scratch,
 
 
 @njit(parallel=True, cache=True)
+def subtract_sorted_rows(indptr, indices, data, sub_indptr, sub_indices, sub_data):
+    """``data -= sub`` in place, for CSR rows sorted by column, ``sub``'s pattern ⊆ ours.
+
+    Returns how many entries of ``sub`` had no place in the pattern (0 when it holds).
+    """
+    n = indptr.shape[0] - 1
+    missing = 0
+    for row in prange(n):
+        q = indptr[row]
+        end = indptr[row + 1]
+        for p in range(sub_indptr[row], sub_indptr[row + 1]):
+            column = sub_indices[p]
+            while q < end and indices[q] < column:
+                q += 1
+            if q < end and indices[q] == column:
+                data[q] -= sub_data[p]
+            else:
+                missing += 1
+    return missing
+
+
+@njit(parallel=True, cache=True)
 def three_step_walks(indptr, indices, row_start, fill, state, seen, walks, buffer, columns, counts):
     """Walks ``x-y-z-u`` with ``z`` and ``u`` both outside N[x], counted per pair ``(x, u)``.
 
