@@ -1077,7 +1077,9 @@ def _probe_sums(simple: _SimpleGraph, start: int, stop: int, sums: np.ndarray) -
     probe_start, probe_split, probes = _PROBES
     # Per thread: the extension lists of levels 2 and 3, and the slots of their entries.
     lists = np.empty((workers, 4, 3 * int(simple.degree.max(initial=0)) + 1), dtype=np.int64)
-    with numba.parallel_chunksize(_CHUNK_NODES):
+    # One node at a time: hubs carry most of the work (email-Eu-core: 1 core busy
+    # for most of the run with chunks of 64).
+    with numba.parallel_chunksize(1):
         kernels5.five_node_sums(
             simple.indptr,
             simple.indices,
