@@ -105,40 +105,29 @@ def picker_key(graph: engine.Graph, name: str) -> str:
     return f"{name}@{graph.name}"
 
 
-def pick_nodes(graph: engine.Graph, label: str, name: str, *, help: str | None = None) -> list:
-    """A multi-node picker (first listed node chosen at first); returns labels as chosen."""
+def _listed(graph: engine.Graph, name: str, many: bool) -> tuple[str, list]:
+    """The picker's session key and options; the first option is chosen at first."""
     key = picker_key(graph, name)
-    chosen = st.session_state.get(key, [])
+    current = st.session_state.get(key)
+    chosen = [] if current is None else list(current) if many else [current]
     options = node_options(graph, st.session_state.get(SEARCH_KEY, ""), chosen)
     if key not in st.session_state and options:
-        st.session_state[key] = options[:1]
-    return st.multiselect(
-        label,
-        options,
-        key=key,
-        accept_new_options=True,
-        format_func=str,
-        placeholder=PLACEHOLDER,
-        help=help,
-    )
+        st.session_state[key] = options[:1] if many else options[0]
+    return key, options
+
+
+# What every picker shares: typed labels accepted, shown as text.
+_PICKER_OPTIONS = {"accept_new_options": True, "format_func": str, "placeholder": PLACEHOLDER}
+
+
+def pick_nodes(graph: engine.Graph, label: str, name: str, *, help: str | None = None) -> list:
+    """A multi-node picker (first listed node chosen at first); returns labels as chosen."""
+    key, options = _listed(graph, name, many=True)
+    return st.multiselect(label, options, key=key, help=help, **_PICKER_OPTIONS)
 
 
 def pick_node(graph: engine.Graph, label: str, name: str, *, help: str | None = None):
     """A one-node picker (first listed node chosen at first); returns the label, or None."""
-    key = picker_key(graph, name)
-    chosen = st.session_state.get(key)
-    options = node_options(
-        graph, st.session_state.get(SEARCH_KEY, ""), [] if chosen is None else [chosen]
-    )
-    if key not in st.session_state and options:
-        st.session_state[key] = options[0]
-    picked = st.selectbox(
-        label,
-        options,
-        key=key,
-        accept_new_options=True,
-        format_func=str,
-        placeholder=PLACEHOLDER,
-        help=help,
-    )
+    key, options = _listed(graph, name, many=False)
+    picked = st.selectbox(label, options, key=key, help=help, **_PICKER_OPTIONS)
     return None if picked is None else read_picks(graph, [picked])[0]
