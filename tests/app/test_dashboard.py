@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 import engine
 from app.dashboard.figures import degree_distribution_figure, degree_histogram, top_degree_table
-from tests.app.typing import type_label
+from tests.app.typed_labels import type_label
 
 MAIN = str(Path(__file__).resolve().parents[2] / "app" / "dashboard" / "main.py")
 

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 import engine
 from engine.graphlets import edge_orbit_counts, gdv_similarity, graphlet_counts, orbit_counts
-from tests.app.typing import type_label
+from tests.app.typed_labels import type_label
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app" / "dashboard" / "pages" / "graphlets.py")
 
