@@ -37,6 +37,7 @@ import numpy as np
 from numba import njit, prange
 
 from engine._kernels import random as rng
+from engine._kernels.ppr import _push_node
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -55,37 +56,6 @@ _next_uniform = njit(inline="always")(rng.next_uniform)
 @njit(inline="always")
 def _degree(indptr, node):
     return max(indptr[node + 1] - indptr[node], 1)
-
-
-@njit(inline="always")
-def _push_one(
-    indptr,
-    indices,
-    weights,
-    weighted,
-    out_weight,
-    seed_nodes,
-    seed_mass,
-    alpha,
-    node,
-    estimate,
-    residual,
-):
-    """Push all of ``residual[node]``: ``α`` of it to the estimate, the rest to the
-    out-neighbours by weight (to the seeds when ``node`` is dangling)."""
-    mass = residual[node]
-    estimate[node] += alpha * mass
-    residual[node] = 0.0
-    spread = (1.0 - alpha) * mass
-    start = indptr[node]
-    stop = indptr[node + 1]
-    if stop == start:
-        for k in range(seed_nodes.shape[0]):
-            residual[seed_nodes[k]] += spread * seed_mass[k]
-        return
-    share = spread / (out_weight[node] if weighted else stop - start)
-    for p in range(start, stop):
-        residual[indices[p]] += share * (weights[p] if weighted else 1.0)
 
 
 @njit(nogil=True, cache=True)
@@ -144,7 +114,7 @@ def local_push(
             queued[node] = False
             if residual[node] <= threshold * _degree(indptr, node):
                 continue
-            _push_one(
+            _push_node(
                 indptr,
                 indices,
                 weights,
@@ -391,7 +361,7 @@ def cleanup_push(
         queued[node] = False
         if residual[node] <= r_max * _degree(indptr, node):
             continue
-        _push_one(
+        _push_node(
             indptr,
             indices,
             weights,
