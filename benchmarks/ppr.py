@@ -216,7 +216,7 @@ def walk_rates(g: Graph, source: int) -> None:
     walk_rate = steps / (time.perf_counter() - started)
     degrees = np.diff(g.indptr).astype(np.float64)
     residual = degrees / degrees.sum()
-    starts, offsets = power.allocate_walks(residual, 0.15, 2_000_000, 1, np.zeros(g.n_nodes))
+    starts, offsets, _ = power.allocate_walks(residual, 0.15, 2_000_000, 1, np.zeros(g.n_nodes))
     ends = np.empty(int(offsets[-1]), dtype=np.int64)
     hybrid_args = (g.indptr, g.indices, np.empty(0), False, starts, offsets, nodes, cdf, 0.15, 1)
     power.forced_walk_ends(*hybrid_args, ends)

@@ -481,7 +481,7 @@ def walk_ends(indptr, indices, cumulative, weighted, starts, alpha, seed, first_
 @njit(nogil=True, cache=True)
 def accumulate_fingerprints(offsets, ends, nodes, residual, omega, estimate):
     """Add each residual node's stored walk ends to ``estimate``: node ``v`` uses its first
-    ``ceil(residual[v]·omega)`` walks, each worth ``residual[v]`` over that count.
+    ``ceil(|residual[v]|·omega)`` walks, each worth ``residual[v]`` (signed) over that count.
 
     Returns the mass of walks that met a dangling node (end -1), which restarts at the seeds.
     """
@@ -489,7 +489,7 @@ def accumulate_fingerprints(offsets, ends, nodes, residual, omega, estimate):
     for k in range(nodes.shape[0]):
         v = nodes[k]
         stored = offsets[v + 1] - offsets[v]
-        used = min(max(int(np.ceil(residual[v] * omega)), 1), stored)
+        used = min(max(int(np.ceil(abs(residual[v]) * omega)), 1), stored)
         if used == 0:
             continue
         share = residual[v] / used
