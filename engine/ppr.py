@@ -719,6 +719,7 @@ LOOKUP_COST = 2.0
 # The local push hands over to sweeps when its queue outgrows 4·n/(average degree)
 # nodes (SpeedPPR's rule); it starts with threshold FIRST_THRESHOLD·deg.
 FIRST_THRESHOLD = 1e-3
+QUEUE_FACTOR = 4.0
 CLEANUP_AT = 0.4
 RESIDUAL_PER_MOVE = 0.55
 MAX_SWEEPS = 1000
@@ -825,7 +826,7 @@ def power_push(
     residual[seed_nodes] = seed_mass
     floor = accuracy.r_max if r_max is None else r_max
     if queue_limit is None:
-        queue_limit = max(64, 4 * n * n // max(g.nnz, 1))
+        queue_limit = max(64, int(QUEUE_FACTOR * n * n / max(g.nnz, 1)))
     finished, _ = power.local_push(
         g.indptr,
         g.indices,
@@ -874,9 +875,8 @@ def power_push(
         # the residual left is RESIDUAL_PER_MOVE of the rate times the mass moved.
         rate = moved / last_moved
         last_moved = moved
-        if math.isnan(rate):
-            continue  # the first sweep: no rate yet
-        rate = min(rate, 1.0)
+        if not rate < 1.0:
+            continue  # the first sweep (no rate yet), or the residual is not falling yet
         left = RESIDUAL_PER_MOVE * rate * moved / (relaxation * alpha)
         # what the next sweep would save in walk work, against what it costs
         saved = (1.0 - rate) * left * walk_cost
@@ -1041,7 +1041,7 @@ class PPRIndex:
         )
         nodes = np.flatnonzero(residual)
         restart = kernels.accumulate_fingerprints(
-            self.offsets, self.ends, nodes, residual, self.accuracy.omega, estimate
+            self.offsets, self.ends, nodes, residual, self.accuracy.omega, self.seed, estimate
         )
         if restart != 0:
             estimate /= 1.0 - restart

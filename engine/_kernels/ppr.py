@@ -478,21 +478,38 @@ def walk_ends(indptr, indices, cumulative, weighted, starts, alpha, seed, first_
             ends[w, 0] = -1
 
 
-@njit(nogil=True, cache=True)
-def accumulate_fingerprints(offsets, ends, nodes, residual, omega, estimate):
-    """Add each residual node's stored walk ends to ``estimate``: node ``v`` uses its first
-    ``ceil(|residual[v]|·omega)`` walks, each worth ``residual[v]`` (signed) over that count.
+_coin_stream = njit(inline="always")(rng.stream_start)
+_coin_uniform = njit(inline="always")(rng.next_uniform)
 
-    Returns the mass of walks that met a dangling node (end -1), which restarts at the seeds.
+
+@njit(nogil=True, cache=True)
+def accumulate_fingerprints(offsets, ends, nodes, residual, omega, seed, estimate):
+    """Add each residual node's stored walk ends to ``estimate``, each worth ``±1/omega``
+    (the sign of the residual): node ``v`` uses its first ``⌊|residual[v]|·omega⌋``
+    walks, plus one with the fractional part's probability (the coin of node ``v``
+    comes from stream ``(seed, v)``), so the expected sum is exact.
+
+    Most nodes hold far less than one walk's worth after the sweeps; rounding their
+    count up to one walk (FORA+'s ``⌈r·ω⌉``) made most of a query's look-ups.
+    Returns the mass of walks that met a dangling node (end -1), which restarts at
+    the seeds.
     """
     restart = 0.0
+    salt = np.uint64(seed) ^ np.uint64(0x2545F4914F6CDD1D)
     for k in range(nodes.shape[0]):
         v = nodes[k]
         stored = offsets[v + 1] - offsets[v]
-        used = min(max(int(np.ceil(abs(residual[v]) * omega)), 1), stored)
+        expected = abs(residual[v]) * omega
+        used = int(expected)
+        u, _ = _coin_uniform(_coin_stream(salt, v))
+        if u < expected - used:
+            used += 1
         if used == 0:
             continue
-        share = residual[v] / used
+        share = (1.0 if residual[v] > 0.0 else -1.0) / omega
+        if used > stored:  # a residual above r_max·deg: spread it over the stored walks
+            used = stored
+            share = residual[v] / stored
         for w in range(offsets[v], offsets[v] + used):
             end = ends[w]
             if end < 0:
