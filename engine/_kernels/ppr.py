@@ -482,21 +482,16 @@ _coin_stream = njit(inline="always")(rng.stream_start)
 _coin_uniform = njit(inline="always")(rng.next_uniform)
 
 
-@njit(nogil=True, cache=True)
-def accumulate_fingerprints(offsets, ends, nodes, residual, omega, seed, estimate):
-    """Add each residual node's stored walk ends to ``estimate``, each worth ``±1/omega``
-    (the sign of the residual): node ``v`` uses its first ``⌊|residual[v]|·omega⌋``
-    walks, plus one with the fractional part's probability (the coin of node ``v``
-    comes from stream ``(seed, v)``), so the expected sum is exact.
+# The index's look-ups run in this many parts, whatever the number of threads: part p
+# takes every FINGERPRINT_PARTS-th residual node and adds into its own vector, and the
+# vectors are summed in a fixed order, so a query's scores do not depend on the threads.
+FINGERPRINT_PARTS = 4
 
-    Most nodes hold far less than one walk's worth after the sweeps; rounding their
-    count up to one walk (FORA+'s ``⌈r·ω⌉``) made most of a query's look-ups.
-    Returns the mass of walks that met a dangling node (end -1), which restarts at
-    the seeds.
-    """
+
+@njit(inline="always")
+def _accumulate_part(offsets, ends, nodes, residual, omega, salt, part, parts, estimate):
     restart = 0.0
-    salt = np.uint64(seed) ^ np.uint64(0x2545F4914F6CDD1D)
-    for k in range(nodes.shape[0]):
+    for k in range(part, nodes.shape[0], parts):
         v = nodes[k]
         stored = offsets[v + 1] - offsets[v]
         expected = abs(residual[v]) * omega
@@ -517,3 +512,47 @@ def accumulate_fingerprints(offsets, ends, nodes, residual, omega, seed, estimat
             else:
                 estimate[end] += share
     return restart
+
+
+@njit(parallel=True, cache=True)
+def accumulate_fingerprints(offsets, ends, nodes, residual, omega, seed, estimate):
+    """Add each residual node's stored walk ends to ``estimate``, each worth ``±1/omega``
+    (the sign of the residual): node ``v`` uses its first ``⌊|residual[v]|·omega⌋``
+    walks, plus one with the fractional part's probability (the coin of node ``v``
+    comes from stream ``(seed, v)``), so the expected sum is exact.
+
+    FORA+ rounds a node's count up (``⌈r·ω⌉``), which biases it and gives every
+    residual node a look-up however little it holds. Returns the mass of walks that
+    met a dangling node (end -1), which restarts at the seeds.
+    """
+    salt = np.uint64(seed) ^ np.uint64(0x2545F4914F6CDD1D)
+    partial = np.zeros((FINGERPRINT_PARTS - 1, estimate.shape[0]))
+    restarts = np.zeros(FINGERPRINT_PARTS)
+    for part in prange(FINGERPRINT_PARTS):
+        target = estimate if part == 0 else partial[part - 1]
+        restarts[part] = _accumulate_part(
+            offsets, ends, nodes, residual, omega, salt, part, FINGERPRINT_PARTS, target
+        )
+    for block in prange((estimate.shape[0] + 8191) // 8192):
+        for v in range(block * 8192, min(estimate.shape[0], (block + 1) * 8192)):
+            for part in range(FINGERPRINT_PARTS - 1):
+                estimate[v] += partial[part, v]
+    return restarts.sum()
+
+
+@njit(nogil=True, cache=True)
+def accumulate_fingerprints_serial(offsets, ends, nodes, residual, omega, seed, estimate):
+    """:func:`accumulate_fingerprints` on the calling thread (the same sums, in the same
+    order: the same scores)."""
+    salt = np.uint64(seed) ^ np.uint64(0x2545F4914F6CDD1D)
+    partial = np.zeros((FINGERPRINT_PARTS - 1, estimate.shape[0]))
+    restarts = np.zeros(FINGERPRINT_PARTS)
+    for part in range(FINGERPRINT_PARTS):
+        target = estimate if part == 0 else partial[part - 1]
+        restarts[part] = _accumulate_part(
+            offsets, ends, nodes, residual, omega, salt, part, FINGERPRINT_PARTS, target
+        )
+    for v in range(estimate.shape[0]):
+        for part in range(FINGERPRINT_PARTS - 1):
+            estimate[v] += partial[part, v]
+    return restarts.sum()

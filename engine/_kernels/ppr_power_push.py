@@ -78,6 +78,7 @@ def local_push(
     r_max,
     first_threshold,
     queue_limit,
+    edge_limit,
     estimate,
     residual,
 ):
@@ -88,8 +89,9 @@ def local_push(
     Large residuals go first, so the work done before the frontier outgrows
     ``queue_limit`` moves as much mass as it can. ``finished`` is True when no node
     is left above ``r_max·deg`` (a local push that ended), False when the frontier
-    grew past ``queue_limit`` and sweeps should take over. On entry ``residual`` is
-    zero outside ``seed_nodes``; no step costs O(n).
+    grew past ``queue_limit`` or the pushes passed ``edge_limit`` edges, and sweeps
+    should take over. On entry ``residual`` is zero outside ``seed_nodes``; no step
+    costs O(n).
     """
     n = indptr.shape[0] - 1
     queue = np.empty(n + 1, dtype=np.int64)
@@ -137,6 +139,8 @@ def local_push(
             start = indptr[node]
             stop = indptr[node + 1]
             edges += stop - start
+            if edges > edge_limit:
+                return False, edges
             if stop == start:
                 continue
             for p in range(start, stop):
@@ -199,16 +203,15 @@ def _pull(pull_indptr, pull_indices, pull_weights, weighted, y, v):
 
 
 @njit(nogil=True, cache=True)
-def scaled_values(x, inverse_out):
-    """``(y, dangling mass)``: ``y = x / out-weight`` (0 at dangling nodes) and
-    ``Σ x`` over the dangling nodes."""
-    y = np.empty_like(x)
+def scaled_values(x, inverse_out, y):
+    """Fill ``y`` (float32 or float64) with ``x / out-weight`` (0 at dangling nodes);
+    returns ``Σ x`` over the dangling nodes."""
     dangling = 0.0
     for v in range(x.shape[0]):
         y[v] = x[v] * inverse_out[v]
         if inverse_out[v] == 0.0:
             dangling += x[v]
-    return y, dangling
+    return dangling
 
 
 @njit(nogil=True, cache=True)
@@ -231,7 +234,9 @@ def gauss_seidel_sweep(
     times the Gauss–Seidel step; returns ``(Σ x, dangling mass, Σ |change of x|)``.
 
     ``y`` must hold ``x / out-weight`` and ``dangling`` the mass of ``x`` on the
-    ``dangling_nodes`` on entry. The seeds take that mass as it was when the sweep
+    ``dangling_nodes`` on entry. ``y`` may be float32: the gathers then move half the
+    bytes (1.6x faster sweeps on the 10M-edge BA graph, 1.2x on the 1M-edge one),
+    while ``x`` and every sum stay float64. The seeds take that mass as it was when the sweep
     began: updating it inside the loop, even behind a branch never taken, halved
     the sweep's speed (Numba 0.68, measured on the BA graph of benchmarks/ppr.py).
     ``seed_nodes`` must be sorted.
