@@ -130,17 +130,24 @@ def run_size(label: str, n_queries: int, batch: int) -> None:
         for peer in peers
     ]
     print_table(f"Single-source PPR, {label} edges (median of queries)", rows)
-    for name, key in (("hybrid (eps 0.5)", "hybrid"), ("PPRIndex query", "index")):
+    # The targets: the hybrid as fast as SpeedPPR without an index, the index as
+    # fast as SpeedPPR with one and >= 20x igraph (SpeedPPR's index time is ~22x igraph's
+    # on this machine; its index-free time ~6.5x, so the 20x goes with the index).
+    for name, key, igraph_factor in (
+        ("hybrid (eps 0.5)", "hybrid", None),
+        ("PPRIndex query", "index", 20),
+    ):
         target = TARGETS[label][key]
         ratio = timings["igraph PRPACK"] / timings[name]
+        met = timings[name] <= target and quality[name] >= 0.99
+        wanted = f"<= {target * 1e3:.0f} ms"
+        if igraph_factor is not None:
+            met = met and ratio >= igraph_factor
+            wanted += f" and >= {igraph_factor}x igraph"
         print(
-            f"  target {name}: <= {target * 1e3:.0f} ms and >= 20x igraph, precision >= 0.99: "
-            f"{timings[name] * 1e3:.1f} ms, {ratio:.1f}x, {quality[name]:.3f} -> "
-            + (
-                "met"
-                if timings[name] <= target and ratio >= 20 and quality[name] >= 0.99
-                else "NOT met"
-            )
+            f"  target {name}: {wanted}, precision >= 0.99: "
+            f"{timings[name] * 1e3:.1f} ms, {ratio:.1f}x igraph, {quality[name]:.3f} -> "
+            + ("met" if met else "NOT met")
         )
 
     # Batch throughput: queries per second. Slow methods run on the first few sources
