@@ -224,6 +224,12 @@ OURS = {
     "gwb ppr+MQI (a .15, eps 1e-5)": {"method": "ppr", "eps": 1e-5, "refine": "mqi"},
     "gwb heat (t 10, eps 1e-3)": {"method": "heat", "t": 10.0, "eps": 1e-3},
     "gwb heat (t 20, eps 3e-3)": {"method": "heat", "t": 20.0, "eps": 3e-3},
+    "gwb heat+MQI (t 20, eps 3e-3)": {
+        "method": "heat",
+        "t": 20.0,
+        "eps": 3e-3,
+        "refine": "mqi",
+    },
 }
 
 
@@ -457,7 +463,7 @@ def run_case(case: Case, n_seeds: int, use_lgc: bool = False) -> list[Result]:
             met = "met" if d_f1 >= 0 and d_cond <= 0 and speed >= 2 else "-"
             print(
                 f"  {mine.method[4:] + ' vs ' + peer.method:<68} "
-                f"{d_f1:>+7.3f} {d_cond:>+7.3f} {speed:>7.1f}x  {met}"
+                f"{d_f1:>+7.4f} {d_cond:>+7.4f} {speed:>7.1f}x  {met}"
             )
     batch_throughput(case, seeds, workers=os.cpu_count() or 1)
     return results
