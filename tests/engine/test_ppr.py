@@ -442,6 +442,26 @@ def test_gpu_kernel_matches_cpu_under_the_cuda_simulator():
     assert result.stdout.strip() == "same", result.stderr[-2000:]
 
 
+def test_gpu_hybrid_walks_carry_the_residual_sign(monkeypatch):
+    """The GPU hybrid's host side (positive and negative residuals as two sets of
+    walks) with the walk kernel routed to its CPU twin: the estimate must meet the
+    guarantee from a residual that over-relaxed sweeps left signed."""
+    original = ppr_module.run_walks
+    monkeypatch.setattr(ppr_module, "run_walks", lambda *args: original(*args[:8], "cpu", args[9]))
+    g = engine.sample("karate")
+    nodes, mass = ppr_module.seed_distribution(g, 0)
+    accuracy = ppr_module.Accuracy.of(g, 0.1, None, None)
+    estimate, residual = ppr_module.power_push(g, nodes, mass, 0.15, accuracy, 1e3, queue_limit=0)
+    assert residual.min() < 0
+    result = ppr_module._fora_walks_gpu(g, nodes, mass, 0.15, accuracy, 4, estimate, residual)
+    exact = engine.ppr(g, 0, method="exact", tol=1e-13)
+    _check_guarantee(result, exact, g.n_nodes, 0.1)
+    without_negative = ppr_module._fora_walks_gpu(
+        g, nodes, mass, 0.15, accuracy, 4, estimate, np.maximum(residual, 0)
+    )
+    assert np.abs(without_negative - exact).max() > 2 * np.abs(result - exact).max()
+
+
 @pytest.mark.gpu
 def test_gpu_walks_agree_with_cpu():
     if not engine.gpu_status()[0]:
