@@ -224,9 +224,12 @@ OURS = {
     "gwb ppr+MQI (a .15, eps 1e-5)": {"method": "ppr", "eps": 1e-5, "refine": "mqi"},
     "gwb heat (t 10, eps 1e-3)": {"method": "heat", "t": 10.0, "eps": 1e-3},
     "gwb heat (t 20, eps 3e-3)": {"method": "heat", "t": 20.0, "eps": 3e-3},
-    "gwb heat+MQI (t 20, eps 3e-3)": {
+    # Chosen on a disjoint draw of 100 seeds (rng 1, not the tables' rng 0) by mean F1
+    # over planted 100k and LFR, among heat t 15/20/25 at eps 2e-3..4e-3, with and
+    # without MQI: 0.990 there, against 0.986 for t 20 / eps 3e-3 + MQI.
+    "gwb heat+MQI (t 15, eps 3e-3)": {
         "method": "heat",
-        "t": 20.0,
+        "t": 15.0,
         "eps": 3e-3,
         "refine": "mqi",
     },

@@ -867,7 +867,7 @@ def power_push(
     # an edge ~10x slower than a sweep reads one (on BA graphs no node was left above
     # r_max·deg once r_sum fell to 0.4·r_max·nnz).
     enough = math.inf if r_max is None else CLEANUP_AT * r_max * g.nnz
-    last_moved = math.nan
+    last_moved = math.inf
     for sweep in range(MAX_SWEEPS):
         _, dangling, moved = power.gauss_seidel_sweep(
             prepared.pull_indptr,
@@ -888,11 +888,12 @@ def power_push(
         # `moved` gauges the residual mass, and its fall from the last sweep the rate
         # of the next one. Measured on the BA, ER and planted graphs of benchmarks/,
         # the residual left is RESIDUAL_PER_MOVE of the rate times the mass moved.
-        rate = moved / last_moved
+        # Before the first rate is known, take the typical one (see sor_relaxation).
+        rate = (0.45 if relaxation > 1.0 else 0.73) if sweep == 0 else moved / last_moved
         last_moved = moved
         if not rate < 1.0:
             if sweep < 3:
-                continue  # no rate yet, or the residual is not falling yet
+                continue  # the residual is not falling yet
             break  # stalled: at the float32 noise floor
         left = RESIDUAL_PER_MOVE * rate * moved / (relaxation * alpha)
         # what the next sweep would save in walk work, against what it costs
