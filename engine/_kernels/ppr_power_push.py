@@ -12,7 +12,7 @@ A query runs in stages, each a kernel here:
    loads in flight, about three times faster here than the push form's scatter,
    and a sweep in id order reuses the values it just wrote (Gauss–Seidel). Per
    sweep the residual mass falls to about 0.73 of itself with ``ω = 1`` and to
-   0.40–0.46 with Young's ``ω`` on the BA, ER, R-MAT and planted graphs of
+   0.40–0.48 with Young's ``ω`` on the BA, ER, R-MAT and planted graphs of
    ``bench-data/`` (a Jacobi step: 0.85), so a query needs less than half the
    sweeps. For undirected graphs ``I − (1−α)·A·D⁻¹`` is a diagonal scaling of a
    symmetric positive definite matrix, so SOR converges for any ``0 < ω < 2``;
