@@ -193,7 +193,11 @@ def local_cluster(
     eps : float in (0, 1), optional
         Accuracy (default 1e-4 for ``ppr``, 1e-3 for ``heat``): ``ppr`` pushes
         while ``residual > eps·deg``, ``heat`` guarantees ``‖D⁻¹(h − x)‖∞ < eps``.
-        Work grows as ``1/eps``.
+        Work grows as ``1/eps``, and so does the volume the diffusion reaches,
+        which bounds the cluster the sweep can find: set ``eps`` near one over the
+        volume of the community sought. Heat + MQI at t 15 / eps 3e-3 recovers
+        the 100-node blocks of ``benchmarks/cluster.py``'s planted graph (mean F1
+        0.990) but only half of the bundled sample's 500-node blocks (0.502).
     refine : {None, "mqi"}
         Improve the sweep's set with MQI (Lang & Rao 2004), kept only if it
         lowers conductance.
