@@ -1062,10 +1062,7 @@ class PPRIndex:
             serial=serial,
         )
         nodes = np.flatnonzero(residual)
-        accumulate = (
-            kernels.accumulate_fingerprints_serial if serial else kernels.accumulate_fingerprints
-        )
-        restart = accumulate(
+        restart = kernels.accumulate_fingerprints(
             self.offsets, self.ends, nodes, residual, self.accuracy.omega, self.seed, estimate
         )
         if restart != 0:

@@ -384,6 +384,47 @@ def test_batches_match_single_queries():
             np.testing.assert_array_equal(part["score"].to_numpy(), expected["score"].to_numpy())
 
 
+def test_index_look_ups_match_a_plain_reading_of_the_rule():
+    """The look-up kernel against a loop written from its docstring: ⌊|r|·ω⌋ stored
+    walks plus a coin from stream (seed, v), each worth ±1/ω; a node needing more
+    walks than stored spreads r over all of them; ends of -1 are restart mass."""
+    from engine._kernels import random as rng
+
+    random = np.random.default_rng(8)
+    n, omega, seed = 40, 7.0, 123
+    per_node = random.integers(1, 6, n)  # build stores at least one walk per node
+    offsets = np.concatenate([[0], np.cumsum(per_node)]).astype(np.int64)
+    ends = random.integers(-1, n, offsets[-1]).astype(np.int32)
+    residual = random.normal(0, 0.4, n)
+    residual[random.random(n) < 0.3] = 0.0
+    residual[5] = (per_node[5] + 2) / omega  # more than its stored walks
+    nodes = np.flatnonzero(residual)
+    salt = np.uint64(seed) ^ np.uint64(0x2545F4914F6CDD1D)
+    expected = np.zeros(n)
+    restart = 0.0
+    for v in nodes:
+        wanted = abs(residual[v]) * omega
+        used = int(wanted)
+        with np.errstate(over="ignore"):  # the stream's arithmetic wraps on purpose
+            u, _ = rng.next_uniform(rng.stream_start(salt, np.uint64(v)))
+        used += int(u < wanted - used)
+        if used > per_node[v]:
+            used, share = per_node[v], residual[v] / per_node[v]
+        else:
+            share = np.sign(residual[v]) / omega
+        for end in ends[offsets[v] : offsets[v] + used]:
+            if end < 0:
+                restart += share
+            else:
+                expected[end] += share
+    estimate = np.zeros(n)
+    got = ppr_module.kernels.accumulate_fingerprints(
+        offsets, ends, nodes, residual, omega, seed, estimate
+    )
+    np.testing.assert_allclose(estimate, expected, atol=1e-12)
+    assert got == pytest.approx(restart, abs=1e-12)
+
+
 def test_a_larger_index_keeps_the_guarantee():
     g = _email()
     small = engine.PPRIndex.build(g, seed=5)
