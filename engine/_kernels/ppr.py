@@ -478,8 +478,9 @@ def walk_ends(indptr, indices, cumulative, weighted, starts, alpha, seed, first_
             ends[w, 0] = -1
 
 
-_coin_stream = njit(inline="always")(rng.stream_start)
-_coin_uniform = njit(inline="always")(rng.next_uniform)
+# The stream for plain CPU kernels (the walk kernels compile theirs in make_walk).
+_stream_start = njit(inline="always")(rng.stream_start)
+_next_uniform = njit(inline="always")(rng.next_uniform)
 
 
 @njit(inline="always")
@@ -488,7 +489,7 @@ def _walks_used(residual, omega, salt, v):
     of node ``v`` comes from stream ``(salt, v)``)."""
     expected = abs(residual[v]) * omega
     used = int(expected)
-    u, _ = _coin_uniform(_coin_stream(salt, v))
+    u, _ = _next_uniform(_stream_start(salt, v))
     if u < expected - used:
         used += 1
     return used

@@ -43,8 +43,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from engine._kernels import random as rng
-from engine._kernels.ppr import _push_node
+from engine._kernels.ppr import _next_uniform, _push_node, _stream_start
 
 GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -52,9 +51,6 @@ MIX_2 = np.uint64(0x94D049BB133111EB)
 LOW_32 = np.uint64(0xFFFFFFFF)
 SHIFT_32 = np.uint64(32)
 TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
-
-_stream_start = njit(inline="always")(rng.stream_start)
-_next_uniform = njit(inline="always")(rng.next_uniform)
 
 
 # ------------------------------------------------------------------ local push
