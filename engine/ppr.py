@@ -733,6 +733,9 @@ PUSH_BUDGET = 0.02
 PRECISE_SWEEPS = 1e-4
 CLEANUP_AT = 0.4
 RESIDUAL_PER_MOVE = 0.55
+# Residual left per sweep, over-relaxed or not, on the bench graphs (sor_relaxation).
+TYPICAL_RATE_SOR = 0.45
+TYPICAL_RATE_GAUSS_SEIDEL = 0.73
 MAX_SWEEPS = 1000
 
 
@@ -890,7 +893,8 @@ def power_push(
         # of the next one. Measured on the BA, ER and planted graphs of benchmarks/,
         # the residual left is RESIDUAL_PER_MOVE of the rate times the mass moved.
         # Before the first rate is known, take the typical one (see sor_relaxation).
-        rate = (0.45 if relaxation > 1.0 else 0.73) if sweep == 0 else moved / last_moved
+        typical = TYPICAL_RATE_SOR if relaxation > 1.0 else TYPICAL_RATE_GAUSS_SEIDEL
+        rate = typical if sweep == 0 else moved / last_moved
         last_moved = moved
         if not rate < 1.0:
             if sweep < 3:
