@@ -28,6 +28,9 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+# Common-neighbour counts use the tagged encoding of the 4-node kernels (see there).
+from engine._kernels.graphlets import _COUNT_BITS, _count_of
+
 _MEMBER = 16  # mask bit of position 0; position s is bit 4 + s
 
 
@@ -163,15 +166,6 @@ def sum_threads(counts, out):
 # known mix of 5-node orbit counts (engine.graphlets solves the system). Most
 # probes cost O(1): one node's degree, or a common-neighbour count with x; the
 # rest scan the neighbours of P's lowest-degree node.
-
-_COUNT_BITS = 32
-_COUNT_LIMIT = 1 << _COUNT_BITS
-
-
-@njit(cache=True)
-def _count_of(value, base):
-    count = value - base
-    return count if 0 <= count < _COUNT_LIMIT else 0
 
 
 @njit(cache=True)
