@@ -4,19 +4,22 @@ A query runs in stages, each a kernel here:
 
 1. ``local_push``: FIFO pushes from the seeds with falling thresholds, while the
    frontier is small (a few hops cost far less than a sweep over the graph).
-2. ``gauss_seidel_sweep``: once the frontier is large, in-place sweeps over the node
-   ids in pull form, ``x[v] ← α·s[v] + (1−α)·(Σ_u w(u,v)·x[u]/W(u) + D·s[v])``
-   with ``D`` the dangling nodes' mass, over-relaxed on undirected graphs (SOR:
-   ``x[v]`` moves ``ω`` times that step, Young's ``ω = 2/(1+√(1−(1−α)²))``, about
-   1.31 at α = 0.15). Reading the in-neighbours' values is a gather that keeps four
-   loads in flight, about three times faster here than the push form's scatter,
-   and a sweep in id order reuses the values it just wrote (Gauss–Seidel). Per
-   sweep the residual mass falls to about 0.73 of itself with ``ω = 1`` and to
-   0.40–0.48 with Young's ``ω`` on the BA, ER, R-MAT and planted graphs of
-   ``bench-data/`` (a Jacobi step: 0.85), so a query needs less than half the
-   sweeps. For undirected graphs ``I − (1−α)·A·D⁻¹`` is a diagonal scaling of a
-   symmetric positive definite matrix, so SOR converges for any ``0 < ω < 2``;
-   directed graphs have no such guarantee and sweep with ``ω = 1``.
+2. ``coloured_sweep``: once the frontier is large, in-place sweeps in pull form,
+   ``x[v] ← α·s[v] + (1−α)·(Σ_u w(u,v)·x[u]/W(u) + D·s[v])`` with ``D`` the
+   dangling nodes' mass, over-relaxed on undirected graphs (SOR: ``x[v]`` moves
+   ``ω`` times that step, Young's ``ω = 2/(1+√(1−(1−α)²))``, about 1.31 at
+   α = 0.15). Reading the in-neighbours' values is a gather that keeps four loads
+   in flight, about three times faster here than the push form's scatter. The
+   sweep runs over a copy of the graph numbered colour by colour
+   (``first_fit_colouring``, ``renumbered``): the nodes of one colour are never
+   adjacent, so both threads sweep a colour at once and every node still reads
+   the values a serial sweep in id order shows it (Gauss–Seidel, whatever the
+   threads). Per sweep the residual mass falls to about 0.73 of itself with
+   ``ω = 1`` and to 0.40–0.48 with Young's ``ω`` on the BA, ER, R-MAT and planted
+   graphs of ``bench-data/`` (a Jacobi step: 0.85), so a query needs less than
+   half the sweeps. For undirected graphs ``I − (1−α)·A·D⁻¹`` is a diagonal
+   scaling of a symmetric positive definite matrix, so SOR converges for any
+   ``0 < ω < 2``; directed graphs have no such guarantee and sweep with ``ω = 1``.
    Over-relaxation lets ``x`` pass π at some nodes: the residual is then signed,
    and the walks below carry the sign.
 3. ``residual_pass``: the residual ``r = (α·s + (1−α)·Pᵀx − x)/α`` of the last
@@ -211,53 +214,174 @@ def scaled_values(x, inverse_out, y):
 
 
 @njit(nogil=True, cache=True)
-def gauss_seidel_sweep(
+def first_fit_colouring(indptr, indices, pull_indptr, pull_indices):
+    """Colour the nodes in id order, each with the smallest colour that none of its
+    earlier neighbours (out- or in-) has: no two nodes of a colour are adjacent.
+    Returns the colours (int32). At most one more colour than the largest number
+    of earlier neighbours: 11 on the BA graphs of ``benchmarks/ppr.py``."""
+    n = indptr.shape[0] - 1
+    colour = np.full(n, -1, dtype=np.int32)
+    taken_by = np.full(n + 1, -1, dtype=np.int64)  # taken_by[c] == v: a neighbour of v has c
+    for v in range(n):
+        for p in range(indptr[v], indptr[v + 1]):
+            c = colour[indices[p]]
+            if c >= 0:
+                taken_by[c] = v
+        for p in range(pull_indptr[v], pull_indptr[v + 1]):
+            c = colour[pull_indices[p]]
+            if c >= 0:
+                taken_by[c] = v
+        c = 0
+        while taken_by[c] == v:
+            c += 1
+        colour[v] = c
+    return colour
+
+
+@njit(nogil=True, cache=True)
+def renumbered(pull_indptr, pull_indices, pull_weights, weighted, order):
+    """The pull CSR with node ``order[i]`` renamed ``i``: ``(indptr, indices,
+    weights)``, the matrix of scipy's ``pull[order][:, order]``.
+
+    A row keeps its entries in their old order (sorting them made no difference to
+    the sweeps on the 10M-edge BA graph): 0.25 s there, against 1.8 s for scipy's
+    and 1 s for sorted rows; the first query on a graph waits for it.
+    """
+    n = order.shape[0]
+    position = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        position[order[i]] = i
+    new_indptr = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        new_indptr[i + 1] = new_indptr[i] + pull_indptr[order[i] + 1] - pull_indptr[order[i]]
+    new_indices = np.empty(new_indptr[n], dtype=pull_indices.dtype)
+    new_weights = np.empty(new_indptr[n] if weighted else 0, dtype=np.float64)
+    for i in range(n):
+        first = pull_indptr[order[i]]
+        for k in range(new_indptr[i + 1] - new_indptr[i]):
+            new_indices[new_indptr[i] + k] = position[pull_indices[first + k]]
+            if weighted:
+                new_weights[new_indptr[i] + k] = pull_weights[first + k]
+    return new_indptr, new_indices, new_weights
+
+
+@njit(inline="always")
+def _sweep_rows(
     pull_indptr,
     pull_indices,
     pull_weights,
     weighted,
     inverse_out,
-    seed_nodes,
-    seed_mass,
-    dangling_nodes,
-    alpha,
+    seed_vector,
+    restart,
     relaxation,
+    alpha,
+    first,
+    last,
     x,
     y,
-    dangling,
 ):
-    """One in-place sweep over the nodes in id order, each value moved ``relaxation``
-    times the Gauss–Seidel step; returns ``(Σ x, dangling mass, Σ |change of x|)``.
-
-    ``y`` must hold ``x / out-weight`` and ``dangling`` the mass of ``x`` on the
-    ``dangling_nodes`` on entry. ``y`` may be float32: the gathers then move half the
-    bytes (1.6x faster sweeps on the 10M-edge BA graph, 1.2x on the 1M-edge one),
-    while ``x`` and every sum stay float64. The seeds take that mass as it was when the sweep
-    began: updating it inside the loop, even behind a branch never taken, halved
-    the sweep's speed (Numba 0.68, measured on the BA graph of benchmarks/ppr.py).
-    ``seed_nodes`` must be sorted.
-    """
-    n = x.shape[0]
-    total = 0.0
     moved = 0.0
-    restart = alpha + (1.0 - alpha) * dangling
-    next_seed = 0
-    for v in range(n):
+    for v in range(first, last):
         value = (1.0 - alpha) * _pull(pull_indptr, pull_indices, pull_weights, weighted, y, v)
-        if next_seed < seed_nodes.shape[0] and seed_nodes[next_seed] == v:
-            value += restart * seed_mass[next_seed]
-            next_seed += 1
+        value += restart * seed_vector[v]
         previous = x[v]
         change = relaxation * (value - previous)
         value = previous + change
         y[v] = value * inverse_out[v]
         x[v] = value
-        total += value
         moved += abs(change)
-    dangling = 0.0
-    for k in range(dangling_nodes.shape[0]):
-        dangling += x[dangling_nodes[k]]
-    return total, dangling, moved
+    return moved
+
+
+@njit(parallel=True, cache=True)
+def coloured_sweep(
+    pull_indptr,
+    pull_indices,
+    pull_weights,
+    weighted,
+    inverse_out,
+    seed_vector,
+    restart,
+    relaxation,
+    alpha,
+    block_starts,
+    colour_blocks,
+    x,
+    y,
+    moved_per_block,
+):
+    """One in-place sweep over a graph numbered colour by colour, the nodes of a
+    colour in parallel.
+
+    The nodes of colour ``c`` (:func:`first_fit_colouring`) are numbered
+    consecutively and cut into blocks of about equal edge counts, ``block_starts``;
+    colour ``c``'s blocks are ``colour_blocks[c]..colour_blocks[c+1]-1``. No node
+    reads a value of its own colour, so every node sees the values a serial sweep in
+    id order would show it: the result does not depend on the number of threads,
+    and :func:`coloured_sweep_serial` gives the same. Each value moves
+    ``relaxation`` times the Gauss–Seidel step ``x[v] ← (1−α)·Σ_u w(u,v)·y[u] +
+    restart·s[v]``; ``moved_per_block`` gets ``Σ |change of x|`` per block.
+
+    ``y`` must hold ``x / out-weight`` on entry and may be float32: the gathers then
+    move half the bytes (1.6x faster sweeps on the 10M-edge BA graph, 1.2x on the
+    1M-edge one), while ``x`` and every sum stay float64.
+    """
+    for colour in range(colour_blocks.shape[0] - 1):
+        first_block = colour_blocks[colour]
+        for offset in prange(colour_blocks[colour + 1] - first_block):
+            block = first_block + offset
+            moved_per_block[block] = _sweep_rows(
+                pull_indptr,
+                pull_indices,
+                pull_weights,
+                weighted,
+                inverse_out,
+                seed_vector,
+                restart,
+                relaxation,
+                alpha,
+                block_starts[block],
+                block_starts[block + 1],
+                x,
+                y,
+            )
+
+
+@njit(nogil=True, cache=True)
+def coloured_sweep_serial(
+    pull_indptr,
+    pull_indices,
+    pull_weights,
+    weighted,
+    inverse_out,
+    seed_vector,
+    restart,
+    relaxation,
+    alpha,
+    block_starts,
+    colour_blocks,
+    x,
+    y,
+    moved_per_block,
+):
+    """:func:`coloured_sweep` on the calling thread (for batches, one query per thread)."""
+    for block in range(block_starts.shape[0] - 1):
+        moved_per_block[block] = _sweep_rows(
+            pull_indptr,
+            pull_indices,
+            pull_weights,
+            weighted,
+            inverse_out,
+            seed_vector,
+            restart,
+            relaxation,
+            alpha,
+            block_starts[block],
+            block_starts[block + 1],
+            x,
+            y,
+        )
 
 
 @njit(inline="always")

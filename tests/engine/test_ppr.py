@@ -213,6 +213,81 @@ def test_power_push_sweeps_converge_to_exact():
         )
 
 
+@pytest.mark.parametrize("graph", ["email", "email directed", "lesmis weighted"])
+def test_coloured_sweep_is_a_serial_sweep_in_colour_order(graph):
+    """The parallel sweep runs a colour's nodes at once; that is only a Gauss–Seidel
+    sweep if no two nodes of a colour are adjacent and the renumbered CSR is the
+    graph's. Checked against scipy's permutation and a plain loop over the nodes."""
+    import scipy.sparse as sp
+
+    from engine._kernels import ppr_power_push as power
+
+    g = engine.sample("lesmis") if graph == "lesmis weighted" else _email("directed" in graph)
+    assert g.is_weighted == (graph == "lesmis weighted")
+    prepared = ppr_module._prepared(g)
+    renumbered = prepared.sweep_graph(g)
+    order = renumbered.order
+    colour = power.first_fit_colouring(
+        g.indptr, g.indices, prepared.pull_indptr, prepared.pull_indices
+    )
+    rows = np.repeat(np.arange(g.n_nodes), np.diff(g.indptr))
+    off_diagonal = rows != g.indices
+    assert not np.any(colour[rows[off_diagonal]] == colour[g.indices[off_diagonal]])
+    assert np.all(np.diff(colour[order]) >= 0)
+    weights = prepared.pull_weights if g.is_weighted else np.ones(len(prepared.pull_indices))
+    pull = sp.csr_matrix(
+        (weights, prepared.pull_indices, prepared.pull_indptr), shape=(g.n_nodes, g.n_nodes)
+    )
+    expected = pull[order][:, order].tocsr()
+    found = sp.csr_matrix(
+        (
+            renumbered.weights if g.is_weighted else np.ones(len(renumbered.indices)),
+            renumbered.indices,
+            renumbered.indptr,
+        ),
+        shape=expected.shape,
+    )
+    np.testing.assert_array_equal(renumbered.indptr, expected.indptr)
+    assert abs(found - expected).sum() == 0
+
+    rng = np.random.default_rng(0)
+    x = rng.random(g.n_nodes) / g.n_nodes
+    seed_vector = np.zeros(g.n_nodes)
+    seed_vector[renumbered.position[[0, 5]]] = [0.75, 0.25]
+    alpha, relaxation, restart = 0.15, 1.3, 0.2
+    inverse_out = renumbered.inverse_out
+    plain_x = x.copy()
+    for v in range(g.n_nodes):
+        entries = slice(renumbered.indptr[v], renumbered.indptr[v + 1])
+        row = renumbered.indices[entries]
+        row_weights = renumbered.weights[entries] if g.is_weighted else 1.0
+        pulled = np.sum(row_weights * plain_x[row] * inverse_out[row])
+        value = (1 - alpha) * pulled + restart * seed_vector[v]
+        plain_x[v] += relaxation * (value - plain_x[v])
+    moved = np.empty(len(renumbered.block_starts) - 1)
+    for sweep in (power.coloured_sweep, power.coloured_sweep_serial):
+        swept = x.copy()
+        y = swept * inverse_out
+        sweep(
+            renumbered.indptr,
+            renumbered.indices,
+            renumbered.weights,
+            g.is_weighted,
+            inverse_out,
+            seed_vector,
+            restart,
+            relaxation,
+            alpha,
+            renumbered.block_starts,
+            renumbered.colour_blocks,
+            swept,
+            y,
+            moved,
+        )
+        np.testing.assert_allclose(swept, plain_x, rtol=1e-12, atol=1e-18)
+        np.testing.assert_allclose(moved.sum(), np.abs(plain_x - x).sum(), rtol=1e-12)
+
+
 def test_over_relaxed_sweeps_overshoot_and_signed_walks_correct_them():
     """Young's ω lets the sweeps pass π at some nodes of an undirected graph; the signed
     residual then still satisfies the invariant, and the signed walks' mean is
