@@ -974,7 +974,7 @@ def power_push(
     if y.dtype != np.float64:  # the residual must be exact for the invariant
         y = np.empty(n)
         dangling = power.scaled_values(x, renumbered.inverse_out, y)
-    renumbered_residual = np.empty(n)
+    estimate = np.empty(n)
     (power.residual_pass_serial if serial else power.residual_pass)(
         renumbered.indptr,
         renumbered.indices,
@@ -985,11 +985,10 @@ def power_push(
         dangling,
         x,
         y,
-        renumbered_residual,
+        renumbered.order,
+        estimate,
+        residual,
     )
-    estimate = np.empty(n)
-    estimate[renumbered.order] = x
-    residual[renumbered.order] = renumbered_residual
     if r_max is not None:
         power.cleanup_push(
             g.indptr,

@@ -395,6 +395,8 @@ def _residual_rows(
     dangling,
     x,
     y,
+    order,
+    estimate,
     residual,
     first,
     last,
@@ -402,7 +404,8 @@ def _residual_rows(
     for v in range(first, last):
         target = (1.0 - alpha) * _pull(pull_indptr, pull_indices, pull_weights, weighted, y, v)
         target += (alpha + (1.0 - alpha) * dangling) * seed_vector[v]
-        residual[v] = (target - x[v]) / alpha
+        estimate[order[v]] = x[v]
+        residual[order[v]] = (target - x[v]) / alpha
 
 
 ROW_BLOCK = 8192
@@ -419,13 +422,16 @@ def residual_pass(
     dangling,
     x,
     y,
+    order,
+    estimate,
     residual,
 ):
-    """Push-form residual of ``x``: ``residual = (α·s + (1−α)·(Pᵀx + D·s) − x)/α``
-    (signed: over-relaxed sweeps leave ``x`` above π at some nodes). ``seed_vector``
-    is ``s`` as a dense vector.
-    Rows in blocks over the threads; each row is computed alone, so the result does
-    not depend on the threads."""
+    """Push-form residual of ``x``: ``(α·s + (1−α)·(Pᵀx + D·s) − x)/α`` (signed:
+    over-relaxed sweeps leave ``x`` above π at some nodes), on the renumbered graph
+    of the sweeps; node ``v``'s residual and ``x[v]`` go to ``residual[order[v]]``
+    and ``estimate[order[v]]`` (the original ids). ``seed_vector`` is ``s`` as a
+    dense vector. Rows in blocks over the threads; each row is computed alone, so
+    the result does not depend on the threads."""
     n = x.shape[0]
     for block in prange((n + ROW_BLOCK - 1) // ROW_BLOCK):
         _residual_rows(
@@ -438,6 +444,8 @@ def residual_pass(
             dangling,
             x,
             y,
+            order,
+            estimate,
             residual,
             block * ROW_BLOCK,
             min(n, (block + 1) * ROW_BLOCK),
@@ -455,6 +463,8 @@ def residual_pass_serial(
     dangling,
     x,
     y,
+    order,
+    estimate,
     residual,
 ):
     """:func:`residual_pass` on the calling thread (for batches, one query per thread)."""
@@ -468,6 +478,8 @@ def residual_pass_serial(
         dangling,
         x,
         y,
+        order,
+        estimate,
         residual,
         0,
         x.shape[0],
