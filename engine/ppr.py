@@ -864,7 +864,9 @@ def power_push(
 
     A local push from the seeds while the frontier is small, then Gauss–Seidel
     sweeps (:mod:`engine._kernels.ppr_power_push`; over-relaxed on undirected
-    graphs, see :func:`sor_relaxation`) until one more sweep would save less walk
+    graphs, see :func:`sor_relaxation`; on every core, colour by colour over the
+    renumbered copy of the graph in :class:`_SweepGraph`, built on the first
+    query) until one more sweep would save less walk
     work than it costs: a sweep costs ``nnz + n`` (edge reads), and leaves the
     residual mass ``r_sum = Σ|r|`` at ``q·r_sum`` (``q`` measured on the last
     sweep), which saves ``(1−q)·r_sum·walk_cost``: ``walk_cost`` is the cost of the
