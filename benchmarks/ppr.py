@@ -258,7 +258,8 @@ def walk_rates(g: Graph, source: int) -> None:
 
 def peak_memory(store: str, index_path: str) -> dict:
     """Peak resident memory of one query per method in a fresh process (MiB above the
-    graph, and above the loaded index for the index query), plus the index's size."""
+    graph, and above the loaded index for the index query), plus the index's size and
+    that of the sweeps' renumbered copy of the graph (built by the first query)."""
     script = f"""
 import json, resource, threading, time, numpy as np, engine
 from loaders import open_store
@@ -285,6 +286,11 @@ for name, query in queries.items():
     done.set(); w.join()
     out[name] = round((peak[0] - before) / 2**20)
 out["index (stored walks)"] = round((index.ends.nbytes + index.offsets.nbytes) / 2**20)
+import importlib
+renumbered = importlib.import_module("engine.ppr")._prepared(g).sweep_graph(g)
+out["sweep graph (per graph, kept)"] = round(
+    sum(a.nbytes for a in vars(renumbered).values() if isinstance(a, np.ndarray)) / 2**20
+)
 print(json.dumps(out))
 """
     # A fixed mmap threshold: glibc otherwise raises it after the warm-up query frees its
