@@ -826,7 +826,7 @@ class _SweepGraph:
             self.order,
         )
         self.inverse_out = prepared.inverse_out[self.order]
-        self.dangling_nodes = np.sort(self.position[prepared.dangling_nodes])
+        self.dangling_nodes = self.position[prepared.dangling_nodes]
         sorted_colour = colour[self.order]
         colour_starts = np.searchsorted(sorted_colour, np.arange(sorted_colour[-1] + 2))
         work = np.diff(self.indptr) + ROW_WORK
@@ -933,7 +933,7 @@ def power_push(
     # r_max·deg once r_sum fell to 0.4·r_max·nnz).
     enough = math.inf if r_max is None else CLEANUP_AT * r_max * g.nnz
     last_moved = math.inf
-    for sweeps in range(MAX_SWEEPS):
+    for sweep_number in range(MAX_SWEEPS):
         sweep(
             renumbered.indptr,
             renumbered.indices,
@@ -966,7 +966,7 @@ def power_push(
         # the residual left is RESIDUAL_PER_MOVE of the rate times the mass moved.
         # Before the first rate is known, take the typical one (see sor_relaxation).
         typical = TYPICAL_RATE_SOR if relaxation > 1.0 else TYPICAL_RATE_GAUSS_SEIDEL
-        rate = typical if sweeps == 0 else moved / last_moved
+        rate = typical if sweep_number == 0 else moved / last_moved
         last_moved = moved
         if rate >= SLOW_START_RATE:
             if rate >= 1.0 and moved < STALL_FLOOR[y.dtype.type]:
