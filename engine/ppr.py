@@ -1022,9 +1022,12 @@ class PPRIndex:
     """Precomputed walks for answering many PPR queries fast (FORA+).
 
     ``build`` stores, for every node ``v``, the end points of
-    ``⌈r_max·deg(v)·ω⌉`` walks from ``v``: as many as the hybrid method could
-    need from ``v`` once ``|r_v| ≤ r_max·deg(v)``. A query is then PowerPush down
-    to that bound plus a look-up, with no walk at query time and the same error
+    ``⌈(1−α)·r_max·deg(v)·ω⌉`` walks from ``v`` that take their first step for
+    sure: as many as the hybrid method could need from ``v`` once
+    ``|r_v| ≤ r_max·deg(v)``, since a query keeps ``α·r_v`` at ``v`` itself and sends
+    only the rest on walks (as SpeedPPR does; 15% fewer walks stored and looked up
+    than FORA+'s walks that may stop at once). A query is then PowerPush down to
+    that bound plus a look-up, with no walk at query time and the same error
     guarantee as ``method="hybrid"``. A walk that meets a dangling node is stored as a
     restart (-1): its mass is given back to the seeds at query time by solving
     ``π = x + q·π``.
@@ -1046,9 +1049,11 @@ class PPRIndex:
     ----------
     S. Wang, R. Yang, X. Xiao, Z. Wei, Y. Yang, "FORA: Simple and effective
     approximate single-source personalized PageRank", KDD 2017 (FORA+).
+    H. Wu, J. Gan, Z. Wei, R. Zhang, "Unifying the global and local approaches: an
+    efficient power iteration with forward push", SIGMOD 2021 (SpeedPPR's index).
     """
 
-    FORMAT_VERSION = 1
+    FORMAT_VERSION = 2
 
     def __init__(
         self,
@@ -1090,17 +1095,17 @@ class PPRIndex:
         accuracy = Accuracy.of(g, eps, delta, threshold, balance)
         seed = _seed_int(seed)
         degrees = np.maximum(np.diff(g.indptr), 1)
-        per_node = np.ceil(accuracy.r_max * degrees * accuracy.omega).astype(np.int64)
+        per_node = np.ceil((1.0 - alpha) * accuracy.r_max * degrees * accuracy.omega)
         offsets = np.zeros(g.n_nodes + 1, dtype=np.int64)
-        np.cumsum(per_node, out=offsets[1:])
+        np.cumsum(per_node.astype(np.int64), out=offsets[1:])
         total = int(offsets[-1])
-        ends = np.empty((total, 1), dtype=np.int64)
+        ends = np.empty(total, dtype=np.int64)
         cumulative = _cumulative(g)
         chunk = max(1, -(-total // 20))
         for first in range(0, total, chunk):
             last = min(first + chunk, total)
             starts = np.searchsorted(offsets, np.arange(first, last), side="right") - 1
-            kernels.walk_ends(
+            kernels.stored_walk_ends(
                 g.indptr,
                 g.indices,
                 cumulative,
@@ -1113,7 +1118,7 @@ class PPRIndex:
             )
             if progress is not None:
                 progress(last, total, "walks")
-        small = ends[:, 0].astype(np.int32) if g.n_nodes < 2**31 else ends[:, 0]
+        small = ends.astype(np.int32) if g.n_nodes < 2**31 else ends
         return cls(g, alpha, accuracy, offsets, small, seed)
 
     @property
@@ -1137,13 +1142,20 @@ class PPRIndex:
             seed_mass,
             self.alpha,
             self.accuracy,
-            self.accuracy.omega * LOOKUP_COST,
+            (1.0 - self.alpha) * self.accuracy.omega * LOOKUP_COST,
             r_max=self.accuracy.r_max,
             serial=serial,
         )
         nodes = np.flatnonzero(residual)
         restart = kernels.accumulate_fingerprints(
-            self.offsets, self.ends, nodes, residual, self.accuracy.omega, self.seed, estimate
+            self.offsets,
+            self.ends,
+            nodes,
+            residual,
+            self.alpha,
+            self.accuracy.omega,
+            self.seed,
+            estimate,
         )
         if restart != 0:
             estimate /= 1.0 - restart
@@ -1195,7 +1207,8 @@ class PPRIndex:
 
     @classmethod
     def load(cls, path, g: Graph) -> PPRIndex:
-        """Open a saved index for ``g``; ValueError if it was built for another graph."""
+        """Open a saved index for ``g``; ValueError if it was built for another graph
+        or in another format (format 1 stored walks that could stop at once: rebuild)."""
         import json
 
         from engine.export import graph_fingerprint
@@ -1203,10 +1216,16 @@ class PPRIndex:
         with np.load(path) as archive:
             meta = json.loads(str(archive["meta"]))
             offsets, ends = archive["offsets"], archive["ends"]
-        if meta.get("format_version", 0) > cls.FORMAT_VERSION:
+        version = meta.get("format_version", 0)
+        if version > cls.FORMAT_VERSION:
             raise ValueError(
-                f"{path}: index format {meta['format_version']} is newer than "
+                f"{path}: index format {version} is newer than "
                 f"this gwb reads ({cls.FORMAT_VERSION})"
+            )
+        if version < cls.FORMAT_VERSION:
+            raise ValueError(
+                f"{path}: index format {version} is older than this gwb reads "
+                f"({cls.FORMAT_VERSION}); build it again with PPRIndex.build"
             )
         if meta["graph"]["sha256"] != graph_fingerprint(g)["sha256"]:
             raise ValueError(
