@@ -732,10 +732,18 @@ QUEUE_FACTOR = 4.0
 PUSH_BUDGET = 0.02
 PRECISE_SWEEPS = 1e-4
 CLEANUP_AT = 0.4
+# How much residual the sweeps leave, for the rule that ends them; measured on the
+# BA, ER, planted and R-MAT graphs of bench-data/ (power_push). Gauss–Seidel
+# sweeps (directed graphs): the residual left per unit of mass met and per unit
+# of rate, and the typical rate. Over-relaxed sweeps (undirected): what a last
+# Gauss–Seidel sweep would leave per unit of mass met by the sweep before it,
+# after the first sweep (0.24-0.26), while the residual is not yet falling
+# (0.07-0.09) and once it is (0.02-0.05); one more over-relaxed sweep first cuts
+# that to FINISH_RATE (0.17-0.38) of itself.
 RESIDUAL_PER_MOVE = 0.55
-# Residual left per sweep, over-relaxed or not, on the bench graphs (sor_relaxation).
-TYPICAL_RATE_SOR = 0.45
 TYPICAL_RATE_GAUSS_SEIDEL = 0.73
+FINISH_PER_MOVE = (0.24, 0.08, 0.04)
+FINISH_RATE = 0.3
 # A measured rate above SLOW_START_RATE means the residual has not started to fall;
 # a rise below STALL_FLOOR (mass moved by a sweep) is the gathers' rounding noise.
 SLOW_START_RATE = 0.9
@@ -748,24 +756,29 @@ ROW_WORK = 4
 
 
 def sor_relaxation(alpha: float) -> float:
-    """Young's optimal over-relaxation ``2/(1+√(1−ρ²))`` for the Jacobi rate
-    ``ρ = 1−α`` of the PPR system: about 1.31 at α = 0.15.
+    """The over-relaxation of the sweeps: Young's ``2/(1+√(1−ρ²))`` for the Jacobi
+    rate ``ρ = 1−0.6·α`` (about 1.41 at α = 0.15).
 
-    Young's formula assumes a consistently ordered matrix, which a graph's is not;
-    measured (at 1.3) on the BA, ER, R-MAT and planted graphs of ``benchmarks/``, it
-    cuts the residual per sweep to 0.40–0.48 of itself, against 0.73 without
-    relaxation. 1.2 does worse on all of them; 1.4 is within 0.06 either way (better
-    on the BA graph) and leaves half the residual mass negative, against 14%.
+    Young's formula assumes a consistently ordered matrix, which a graph's is not,
+    and its rate for the PPR system, ``1−α`` (ω = 1.31 at α = 0.15), is that of the
+    slowest mode. Measured on the BA, ER, R-MAT and planted graphs of bench-data/,
+    with the sweeps ending on a plain Gauss–Seidel one (see :func:`power_push`):
+    after two over-relaxed sweeps and that one, ω = 1.42 left 0.56–0.75 of the
+    residual mass that 1.31 left, and after three 0.25–0.38 of it; 1.5 and more
+    leave more, most of it negative. The best ω on the 1M-edge BA graph was about
+    1.6 at α = 0.05, 1.2 at α = 0.3 and 1.1–1.2 at α = 0.5, which ``1−0.6·α`` follows
+    (1.61, 1.27, 1.17).
 
     >>> round(sor_relaxation(0.15), 2)
-    1.31
+    1.41
 
     References
     ----------
     D. M. Young, "Iterative methods for solving partial difference equations of
     elliptic type", Trans. AMS 76 (1954).
     """
-    return 2.0 / (1.0 + math.sqrt(1.0 - (1.0 - alpha) ** 2))
+    rate = 1.0 - 0.6 * alpha
+    return 2.0 / (1.0 + math.sqrt(1.0 - rate * rate))
 
 
 class _Prepared:
@@ -867,18 +880,20 @@ def power_push(
     ``π = estimate + Σ_v residual[v]·π_v``.
 
     A local push from the seeds while the frontier is small, then Gauss–Seidel
-    sweeps (:mod:`engine._kernels.ppr_power_push`; over-relaxed on undirected
-    graphs, see :func:`sor_relaxation`; on every core, colour by colour over the
-    renumbered copy of the graph in :class:`_SweepGraph`, built on the first
-    query) until one more sweep would save less walk
-    work than it costs: a sweep costs ``nnz + n`` (edge reads), and leaves the
-    residual mass ``r_sum = Σ|r|`` at ``q·r_sum`` (``q`` measured on the last
-    sweep), which saves ``(1−q)·r_sum·walk_cost``: ``walk_cost`` is the cost of the
-    walks for one unit of residual mass, in edge reads. With ``r_max`` the sweeps
-    go on at least until ``r_sum ≤ CLEANUP_AT·r_max·nnz``, then a FIFO push brings
-    every node to ``|residual| ≤ r_max·deg`` (what the index needs). ``queue_limit``
-    overrides the local push's hand-over size (0: sweep from the start). The
-    residual may be negative at some nodes after over-relaxed sweeps.
+    sweeps (:mod:`engine._kernels.ppr_power_push`; on every core, colour by colour
+    over the renumbered copy of the graph in :class:`_SweepGraph`, built on the
+    first query) until one more sweep would save less walk work than it costs: a
+    sweep costs ``nnz + n`` (edge reads), and leaves the residual mass
+    ``r_sum = Σ|r|`` at ``q·r_sum``, which saves ``(1−q)·r_sum·walk_cost``:
+    ``walk_cost`` is the cost of the walks for one unit of residual mass, in edge
+    reads. On undirected graphs the sweeps are over-relaxed (:func:`sor_relaxation`)
+    but for the last, a plain one, which the rule chooses ahead (over-relaxed sweeps
+    overshoot π at some nodes; the last plain sweep left 0.11–0.25 of the residual
+    mass of one more over-relaxed sweep on the bench graphs). With ``r_max`` the
+    sweeps go on at least until ``r_sum ≤ CLEANUP_AT·r_max·nnz``, then a FIFO push
+    brings every node to ``|residual| ≤ r_max·deg`` (what the index needs).
+    ``queue_limit`` overrides the local push's hand-over size (0: sweep from the
+    start). The residual may be negative at some nodes.
 
     >>> import engine
     >>> g = engine.sample("karate")
@@ -933,6 +948,7 @@ def power_push(
     # r_max·deg once r_sum fell to 0.4·r_max·nnz).
     enough = math.inf if r_max is None else CLEANUP_AT * r_max * g.nnz
     last_moved = math.inf
+    final = False
     for sweep_number in range(MAX_SWEEPS):
         sweep(
             renumbered.indptr,
@@ -942,7 +958,7 @@ def power_push(
             renumbered.inverse_out,
             seed_vector,
             alpha + (1.0 - alpha) * dangling,
-            relaxation,
+            1.0 if final else relaxation,
             alpha,
             renumbered.block_starts,
             renumbered.colour_blocks,
@@ -960,26 +976,40 @@ def power_push(
             y[seed_positions] = x[seed_positions] * renumbered.inverse_out[seed_positions]
             moved += abs(restart_change)
             dangling = float(x[renumbered.dangling_nodes].sum())
-        # A sweep moves node v by relaxation·α·|r_v| (its residual at that moment), so
-        # `moved` gauges the residual mass, and its fall from the last sweep the rate
-        # of the next one. Measured on the BA, ER and planted graphs of benchmarks/,
-        # the residual left is RESIDUAL_PER_MOVE of the rate times the mass moved.
-        # Before the first rate is known, take the typical one (see sor_relaxation).
-        typical = TYPICAL_RATE_SOR if relaxation > 1.0 else TYPICAL_RATE_GAUSS_SEIDEL
-        rate = typical if sweep_number == 0 else moved / last_moved
-        last_moved = moved
-        if rate >= SLOW_START_RATE:
-            if rate >= 1.0 and moved < STALL_FLOOR[y.dtype.type]:
-                break  # stalled: at the noise floor of the gathers
-            # Not falling yet: the second sweep from some BA sources moves as much as
-            # the first, and the rule, pricing the next sweep at that rate, saw no
-            # saving and stopped (3.2M walks instead of 25k). Assume the typical rate.
-            rate = typical
-        left = RESIDUAL_PER_MOVE * rate * moved / (relaxation * alpha)
-        # what the next sweep would save in walk work, against what it costs
-        saved = (1.0 - rate) * left * walk_cost
-        if moved <= 0.0 or (saved < sweep_cost and left <= enough):
+        if final:
             break
+        # A sweep moves node v by relaxation·α·|r_v| (its residual at that moment), so
+        # `met`, below, gauges the residual mass, and the fall of `moved` from the last
+        # sweep the rate of the next one.
+        rate = math.nan if sweep_number == 0 else moved / last_moved
+        last_moved = moved
+        if moved <= 0.0 or (rate >= 1.0 and moved < STALL_FLOOR[y.dtype.type]):
+            break  # converged, or stalled at the noise floor of the gathers
+        met = moved / (relaxation * alpha)
+        # Not falling yet (a measured rate above SLOW_START_RATE): the second sweep from
+        # most BA sources moves as much as the first. Pricing the next sweep at that
+        # rate saw no saving and stopped (3.2M walks instead of 25k).
+        starting = sweep_number == 0 or rate >= SLOW_START_RATE
+        if relaxation == 1.0:
+            # Gauss–Seidel: the residual left is RESIDUAL_PER_MOVE of the rate times
+            # the mass met, and the next sweep leaves `rate` of it.
+            if starting:
+                rate = TYPICAL_RATE_GAUSS_SEIDEL
+            left, next_rate = RESIDUAL_PER_MOVE * rate * met, rate
+        else:
+            # Over-relaxed: the sweeps end with a plain Gauss–Seidel one, which leaves a
+            # fraction of an over-relaxed sweep's residual (SOR overshoots π at some
+            # nodes: its residual is signed, and costs walks without carrying mass).
+            # `left` is what that last sweep would leave now: FINISH_PER_MOVE of the
+            # mass met, and one more over-relaxed sweep first would cut it to
+            # FINISH_RATE of itself.
+            phase = 0 if sweep_number == 0 else (1 if starting else 2)
+            left, next_rate = FINISH_PER_MOVE[phase] * met, FINISH_RATE
+        # what one more over-relaxed sweep would save in walk work, against its cost
+        if (1.0 - next_rate) * left * walk_cost < sweep_cost and left <= enough:
+            if relaxation == 1.0:
+                break
+            final = True
     if y.dtype != np.float64:  # the residual must be exact for the invariant
         y = np.empty(n)
         dangling = power.scaled_values(x, renumbered.inverse_out, y)

@@ -313,11 +313,40 @@ def test_sweeps_go_on_while_the_residual_has_not_started_to_fall():
     assert max(left) <= 3 * np.median(left)
 
 
+@pytest.mark.parametrize("directed", [False, True])
+def test_over_relaxed_sweeps_end_with_a_plain_one(monkeypatch, directed):
+    """Over-relaxed sweeps overshoot π at some nodes; the rule makes the last sweep a
+    plain Gauss–Seidel one (it leaves a fraction of the residual of one more
+    over-relaxed sweep). Directed graphs sweep plain throughout."""
+    g = _email(directed) if directed else _barabasi_albert(3000, 10)
+    relaxations = []
+    sweep = ppr_module.power.coloured_sweep
+
+    def recording(*args):
+        relaxations.append(args[7])
+        return sweep(*args)
+
+    monkeypatch.setattr(ppr_module.power, "coloured_sweep", recording)
+    accuracy = ppr_module.Accuracy.of(g, 0.5, None, None)
+    walk_cost = (1 - 0.15) * accuracy.omega * ppr_module.WALK_COST / 0.15
+    for source in (0, 100, 900):
+        relaxations.clear()
+        ppr_module.power_push(
+            g, np.array([source]), np.ones(1), 0.15, accuracy, walk_cost, queue_limit=0
+        )
+        assert len(relaxations) >= 3
+        if directed:
+            assert relaxations == [1.0] * len(relaxations)
+        else:
+            omega = ppr_module.sor_relaxation(0.15)
+            assert relaxations == [omega] * (len(relaxations) - 1) + [1.0]
+
+
 def test_over_relaxed_sweeps_overshoot_and_signed_walks_correct_them():
-    """Young's ω lets the sweeps pass π at some nodes of an undirected graph; the signed
-    residual then still satisfies the invariant, and the signed walks' mean is
+    """Over-relaxation lets the sweeps pass π at some nodes of an undirected graph; the
+    signed residual then still satisfies the invariant, and the signed walks' mean is
     Σ_v r_v·π_v (checked against the dense PPR matrix, many walks per unit mass)."""
-    assert 1.3 < ppr_module.sor_relaxation(0.15) < 1.32
+    assert 1.40 < ppr_module.sor_relaxation(0.15) < 1.43
     g = engine.sample("karate")
     nodes, mass = ppr_module.seed_distribution(g, 0)
     accuracy = ppr_module.Accuracy.of(g, 0.5, None, None)
