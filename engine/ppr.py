@@ -1010,15 +1010,13 @@ def power_push(
             if relaxation == 1.0:
                 break
             final = True
-    if y.dtype != np.float64:  # the residual must be exact for the invariant
-        y = np.empty(n)
-        dangling = power.scaled_values(x, renumbered.inverse_out, y)
     estimate = np.empty(n)
     (power.residual_pass_serial if serial else power.residual_pass)(
         renumbered.indptr,
         renumbered.indices,
         renumbered.weights,
         g.is_weighted,
+        renumbered.inverse_out,
         seed_vector,
         alpha,
         dangling,

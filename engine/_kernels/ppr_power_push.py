@@ -23,7 +23,8 @@ A query runs in stages, each a kernel here:
    Over-relaxation lets ``x`` pass π at some nodes: the residual is then signed,
    and the walks below carry the sign.
 3. ``residual_pass``: the residual ``r = (α·s + (1−α)·Pᵀx − x)/α`` of the last
-   sweep, in push form: ``π = x + Σ_v r[v]·π_v`` holds exactly.
+   sweep, in push form: ``π = x + Σ_v r[v]·π_v`` holds exactly (for ``x`` as the
+   sweeps' float32 values round it).
 4. ``cleanup_push``: FIFO pushes of the nodes whose residual is still above
    ``r_max·deg`` in absolute value (the index stores that many walks per node, no
    more).
@@ -390,6 +391,7 @@ def _residual_rows(
     pull_indices,
     pull_weights,
     weighted,
+    inverse_out,
     seed_vector,
     alpha,
     dangling,
@@ -404,8 +406,9 @@ def _residual_rows(
     for v in range(first, last):
         target = (1.0 - alpha) * _pull(pull_indptr, pull_indices, pull_weights, weighted, y, v)
         target += (alpha + (1.0 - alpha) * dangling) * seed_vector[v]
-        estimate[order[v]] = x[v]
-        residual[order[v]] = (target - x[v]) / alpha
+        value = x[v] if inverse_out[v] == 0.0 else y[v] / inverse_out[v]
+        estimate[order[v]] = value
+        residual[order[v]] = (target - value) / alpha
 
 
 ROW_BLOCK = 8192
@@ -417,6 +420,7 @@ def residual_pass(
     pull_indices,
     pull_weights,
     weighted,
+    inverse_out,
     seed_vector,
     alpha,
     dangling,
@@ -426,11 +430,16 @@ def residual_pass(
     estimate,
     residual,
 ):
-    """Push-form residual of ``x``: ``(α·s + (1−α)·(Pᵀx + D·s) − x)/α`` (signed:
-    over-relaxed sweeps leave ``x`` above π at some nodes), on the renumbered graph
-    of the sweeps; node ``v``'s residual and ``x[v]`` go to ``residual[order[v]]``
-    and ``estimate[order[v]]`` (the original ids). ``seed_vector`` is ``s`` as a
-    dense vector. Rows in blocks over the threads; each row is computed alone, so
+    """Push-form residual ``(α·s + (1−α)·(Pᵀp + D·s) − p)/α`` (signed: over-relaxed
+    sweeps leave ``x`` above π at some nodes) of the estimate ``p = y/inverse_out``
+    (``x`` at dangling nodes), on the renumbered graph of the sweeps; node ``v``'s
+    residual and ``p[v]`` go to ``residual[order[v]]`` and ``estimate[order[v]]``
+    (the original ids). ``seed_vector`` is ``s`` as a dense vector.
+
+    The estimate is ``x`` as ``y`` holds it, rounded when ``y`` is float32: the
+    residual is then exact for that estimate (``Pᵀp`` is the gather of ``y``
+    itself), so the float32 gathers of the sweeps serve here too, with no float64
+    copy of ``y``. Rows in blocks over the threads; each row is computed alone, so
     the result does not depend on the threads."""
     n = x.shape[0]
     for block in prange((n + ROW_BLOCK - 1) // ROW_BLOCK):
@@ -439,6 +448,7 @@ def residual_pass(
             pull_indices,
             pull_weights,
             weighted,
+            inverse_out,
             seed_vector,
             alpha,
             dangling,
@@ -458,6 +468,7 @@ def residual_pass_serial(
     pull_indices,
     pull_weights,
     weighted,
+    inverse_out,
     seed_vector,
     alpha,
     dangling,
@@ -473,6 +484,7 @@ def residual_pass_serial(
         pull_indices,
         pull_weights,
         weighted,
+        inverse_out,
         seed_vector,
         alpha,
         dangling,
