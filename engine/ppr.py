@@ -1174,20 +1174,16 @@ class PPRIndex:
             r_max=self.accuracy.r_max,
             serial=serial,
         )
-        nodes = np.flatnonzero(residual)
-        restart = kernels.accumulate_fingerprints(
+        kernels.accumulate_fingerprints(
             self.offsets,
             self.ends,
-            nodes,
             residual,
             self.alpha,
             self.accuracy.omega,
             self.seed,
             estimate,
         )
-        if restart != 0:
-            estimate /= 1.0 - restart
-        return np.maximum(estimate, 0.0, out=estimate)
+        return estimate
 
     def query_batch(
         self, sources: Iterable, top_k: int = 100, progress: Progress = None
