@@ -248,6 +248,7 @@ def test_coloured_sweep_is_a_serial_sweep_in_colour_order(graph):
         shape=expected.shape,
     )
     np.testing.assert_array_equal(renumbered.indptr, expected.indptr)
+    assert renumbered.indices.dtype == np.uint32  # no negative-index checks in the gathers
     assert abs(found - expected).sum() == 0
 
     rng = np.random.default_rng(0)
