@@ -1185,15 +1185,11 @@ class PPRIndex:
             r_max=self.accuracy.r_max,
             serial=serial,
         )
-        kernels.accumulate_fingerprints(
-            self.offsets,
-            self.ends,
-            residual,
-            self.alpha,
-            self.accuracy.omega,
-            self.seed,
-            estimate,
-        )
+        arguments = (self.offsets, self.ends, residual, self.alpha, self.accuracy.omega)
+        if serial:
+            kernels.accumulate_fingerprints_serial(*arguments, self.seed, estimate)
+        else:
+            kernels.accumulate_fingerprints(*arguments, self.seed, estimate, _lanes())
         return estimate
 
     def query_batch(

@@ -482,13 +482,13 @@ def _walks_used(residual, scale, salt, v):
 
 
 @njit(inline="always")
-def _count_walk_ends(offsets, ends, residual, scale, salt, counts):
-    """Signed counts of the stored walk ends of every residual node into ``counts``;
-    returns the signed count of walks that met a dangling node, and the count of
-    nodes that would need more walks than stored (left to the caller)."""
+def _count_walk_ends(offsets, ends, residual, scale, salt, first, last, counts):
+    """Signed counts of the stored walk ends of the residual nodes ``first..last-1``
+    into ``counts``; returns the signed count of walks that met a dangling node, and
+    the count of nodes that would need more walks than stored (left to the caller)."""
     restarts = 0
     left_over = 0
-    for v in range(residual.shape[0]):
+    for v in range(first, last):
         if residual[v] == 0.0:
             continue
         used = _walks_used(residual, scale, salt, v)
@@ -529,8 +529,11 @@ def _spread_over_stored(offsets, ends, residual, alpha, scale, salt, estimate):
     return restart
 
 
-@njit(nogil=True, cache=True)
-def accumulate_fingerprints(offsets, ends, residual, alpha, omega, seed, estimate):
+LOOK_UP_BLOCK = 65536
+
+
+@njit(parallel=True, cache=True)
+def accumulate_fingerprints(offsets, ends, residual, alpha, omega, seed, estimate, lanes):
     """The index's answer in ``estimate``: each residual node ``v`` keeps ``α·r_v``
     and sends ``(1−α)·r_v`` on its first ``⌊(1−α)·|r_v|·omega⌋`` stored walks (which
     take their first step for sure, :func:`stored_walk_ends`), plus one with the
@@ -544,25 +547,59 @@ def accumulate_fingerprints(offsets, ends, residual, alpha, omega, seed, estimat
 
     FORA+ rounds a node's count up (``⌈r·ω⌉``), which biases it and gives every
     residual node a look-up however little it holds. Every look-up adds the same
-    ``±1/ω``, so the look-ups are counted in an int32 vector and scaled once: the
-    scattered writes touch half the bytes of float64 ones, which made this 2.5x
-    faster on the 1M-edge BA graph (4 ms, against 11 ms serial and 5 ms on two
-    threads for float64 partial sums; int32 counts on two threads gained nothing
-    over one).
+    ``±1/ω``, so the look-ups are counted in int32 vectors and scaled once (the
+    scattered writes touch half the bytes of float64 ones). ``lanes`` threads each
+    count the walks of a range of nodes holding about equal shares of the stored
+    walks into their own vector; integer counts add up exactly, so the answer does
+    not depend on the number of lanes (:func:`accumulate_fingerprints_serial` is
+    the same with one). Two lanes took 54 ms against 82 per query on the 10M-edge BA
+    graph of benchmarks/ppr.py, and 3.3 against 4.7 on the 1M-edge one.
     """
     salt = np.uint64(seed) ^ np.uint64(0x2545F4914F6CDD1D)
     n = estimate.shape[0]
-    for v in range(n):
-        estimate[v] += alpha * residual[v]
+    scale = (1.0 - alpha) * omega
+    counts = np.empty((lanes, n), dtype=np.int32)
+    bounds = np.minimum(np.searchsorted(offsets, np.arange(lanes + 1) * offsets[n] // lanes), n)
+    bounds[lanes] = n
+    restarts = np.zeros(lanes, dtype=np.int64)
+    left_over = np.zeros(lanes, dtype=np.int64)
+    for lane in prange(lanes):
+        counts[lane, :] = 0
+        lane_restarts, lane_left_over = _count_walk_ends(
+            offsets, ends, residual, scale, salt, bounds[lane], bounds[lane + 1], counts[lane]
+        )
+        restarts[lane] = lane_restarts
+        left_over[lane] = lane_left_over
+    weight = 1.0 / omega
+    restart = restarts.sum() * weight
+    if left_over.sum() > 0:
+        restart += _spread_over_stored(offsets, ends, residual, alpha, scale, salt, estimate)
+    rescale = 1.0 / (1.0 - restart)
+    for block in prange((n + LOOK_UP_BLOCK - 1) // LOOK_UP_BLOCK):
+        for v in range(block * LOOK_UP_BLOCK, min(n, (block + 1) * LOOK_UP_BLOCK)):
+            count = 0
+            for lane in range(lanes):
+                count += counts[lane, v]
+            value = (estimate[v] + alpha * residual[v] + count * weight) * rescale
+            estimate[v] = value if value > 0.0 else 0.0
+    return restart
+
+
+@njit(nogil=True, cache=True)
+def accumulate_fingerprints_serial(offsets, ends, residual, alpha, omega, seed, estimate):
+    """:func:`accumulate_fingerprints` on the calling thread (for batches, one query
+    per thread); the same answer."""
+    salt = np.uint64(seed) ^ np.uint64(0x2545F4914F6CDD1D)
+    n = estimate.shape[0]
     scale = (1.0 - alpha) * omega
     counts = np.zeros(n, dtype=np.int32)
-    restarts, left_over = _count_walk_ends(offsets, ends, residual, scale, salt, counts)
+    restarts, left_over = _count_walk_ends(offsets, ends, residual, scale, salt, 0, n, counts)
     weight = 1.0 / omega
     restart = restarts * weight
     if left_over > 0:
         restart += _spread_over_stored(offsets, ends, residual, alpha, scale, salt, estimate)
     rescale = 1.0 / (1.0 - restart)
     for v in range(n):
-        value = (estimate[v] + np.int64(counts[v]) * weight) * rescale
+        value = (estimate[v] + alpha * residual[v] + np.int64(counts[v]) * weight) * rescale
         estimate[v] = value if value > 0.0 else 0.0
     return restart

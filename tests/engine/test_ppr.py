@@ -566,7 +566,7 @@ def test_index_look_ups_match_a_plain_reading_of_the_rule():
     α·r, and sends (1−α)·r on ⌊(1−α)·|r|·ω⌋ stored walks plus a coin from stream
     (seed, v), each worth ±1/ω; a node needing more walks than stored spreads
     (1−α)·r over all of them; ends of -1 are restart mass q, and the answer is
-    max(estimate/(1−q), 0)."""
+    max(estimate/(1−q), 0); the same with any number of lanes."""
     from engine._kernels import random as rng
 
     random = np.random.default_rng(8)
@@ -597,12 +597,20 @@ def test_index_look_ups_match_a_plain_reading_of_the_rule():
                 restart += share
             else:
                 expected[end] += share
-    estimate = np.zeros(n)
-    got = ppr_module.kernels.accumulate_fingerprints(
-        offsets, ends, residual, alpha, omega, seed, estimate
-    )
-    assert got == pytest.approx(restart, abs=1e-12)
-    np.testing.assert_allclose(estimate, np.maximum(expected / (1 - restart), 0), atol=1e-12)
+    kernels = ppr_module.kernels
+    answers = []
+    for lanes in (None, 1, 2, 3):
+        estimate = np.zeros(n)
+        arguments = (offsets, ends, residual, alpha, omega, seed, estimate)
+        if lanes is None:
+            got = kernels.accumulate_fingerprints_serial(*arguments)
+        else:
+            got = kernels.accumulate_fingerprints(*arguments, lanes)
+        assert got == pytest.approx(restart, abs=1e-12)
+        np.testing.assert_allclose(estimate, np.maximum(expected / (1 - restart), 0), atol=1e-12)
+        answers.append(estimate)
+    for estimate in answers[1:]:  # the lanes' integer counts add up exactly
+        np.testing.assert_array_equal(estimate, answers[0])
 
 
 def test_a_larger_index_keeps_the_guarantee():
