@@ -19,8 +19,8 @@ Methods
     every node with ``π ≥ threshold`` is estimated within relative error ``eps``
     with probability ``1 − delta``. The push is SpeedPPR's PowerPush (Wu et al.,
     SIGMOD 2021): a local push, then sweeps over the whole graph, over-relaxed on
-    undirected graphs (:func:`sor_relaxation`), for as long as a sweep saves more
-    walk work than it costs.
+    undirected graphs (:func:`sor_relaxation`) but for the last, for as long as a
+    sweep saves more walk work than it costs.
 
 Estimators. ``walks`` counts every visit (``π̂(v) = α·visits(v)/W``, the
 "complete path" estimator of Avrachenkov et al. 2007): each walk reports

@@ -7,21 +7,23 @@ A query runs in stages, each a kernel here:
 2. ``coloured_sweep``: once the frontier is large, in-place sweeps in pull form,
    ``x[v] ← α·s[v] + (1−α)·(Σ_u w(u,v)·x[u]/W(u) + D·s[v])`` with ``D`` the
    dangling nodes' mass, over-relaxed on undirected graphs (SOR: ``x[v]`` moves
-   ``ω`` times that step, Young's ``ω = 2/(1+√(1−(1−α)²))``, about 1.31 at
-   α = 0.15). Reading the in-neighbours' values is a gather that keeps four loads
-   in flight, about three times faster here than the push form's scatter. The
+   ``ω`` times that step, about 1.41 at α = 0.15, see ``engine.ppr.sor_relaxation``)
+   but for the last sweep, a plain one. Reading the in-neighbours' values is a
+   gather that keeps four loads in flight, about three times faster here than the
+   push form's scatter; its indices are unsigned (no negative-index checks). The
    sweep runs over a copy of the graph numbered colour by colour
    (``first_fit_colouring``, ``renumbered``): the nodes of one colour are never
    adjacent, so both threads sweep a colour at once and every node still reads
    the values a serial sweep in id order shows it (Gauss–Seidel, whatever the
    threads). Per sweep the residual mass falls to about 0.73 of itself with
-   ``ω = 1`` and to 0.40–0.48 with Young's ``ω`` on the BA, ER, R-MAT and planted
-   graphs of ``bench-data/`` (a Jacobi step: 0.85), so a query needs less than
-   half the sweeps. For undirected graphs ``I − (1−α)·A·D⁻¹`` is a diagonal
+   ``ω = 1`` and to 0.3–0.45 over-relaxed on the BA, ER, R-MAT and planted graphs
+   of ``bench-data/`` (a Jacobi step: 0.85), so a query needs less than half the
+   sweeps. For undirected graphs ``I − (1−α)·A·D⁻¹`` is a diagonal
    scaling of a symmetric positive definite matrix, so SOR converges for any
    ``0 < ω < 2``; directed graphs have no such guarantee and sweep with ``ω = 1``.
    Over-relaxation lets ``x`` pass π at some nodes: the residual is then signed,
-   and the walks below carry the sign.
+   and the walks below carry the sign; the last, plain sweep leaves a fraction of
+   the residual (and of its negative part) of one more over-relaxed sweep.
 3. ``residual_pass``: the residual ``r = (α·s + (1−α)·Pᵀx − x)/α`` of the last
    sweep, in push form: ``π = x + Σ_v r[v]·π_v`` holds exactly (for ``x`` as the
    sweeps' float32 values round it).
