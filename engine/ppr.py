@@ -1031,6 +1031,7 @@ def power_push(
         seed_vector,
         alpha,
         dangling,
+        renumbered.block_starts,
         x,
         y,
         renumbered.order,

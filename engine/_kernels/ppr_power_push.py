@@ -417,9 +417,6 @@ def _residual_rows(
         residual[order[v]] = (target - value) / alpha
 
 
-ROW_BLOCK = 8192
-
-
 @njit(parallel=True, cache=True)
 def residual_pass(
     pull_indptr,
@@ -430,6 +427,7 @@ def residual_pass(
     seed_vector,
     alpha,
     dangling,
+    block_starts,
     x,
     y,
     order,
@@ -445,10 +443,10 @@ def residual_pass(
     The estimate is ``x`` as ``y`` holds it, rounded when ``y`` is float32: the
     residual is then exact for that estimate (``Pᵀp`` is the gather of ``y``
     itself), so the float32 gathers of the sweeps serve here too, with no float64
-    copy of ``y``. Rows in blocks over the threads; each row is computed alone, so
-    the result does not depend on the threads."""
-    n = x.shape[0]
-    for block in prange((n + ROW_BLOCK - 1) // ROW_BLOCK):
+    copy of ``y``. Rows in the sweeps' blocks (of about equal edge counts) over the
+    threads; each row is computed alone, so the result does not depend on the
+    threads."""
+    for block in prange(block_starts.shape[0] - 1):
         _residual_rows(
             pull_indptr,
             pull_indices,
@@ -463,8 +461,8 @@ def residual_pass(
             order,
             estimate,
             residual,
-            block * ROW_BLOCK,
-            min(n, (block + 1) * ROW_BLOCK),
+            block_starts[block],
+            block_starts[block + 1],
         )
 
 
@@ -478,6 +476,7 @@ def residual_pass_serial(
     seed_vector,
     alpha,
     dangling,
+    block_starts,
     x,
     y,
     order,
@@ -499,8 +498,8 @@ def residual_pass_serial(
         order,
         estimate,
         residual,
-        0,
-        x.shape[0],
+        block_starts[0],
+        block_starts[block_starts.shape[0] - 1],
     )
 
 
