@@ -1016,7 +1016,8 @@ def power_push(
             # FINISH_RATE of itself.
             phase = 0 if sweep_number == 0 else (1 if starting else 2)
             left, next_rate = FINISH_PER_MOVE[phase] * met, FINISH_RATE
-        # what one more over-relaxed sweep would save in walk work, against its cost
+        # what one more sweep (over-relaxed, if the sweeps are) would save in walk
+        # work, against its cost
         if (1.0 - next_rate) * left * walk_cost < sweep_cost and left <= enough:
             if relaxation == 1.0:
                 break
