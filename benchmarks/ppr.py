@@ -8,8 +8,9 @@ top-100 overlap with ``method="exact"``. Ratios are peer time / our time.
 
 With ``--speedppr PATH`` (a SpeedPPR binary built outside the project, see
 :mod:`benchmarks.speedppr`), SpeedPPR answers the same sources with and without its
-index, once before our methods and once after (the machine's speed drifts), and the
-targets compare with its times in this run rather than with the issue's figures.
+index, in the round robin beside our methods (the machine's speed drifts between
+minutes), and the targets compare with its times in this run rather than with the
+issue's figures.
 """
 
 from __future__ import annotations
@@ -79,23 +80,11 @@ SPEEDPPR_PAIRS = {
 }
 
 
-def run_speedppr(runner, sources, exact: dict | None = None) -> tuple[dict, dict]:
-    """One run of SpeedPPR on ``sources`` in each mode: ``{mode: [seconds per source]}``
-    (its own timer) and, given ``exact``, ``{mode: mean top-100 precision}``."""
-    times, quality = {}, {}
-    for mode, with_index in SPEEDPPR_MODES.items():
-        seconds, tops = runner.query(sources, with_index=with_index, top_k=100 if exact else 0)
-        times[mode] = [seconds[int(s)] for s in sources]
-        if exact:
-            quality[mode] = float(
-                np.mean(
-                    [
-                        len(set(tops[int(s)].tolist()) & set(_top(exact[int(s)]).tolist())) / 100
-                        for s in sources
-                    ]
-                )
-            )
-    return times, quality
+def speedppr_answer(runner, source: int, mode: str, exact: np.ndarray) -> tuple[float, float]:
+    """SpeedPPR's own time for one source in ``mode`` and its top-100 precision."""
+    seconds, tops = runner.query([source], with_index=SPEEDPPR_MODES[mode], top_k=100)
+    found = set(tops[source].tolist())
+    return seconds[source], len(found & set(_top(exact).tolist())) / 100
 
 
 def _top(scores: np.ndarray, k: int = 100) -> np.ndarray:
@@ -150,10 +139,11 @@ def run_size(label: str, n_queries: int, batch: int, speedppr: str | None = None
         built = runner.build_index()
         if built is not None:
             print(f"  SpeedPPR index built in {built:.1f} s (its own timer)")
-        speedppr_before, speedppr_quality = run_speedppr(runner, sources, exact)
     # Round robin over the methods, source by source, so that all of them see the same
-    # load on a shared machine; the peers run on the first half of the sources.
+    # load on a shared machine; the peers run on the first half of the sources, SpeedPPR
+    # (one process per query, timed by itself) on all of them.
     times = {name: [] for name in {**methods, **peers}}
+    times.update({mode: [] for mode in SPEEDPPR_MODES} if runner is not None else {})
     scores = {name: [] for name in times}
     for i, s in enumerate(sources):
         for name, fn in {**methods, **peers}.items():
@@ -163,19 +153,12 @@ def run_size(label: str, n_queries: int, batch: int, speedppr: str | None = None
             result = fn(int(s))
             times[name].append(time.perf_counter() - started)
             scores[name].append(precision(np.asarray(result), exact[int(s)]))
-    if runner is not None:
-        speedppr_after, _ = run_speedppr(runner, sources)
-        for mode in SPEEDPPR_MODES:
-            before, after = np.array(speedppr_before[mode]), np.array(speedppr_after[mode])
-            print(
-                f"  {mode}: median {np.median(before) * 1e3:.1f} ms before our methods, "
-                f"{np.median(after) * 1e3:.1f} ms after (one thread)"
-            )
-            times[mode] = list((before + after) / 2)
+        for mode in SPEEDPPR_MODES if runner is not None else ():
+            seconds, overlap = speedppr_answer(runner, int(s), mode, exact[int(s)])
+            times[mode].append(seconds)
+            scores[mode].append(overlap)
     timings = {name: float(np.median(t)) for name, t in times.items()}
     quality = {name: float(np.mean(p)) for name, p in scores.items()}
-    if runner is not None:
-        quality.update(speedppr_quality)
     print(
         "  top-100 precision vs exact: "
         + ", ".join(f"{name} {quality[name]:.3f}" for name in timings)
