@@ -5,8 +5,8 @@ SpeedPPR is public (github.com/wuhao-wu-jiang/Personalized-PageRank) but not on
 PyPI; build it with its own ``cmake -B build && make -C build`` and pass the
 binary's path as ``python -m benchmarks.ppr --speedppr PATH``. Nothing of it is
 copied here: this module writes a graph in its input format, asks it for an index
-and for single-source queries, and reads back its own timing of each query and,
-once, its estimates (for the top-100 precision).
+and for single-source queries, and reads back its own timing of each query and its
+estimates (for the top-100 precision).
 
 SpeedPPR runs on one thread; ours on every core (two on the bench machine).
 
