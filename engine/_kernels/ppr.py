@@ -529,6 +529,26 @@ def _spread_over_stored(offsets, ends, residual, alpha, scale, salt, estimate):
     return restart
 
 
+@njit(inline="always")
+def _restart_mass(
+    restarts, left_over, offsets, ends, residual, alpha, scale, salt, weight, estimate
+):
+    """The mass of the looked-up walks that met a dangling node: ``restarts`` signed
+    walks of ``weight`` each, plus those of nodes left over (:func:`_spread_over_stored`)."""
+    restart = restarts * weight
+    if left_over > 0:
+        restart += _spread_over_stored(offsets, ends, residual, alpha, scale, salt, estimate)
+    return restart
+
+
+@njit(inline="always")
+def _finish(estimate, residual, alpha, walked, rescale, v):
+    """Node ``v``'s answer: its estimate, the ``α·r_v`` it keeps, the mass its walks
+    brought, all rescaled for the restarts, and clipped at 0."""
+    value = (estimate[v] + alpha * residual[v] + walked) * rescale
+    estimate[v] = value if value > 0.0 else 0.0
+
+
 LOOK_UP_BLOCK = 65536
 
 
@@ -571,17 +591,25 @@ def accumulate_fingerprints(offsets, ends, residual, alpha, omega, seed, estimat
         restarts[lane] = lane_restarts
         left_over[lane] = lane_left_over
     weight = 1.0 / omega
-    restart = restarts.sum() * weight
-    if left_over.sum() > 0:
-        restart += _spread_over_stored(offsets, ends, residual, alpha, scale, salt, estimate)
+    restart = _restart_mass(
+        restarts.sum(),
+        left_over.sum(),
+        offsets,
+        ends,
+        residual,
+        alpha,
+        scale,
+        salt,
+        weight,
+        estimate,
+    )
     rescale = 1.0 / (1.0 - restart)
     for block in prange((n + LOOK_UP_BLOCK - 1) // LOOK_UP_BLOCK):
         for v in range(block * LOOK_UP_BLOCK, min(n, (block + 1) * LOOK_UP_BLOCK)):
             count = 0
             for lane in range(lanes):
                 count += counts[lane, v]
-            value = (estimate[v] + alpha * residual[v] + count * weight) * rescale
-            estimate[v] = value if value > 0.0 else 0.0
+            _finish(estimate, residual, alpha, count * weight, rescale, v)
     return restart
 
 
@@ -595,11 +623,10 @@ def accumulate_fingerprints_serial(offsets, ends, residual, alpha, omega, seed, 
     counts = np.zeros(n, dtype=np.int32)
     restarts, left_over = _count_walk_ends(offsets, ends, residual, scale, salt, 0, n, counts)
     weight = 1.0 / omega
-    restart = restarts * weight
-    if left_over > 0:
-        restart += _spread_over_stored(offsets, ends, residual, alpha, scale, salt, estimate)
+    restart = _restart_mass(
+        restarts, left_over, offsets, ends, residual, alpha, scale, salt, weight, estimate
+    )
     rescale = 1.0 / (1.0 - restart)
     for v in range(n):
-        value = (estimate[v] + alpha * residual[v] + np.int64(counts[v]) * weight) * rescale
-        estimate[v] = value if value > 0.0 else 0.0
+        _finish(estimate, residual, alpha, np.int64(counts[v]) * weight, rescale, v)
     return restart
