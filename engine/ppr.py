@@ -1142,13 +1142,14 @@ class PPRIndex:
         total = int(offsets[-1])
         ends = np.empty(total, dtype=np.int64)
         cumulative = _cumulative(g)
+        indices = _unsigned_indices(g)
         chunk = max(1, -(-total // 20))
         for first in range(0, total, chunk):
             last = min(first + chunk, total)
             starts = np.searchsorted(offsets, np.arange(first, last), side="right") - 1
             kernels.stored_walk_ends(
                 g.indptr,
-                _unsigned_indices(g),
+                indices,
                 cumulative,
                 g.is_weighted,
                 starts,
