@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 import engine
+from engine.export import ids_path, run_path
 
 
 def embedding_file(
@@ -35,7 +36,9 @@ def embedding_file(
         if suffix != ".npy":
             return path.read_bytes(), path.name
         archive = io.BytesIO()
+        # The documented members only: the folder also holds the set's hidden versions.
+        members = sorted([path, ids_path(path), run_path(path)])
         with zipfile.ZipFile(archive, "w") as bundle:
-            for written in sorted(Path(folder).iterdir()):
+            for written in members:
                 bundle.write(written, written.name)
         return archive.getvalue(), path.with_suffix(".zip").name
