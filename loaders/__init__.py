@@ -6,6 +6,7 @@ from loaders.formats import read_igraph_format, read_matrix_market, read_table
 from loaders.generators import planted_partition, rmat
 from loaders.graph import Graph
 from loaders.load import FORMATS, load
+from loaders.memory import InsufficientMemoryError
 from loaders.samples import sample, sample_names, samples
 from loaders.store import open_store, save_store
 
@@ -13,6 +14,7 @@ __all__ = [
     "FORMATS",
     "Graph",
     "GraphFormatError",
+    "InsufficientMemoryError",
     "NodeNotFoundError",
     "StoreError",
     "load",
