@@ -54,13 +54,18 @@ def build_csr(
     _kernels.scatter_edges(
         src, dst, edge_weights, has_weights, indptr, symmetrize, cols, slot_weights
     )
-    kept = _kernels.sort_and_merge_rows(indptr, cols, slot_weights, has_weights, MERGE[merge])
+    small = n_slots < _kernels.SERIAL_BELOW
+    sort_and_merge_rows = (
+        _kernels.sort_and_merge_rows_serial if small else _kernels.sort_and_merge_rows_parallel
+    )
+    compact_rows = _kernels.compact_rows_serial if small else _kernels.compact_rows_parallel
+    kept = sort_and_merge_rows(indptr, cols, slot_weights, has_weights, MERGE[merge])
 
     new_indptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(kept, out=new_indptr[1:])
     indices = np.empty(int(new_indptr[-1]), dtype=index_dtype(n_nodes))
     out_weights = np.empty(indices.shape[0] if has_weights else 0, dtype=np.float64)
-    _kernels.compact_rows(indptr, new_indptr, cols, slot_weights, has_weights, indices, out_weights)
+    compact_rows(indptr, new_indptr, cols, slot_weights, has_weights, indices, out_weights)
     return new_indptr, indices, (out_weights.astype(np.float32) if has_weights else None)
 
 
@@ -106,8 +111,13 @@ def _factorize_integers(src: np.ndarray, dst: np.ndarray):
             return src.astype(np.int64, copy=False), dst.astype(np.int64, copy=False), None
         # int32 keeps the lookup table small enough to stay in cache during the gather.
         new_id = (np.cumsum(present, dtype=np.int64) - 1).astype(index_dtype(high + 1))
-        src_ids = _kernels.relabel(np.ascontiguousarray(src), new_id)
-        dst_ids = _kernels.relabel(np.ascontiguousarray(dst), new_id)
+        relabel = (
+            _kernels.relabel_serial
+            if src.size < _kernels.SERIAL_BELOW
+            else _kernels.relabel_parallel
+        )
+        src_ids = relabel(np.ascontiguousarray(src), new_id)
+        dst_ids = relabel(np.ascontiguousarray(dst), new_id)
         return src_ids, dst_ids, np.flatnonzero(present).astype(np.int64)
     codes, uniques = pd.factorize(np.concatenate([src, dst]).astype(np.int64), sort=True)
     return codes[: src.size], codes[src.size :], np.asarray(uniques, dtype=np.int64)

@@ -49,7 +49,6 @@ def scatter_edges(src, dst, weights, has_weights, indptr, symmetrize, out_cols, 
 MERGE_SUM, MERGE_MAX, MERGE_MIN = 0, 1, 2
 
 
-@njit(parallel=True, cache=True)
 def sort_and_merge_rows(indptr, cols, weights, has_weights, merge):
     """Sort each row by column and merge repeated columns in place.
 
@@ -105,7 +104,6 @@ def sort_and_merge_rows(indptr, cols, weights, has_weights, merge):
     return kept
 
 
-@njit(parallel=True, cache=True)
 def compact_rows(indptr, new_indptr, cols, weights, has_weights, out_cols, out_weights):
     """Copy the first ``new_indptr[r+1] - new_indptr[r]`` entries of each row to a packed array."""
     n_rows = indptr.shape[0] - 1
@@ -118,10 +116,20 @@ def compact_rows(indptr, new_indptr, cols, weights, has_weights, out_cols, out_w
                 out_weights[dst_start + k] = weights[src_start + k]
 
 
-@njit(parallel=True, cache=True)
 def relabel(ids, new_id):
     """``new_id[ids]`` on both cores: a random gather that numpy does on one."""
     out = np.empty(ids.shape[0], dtype=np.int64)
     for k in prange(ids.shape[0]):
         out[k] = new_id[ids[k]]
     return out
+
+
+# Serial and parallel variants compiled from one source: on small graphs a
+# parallel launch costs more than the work (tens of ms when the cores are busy).
+SERIAL_BELOW = 1 << 16
+sort_and_merge_rows_parallel = njit(parallel=True, cache=True)(sort_and_merge_rows)
+sort_and_merge_rows_serial = njit(cache=True)(sort_and_merge_rows)
+compact_rows_parallel = njit(parallel=True, cache=True)(compact_rows)
+compact_rows_serial = njit(cache=True)(compact_rows)
+relabel_parallel = njit(parallel=True, cache=True)(relabel)
+relabel_serial = njit(cache=True)(relabel)
