@@ -1,67 +1,81 @@
 """Reading text edge lists: whitespace, CSV and TSV, SNAP, compressed or not.
 
-The fast path hands the whole file to pyarrow's multithreaded CSV reader
-(pandas' C tokenizer when columns are separated by runs of blanks). Whenever
-that path rejects the file or the values fail a check, an exact line-by-line
-reader runs instead: it accepts everything the format allows (comments in the
-middle, ragged whitespace) and raises :class:`GraphFormatError` naming the file
-and line of the first bad row. So valid files are parsed at C speed and bad
-files get a precise message.
+One tokenizer (:mod:`loaders._edgelist_kernels`) applies the reading contract
+written in :func:`read_edgelist` to every file: there is no fast path with
+rules of its own beside a slow exact one. The file is streamed in chunks cut at
+line ends; the chunks are tokenized in parallel (the kernels release the GIL)
+and their ids, weights and errors are checked in file order, so an error names
+the first bad line of the file.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import itertools
 import os
+import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import numba
 import numpy as np
-import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pa_csv
+import pyarrow.compute as pc
 
+from loaders import _edgelist_kernels as kernels
 from loaders.check import check_choice
 from loaders.errors import GraphFormatError
 from loaders.graph import Graph
 
 COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}
+_CHUNK_BYTES = 32 << 20
 _HEAD_BYTES = 1 << 18
-_SNIFF_LINES = 1000
-_HEADER_WORDS = {
-    "source",
-    "target",
-    "src",
-    "dst",
-    "from",
-    "to",
-    "node1",
-    "node2",
-    "u",
-    "v",
-    "weight",
-    "id1",
-    "id2",
-    "source_id",
-    "target_id",
-    "head",
-    "tail",
-}
+_SNIFF_ROWS = 1000
+_SNIFF_COLUMNS = 64
+_BOM = b"\xef\xbb\xbf"
+_LINE_END = re.compile(r"\r\n|\r|\n")
+_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+#: Names a user gives the endpoint columns of an edge table (compared in lower case).
+ENDPOINT_NAMES = frozenset(
+    {
+        "source",
+        "target",
+        "src",
+        "dst",
+        "from",
+        "to",
+        "node1",
+        "node2",
+        "node_1",
+        "node_2",
+        "source_id",
+        "target_id",
+        "sourceid",
+        "targetid",
+        "id1",
+        "id2",
+    }
+)
+
+
+@dataclass(frozen=True)
+class _Dialect:
+    """How fields are separated and which lines are comments."""
+
+    blank_separated: bool  # runs of spaces/tabs, no quoting
+    delimiter: int  # the separating byte when not blank_separated
+    is_comment: np.ndarray  # bool[256]: first non-blank bytes that start a comment line
 
 
 @dataclass(frozen=True)
 class _Layout:
-    """What sniffing the head of a file found."""
+    """What reading the head of a file found."""
 
-    skip_rows: int  # leading comment/blank lines, plus the header line
-    first_data_line: int  # 1-based line number of the first data row
-    delimiter: str  # one character; " " for blank-separated
-    irregular: bool  # blank-separated with runs of blanks or mixed tabs/spaces
+    dialect: _Dialect
+    header_at: int  # byte offset of the header line, -1 when there is none
     column_names: list[str]
     has_header: bool
-    sample: list[str]  # the first data lines (header excluded), for type sniffing
+    first_data_line: int  # 1-based line of the first data row (header excluded)
 
 
 def read_edgelist(
@@ -78,8 +92,44 @@ def read_edgelist(
     self_loops: str = "keep",
     merge: str = "sum",
     name: str | None = None,
+    memory_limit: int | None = None,
 ) -> Graph:
     """Read a text edge list into a :class:`Graph`.
+
+    The reading contract, the same for every file (plain or compressed, int or
+    string ids, small or large):
+
+    - **Lines.** UTF-8 text; a leading byte-order mark is dropped; lines end in
+      ``\\n``, ``\\r\\n`` or ``\\r``, the last one optionally without. Blank and
+      whitespace-only lines are skipped anywhere. A line whose first non-blank
+      character is one of ``comments`` is skipped anywhere; the same character
+      inside or after a field is data.
+    - **Fields.** With ``delimiter`` given, or sniffed from the first data
+      lines: tab when every line of several words holds a tab (ids may then
+      hold spaces; a file that mixes tabs and runs of spaces between ids is
+      blank-separated), else comma when a line holds one, else runs of blanks.
+      Fields are trimmed of surrounding blanks. With a delimiter, a field may be
+      quoted as in RFC 4180: it may then hold the delimiter and blanks, and
+      ``""`` stands for a quote; a quoted field must end on its line. Blank-
+      separated files have no quoting. Columns beyond those used are ignored; an
+      empty id or weight is an error.
+    - **Header.** ``header="auto"`` takes the first data line as column names
+      only when its two endpoint fields are names a user gives such columns
+      (``source``, ``target``, ``src``, ``dst``, ``from``, ``to``, ``node1``,
+      ``node2``, ... in any case, e.g. Gephi's ``Source,Target,Weight``), or when
+      they are not numbers while every other line read for sniffing has numbers
+      there. Otherwise the first line is an edge.
+    - **Ids.** ``ids="auto"`` reads integers only when every id in the file is a
+      plain ASCII decimal that prints back as written (``0``, ``-7``, ``42``;
+      not ``007``, ``+1``, ``1_000`` or other scripts' digits) and fits int64;
+      otherwise every id is the string as written. ``ids="int"`` accepts any
+      ASCII decimal within int64 and names the file and line of any other id;
+      ``ids="str"`` keeps every id as a string.
+    - **Weights.** A number as Arrow parses it (``1``, ``0.5``, ``1e-3``),
+      finite and ≥ 0; anything else is an error naming the line.
+
+    Every error is a :class:`GraphFormatError` naming the file and, where one is
+    to blame, the line.
 
     Parameters
     ----------
@@ -88,64 +138,62 @@ def read_edgelist(
     directed : bool
         Keep edge direction (SNAP's directed graphs need ``directed=True``).
     delimiter : str, optional
-        One character; by default tab, comma or blanks, sniffed from the file.
+        One ASCII character; ``" "`` means runs of blanks. Sniffed by default.
     comments : str
-        Characters that start a comment line (anywhere in the file).
+        ASCII characters that start a comment line.
     header : bool or "auto"
-        Whether the first data line holds column names. "auto" detects it.
+        Whether the first data line holds column names.
     source_col, target_col : int or str
         Columns of the edge endpoints, by position or header name.
     weight_col : int or str, optional
-        Column of edge weights (finite, ≥ 0). When None the graph is unweighted
-        unless the header names a ``weight`` column.
+        Column of edge weights. When None the graph is unweighted unless the
+        header names a ``weight`` column.
     ids : {"auto", "int", "str"}
-        How to read node ids: "auto" uses integers when every id is one, else strings.
     self_loops : {"keep", "drop"}
     merge : {"sum", "max", "min"}
         How weights of repeated edges combine (see :meth:`Graph.from_edges`).
     name : str, optional
         Defaults to the file name without extensions.
+    memory_limit : int, optional
+        Accepted for symmetry with the readers of formats that declare sizes in
+        a header; an edge list declares none, so its memory follows its length.
 
     Raises
     ------
     FileNotFoundError
         No file at ``path``.
     GraphFormatError
-        A malformed line, named by file and line number.
+        A malformed line, named by file and line number, or an unreadable file.
 
     Examples
     --------
     >>> import tempfile, os
-    >>> path = os.path.join(tempfile.mkdtemp(), "edges.txt")
-    >>> _ = open(path, "w").write("# a triangle\\n1 2\\n2 3\\n3 1\\n")
-    >>> read_edgelist(path)
-    <Graph 'edges': 3 nodes, 3 edges, undirected, unweighted>
+    >>> path = os.path.join(tempfile.mkdtemp(), "edges.csv")
+    >>> _ = open(path, "w").write('source,target\\n"Smith, J", Doe\\n# a comment\\nDoe,Roe\\n')
+    >>> g = read_edgelist(path)
+    >>> g
+    <Graph 'edges': 3 nodes, 2 edges, undirected, unweighted>
+    >>> g.labels.tolist()
+    ['Doe', 'Roe', 'Smith, J']
     """
     check_choice("ids", ids, ("auto", "int", "str"))
     check_choice("self_loops", self_loops, ("keep", "drop"))
-    if delimiter is not None and len(delimiter) != 1:
-        raise ValueError(f"delimiter must be a single character; got {delimiter!r}")
+    check_choice("merge", merge, ("sum", "max", "min"))
+    if header not in (True, False, "auto"):
+        raise ValueError(f"header must be True, False or 'auto'; got {header!r}")
+    if delimiter is not None and (len(delimiter) != 1 or not delimiter.isascii()):
+        raise ValueError(f"delimiter must be a single ASCII character; got {delimiter!r}")
+    if not comments.isascii() or any(c in " \t\r\n" for c in comments):
+        raise ValueError(f"comments must be ASCII characters other than blanks; got {comments!r}")
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"edge list not found: {path}")
     if header == "auto" and any(isinstance(c, str) for c in (source_col, target_col, weight_col)):
         header = True  # columns named by the header
     compression = COMPRESSION.get(path.suffix.lower())
-    layout = _sniff(path, compression, delimiter, comments, header)
-    src_index, dst_index, weight_index = _resolve_columns(
-        path, layout, source_col, target_col, weight_col
-    )
-    fast_ids = ids
-    if ids == "auto":
-        fast_ids = "int" if _sample_ids_are_ints(layout, src_index, dst_index) else "str"
-
-    columns = (src_index, dst_index, weight_index)
-    try:
-        src, dst, weights = _parse_fast(path, compression, layout, columns, fast_ids, comments)
-        if weights is not None:
-            _check_weights(path, weights)
-    except (pa.ArrowException, ValueError, pd.errors.ParserError):
-        src, dst, weights = _parse_exact(path, compression, layout, columns, ids, comments)
+    layout = _sniff(path, compression, delimiter, comments, header, (source_col, target_col))
+    columns = _resolve_columns(path, layout, source_col, target_col, weight_col)
+    src, dst, weights = _parse(path, compression, layout, columns, ids)
     return Graph.from_edges(
         src,
         dst,
@@ -164,86 +212,184 @@ def _stem(path: Path) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
-def _open_text(path: Path, compression: str | None) -> io.TextIOWrapper:
-    stream = pa.input_stream(str(path), compression=compression)
-    return io.TextIOWrapper(stream, encoding="utf-8", errors="strict", newline=None)
+# ---------------------------------------------------------------- reading bytes
 
 
-def _read_head(path: Path, compression: str | None) -> list[str]:
-    with _open_text(path, compression) as text:
-        try:
-            head = text.read(_HEAD_BYTES)
-        except UnicodeDecodeError as error:
-            raise GraphFormatError(path, None, f"not UTF-8 text ({error.reason})") from None
-    lines = head.splitlines()
-    if len(head) == _HEAD_BYTES and lines:
-        lines.pop()  # the last line may be cut in the middle
-    return lines
-
-
-def _split(line: str, delimiter: str) -> list[str]:
-    if delimiter in " \t":
-        return line.split()
-    return [token.strip() for token in next(csv.reader([line], delimiter=delimiter))]
-
-
-def _is_number(token: str) -> bool:
+def _chunks(path: Path, compression: str | None):
+    """Yield ``(buffer, end)``: writable uint8 arrays whose first ``end`` bytes are whole lines."""
+    chunk_bytes = _CHUNK_BYTES
     try:
-        float(token)
-    except ValueError:
-        return False
-    return True
+        stream = pa.input_stream(str(path), compression=compression)
+    except (OSError, pa.ArrowException) as error:
+        raise GraphFormatError(path, None, f"cannot open: {error}") from None
+    carry = b""
+    with stream:
+        while True:
+            try:
+                block = stream.read(chunk_bytes)
+            except (OSError, pa.ArrowException, EOFError) as error:
+                kind = f"{compression} data" if compression else "the file"
+                raise GraphFormatError(path, None, f"cannot read {kind}: {error}") from None
+            if not block:
+                if carry:
+                    yield np.frombuffer(bytearray(carry), dtype=np.uint8), len(carry)
+                return
+            data = bytearray(carry)
+            data += block
+            cut = _last_line_end(data)
+            carry = bytes(data[cut:])
+            if cut:
+                yield np.frombuffer(data, dtype=np.uint8), cut
 
 
-def _sniff(
-    path: Path, compression: str | None, delimiter: str | None, comments: str, header: bool | str
-) -> _Layout:
-    lines = _read_head(path, compression)
-    leading = 0
-    while leading < len(lines) and (
-        not lines[leading].strip() or lines[leading].lstrip()[0] in comments
-    ):
-        leading += 1
-    data_lines = (
-        line for line in lines[leading:] if line.strip() and line.lstrip()[0] not in comments
+def _last_line_end(data: bytearray) -> int:
+    """Offset just after the last complete line (0 when there is none yet)."""
+    end = len(data)
+    if data.endswith(b"\r"):
+        end -= 1  # a "\n" may follow in the next block: keep "\r\n" together
+    return max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end)) + 1
+
+
+def _head(path: Path, compression: str | None, size: int) -> tuple[np.ndarray, int, bool]:
+    """The whole lines among the first ``size`` bytes, and whether that is the whole file."""
+    try:
+        with pa.input_stream(str(path), compression=compression) as stream:
+            data = bytearray(stream.read(size))
+    except (OSError, pa.ArrowException, EOFError) as error:
+        raise GraphFormatError(path, None, f"cannot read: {error}") from None
+    whole_file = len(data) < size
+    end = len(data) if whole_file else _last_line_end(data)
+    return np.frombuffer(data, dtype=np.uint8), end, whole_file
+
+
+def _check_utf8(path: Path, buffer: np.ndarray, start: int, end: int, first_line: int) -> None:
+    """Raise GraphFormatError naming the line of the first byte that is not UTF-8."""
+    offsets = pa.py_buffer(np.array([0, end - start], dtype=np.int64))
+    text = pa.Array.from_buffers(
+        pa.large_binary(), 1, [None, offsets, pa.py_buffer(buffer[start:end])]
     )
-    data = list(itertools.islice(data_lines, _SNIFF_LINES))
-    if not data:
+    try:
+        text.cast(pa.large_string())
+    except pa.ArrowInvalid:
+        try:
+            buffer[start:end].tobytes().decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = first_line + _lines_before(buffer, start, start + error.start)
+            raise GraphFormatError(path, line + 1, f"not UTF-8 text ({error.reason})") from None
+        raise
+
+
+def _lines_before(buffer: np.ndarray, start: int, position: int) -> int:
+    """Line ends (``\\r\\n`` once) in ``buffer[start:position]``."""
+    text = buffer[start:position].tobytes()
+    return text.count(b"\n") + text.count(b"\r") - text.count(b"\r\n")
+
+
+# ---------------------------------------------------------------- the head
+
+
+def _sniff(path, compression, delimiter, comments, header, endpoint_cols) -> _Layout:
+    size = _HEAD_BYTES
+    while True:
+        buffer, end, whole_file = _head(path, compression, size)
+        start = 3 if buffer[:3].tobytes() == _BOM else 0
+        _check_utf8(path, buffer, start, end, 0)
+        text = buffer[start:end].tobytes().decode("utf-8")
+        data_lines = [
+            stripped
+            for line in _LINE_END.split(text)
+            if (stripped := line.strip(" \t")) and stripped[0] not in comments
+        ][:_SNIFF_ROWS]
+        if data_lines or whole_file:
+            break
+        size *= 8  # a long comment block: look further
+    if not data_lines:
         raise GraphFormatError(path, None, "no edges: the file has no data lines")
+
     if delimiter is None:
-        if any("\t" in line for line in data):
+        # A tab separates fields only if every line of several words has one: files
+        # that mix tabs and runs of spaces between ids are blank-separated.
+        several = [line for line in data_lines if re.search(r"[ \t]", line)]
+        if any("\t" in line for line in several) and all("\t" in line for line in several):
             delimiter = "\t"
-        elif any("," in line for line in data):
+        elif any("," in line for line in data_lines):
             delimiter = ","
         else:
             delimiter = " "
-    irregular = delimiter in " \t" and any(
-        line != line.strip() or "  " in line or "\t\t" in line or (" " in line and "\t" in line)
-        for line in data
+    dialect = _Dialect(
+        blank_separated=delimiter == " ",
+        delimiter=ord(delimiter),
+        is_comment=_comment_table(comments),
     )
+    rows, first_row_at = _sample_rows(path, buffer, start, end, dialect)
 
-    first = _split(data[0], delimiter)
+    first = rows[0]
     if header == "auto":
-        words = {token.lower() for token in first}
-        second = _split(data[1], delimiter) if len(data) > 1 else []
-        first_numeric = all(_is_number(t) for t in first[:2])
-        second_numeric = len(second) >= 2 and all(_is_number(t) for t in second[:2])
-        has_header = bool(words & _HEADER_WORDS) or (not first_numeric and second_numeric)
+        positions = [c if isinstance(c, int) else i for i, c in enumerate(endpoint_cols)]
+        ends = [first[p] if p < len(first) else "" for p in positions]
+        named = all(e.lower() in ENDPOINT_NAMES for e in ends)
+        others = [row for row in rows[1:] if len(row) > max(positions)]
+        above_numbers = (
+            bool(others)
+            and not any(_NUMBER.fullmatch(e) for e in ends)
+            and all(_NUMBER.fullmatch(row[p]) for row in others for p in positions)
+        )
+        has_header = named or above_numbers
     else:
         has_header = bool(header)
-    n_columns = max(len(_split(line, delimiter)) for line in data[:100])
+    n_columns = max(len(row) for row in rows[:100])
     names = [f"column{i}" for i in range(n_columns)]
     if has_header:
         names[: len(first)] = first
+    header_line = _lines_before(buffer, 0, first_row_at) + 1
     return _Layout(
-        skip_rows=leading + int(has_header),
-        first_data_line=leading + int(has_header) + 1,
-        delimiter=delimiter,
-        irregular=irregular,
+        dialect=dialect,
+        header_at=first_row_at if has_header else -1,
         column_names=names,
         has_header=has_header,
-        sample=data[int(has_header) :],
+        first_data_line=header_line + int(has_header),
     )
+
+
+def _comment_table(comments: str) -> np.ndarray:
+    table = np.zeros(256, dtype=np.bool_)
+    for character in comments:
+        table[ord(character)] = True
+    return table
+
+
+def _sample_rows(path, buffer, start, end, dialect: _Dialect) -> tuple[list[list[str]], int]:
+    """The fields of the first data rows of the head, and the offset of the first one."""
+    buffer = buffer.copy()  # the tokenizer unescapes quotes in place
+    starts = np.empty((_SNIFF_ROWS + 1, _SNIFF_COLUMNS), dtype=np.int32)
+    stops = np.empty_like(starts)
+    n_rows, _, first_row_at, error, error_line, _, n_fields = kernels.tokenize(
+        buffer,
+        start,
+        end,
+        dialect.blank_separated,
+        dialect.delimiter,
+        dialect.is_comment,
+        0,
+        -1,
+        starts,
+        stops,
+    )
+    if error:
+        raise GraphFormatError(path, error_line + 1, _TOKENIZE_ERRORS[error])
+    rows = []
+    for row in range(n_rows):
+        count = min(int(n_fields[row]), _SNIFF_COLUMNS)
+        rows.append(
+            [buffer[starts[row, k] : stops[row, k]].tobytes().decode("utf-8") for k in range(count)]
+        )
+    return rows, first_row_at
+
+
+_TOKENIZE_ERRORS = {
+    kernels.UNTERMINATED_QUOTE: "a quoted field does not end on its line",
+    kernels.TEXT_AFTER_QUOTE: "text after the closing quote of a field",
+}
 
 
 def _resolve_columns(path: Path, layout: _Layout, source_col, target_col, weight_col):
@@ -257,14 +403,14 @@ def _resolve_columns(path: Path, layout: _Layout, source_col, target_col, weight
                     f"({', '.join(layout.column_names)})",
                 )
             return layout.column_names.index(column)
-        if not 0 <= column < len(layout.column_names):
+        if isinstance(column, bool) or not 0 <= column < len(layout.column_names):
             raise GraphFormatError(
                 path,
                 layout.first_data_line,
-                f"{what} column {column} does not exist; lines have "
+                f"{what} column {column!r} does not exist; lines have "
                 f"{len(layout.column_names)} columns",
             )
-        return column
+        return int(column)
 
     if weight_col is None and layout.has_header:
         lowered = [name.lower() for name in layout.column_names]
@@ -276,149 +422,210 @@ def _resolve_columns(path: Path, layout: _Layout, source_col, target_col, weight
     )
 
 
-def _sample_ids_are_ints(layout: _Layout, src_index: int, dst_index: int) -> bool:
-    for line in layout.sample:
-        tokens = _split(line, layout.delimiter)
-        if len(tokens) <= max(src_index, dst_index):
-            continue
-        for token in (tokens[src_index], tokens[dst_index]):
-            if not _is_int(token):
-                return False
-    return True
+# ---------------------------------------------------------------- the body
 
 
-def _parse_fast(path, compression, layout: _Layout, columns, ids: str, comments: str):
-    src_index, dst_index, weight_index = columns
-    names = [f"c{i}" for i in range(len(layout.column_names))]
-    id_type = pa.int64() if ids == "int" else pa.string()
-    wanted = {names[src_index]: id_type, names[dst_index]: id_type}
-    if weight_index is not None:
-        wanted[names[weight_index]] = pa.float64()
-    if layout.irregular:
-        table = _read_blank_separated(path, compression, layout, names, wanted, comments)
-    else:
+@dataclass
+class _Chunk:
+    """One chunk's edges, or the first error in it (line counted from the chunk's start)."""
 
-        def skip_comments(row) -> str:
-            text = row.text.strip()
-            return "skip" if not text or text[0] in comments else "error"
-
-        table = pa_csv.read_csv(
-            str(path),
-            read_options=pa_csv.ReadOptions(skip_rows=layout.skip_rows, column_names=names),
-            parse_options=pa_csv.ParseOptions(
-                delimiter=layout.delimiter,
-                ignore_empty_lines=False,
-                invalid_row_handler=skip_comments,
-            ),
-            convert_options=pa_csv.ConvertOptions(
-                column_types=wanted, include_columns=list(wanted)
-            ),
-        )
-    if table.num_rows == 0:
-        raise ValueError("no rows")
-    for column in table.columns:
-        if column.null_count:
-            raise ValueError("empty field")
-    src = table.column(names[src_index])
-    dst = table.column(names[dst_index])
-    weights = None if weight_index is None else table.column(names[weight_index]).to_numpy()
-    if ids == "int":
-        src, dst = src.to_numpy(), dst.to_numpy()
-    return src, dst, weights
+    n_lines: int
+    src: np.ndarray | pa.Array | None = None
+    dst: np.ndarray | pa.Array | None = None
+    weights: np.ndarray | None = None
+    error_line: int = -1
+    error: str = ""
 
 
-def _read_blank_separated(path, compression, layout, names, wanted, comments) -> pa.Table:
-    dtypes = {
-        name: ("int64" if kind == pa.int64() else "float64" if kind == pa.float64() else "string")
-        for name, kind in wanted.items()
-    }
-    frame = pd.read_csv(
-        path,
-        sep=r"\s+",
-        header=None,
-        names=names,
-        usecols=list(wanted),
-        skiprows=layout.skip_rows,
-        comment=comments[0] if comments else None,
-        dtype=dtypes,
-        engine="c",
-        compression=compression,
+def _parse(path: Path, compression, layout: _Layout, columns, ids: str):
+    threads = max(1, numba.get_num_threads())
+    chunks: list[_Chunk] = []
+    first_line = 0
+
+    def collect(chunk: _Chunk) -> None:
+        nonlocal first_line
+        if chunk.error:
+            raise GraphFormatError(path, first_line + chunk.error_line + 1, chunk.error)
+        first_line += chunk.n_lines
+        chunks.append(chunk)
+
+    # A file of one chunk (most files) is parsed in this thread: starting a pool
+    # would cost more than the parse.
+    offset = 0
+    waiting: tuple | None = None
+    pending: list = []
+    pool: ThreadPoolExecutor | None = None
+    try:
+        for buffer, end in _chunks(path, compression):
+            start = 3 if offset == 0 and buffer[:3].tobytes() == _BOM else 0
+            job = (path, buffer, start, end, offset, layout, columns, ids)
+            offset += end
+            if pool is None and waiting is None:
+                waiting = job
+                continue
+            if pool is None:
+                pool = ThreadPoolExecutor(threads)
+                pending.append(pool.submit(_parse_chunk, *waiting))
+            pending.append(pool.submit(_parse_chunk, *job))
+            if len(pending) > threads:
+                collect(pending.pop(0).result())
+        if pool is None and waiting is not None:
+            collect(_parse_chunk(*waiting))
+        for future in pending:
+            collect(future.result())
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    if not any(len(chunk.src) for chunk in chunks):
+        raise GraphFormatError(path, None, "no edges: the file has a header but no data lines")
+    return _combine(chunks, ids, columns[2] is not None)
+
+
+def _parse_chunk(path, buffer, start, end, offset, layout: _Layout, columns, ids) -> _Chunk:
+    src_col, dst_col, weight_col = columns
+    n_needed = max(c for c in columns if c is not None) + 1
+    # Every data row ends at a line end, or at the chunk's end.
+    body = buffer[start:end]
+    max_rows = int(np.count_nonzero(body == kernels.LF) + np.count_nonzero(body == kernels.CR)) + 1
+    starts = np.empty((max_rows, n_needed), dtype=np.int32)
+    stops = np.empty_like(starts)
+    dialect = layout.dialect
+    skip_at = layout.header_at - offset if layout.header_at >= offset else -1
+    n_rows, n_lines, _, error, error_line, row_lines, n_fields = kernels.tokenize(
+        buffer,
+        start,
+        end,
+        dialect.blank_separated,
+        dialect.delimiter,
+        dialect.is_comment,
+        n_needed,
+        skip_at,
+        starts,
+        stops,
     )
-    return pa.Table.from_pandas(frame, preserve_index=False)
+    utf8_error = _utf8_error(path, buffer, start, end)
+    if utf8_error is not None and (not error or utf8_error[0] <= error_line):
+        return _Chunk(n_lines, error_line=utf8_error[0], error=utf8_error[1])
+    if error == kernels.TOO_FEW_FIELDS:
+        found = int(n_fields[n_rows])
+        return _Chunk(
+            n_lines,
+            error_line=error_line,
+            error=f"expected at least {n_needed} columns, found {found}: "
+            f"{_line_text(buffer, start, end, error_line)!r}",
+        )
+    if error:
+        return _Chunk(n_lines, error_line=error_line, error=_TOKENIZE_ERRORS[error])
+
+    def field(row: int, column: int) -> str:
+        return buffer[starts[row, column] : stops[row, column]].tobytes().decode("utf-8")
+
+    lengths = stops[:n_rows] - starts[:n_rows]
+    empty = np.flatnonzero((lengths[:, [c for c in columns if c is not None]] == 0).any(axis=1))
+    if empty.size:
+        row = int(empty[0])
+        what = "weight" if weight_col is not None and lengths[row, weight_col] == 0 else "node id"
+        return _Chunk(n_lines, error_line=int(row_lines[row]), error=f"{what} is empty")
+
+    weights = None
+    if weight_col is not None:
+        weights, bad = _parse_weights(buffer, starts, stops, n_rows, weight_col)
+        if bad is not None:
+            row, reason = bad
+            return _Chunk(
+                n_lines,
+                error_line=int(row_lines[row]),
+                error=f"weight {field(row, weight_col)!r} {reason}",
+            )
+
+    ends = []
+    for column in (src_col, dst_col):
+        values = None
+        if ids != "str":
+            mode = kernels.LENIENT if ids == "int" else kernels.CANONICAL
+            parsed, bad_row = kernels.parse_ids(buffer, starts, stops, n_rows, column, mode)
+            if bad_row < 0:
+                values = parsed
+            elif ids == "int":
+                token = field(bad_row, column)
+                reason = (
+                    "is outside the int64 range"
+                    if re.fullmatch(r"[+-]?[0-9]+", token)
+                    else "is not an integer"
+                )
+                return _Chunk(
+                    n_lines, error_line=int(row_lines[bad_row]), error=f"node id {token!r} {reason}"
+                )
+        if values is None:
+            offsets, data = kernels.gather_text(buffer, starts, stops, n_rows, column)
+            values = pa.Array.from_buffers(
+                pa.large_string(), n_rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+            )
+        ends.append(values)
+    return _Chunk(n_lines, ends[0], ends[1], weights)
 
 
-def _check_weights(path: Path, weights: np.ndarray) -> None:
-    if not (np.isfinite(weights).all() and (weights >= 0).all()):
-        raise ValueError("bad weight")  # the exact reader finds and names the line
-
-
-def _parse_exact(path, compression, layout: _Layout, columns, ids: str, comments: str):
-    """Line-by-line reader: slower, accepts every valid file, names the first bad line."""
-    src_index, dst_index, weight_index = columns
-    needed = max(i for i in columns if i is not None) + 1
-    sources: list[str] = []
-    targets: list[str] = []
-    weights: list[float] = []
-    line_numbers: list[int] = []
-    header_pending = layout.has_header
-    with _open_text(path, compression) as text:
-        lineno = 0
-        try:
-            for lineno, raw in enumerate(text, 1):
-                line = raw.strip()
-                if not line or line[0] in comments:
-                    continue
-                if header_pending:
-                    header_pending = False
-                    continue
-                tokens = _split(line, layout.delimiter)
-                if len(tokens) < needed:
-                    raise GraphFormatError(
-                        path,
-                        lineno,
-                        f"expected at least {needed} columns, found {len(tokens)}: {line[:80]!r}",
-                    )
-                source, target = tokens[src_index], tokens[dst_index]
-                if ids == "int":
-                    for token in (source, target):
-                        if not _is_int(token):
-                            raise GraphFormatError(
-                                path, lineno, f"node id {token!r} is not an integer"
-                            )
-                if weight_index is not None:
-                    weights.append(_parse_weight(path, lineno, tokens[weight_index]))
-                sources.append(source)
-                targets.append(target)
-                line_numbers.append(lineno)
-        except UnicodeDecodeError as error:
-            raise GraphFormatError(path, lineno + 1, f"not UTF-8 text ({error.reason})") from None
-    if not sources:
-        raise GraphFormatError(path, None, "no edges: the file has no data lines")
-    src = np.array(sources, dtype=object)
-    dst = np.array(targets, dtype=object)
-    if ids != "str":
-        try:
-            src, dst = src.astype(np.int64), dst.astype(np.int64)
-        except (ValueError, OverflowError):
-            pass  # "auto" with a non-integer id somewhere: keep strings
-    return src, dst, (np.array(weights) if weight_index is not None else None)
-
-
-def _is_int(token: str) -> bool:
+def _utf8_error(path, buffer, start, end) -> tuple[int, str] | None:
     try:
-        int(token)
-    except ValueError:
-        return False
-    return True
+        _check_utf8(path, buffer, start, end, 0)
+    except GraphFormatError as error:
+        return error.line - 1, error.reason
+    return None
 
 
-def _parse_weight(path, lineno: int, token: str) -> float:
+def _line_text(buffer, start, end, line: int) -> str:
+    lines = _LINE_END.split(buffer[start:end].tobytes().decode("utf-8", "replace"))
+    return lines[line][:80] if line < len(lines) else ""
+
+
+def _parse_weights(buffer, starts, stops, n_rows, column):
+    """Weights as float64, or ``(None, (row, reason))`` for the first bad one."""
+    offsets, data = kernels.gather_text(buffer, starts, stops, n_rows, column)
+    text = pa.Array.from_buffers(
+        pa.large_string(), n_rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
     try:
-        value = float(token)
-    except ValueError:
-        raise GraphFormatError(path, lineno, f"weight {token!r} is not a number") from None
-    if not np.isfinite(value):
-        raise GraphFormatError(path, lineno, f"weight {token!r} is not finite")
-    if value < 0:
-        raise GraphFormatError(path, lineno, f"weight {token!r} is negative")
-    return value
+        weights = pc.cast(text, pa.float64()).to_numpy()
+    except pa.ArrowInvalid:
+        return None, (_first_unparsable(text), "is not a number")
+    bad = ~np.isfinite(weights)
+    if bad.any():
+        return None, (int(np.flatnonzero(bad)[0]), "is not finite")
+    negative = weights < 0
+    if negative.any():
+        return None, (int(np.flatnonzero(negative)[0]), "is negative")
+    return weights, None
+
+
+def _first_unparsable(text: pa.Array) -> int:
+    """The first row Arrow cannot cast to float, by bisection (a cast per halving)."""
+    low, high = 0, len(text)  # the bad row lies in [low, high)
+    while high - low > 1:
+        middle = (low + high) // 2
+        try:
+            pc.cast(text.slice(low, middle - low), pa.float64())
+        except pa.ArrowInvalid:
+            high = middle
+        else:
+            low = middle
+    return low
+
+
+def _combine(chunks: list[_Chunk], ids: str, weighted: bool):
+    as_text = ids == "str" or any(
+        isinstance(values, pa.Array) for chunk in chunks for values in (chunk.src, chunk.dst)
+    )
+    if as_text:
+        # Every int here printed back as written (CANONICAL), so its text is the id.
+        def text(values):
+            if isinstance(values, pa.Array):
+                return values
+            return pa.array(values).cast(pa.large_string())
+
+        src = pa.chunked_array([text(c.src) for c in chunks], type=pa.large_string())
+        dst = pa.chunked_array([text(c.dst) for c in chunks], type=pa.large_string())
+    else:
+        src = np.concatenate([c.src for c in chunks])
+        dst = np.concatenate([c.dst for c in chunks])
+    weights = np.concatenate([c.weights for c in chunks]) if weighted else None
+    return src, dst, weights

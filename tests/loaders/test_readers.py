@@ -92,7 +92,11 @@ def test_string_ids(tmp_path):
     assert graph.labels.tolist() == ["alice", "bob", "carol"]
     digits = _write_text(tmp_path / "d.txt", "01 2\n2 3\n")
     assert read_edgelist(digits, ids="str").labels.tolist() == ["01", "2", "3"]
-    assert read_edgelist(digits).labels.tolist() == [1, 2, 3]
+    # "01" and "1" are different ids: a zero-padded id stays the string it was.
+    assert read_edgelist(digits).labels.tolist() == ["01", "2", "3"]
+    assert read_edgelist(digits, ids="int").labels.tolist() == [1, 2, 3]
+    padded = _write_text(tmp_path / "p.txt", "01 1\n1 2\n")
+    assert read_edgelist(padded).n_nodes == 3
 
 
 @pytest.mark.parametrize("compression", ["gz", "bz2", "zst"])
