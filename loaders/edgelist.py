@@ -228,8 +228,8 @@ def _chunks(path: Path, compression: str | None):
             try:
                 block = stream.read(chunk_bytes)
             except (OSError, pa.ArrowException, EOFError) as error:
-                kind = f"{compression} data" if compression else "the file"
-                raise GraphFormatError(path, None, f"cannot read {kind}: {error}") from None
+                reason = f"cannot read {_what(compression)}: {error}"
+                raise GraphFormatError(path, None, reason) from None
             if not block:
                 if carry:
                     yield np.frombuffer(bytearray(carry), dtype=np.uint8), len(carry)
@@ -240,6 +240,10 @@ def _chunks(path: Path, compression: str | None):
             carry = bytes(data[cut:])
             if cut:
                 yield np.frombuffer(data, dtype=np.uint8), cut
+
+
+def _what(compression: str | None) -> str:
+    return f"{compression} data" if compression else "the file"
 
 
 def _last_line_end(data: bytearray) -> int:
@@ -256,7 +260,7 @@ def _head(path: Path, compression: str | None, size: int) -> tuple[np.ndarray, i
         with pa.input_stream(str(path), compression=compression) as stream:
             data = bytearray(stream.read(size))
     except (OSError, pa.ArrowException, EOFError) as error:
-        raise GraphFormatError(path, None, f"cannot read: {error}") from None
+        raise GraphFormatError(path, None, f"cannot read {_what(compression)}: {error}") from None
     whole_file = len(data) < size
     end = len(data) if whole_file else _last_line_end(data)
     return np.frombuffer(data, dtype=np.uint8), end, whole_file

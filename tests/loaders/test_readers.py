@@ -169,6 +169,22 @@ def test_bad_line_deep_in_a_large_compressed_file(tmp_path):
         read_edgelist(path, ids="int")
 
 
+@pytest.mark.parametrize("compression", ["gzip", "bz2", "zstd"])
+@pytest.mark.parametrize("damage", ["truncated", "garbage"])
+def test_damaged_compressed_files_name_the_file(tmp_path, compression, damage):
+    data = "".join(f"{i} {i + 1}\n" for i in range(20_000)).encode()
+    sink = pa.BufferOutputStream()
+    with pa.CompressedOutputStream(sink, compression) as stream:
+        stream.write(data)
+    packed = sink.getvalue().to_pybytes()
+    suffix = {"gzip": "gz", "bz2": "bz2", "zstd": "zst"}[compression]
+    path = tmp_path / f"g.txt.{suffix}"
+    path.write_bytes(packed[: len(packed) - 5] if damage == "truncated" else b"not packed" * 9)
+    with pytest.raises(GraphFormatError, match=f"cannot read {compression} data") as caught:
+        load(path)
+    assert str(caught.value).startswith(f"{path}: ")
+
+
 def test_missing_file_and_unknown_extension(tmp_path):
     with pytest.raises(FileNotFoundError, match="nowhere.txt"):
         load(tmp_path / "nowhere.txt")
