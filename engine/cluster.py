@@ -61,6 +61,7 @@ import pandas as pd
 from engine._kernels import cluster as kernels
 from engine.ppr import check_alpha, seed_distribution
 from loaders import Graph
+from loaders.check import check_seed
 
 Progress = Callable[[int, int, str], None] | None
 METHODS = ("ppr", "heat")
@@ -244,7 +245,7 @@ def local_cluster(
     K. Fountoulakis, S. Yang, "Local graph clustering with noisy labels", ICLR 2024
     (arXiv:2310.08031).
     """
-    del seed  # deterministic; the argument keeps the house signature
+    check_seed(seed)  # unused (deterministic), but refused alike when bad
     alpha, eps, t = _check_options(method, alpha, t, eps, refine)
     undirected = _undirected(g)
     seed_nodes, seed_mass = _seed_distribution(undirected, seeds)
@@ -301,7 +302,7 @@ def local_cluster_batch(
     >>> [len(found) for found in local_cluster_batch(g, [0, 33], workers=2)]
     [16, 19]
     """
-    del seed
+    check_seed(seed)
     alpha, eps, t = _check_options(method, alpha, t, eps, refine)
     seeds = list(seeds)
     if workers is not None and (
@@ -545,6 +546,7 @@ def ncp(
     """
     if isinstance(n_seeds, bool) or int(n_seeds) != n_seeds or n_seeds < 1:
         raise ValueError(f"n_seeds must be an integer >= 1; got {n_seeds!r}")
+    seed = check_seed(seed)
     alphas = [check_alpha(a) for a in alphas]
     view = _view(_undirected(g))
     candidates = np.flatnonzero(np.diff(view.indptr) > 0)

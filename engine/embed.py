@@ -20,6 +20,7 @@ import numpy as np
 from engine._device import resolve_device
 from engine._kernels import embed as kernels
 from loaders import Graph
+from loaders.check import check_seed
 from sketches import very_sparse_random_projection
 
 Progress = Callable[[int, int, str], None] | None
@@ -119,6 +120,7 @@ def fastrp(
     self_influence = _check_finite("self_influence", self_influence)
     feature_matrix = _feature_matrix(g, features)
     feature_dim = _feature_dim(dim, feature_ratio, feature_matrix)
+    seed = check_seed(seed)
     where = resolve_device(device)
 
     initial = initial_vectors(
@@ -151,7 +153,7 @@ def initial_vectors(
 
     Computed on the CPU for every device, so the CPU and GPU runs start from the same ``R``.
     """
-    random_seed, feature_seed = np.random.SeedSequence(seed).spawn(2)
+    random_seed, feature_seed = np.random.SeedSequence(check_seed(seed)).spawn(2)
     random_dim = dim - feature_dim
     initial = np.zeros((g.n_nodes, dim), dtype=np.float32)
     if random_dim:
@@ -161,12 +163,12 @@ def initial_vectors(
         positive = degrees > 0
         scale[positive] = degrees[positive] ** normalization_strength
         projection = very_sparse_random_projection(
-            g.n_nodes, random_dim, density=density, seed=_as_int(random_seed)
+            g.n_nodes, random_dim, density=density, seed=_derived_seed(random_seed)
         )
         projection.to_dense(row_scale=scale.astype(np.float32), out=initial)
     if feature_dim:
         projection = very_sparse_random_projection(
-            features.shape[1], feature_dim, density=density, seed=_as_int(feature_seed)
+            features.shape[1], feature_dim, density=density, seed=_derived_seed(feature_seed)
         )
         dense = projection.to_dense()
         initial[:, random_dim:] = features @ dense
@@ -341,8 +343,11 @@ def _block_width(csr, n: int, dim: int) -> int:
     return int(max(_MIN_BLOCK, min(dim, fits // _MIN_BLOCK * _MIN_BLOCK)))
 
 
-def _as_int(seed_sequence: np.random.SeedSequence) -> int:
-    return int(seed_sequence.generate_state(1, dtype=np.uint64)[0])
+def _derived_seed(seed_sequence: np.random.SeedSequence) -> np.random.SeedSequence:
+    # The child's first 64 bits, as ever, handed over as a SeedSequence: sketches takes
+    # that as an already-derived seed (its check admits user seeds in [0, 2**32) only),
+    # and default_rng draws the same stream from SeedSequence(x) as from x.
+    return np.random.SeedSequence(int(seed_sequence.generate_state(1, dtype=np.uint64)[0]))
 
 
 def _check_iteration_weights(values) -> list[float]:

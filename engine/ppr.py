@@ -47,6 +47,7 @@ from engine._device import resolve_device
 from engine._kernels import ppr as kernels
 from engine._kernels import ppr_power_push as power
 from loaders import Graph
+from loaders.check import check_seed
 
 Progress = Callable[[int, int, str], None] | None
 METHODS = ("exact", "push", "walks", "hybrid")
@@ -131,6 +132,7 @@ def ppr(
     """
     alpha = check_alpha(alpha)
     _check_method(method)
+    seed = check_seed(seed)
     seed_nodes, seed_mass = seed_distribution(g, seeds)
     scores = _scores(
         g,
@@ -244,6 +246,8 @@ def ppr_batch(
     top_k = _check_top_k(top_k)
     alpha = check_alpha(alpha)
     _check_method(method)
+    if "seed" in options:
+        options["seed"] = check_seed(options["seed"])
     ids = g.node_ids(sources)
     if client is not None:
         from engine.distributed import map_items
@@ -1134,7 +1138,7 @@ class PPRIndex:
         alpha = check_alpha(alpha)
         balance = _check_positive("balance", balance)
         accuracy = Accuracy.of(g, eps, delta, threshold, balance)
-        seed = _seed_int(seed)
+        seed = _seed_int(check_seed(seed))
         degrees = np.maximum(np.diff(g.indptr), 1)
         per_node = np.ceil((1.0 - alpha) * accuracy.r_max * degrees * accuracy.omega)
         offsets = np.zeros(g.n_nodes + 1, dtype=np.int64)

@@ -37,7 +37,7 @@ from engine._device import resolve_device
 from engine._kernels import similarity as kernels
 from engine.cluster import prefix_conductance, set_conductance
 from loaders import Graph
-from loaders.check import check_positive_int
+from loaders.check import check_positive_int, check_seed
 from sketches.lsh import MinHashLSH, recall_banding
 from sketches.minhash import estimated_jaccard, minhash_signatures
 
@@ -95,7 +95,7 @@ class NeighbourhoodIndex:
         num_perm: int = 128,
         threshold: float = 0.5,
         include_self: bool = True,
-        seed: int = 1,
+        seed: int | None = 1,
         *,
         recall: float = 0.95,
         device: str = "auto",
@@ -115,8 +115,9 @@ class NeighbourhoodIndex:
         include_self : bool
             Closed neighbourhoods (a node belongs to its own set). Adjacent nodes
             then share themselves, as members of one community do.
-        seed : int
-            Seed of the MinHash permutations (datasketch's).
+        seed : int or None
+            Seed of the MinHash permutations (datasketch's), in [0, 2**32); None
+            draws one, which the index keeps (and saves) so that it can be queried.
         recall : float in (0, 1)
             Probability of finding a pair exactly at ``threshold``.
         device : {"auto", "cpu", "gpu"}
@@ -136,6 +137,9 @@ class NeighbourhoodIndex:
             raise ValueError(f"num_perm must be an integer >= 16; got {num_perm!r}")
         if not 0.0 < float(threshold) < 1.0:
             raise ValueError(f"threshold must be in (0, 1); got {threshold!r}")
+        seed = check_seed(seed)
+        if seed is None:
+            seed = int(np.random.SeedSequence().generate_state(1)[0])
         options = {"num_perm": int(num_perm), "seed": seed, "include_self": include_self}
         if client is not None:
             from engine.distributed import map_node_ranges

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Collection
+
+import numpy as np
+
+#: Seeds are integers in [0, SEED_LIMIT): what NumPy's legacy ``RandomState`` (and
+#: so datasketch's MinHash permutations) accept, so one rule serves every backend.
+SEED_LIMIT = 2**32
 
 
 def check_choice(name: str, value, allowed: Collection) -> None:
@@ -55,3 +62,36 @@ def check_probability(name: str, value: float, *, open_low: bool = False) -> flo
     if not (0.0 <= as_float <= 1.0) or (open_low and as_float == 0.0):
         raise ValueError(f"{name} must be in {low}, 1]; got {value!r}")
     return as_float
+
+
+def check_seed(seed, name: str = "seed") -> int | None:
+    """Return ``seed`` as a plain int (None stays None: a fresh random seed), else ValueError.
+
+    A seed is None or an integer in [0, 2**32): Python or NumPy integers; bools,
+    floats (even 1.0) and strings are refused, so that a typo never becomes a
+    different random stream. Every seeded function and command checks its seed
+    here; ``sketches`` keeps a copy of this check with the same message.
+
+    >>> check_seed(7), check_seed(np.int64(7)), check_seed(None)
+    (7, 7, None)
+    >>> check_seed(-1)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be None or an integer in [0, 2**32); got -1
+    >>> check_seed(True)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed must be None or an integer in [0, 2**32); got True
+    """
+    if seed is None:
+        return None
+    message = f"{name} must be None or an integer in [0, 2**32); got {seed!r}"
+    if isinstance(seed, (bool, np.bool_)):
+        raise ValueError(message)
+    try:
+        value = operator.index(seed)
+    except TypeError:
+        raise ValueError(message) from None
+    if not 0 <= value < SEED_LIMIT:
+        raise ValueError(message)
+    return int(value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from loaders.check import check_positive_int, check_probability
+from loaders.check import check_positive_int, check_probability, check_seed
 from loaders.graph import Graph
 
 
@@ -56,7 +56,7 @@ def rmat(
     d = 1.0 - a - b - c
     if min(a, b, c, d) < 0:
         raise ValueError(f"a, b, c must be >= 0 with a + b + c <= 1; got {a}, {b}, {c}")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     n_draws = edge_factor << scale
     src = np.zeros(n_draws, dtype=np.int64)
     dst = np.zeros(n_draws, dtype=np.int64)
@@ -106,7 +106,7 @@ def planted_partition(
     sizes = np.asarray([check_positive_int("block size", int(s)) for s in block_sizes])
     p_in = check_probability("p_in", p_in)
     p_out = check_probability("p_out", p_out)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     starts = np.concatenate([[0], np.cumsum(sizes)])
     sources, targets = [], []
     for i, size_i in enumerate(sizes):

@@ -39,6 +39,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from sketches._check import check_seed
 from sketches.minhash import SCHEMES, lean_minhash
 
 FORMAT_VERSION = 1
@@ -136,7 +137,7 @@ class MinHashLSH:
                 f"({num_perm}); got {params!r}"
             )
         self.bands, self.rows = bands, rows
-        self.seed, self.scheme = int(seed), scheme
+        self.seed, self.scheme = check_seed(seed), scheme
         self.keys = np.empty(0, dtype=np.int64)
         self.signatures = np.empty((0, num_perm), dtype=SCHEMES[scheme][0])
         self._orders = np.empty((bands, 0), dtype=np.int32)

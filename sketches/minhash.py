@@ -27,6 +27,8 @@ from datasketch import LeanMinHash, MinHash
 from datasketch.minhash import _fmix
 from numba import njit, prange
 
+from sketches._check import check_seed
+
 SCHEMES = {"affine32": (np.uint32, 32), "affine64": (np.uint64, 64)}
 
 
@@ -113,12 +115,12 @@ def minhash_signatures(
 
 def permutations(num_perm: int, seed: int, scheme: str = "affine32") -> np.ndarray:
     """datasketch's permutation parameters ``(a, b)`` for this ``num_perm`` and ``seed``."""
-    return MinHash(num_perm=num_perm, seed=seed, scheme=scheme).permutations
+    return MinHash(num_perm=num_perm, seed=check_seed(seed), scheme=scheme).permutations
 
 
 def lean_minhash(signature: np.ndarray, seed: int = 1, scheme: str = "affine32") -> LeanMinHash:
     """Wrap one signature as a :class:`datasketch.LeanMinHash` for datasketch's indexes."""
-    return LeanMinHash(seed=seed, hashvalues=signature, scheme=scheme)
+    return LeanMinHash(seed=check_seed(seed), hashvalues=signature, scheme=scheme)
 
 
 def estimated_jaccard(signature: np.ndarray, others: np.ndarray) -> np.ndarray:

@@ -12,6 +12,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sketches._check import check_seed
+
 
 class SparseProjection(NamedTuple):
     """A sparse ``n_rows × n_cols`` matrix in CSR form (float32 values)."""
@@ -79,7 +81,11 @@ def very_sparse_random_projection(
         density = 1.0 / np.sqrt(max(n_rows, 1))
     if not 0.0 < density <= 1.0:
         raise ValueError(f"density must be in (0, 1]; got {density}")
-    rng = np.random.default_rng(seed)
+    # A SeedSequence is a seed a caller already derived (FastRP's, 64 bits); ints are
+    # a user's and follow the one seed rule.
+    rng = np.random.default_rng(
+        seed if isinstance(seed, np.random.SeedSequence) else check_seed(seed)
+    )
     total = n_rows * n_cols
     n_nonzero = int(rng.binomial(total, density)) if total else 0
     positions = (
