@@ -1,14 +1,16 @@
 """The ``gwb`` command line.
 
-Exit codes: 0 success, 1 failure (a one-line message on stderr; ``--debug``
-shows the traceback), 2 bad usage.
+Exit codes: 0 success, 1 failure (a one-line message on stderr; ``--debug``,
+before or after the command, shows the traceback), 2 bad usage.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -20,6 +22,8 @@ import numpy as np
 import typer
 
 import engine
+from loaders.atomic import atomic_write
+from loaders.check import check_seed
 
 cli = typer.Typer(
     help="Graph Workbench: graph analytics from the command line.",
@@ -28,21 +32,70 @@ cli = typer.Typer(
     pretty_exceptions_enable=False,
 )
 _state = {"debug": False}
+#: Engine parameters an out-of-memory message names, as the options that set them.
+_OPTION_OF = {"dim": "--dim", "num_perm": "--num-perm", "n_seeds": "--seeds"}
+PORT_RANGE = (1, 65535)
 
 
 @cli.callback()
 def _options(
-    debug: Annotated[bool, typer.Option(help="Show tracebacks on failure.")] = False,
+    debug: Annotated[
+        bool, typer.Option(help="Show tracebacks on failure (also after the command).")
+    ] = False,
 ) -> None:
-    _state["debug"] = debug
+    _state["debug"] = _state["debug"] or debug
+
+
+def _describe(error: BaseException) -> str:
+    """One line saying what went wrong, from any exception (no traceback, no blank message)."""
+    text = str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
+    text = " ".join(line.strip() for line in text.splitlines() if line.strip())
+    if isinstance(error, MemoryError):
+        if "lower " in text:
+            # An engine estimate names the parameter to lower: say it as the option.
+            text = re.sub(r"lower (\w+)$", lambda m: f"lower {_OPTION_OF.get(m[1], m[1])}", text)
+        else:  # a bare MemoryError from an allocation: say what the command can change
+            hint = _state.get("memory_hint")
+            text = "out of memory" + (f" ({text})" if text else "") + (f"; {hint}" if hint else "")
+    elif not text:
+        text = type(error).__name__
+    elif not isinstance(error, (ValueError, KeyError, OSError, TypeError)):
+        # Library errors (pyarrow's ArrowNotImplementedError...) need their kind to make sense.
+        text = f"{type(error).__name__}: {text}"
+    return text
 
 
 def _fail(error: BaseException) -> None:
     if _state["debug"]:
         raise error
-    message = error.args[0] if isinstance(error, KeyError) and error.args else error
-    typer.echo(f"gwb: error: {message}", err=True)
+    typer.echo(f"gwb: error: {_describe(error)}", err=True)
     raise typer.Exit(1)
+
+
+def _seed_option(value: str | None) -> int | None:
+    """``--seed``: the engine's seed rule (:func:`loaders.check.check_seed`), as a usage error."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        return check_seed(int(text) if re.fullmatch(r"[+-]?[0-9]+", text) else text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def _port_option(value: str | int) -> int:
+    low, high = PORT_RANGE
+    text = str(value).strip()  # the default arrives as an int
+    if not re.fullmatch(r"[0-9]+", text) or not low <= int(text) <= high:
+        raise typer.BadParameter(f"port must be an integer in [{low}, {high}]; got {value!r}")
+    return int(text)
+
+
+SeedOption = typer.Option(
+    parser=_seed_option,
+    metavar="INTEGER",
+    help="Random seed in [0, 2**32) (same seed, same output); random when omitted.",
+)
 
 
 def _read_options(fmt, directed, source_col, target_col, weight_col, self_loops) -> dict:
@@ -228,7 +281,7 @@ def embed(
     ] = "0,1,1",
     normalization_strength: Annotated[float, typer.Option(help="Degree exponent beta.")] = 0.0,
     self_influence: Annotated[float, typer.Option(help="Weight of the initial vector.")] = 0.0,
-    seed: Annotated[int | None, typer.Option(help="Random seed (same seed, same output).")] = None,
+    seed: Annotated[int | None, SeedOption] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or gpu.")] = "auto",
     dask_workers: DaskWorkers = None,
     dask_address: DaskAddress = None,
@@ -240,7 +293,15 @@ def embed(
     Example: gwb embed graph.gwb -o emb.parquet --dim 256 --seed 1
     """
     weights = _parse_weights(iteration_weights)
+    if output.suffix.lower() not in engine.export.EMBEDDING_FORMATS:
+        # Said before FastRP runs, not after: the extension alone decides.
+        raise typer.BadParameter(
+            f"must end in {', '.join(engine.export.EMBEDDING_FORMATS)}; got {output.name}",
+            param_hint="'-o' / '--output'",
+        )
     graph = _open_graph(graph_path)
+    _check_embedding_fits(graph.n_nodes, dim)
+    _state["memory_hint"] = "lower --dim"
     parameters = {
         "dim": dim,
         "iteration_weights": weights,
@@ -282,6 +343,28 @@ def embed(
     )
 
 
+def _check_embedding_fits(n_nodes: int, dim: int) -> None:
+    """Refuse up front a ``--dim`` whose vectors cannot fit in this machine's memory at all.
+
+    FastRP holds about three ``n × dim`` float32 matrices at once (the initial
+    vectors, the propagation buffer and the result). The engine's own estimate
+    checks what is free when it runs; this catches the hopeless cases (a typo
+    such as ``--dim 1000000000``) before any array is made.
+    """
+    needed = 3 * 4 * n_nodes * dim
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        physical = None
+    if needed > (physical or 2**63 - 1):
+        _fail(
+            MemoryError(
+                f"--dim {dim:,} needs about {needed / 2**30:,.1f} GiB for {n_nodes:,} nodes "
+                f"but this machine has {physical / 2**30:,.1f} GiB; lower --dim"
+            )
+        )
+
+
 @cli.command("ppr")
 def ppr_command(
     graph_path: Annotated[
@@ -303,7 +386,7 @@ def ppr_command(
     method: Annotated[str, typer.Option(help="hybrid, exact, push or walks.")] = "hybrid",
     alpha: Annotated[float, typer.Option(help="Teleport probability.")] = 0.15,
     eps: Annotated[float, typer.Option(help="Relative error (hybrid, walks).")] = 0.5,
-    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    seed: Annotated[int | None, SeedOption] = None,
     device: Annotated[str, typer.Option(help="auto, cpu or gpu.")] = "auto",
     dask_workers: DaskWorkers = None,
     dask_address: DaskAddress = None,
@@ -539,7 +622,15 @@ def ncp(
     graph_path: GraphArgument,
     n_seeds: Annotated[int, typer.Option("--seeds", min=1, help="Random seed nodes.")] = 100,
     bins: Annotated[int, typer.Option(min=1, help="Size bins (log-spaced).")] = 30,
-    seed: Annotated[int | None, typer.Option("--random-seed", help="Random seed.")] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--random-seed",
+            parser=_seed_option,
+            metavar="INTEGER",
+            help="Random seed in [0, 2**32) for the seed nodes; random when omitted.",
+        ),
+    ] = None,
     output: Annotated[
         Path | None,
         typer.Option("-o", "--output", help="Write the profile: .parquet or .csv."),
@@ -671,17 +762,10 @@ def _write_table(table, path: Path) -> None:
     suffix = path.suffix.lower()
     if suffix not in (".parquet", ".csv"):
         raise ValueError(f"output must end in .parquet or .csv; got {path.name}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    try:
-        if suffix == ".parquet":
-            table.to_parquet(temporary, index=False)
-        else:
-            table.to_csv(temporary, index=False)
-        os.replace(temporary, path)
-    finally:
-        if temporary.exists():
-            temporary.unlink()
+    if suffix == ".parquet":
+        atomic_write(path, lambda temporary: table.to_parquet(temporary, index=False))
+    else:
+        atomic_write(path, lambda temporary: table.to_csv(temporary, index=False))
 
 
 @contextlib.contextmanager
@@ -707,7 +791,14 @@ def _progress_bar(quiet: bool, title: str):
 
 @cli.command()
 def app(
-    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    port: Annotated[
+        int,
+        typer.Option(
+            parser=_port_option,
+            metavar="INTEGER",
+            help=f"Port to serve on, {PORT_RANGE[0]}-{PORT_RANGE[1]}.",
+        ),
+    ] = 8501,
     address: Annotated[
         str, typer.Option(help="Interface to bind; 0.0.0.0 exposes the dashboard to the network.")
     ] = "127.0.0.1",
@@ -717,7 +808,13 @@ def app(
 
     Example: gwb app --port 8502
     """
+    from app.dashboard.limits import max_upload_mb
+
     main_file = Path(__file__).parent / "dashboard" / "main.py"
+    try:
+        upload_mb = max_upload_mb()
+    except ValueError as error:
+        _fail(error)
     # Streamlit always runs headless: otherwise its first run stops at an e-mail prompt
     # (and fails without a terminal). The browser is opened from here once it is up.
     command = [
@@ -736,6 +833,10 @@ def app(
         "false",
         "--client.toolbarMode",
         "minimal",
+        # Streamlit refuses bigger uploads itself (default 200 MB) before the dashboard's
+        # own check runs; both follow GWB_MAX_UPLOAD_MB. Streamlit wants whole megabytes.
+        "--server.maxUploadSize",
+        str(max(1, math.ceil(upload_mb))),
     ]
     server = subprocess.Popen(command, env=os.environ.copy())
     url = f"http://{'localhost' if address in ('127.0.0.1', '0.0.0.0') else address}:{port}"
@@ -765,9 +866,26 @@ def _open_when_healthy(url: str, server: subprocess.Popen, timeout: float = 60.0
             time.sleep(0.5)
 
 
-def main() -> None:
-    """Console-script entry point."""
-    cli()
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: no traceback without ``--debug``, exit 1 on any failure."""
+    args = _hoist_debug(list(sys.argv[1:] if argv is None else argv))
+    _state["debug"] = "--debug" in args
+    _state.pop("memory_hint", None)
+    try:
+        cli(args=args, prog_name="gwb")
+    except Exception as error:  # whatever a command did not foresee
+        if _state["debug"]:
+            raise
+        typer.echo(f"gwb: error: {_describe(error)}", err=True)
+        sys.exit(1)
+
+
+def _hoist_debug(args: list[str]) -> list[str]:
+    """Move ``--debug`` given after the command to the front, where Typer expects it."""
+    end = args.index("--") if "--" in args else len(args)
+    if "--debug" not in args[:end]:
+        return args
+    return ["--debug", *(a for a in args[:end] if a != "--debug"), *args[end:]]
 
 
 if __name__ == "__main__":

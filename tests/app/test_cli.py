@@ -326,3 +326,137 @@ def test_app_serves_the_dashboard():
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+# --- No tracebacks: one line and exit 1 for failures, exit 2 for bad usage ----------------
+
+
+def run_in_process(capsys, monkeypatch, *args: str) -> tuple[int, str]:
+    """``gwb ARGS`` through the console entry point in this process: (exit code, stderr)."""
+    from app.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")  # rich boxes usage errors at the terminal width
+    with pytest.raises(SystemExit) as stopped:
+        main(list(args))
+    code = stopped.value.code
+    return (0 if code is None else code), capsys.readouterr().err
+
+
+def one_line(stderr: str) -> str:
+    """Usage errors come in a rich box: its text as one line, borders dropped."""
+    return " ".join(stderr.replace("│", " ").replace("╭", " ").replace("╰", " ").split())
+
+
+def test_failures_no_command_foresaw_are_one_line(tmp_path, capsys, monkeypatch):
+    import pyarrow as pa
+
+    def out_of_memory(*args, **kwargs):
+        raise MemoryError()
+
+    monkeypatch.setattr(engine, "fastrp", out_of_memory)
+    code, err = run_in_process(
+        capsys, monkeypatch, "embed", "sample:karate", "-o", str(tmp_path / "e.npy"), "--quiet"
+    )
+    assert code == 1 and err == "gwb: error: out of memory; lower --dim\n"
+
+    def arrow_fails(*args, **kwargs):
+        raise pa.lib.ArrowNotImplementedError("Unsupported cast\nfrom list to utf8")
+
+    monkeypatch.setattr(engine, "ppr_batch", arrow_fails)
+    code, err = run_in_process(capsys, monkeypatch, "ppr", "sample:karate", "-s", "0", "--quiet")
+    assert code == 1
+    assert err == "gwb: error: ArrowNotImplementedError: Unsupported cast from list to utf8\n"
+    # --debug, before or after the command, lets the exception (and its traceback) through.
+    for args in (
+        ("--debug", "ppr", "sample:karate", "-s", "0"),
+        ("ppr", "sample:karate", "-s", "0", "--debug"),
+    ):
+        with pytest.raises(pa.lib.ArrowNotImplementedError):
+            run_in_process(capsys, monkeypatch, *args)
+
+
+def test_a_parquet_file_arrow_cannot_read_is_one_line(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    nested = tmp_path / "nested.parquet"
+    pq.write_table(pa.table({"s": pa.array([[1], [2]]), "t": pa.array([[2], [3]])}), nested)
+    result = gwb("info", str(nested))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith("gwb: error: ") and result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr
+    debug = gwb("info", str(nested), "--debug")
+    assert "Traceback" in debug.stderr
+
+
+@pytest.mark.parametrize("dim", ["1000000000000", "99999999999999999999999"])
+def test_a_dim_too_big_for_the_machine_says_to_lower_it(tmp_path, dim):
+    result = gwb("embed", "sample:karate", "-o", str(tmp_path / "e.npy"), "--dim", dim)
+    assert result.returncode == 1, result.stderr
+    assert result.stderr.startswith(f"gwb: error: --dim {int(dim):,} needs about ")
+    assert result.stderr.rstrip().endswith("; lower --dim")
+    assert "Traceback" not in result.stderr and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("port", ["70000", "0", "-1", "http"])
+def test_a_port_out_of_range_is_a_usage_error(capsys, monkeypatch, port):
+    code, err = run_in_process(capsys, monkeypatch, "app", "--port", port)
+    assert code == 2
+    assert "Invalid value for '--port': port must be an integer in [1, 65535]" in one_line(err)
+
+
+def test_an_unknown_embedding_extension_is_refused_before_fastrp(tmp_path, capsys, monkeypatch):
+    code, err = run_in_process(
+        capsys, monkeypatch, "embed", "sample:karate", "-o", str(tmp_path / "e.xyz")
+    )
+    assert code == 2 and "must end in .parquet, .npy" in one_line(err)
+
+
+def test_app_passes_the_upload_limit_to_streamlit(capsys, monkeypatch):
+    launched = []
+
+    class Server:
+        def __init__(self, command, env):
+            launched.append(command)
+
+        def wait(self):
+            return 0
+
+    monkeypatch.setattr(subprocess, "Popen", Server)
+    monkeypatch.setenv("GWB_MAX_UPLOAD_MB", "12.5")
+    assert run_in_process(capsys, monkeypatch, "app", "--headless", "--port", "8600")[0] == 0
+    command = launched[0]
+    assert command[command.index("--server.maxUploadSize") + 1] == "13"
+    assert command[command.index("--server.port") + 1] == "8600"
+    monkeypatch.setenv("GWB_MAX_UPLOAD_MB", "lots")
+    code, err = run_in_process(capsys, monkeypatch, "app", "--headless")
+    assert code == 1
+    assert (
+        err == "gwb: error: GWB_MAX_UPLOAD_MB must be a positive number of megabytes; got 'lots'\n"
+    )
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_tables_follow_the_umask(tmp_path, capsys, monkeypatch, umask):
+    previous = os.umask(umask)
+    try:
+        for name in ("t.csv", "t.parquet"):
+            out = tmp_path / "sub" / name
+            code, err = run_in_process(
+                capsys,
+                monkeypatch,
+                "ppr",
+                "sample:karate",
+                "-s",
+                "0",
+                "--method",
+                "exact",
+                "-o",
+                str(out),
+            )
+            assert code == 0, err
+            assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "sub").stat().st_mode & 0o777 == 0o777 & ~umask
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == ["t.csv", "t.parquet"]

@@ -141,3 +141,25 @@ def test_the_sketches_copy_says_the_same(seed):
     with pytest.raises(ValueError) as copy:
         sketches_check_seed(seed)
     assert str(original.value) == str(copy.value) == message(seed)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("embed", "sample:karate", "-o", "unused.npy", "--seed"),
+        ("ppr", "sample:karate", "-s", "0", "--seed"),
+        ("ncp", "sample:karate", "--random-seed"),
+    ],
+    ids=lambda c: c[0],
+)
+@pytest.mark.parametrize("text", ["-1", str(2**32), str(2**64), "1.5", "x", "True"])
+def test_every_seed_option_refuses_a_bad_seed_alike(capsys, monkeypatch, command, text):
+    from app.cli import main
+
+    monkeypatch.setenv("COLUMNS", "200")
+    with pytest.raises(SystemExit) as stopped:
+        main([*command, text])
+    err = " ".join(capsys.readouterr().err.replace("│", " ").split())
+    assert stopped.value.code == 2
+    shown = int(text) if text.lstrip("-").isdigit() else text
+    assert f"Invalid value for '{command[-1]}': {message(shown)}" in err
