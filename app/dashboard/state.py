@@ -4,8 +4,11 @@ A graph comes from one of three sources:
 
 - a bundled sample;
 - a file under the data folder (``$GWB_DATA_DIR``, default ``./data``); nothing
-  outside that folder can be opened;
-- an uploaded file, up to ``$GWB_MAX_UPLOAD_MB`` (default 200) megabytes.
+  outside that folder can be opened, through links either: a file, a folder or a
+  ``.gwb`` store's member that is a symbolic link out of it is refused;
+- an uploaded file, up to ``$GWB_MAX_UPLOAD_MB`` (default 200) megabytes (``gwb app``
+  sets Streamlit's ``server.maxUploadSize`` to match); sizes its header declares
+  may need at most :data:`~app.dashboard.limits.UPLOAD_MEMORY_FACTOR` times that.
 
 Files are opened with :func:`engine.load`, which converts text formats once into
 a store, so reopening is a memory map. Opened graphs are held with
@@ -23,6 +26,8 @@ import streamlit as st
 
 import engine
 from app.dashboard.inputs import error_message, find_nodes
+from app.dashboard.limits import max_upload_bytes, upload_memory_limit
+from loaders.atomic import atomic_write
 from loaders.load import EXTENSIONS, default_cache_dir
 
 SOURCE_KEY = "graph_source"
@@ -37,10 +42,6 @@ UPLOAD_TYPES = sorted({ext.lstrip(".") for ext in EXTENSIONS} | {"gz", "bz2", "z
 def data_dir() -> Path:
     """The folder analysts may open files from (``$GWB_DATA_DIR``, default ``./data``)."""
     return Path(os.environ.get("GWB_DATA_DIR", "data")).resolve()
-
-
-def max_upload_bytes() -> int:
-    return int(float(os.environ.get("GWB_MAX_UPLOAD_MB", "200")) * 2**20)
 
 
 def data_files(folder: Path) -> list[str]:
@@ -74,9 +75,18 @@ def resolve_data_file(relative: str, folder: Path | None = None) -> Path:
     ValueError: ../etc/passwd is outside the data folder /srv/data
     """
     folder = (folder or data_dir()).resolve()
-    path = (folder / relative).resolve()
+    path = (folder / relative).resolve()  # follows links: a linked file or folder lands outside
     if not path.is_relative_to(folder):
         raise ValueError(f"{relative} is outside the data folder {folder}")
+    if path.is_dir():
+        # A store is read member by member: one linked member would read a file
+        # from anywhere on the server, although the folder itself is inside.
+        for member in sorted(path.rglob("*")):
+            if member.is_symlink() and not member.resolve().is_relative_to(folder):
+                raise ValueError(
+                    f"{relative}/{member.relative_to(path)} is a link to a file outside "
+                    f"the data folder {folder}"
+                )
     return path
 
 
@@ -95,14 +105,15 @@ def open_data_file(path: str, size: int, mtime_ns: int) -> engine.Graph:
 @st.cache_resource(show_spinner="Reading the upload…", max_entries=8)
 def open_upload(name: str, digest: str, _content: bytes) -> engine.Graph:
     """An uploaded file, saved under the cache folder by content hash, then loaded."""
-    folder = default_cache_dir() / "uploads" / digest
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / Path(name).name
+    base = Path(name).name
+    if base in ("", ".", "..") or base.startswith("."):
+        raise ValueError(f"an upload needs a plain file name; got {name!r}")
+    path = default_cache_dir() / "uploads" / digest / base
     if not path.exists():
-        temporary = path.with_name(f".{path.name}.tmp")
-        temporary.write_bytes(_content)
-        os.replace(temporary, path)
-    return engine.load(path)
+        atomic_write(path, lambda temporary: temporary.write_bytes(_content))
+    # A header may declare sizes far beyond what the upload could hold (10^8 nodes in
+    # a few bytes): uploads get a limit tied to their own size, not the machine's.
+    return engine.load(path, memory_limit=upload_memory_limit())
 
 
 def sidebar_graph_picker() -> str | None:
@@ -125,12 +136,16 @@ def sidebar_graph_picker() -> str | None:
         else:
             st.sidebar.selectbox("File", files, key=DATA_FILE_KEY, help=f"Files under {folder}")
     elif source == "Upload":
-        limit = max_upload_bytes()
-        st.sidebar.file_uploader(
-            f"Edge list, CSV, GraphML or Parquet (up to {limit / 2**20:.0f} MB)",
-            type=UPLOAD_TYPES,
-            key=UPLOAD_KEY,
-        )
+        try:
+            limit = max_upload_bytes()
+        except ValueError as error:  # a bad GWB_MAX_UPLOAD_MB: say so instead of failing the page
+            st.sidebar.error(str(error))
+        else:
+            st.sidebar.file_uploader(
+                f"Edge list, CSV, GraphML or Parquet (up to {limit / 2**20:.0f} MB)",
+                type=UPLOAD_TYPES,
+                key=UPLOAD_KEY,
+            )
     else:
         st.sidebar.selectbox(
             "Sample graph",

@@ -300,3 +300,90 @@ def test_embeddings_page_colours_by_kmeans_clusters():
     if isinstance(colour, dict):  # plotly's typed-array encoding
         colour = np.frombuffer(base64.b64decode(colour["bdata"]), dtype=colour["dtype"])
     np.testing.assert_array_equal(np.unique(clusters, return_inverse=True)[1], colour)
+
+
+def test_data_folder_refuses_links_out_of_it(tmp_path):
+    from app.dashboard.state import data_files, resolve_data_file
+
+    data, outside = tmp_path / "data", tmp_path / "outside"
+    data.mkdir()
+    outside.mkdir()
+    (outside / "secret.txt").write_text("1 2\n")
+    engine.sample("karate").save(data / "k.gwb")
+    engine.sample("karate").save(outside / "o.gwb")
+    assert resolve_data_file("k.gwb", data) == (data / "k.gwb").resolve()
+    # A store inside the folder whose member is a link out of it.
+    member = data / "k.gwb" / "indices.npy"
+    member.unlink()
+    member.symlink_to(outside / "o.gwb" / "indices.npy")
+    with pytest.raises(ValueError, match=r"k.gwb/indices.npy is a link to a file outside"):
+        resolve_data_file("k.gwb", data)
+    # A store, a file and a folder that are links out.
+    (data / "linked.gwb").symlink_to(outside / "o.gwb", target_is_directory=True)
+    (data / "linked.txt").symlink_to(outside / "secret.txt")
+    (data / "sub").symlink_to(outside, target_is_directory=True)
+    for name in ("linked.gwb", "linked.txt", "sub/secret.txt"):
+        with pytest.raises(ValueError, match="outside the data folder"):
+            resolve_data_file(name, data)
+    # A link that stays inside the folder is fine.
+    (data / "alias.txt").symlink_to(data / "k.gwb" / "meta.json")
+    assert resolve_data_file("alias.txt", data) == (data / "k.gwb" / "meta.json").resolve()
+    assert "k.gwb" in data_files(data)
+
+
+def test_a_store_linking_out_of_the_data_folder_is_refused_in_the_app(tmp_path, monkeypatch):
+    data, outside = tmp_path / "data", tmp_path / "outside"
+    data.mkdir()
+    outside.mkdir()
+    engine.sample("karate").save(data / "k.gwb")
+    (outside / "labels.txt").write_text("stolen\n")
+    for member in sorted((data / "k.gwb").iterdir()):
+        if member.name != "meta.json":
+            target = outside / member.name
+            member.rename(target)
+            member.symlink_to(target)
+    monkeypatch.setenv("GWB_DATA_DIR", str(data))
+    app = AppTest.from_file(MAIN, default_timeout=60)
+    app.session_state["graph_source"] = "Data folder"
+    app.session_state["data_file_picker"] = "k.gwb"
+    app.run()
+    assert not app.exception, app.exception
+    assert any("is a link to a file outside the data folder" in e.value for e in app.error)
+    assert app.title[0].value == f"Overview: {engine.sample_names()[0]}"
+
+
+def test_uploads_get_a_memory_limit_tied_to_the_upload_limit(monkeypatch):
+    import hashlib
+
+    from app.dashboard.state import open_upload
+
+    # A 90-byte Matrix Market file declaring a million nodes: about 30 MB of graph,
+    # which engine.load allows, but not from an upload capped at 0.5 MB.
+    content = b"%%MatrixMarket matrix coordinate pattern general\n1000000 1000000 1\n1 2\n"
+    monkeypatch.setenv("GWB_MAX_UPLOAD_MB", "0.5")
+    with pytest.raises(engine.GraphFormatError, match="1,000,000"):
+        open_upload("big.mtx", hashlib.sha256(content).hexdigest(), content)
+    monkeypatch.setenv("GWB_MAX_UPLOAD_MB", "200")
+    graph = open_upload("big2.mtx", hashlib.sha256(content + b"\n").hexdigest(), content + b"\n")
+    assert graph.n_nodes == 1_000_000
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_uploads_are_saved_per_the_umask(umask):
+    import hashlib
+    import os
+
+    from app.dashboard.state import open_upload
+    from loaders.load import default_cache_dir
+
+    content = f"# umask {umask}\n1 2\n2 3\n".encode()
+    digest = hashlib.sha256(content).hexdigest()
+    previous = os.umask(umask)
+    try:
+        open_upload("u.txt", digest, content)
+    finally:
+        os.umask(previous)
+    saved = default_cache_dir() / "uploads" / digest / "u.txt"
+    assert saved.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert saved.parent.stat().st_mode & 0o777 == 0o777 & ~umask
+    assert sorted(p.name for p in saved.parent.iterdir()) == ["u.txt"]
