@@ -13,8 +13,11 @@ Temporaries are named ``.<name>.<random>.tmp`` (files and folders) and
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
 import shutil
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -114,6 +117,66 @@ def remove_stale(destination: Path, *, older_than_s: float = STALE_AFTER_S) -> i
         except OSError:
             continue
     return removed
+
+
+#: ``renameat2`` flag: swap the two paths atomically (Linux 3.15+).
+RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def exchange_paths(first: str | os.PathLike, second: str | os.PathLike) -> bool:
+    """Swap two existing paths in one atomic step; False where the system cannot.
+
+    Uses Linux's ``renameat2(..., RENAME_EXCHANGE)``, so a folder can replace
+    another with no moment at which neither is at the path. Returns False, having
+    changed nothing, off Linux, with a C library that lacks ``renameat2`` (glibc
+    before 2.28, some musl builds), or on a filesystem that refuses the flag;
+    callers then fall back to two renames. Other failures raise ``OSError``.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a").write_text("A"), (folder / "b").write_text("B")
+    >>> swapped = exchange_paths(folder / "a", folder / "b")
+    >>> (folder / "a").read_text() == ("B" if swapped else "A")
+    True
+    """
+    rename = _renameat2()
+    if rename is None:
+        return False
+    status = rename(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE
+    )
+    if status == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False  # the kernel or this filesystem has no atomic exchange
+    raise OSError(code, os.strerror(code), os.fspath(first), None, os.fspath(second))
+
+
+def _renameat2():
+    """The C library's ``renameat2``, or None where there is none."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    path_at = [ctypes.c_int, ctypes.c_char_p]
+    function.argtypes = [*path_at, *path_at, ctypes.c_uint]
+    function.restype = ctypes.c_int
+    return function
+
+
+def remove_path(path: Path) -> None:
+    """Remove a file, a symlink (not what it points to) or a folder tree; best effort."""
+    try:
+        if path.is_symlink() or not path.is_dir():
+            path.unlink(missing_ok=True)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+    except OSError:
+        pass
 
 
 def fsync_file(path: Path) -> None:
