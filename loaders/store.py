@@ -20,14 +20,25 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
+from loaders._build import index_dtype
+from loaders.atomic import (
+    exchange_paths,
+    file_mode,
+    fsync_dir,
+    fsync_file,
+    make_staging_folder,
+    remove_path,
+    remove_stale,
+)
 from loaders.errors import StoreError
 from loaders.graph import Graph
 
@@ -38,6 +49,19 @@ _CHUNK = 1 << 24
 
 def save_store(graph: Graph, path: str | os.PathLike, *, overwrite: bool = False) -> str:
     """Write ``graph`` to the store folder ``path`` atomically and return the path.
+
+    The store is written into a hidden staging folder beside ``path`` and only
+    then put in place, so a reader (or a crash) sees the old complete store or
+    the new one. With ``overwrite`` on Linux the two folders are swapped in one
+    step (``renameat2`` with ``RENAME_EXCHANGE``) and the old one deleted after,
+    so there is never a moment with nothing valid at ``path``. Where that call
+    is missing (other systems, old C libraries, filesystems that refuse it) the
+    old store is first renamed aside and the new one renamed in: two renames,
+    between which, for an instant, nothing is at ``path``. On failure the staging
+    folder is removed and the old store stays; hidden ``.tmp``/``.old``
+    temporaries that a killed earlier save left (older than an hour, so that a
+    save still at work in another process keeps its own) are removed first.
+    Files and folders get the modes the umask asks for (0644 and 0755 by default).
 
     Parameters
     ----------
@@ -55,14 +79,15 @@ def save_store(graph: Graph, path: str | os.PathLike, *, overwrite: bool = False
     >>> path = Graph.from_edges([0, 1], [1, 2]).save(os.path.join(folder, "path.gwb"))
     >>> open_store(path)
     <Graph 'path': 3 nodes, 2 edges, undirected, unweighted>
+    >>> _ = Graph.from_edges([0], [1]).save(path, overwrite=True)
+    >>> open_store(path).n_edges, os.listdir(folder)
+    (1, ['path.gwb'])
     """
     destination = Path(path)
-    if destination.exists() and not overwrite:
+    if _exists(destination) and not overwrite:
         raise FileExistsError(f"{destination} exists; pass overwrite=True to replace it")
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(
-        tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".tmp", dir=destination.parent)
-    )
+    remove_stale(destination)
+    staging = make_staging_folder(destination)
     try:
         files = {"indptr.npy": graph.indptr, "indices.npy": graph.indices}
         if graph.weights is not None:
@@ -75,6 +100,7 @@ def save_store(graph: Graph, path: str | os.PathLike, *, overwrite: bool = False
                 pa.ipc.new_file(sink, node_table.schema) as writer,
             ):
                 writer.write_table(node_table)
+            fsync_file(staging / "nodes.arrow")
             checksums["nodes.arrow"] = _file_checksum(staging / "nodes.arrow")
         meta = {
             "format": FORMAT_NAME,
@@ -95,43 +121,95 @@ def save_store(graph: Graph, path: str | os.PathLike, *, overwrite: bool = False
             "files": checksums,
         }
         _write_meta(staging / "meta.json", meta)
-        _fsync_dir(staging)
-        if destination.exists():
-            # Move the old store aside first so the rename below is atomic.
-            graveyard = Path(
-                tempfile.mkdtemp(
-                    prefix=f".{destination.name}.", suffix=".old", dir=destination.parent
-                )
-            )
-            os.replace(destination, graveyard / "store")
-            os.replace(staging, destination)
-            shutil.rmtree(graveyard, ignore_errors=True)
-        else:
-            os.replace(staging, destination)
-        _fsync_dir(destination.parent)
+        # Some writers (Arrow's) pick their own modes: give every file the umask's.
+        for file in staging.iterdir():
+            os.chmod(file, file_mode())
+        fsync_dir(staging)
+        _put_in_place(staging, destination)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        # After a swap the staging name holds the old store: removing it is right too.
+        remove_path(staging)
         raise
     return str(destination)
 
 
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _put_in_place(staging: Path, destination: Path) -> None:
+    """Move the finished ``staging`` folder to ``destination``, replacing what is there."""
+    parent = destination.parent
+    if not _exists(destination):
+        # rename, not replace: a folder that appeared meanwhile is an error, not a victim.
+        os.rename(staging, destination)
+    elif exchange_paths(staging, destination):
+        fsync_dir(parent)
+        remove_path(staging)  # the old store, now under the staging name
+    else:
+        # No atomic exchange here: two renames, with an instant between them at
+        # which nothing is at the destination.
+        graveyard = Path(
+            tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".old", dir=parent)
+        )
+        try:
+            os.replace(destination, graveyard / "store")
+        except BaseException:
+            graveyard.rmdir()
+            raise
+        try:
+            os.rename(staging, destination)
+        except BaseException:
+            os.replace(graveyard / "store", destination)  # put the old one back
+            graveyard.rmdir()
+            raise
+        remove_path(graveyard)
+    fsync_dir(parent)
+
+
 def open_store(path: str | os.PathLike, *, verify: bool = False) -> Graph:
     """Open a ``.gwb`` store with its arrays memory-mapped (read-only).
+
+    Before any array reaches a caller its structure is checked, in vectorised
+    chunks (one pass over each array, no full-size temporaries): ``meta.json``'s
+    fields and their types; each ``.npy`` header's dtype, order and shape against
+    ``meta.json`` and the file's size; ``indptr`` starting at 0, never decreasing
+    and ending at ``nnz``; every index in ``[0, n)`` and sorted within its row;
+    weights finite and >= 0; ``nodes.arrow`` fully validated by Arrow, with one
+    unique, non-null label per node and attribute columns of storable types. A
+    damaged store is a :class:`StoreError`, never a crash in a kernel later.
 
     Parameters
     ----------
     path : path-like
         The store folder.
     verify : bool
-        Re-read every file and compare its CRC32 with the one recorded at write
-        time. File sizes and the metadata's own checksum are always checked.
+        Also re-read every file and compare its CRC32 with the one recorded at
+        write time, which catches damage that leaves a valid graph (a flipped
+        weight, a different but in-range neighbour). File sizes and the
+        metadata's own checksum are always checked.
+
+    Returns
+    -------
+    Graph
+        With ``store_path`` set to the folder.
 
     Raises
     ------
     FileNotFoundError
         No store at ``path``.
     StoreError
-        The store is incomplete, corrupted, or written by a newer format version.
+        The store is incomplete, corrupted, or written by a newer format version;
+        the message names the folder, the file and what is wrong.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from loaders import Graph
+    >>> folder = tempfile.mkdtemp()
+    >>> path = Graph.from_edges(["a", "b"], ["b", "c"]).save(os.path.join(folder, "g.gwb"))
+    >>> open_store(path, verify=True).neighbors("b").tolist()
+    ['a', 'c']
     """
     folder = Path(path)
     if not folder.is_dir():
@@ -150,19 +228,16 @@ def open_store(path: str | os.PathLike, *, verify: bool = False) -> Graph:
         if verify and _file_checksum(file)["crc32"] != record["crc32"]:
             raise StoreError(f"{folder}: {name} fails its checksum; the store is corrupted")
 
-    indptr = np.load(folder / "indptr.npy", mmap_mode="r")
-    indices = np.load(folder / "indices.npy", mmap_mode="r")
-    weights = np.load(folder / "weights.npy", mmap_mode="r") if meta["weighted"] else None
+    n, nnz = meta["n_nodes"], meta["nnz"]
+    indptr = _map_array(folder, "indptr.npy", np.dtype(np.int64), n + 1)
+    indices = _map_array(folder, "indices.npy", index_dtype(n), nnz)
+    weights = (
+        _map_array(folder, "weights.npy", np.dtype(np.float32), nnz) if meta["weighted"] else None
+    )
+    _check_csr(folder, indptr, indices, weights, n)
     labels, attributes = None, {}
     if "nodes.arrow" in meta["files"]:
-        table = pa.ipc.open_file(pa.memory_map(str(folder / "nodes.arrow"), "r")).read_all()
-        # Stores written before label_column existed call it "label".
-        label_column = meta.get("label_column", "label")
-        if meta["labels"] != "identity" and label_column in table.column_names:
-            labels = table.column(label_column)
-        attributes = {key: table.column(key) for key in meta["attributes"]}
-    if indptr.shape != (meta["n_nodes"] + 1,) or indices.shape != (meta["nnz"],):
-        raise StoreError(f"{folder}: array shapes disagree with meta.json")
+        labels, attributes = _read_nodes(folder, meta)
     graph = Graph(
         indptr,
         indices,
@@ -179,27 +254,304 @@ def open_store(path: str | os.PathLike, *, verify: bool = False) -> Graph:
 
 
 def read_meta(folder: str | os.PathLike) -> dict:
-    """The parsed and checked ``meta.json`` of a store folder."""
+    """The parsed and checked ``meta.json`` of a store folder.
+
+    Besides its checksum and format version, every field :func:`open_store`
+    relies on is checked for its type, its range and its agreement with the
+    others, so that a hand-edited or damaged file is a :class:`StoreError`
+    naming the field rather than a ``TypeError`` deep inside a kernel.
+    """
     folder = Path(folder)
     meta_path = folder / "meta.json"
     if not meta_path.is_file():
         raise StoreError(f"{folder}: no meta.json; not a graph store, or one left half written")
+    if meta_path.stat().st_size > _META_MAX_BYTES:
+        raise StoreError(f"{meta_path}: {meta_path.stat().st_size} bytes; not a store's meta.json")
     try:
-        document = json.loads(meta_path.read_text())
+        document = json.loads(meta_path.read_bytes())
         meta, recorded = document["meta"], document["crc32"]
-    except (ValueError, KeyError, TypeError) as error:
+        canonical = _canonical(meta)
+    # RecursionError: deeply nested JSON; the rest: not JSON, not UTF-8, wrong shape.
+    except (ValueError, KeyError, TypeError, RecursionError) as error:
         raise StoreError(f"{meta_path}: unreadable ({error})") from None
-    if zlib.crc32(_canonical(meta)) != recorded:
+    if zlib.crc32(canonical) != recorded:
         raise StoreError(f"{meta_path}: fails its checksum; the store is corrupted")
-    if meta.get("format") != FORMAT_NAME:
-        raise StoreError(f"{meta_path}: not a {FORMAT_NAME} (format {meta.get('format')!r})")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+        format_name = meta.get("format") if isinstance(meta, dict) else None
+        raise StoreError(f"{meta_path}: not a {FORMAT_NAME} (format {format_name!r})")
     version = meta.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise StoreError(
             f"{folder}: store format version {version} is newer than this gwb reads "
             f"({FORMAT_VERSION}); upgrade gwb or rebuild the store"
         )
+    _check_meta(meta_path, meta)
     return meta
+
+
+#: meta.json is a few hundred bytes plus the attribute names; anything this big is not one.
+_META_MAX_BYTES = 1 << 24
+#: Entries per slice when checking arrays, so a 100M-edge store needs no full-size temporary.
+_CHECK_CHUNK = 1 << 24
+_ARRAY_FILES = ("indptr.npy", "indices.npy", "weights.npy")
+
+
+def _check_meta(meta_path: Path, meta: dict) -> None:
+    """Refuse a ``meta.json`` whose fields have the wrong type, range or combination."""
+
+    def refuse(reason: str) -> None:
+        raise StoreError(f"{meta_path}: {reason}")
+
+    for key in ("n_nodes", "nnz", "n_edges", "n_self_loops"):
+        value = meta.get(key)
+        # bool is an int to Python; a JSON true is not a count.
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            refuse(f"{key} must be an integer >= 0, not {value!r}")
+    for key in ("directed", "weighted"):
+        if not isinstance(meta.get(key), bool):
+            refuse(f"{key} must be true or false, not {meta.get(key)!r}")
+    if meta.get("name") is not None and not isinstance(meta["name"], str):
+        refuse(f"name must be a string, not {meta['name']!r}")
+    n, nnz, loops = meta["n_nodes"], meta["nnz"], meta["n_self_loops"]
+    if loops > min(n, nnz):
+        refuse(f"n_self_loops {loops} exceeds the nodes ({n}) or entries ({nnz})")
+    edges = nnz if meta["directed"] else (nnz + loops) // 2
+    if meta["n_edges"] != edges or (not meta["directed"] and (nnz - loops) % 2):
+        refuse(f"n_edges {meta['n_edges']} disagrees with nnz {nnz} and n_self_loops {loops}")
+    if meta.get("labels") not in ("identity", "int", "str"):
+        refuse(f"labels must be 'identity', 'int' or 'str', not {meta.get('labels')!r}")
+    label_column = meta.setdefault("label_column", "label")  # older stores lack it
+    attributes = meta.get("attributes")
+    if (
+        not isinstance(label_column, str)
+        or not isinstance(attributes, list)
+        or not all(isinstance(key, str) for key in attributes)
+        or len(set(attributes)) != len(attributes)
+        or (meta["labels"] != "identity" and label_column in attributes)
+    ):
+        refuse(
+            f"attributes must be a list of distinct names besides the label column "
+            f"{label_column!r}; got {attributes!r}"
+        )
+    expected = {"indptr": "int64", "indices": str(index_dtype(n))}
+    if meta["weighted"]:
+        expected["weights"] = "float32"
+    if meta.get("dtypes") != expected:
+        refuse(f"dtypes must be {expected} for {n} nodes, not {meta.get('dtypes')!r}")
+    files = meta.get("files")
+    if not isinstance(files, dict):
+        refuse(f"files must map file names to sizes and checksums, not {files!r}")
+    needed = {"indptr.npy", "indices.npy"}
+    if meta["weighted"]:
+        needed.add("weights.npy")
+    if meta["labels"] != "identity" or attributes:
+        needed.add("nodes.arrow")
+    if set(files) != needed:
+        refuse(f"files must be {sorted(needed)}, not {sorted(files)}")
+    for name, record in files.items():
+        if (
+            not isinstance(record, dict)
+            or not all(
+                isinstance(record.get(key), int) and not isinstance(record.get(key), bool)
+                for key in ("bytes", "crc32")
+            )
+            or record["bytes"] < 0
+            or not 0 <= record["crc32"] < 2**32
+        ):
+            refuse(f"files[{name!r}] must hold integer bytes and crc32, not {record!r}")
+
+
+def _map_array(folder: Path, name: str, dtype: np.dtype, length: int) -> np.ndarray:
+    """Memory-map a 1-D ``.npy`` array after checking its header against what meta.json says.
+
+    The header is parsed here rather than trusted to ``np.load``: a damaged one
+    could name another dtype, Fortran order, Python objects, or a shape that
+    maps past the end of the file.
+    """
+    file = folder / name
+    size = file.stat().st_size
+    with open(file, "rb") as handle:
+        try:
+            version = np.lib.format.read_magic(handle)
+            if version == (1, 0):
+                shape, fortran, found = np.lib.format.read_array_header_1_0(handle)
+            elif version == (2, 0):
+                shape, fortran, found = np.lib.format.read_array_header_2_0(handle)
+            else:
+                raise ValueError(f"unsupported .npy version {version}")
+            offset = handle.tell()
+        # The header is a Python literal from disk: a damaged one can fail in many ways.
+        except Exception as error:
+            raise StoreError(f"{folder}: {name} has an unreadable .npy header ({error})") from None
+    if found.hasobject:
+        raise StoreError(f"{folder}: {name} holds Python objects; a store holds plain numbers")
+    if fortran:
+        raise StoreError(f"{folder}: {name} is in Fortran order; a store writes C order")
+    if found != dtype:
+        raise StoreError(
+            f"{folder}: {name} has dtype {found} ({found.str}), expected {dtype} ({dtype.str})"
+        )
+    if shape != (length,):
+        raise StoreError(
+            f"{folder}: {name} has shape {shape}, expected ({length},) from meta.json"
+        )
+    if offset + length * dtype.itemsize != size:
+        raise StoreError(
+            f"{folder}: {name} has {size} bytes, but its header and shape need "
+            f"{offset + length * dtype.itemsize}"
+        )
+    return np.memmap(file, dtype=dtype, mode="r", shape=(length,), offset=offset)
+
+
+def _check_csr(
+    folder: Path, indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray | None, n: int
+) -> None:
+    """Refuse CSR arrays a kernel could read out of bounds with, or that are not a graph."""
+    nnz = indices.shape[0]
+    if indptr[0] != 0:
+        raise StoreError(f"{folder}: indptr.npy starts at {indptr[0]}, not 0")
+    if indptr[-1] != nnz:
+        raise StoreError(f"{folder}: indptr.npy ends at {indptr[-1]}, not nnz = {nnz}")
+    # With the ends fixed, a non-decreasing indptr lies in [0, nnz]: every row is in bounds.
+    for start in range(0, n, _CHECK_CHUNK):
+        chunk = indptr[start : start + _CHECK_CHUNK + 1]
+        falls = chunk[1:] < chunk[:-1]
+        if falls.any():
+            at = start + int(np.argmax(falls)) + 1
+            raise StoreError(
+                f"{folder}: indptr.npy decreases at entry {at} ({indptr[at - 1]} -> {indptr[at]})"
+            )
+    for start in range(0, nnz, _CHECK_CHUNK):
+        chunk = indices[start : start + _CHECK_CHUNK]
+        if chunk.min() < 0 or chunk.max() >= n:
+            at = start + int(np.argmax((chunk < 0) | (chunk >= n)))
+            raise StoreError(
+                f"{folder}: indices.npy entry {at} is {indices[at]}, outside [0, {n})"
+            )
+    # Within a row ids strictly increase, so a drop (or a repeat) between neighbouring
+    # entries may only happen where a row starts. Counting is far cheaper than
+    # locating: the drops over all entries must equal the drops at row starts.
+    drops = 0
+    for start in range(1, nnz, _CHECK_CHUNK):
+        chunk = indices[start - 1 : start + _CHECK_CHUNK]
+        drops += int(np.count_nonzero(chunk[1:] <= chunk[:-1]))
+    if drops:
+        at_row_starts = 0
+        for start in range(0, n, _CHECK_CHUNK):
+            starts = _row_starts(indptr[start : start + _CHECK_CHUNK + 1])
+            at_row_starts += int(np.count_nonzero(indices[starts] <= indices[starts - 1]))
+        if drops != at_row_starts:
+            at = _first_unsorted(indices, indptr)
+            raise StoreError(
+                f"{folder}: indices.npy is not sorted within a row at entry {at} "
+                f"({indices[at - 1]} then {indices[at]})"
+            )
+    if weights is not None:
+        for start in range(0, nnz, _CHECK_CHUNK):
+            chunk = weights[start : start + _CHECK_CHUNK]
+            # min is NaN when any entry is; NaN >= 0 is False, so NaN fails here too.
+            if not (chunk.min() >= 0 and chunk.max() < np.inf):
+                at = start + int(np.argmax(~np.isfinite(chunk) | (chunk < 0)))
+                raise StoreError(
+                    f"{folder}: weights.npy entry {at} is {weights[at]}; weights must be "
+                    "finite and >= 0 (negative, nan or inf found)"
+                )
+
+
+def _row_starts(indptr: np.ndarray) -> np.ndarray:
+    """Positions ``p > 0`` where a non-empty row of this ``indptr`` slice starts.
+
+    Each position once: empty rows share their start with the next non-empty one.
+    """
+    first = indptr[:-1]
+    return first[(indptr[1:] > first) & (first > 0)]
+
+
+def _first_unsorted(indices: np.ndarray, indptr: np.ndarray) -> int:
+    """The first entry that does not increase on its predecessor within its row."""
+    for start in range(1, indices.shape[0], _CHECK_CHUNK):
+        chunk = indices[start - 1 : start + _CHECK_CHUNK]
+        bad = chunk[1:] <= chunk[:-1]
+        end = start + bad.shape[0]
+        starts = indptr[np.searchsorted(indptr, start) : np.searchsorted(indptr, end)]
+        bad[starts - start] = False
+        if bad.any():
+            return start + int(np.argmax(bad))
+    raise AssertionError("unreachable: the counts said an entry is out of order")
+
+
+def _read_nodes(folder: Path, meta: dict) -> tuple[pa.ChunkedArray | None, dict]:
+    """The label column and attribute columns of ``nodes.arrow``, fully validated."""
+    file = folder / "nodes.arrow"
+    n = meta["n_nodes"]
+    try:
+        with pa.memory_map(str(file), "r") as source:
+            table = pa.ipc.open_file(source).read_all()
+        # Without a full validation a damaged offset buffer makes Arrow read outside
+        # the file (SIGBUS or SIGSEGV) when the labels are first converted.
+        table.validate(full=True)
+        # Column names are not part of the validation: a damaged one is not UTF-8.
+        names = table.column_names
+    except (pa.ArrowException, OSError, UnicodeDecodeError) as error:
+        raise StoreError(f"{folder}: nodes.arrow is unreadable or corrupted ({error})") from None
+    if table.num_rows != n:
+        raise StoreError(f"{folder}: nodes.arrow has {table.num_rows} rows, expected {n} nodes")
+    if len(set(names)) != len(names):
+        raise StoreError(f"{folder}: nodes.arrow repeats a column name ({names})")
+    labels = None
+    if meta["labels"] != "identity":
+        label_column = meta["label_column"]
+        if label_column not in names:
+            raise StoreError(f"{folder}: nodes.arrow has no {label_column!r} column")
+        labels = table.column(label_column)
+        kind = labels.type
+        is_int, is_str = pa.types.is_integer(kind), _is_string(kind)
+        if not (is_int if meta["labels"] == "int" else is_str):
+            raise StoreError(
+                f"{folder}: nodes.arrow labels are {kind}, expected {meta['labels']} labels"
+            )
+        if labels.null_count:
+            raise StoreError(f"{folder}: nodes.arrow has {labels.null_count} missing labels")
+        if not _all_distinct(labels):
+            raise StoreError(f"{folder}: nodes.arrow repeats a label; labels must be unique")
+    attributes = {}
+    for key in meta["attributes"]:
+        if key not in names:
+            raise StoreError(f"{folder}: nodes.arrow has no attribute column {key!r}")
+        column = table.column(key)
+        if not _storable_attribute(column.type):
+            raise StoreError(
+                f"{folder}: nodes.arrow attribute {key!r} has type {column.type}; "
+                "attributes are numbers, strings or booleans"
+            )
+        attributes[key] = column
+    return labels, attributes
+
+
+def _all_distinct(labels: pa.ChunkedArray) -> bool:
+    """No label repeats. Readers write labels sorted, so a strictly increasing column,
+    checked in one cheap comparison, spares the hashing of every label."""
+    if len(labels) < 2:
+        return True
+    if not pc.any(pc.greater_equal(labels[:-1], labels[1:])).as_py():
+        return True
+    if pa.types.is_integer(labels.type):
+        return bool(pd.Index(labels.to_numpy()).is_unique)
+    return len(pc.unique(labels)) == len(labels)
+
+
+def _is_string(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
+
+
+def _storable_attribute(kind: pa.DataType) -> bool:
+    return (
+        pa.types.is_integer(kind)
+        or pa.types.is_floating(kind)
+        or _is_string(kind)
+        or pa.types.is_boolean(kind)
+        or pa.types.is_null(kind)
+    )
 
 
 def _label_kind(graph: Graph) -> str:
@@ -286,16 +638,3 @@ def _write_meta(path: Path, meta: dict) -> None:
         json.dump(document, handle, indent=1, sort_keys=True)
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

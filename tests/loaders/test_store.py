@@ -95,15 +95,18 @@ def test_truncated_array_is_refused(tmp_path):
 
 
 def test_flipped_byte_fails_verify(tmp_path):
-    path = Graph.from_edges(*random_edges(100, 400, seed=0)).save(tmp_path / "g.gwb")
-    indices = os.path.join(path, "indices.npy")
-    with open(indices, "r+b") as handle:
-        handle.seek(-3, os.SEEK_END)
+    src, dst = random_edges(100, 400, seed=0)
+    path = Graph.from_edges(src, dst, np.ones(400)).save(tmp_path / "g.gwb")
+    weights = os.path.join(path, "weights.npy")
+    with open(weights, "r+b") as handle:
+        # The low mantissa byte of the last weight: still a finite weight >= 0, so the
+        # graph is structurally valid and only the checksum can tell.
+        handle.seek(-4, os.SEEK_END)
         byte = handle.read(1)
-        handle.seek(-3, os.SEEK_END)
-        handle.write(bytes([byte[0] ^ 0xFF]))
-    open_store(path)  # sizes still agree: only verify reads every byte
-    with pytest.raises(StoreError, match="indices.npy fails its checksum"):
+        handle.seek(-4, os.SEEK_END)
+        handle.write(bytes([byte[0] ^ 0x01]))
+    assert open_store(path).weights[-1] != 1.0  # sizes still agree: only verify reads every byte
+    with pytest.raises(StoreError, match="weights.npy fails its checksum"):
         open_store(path, verify=True)
 
 
@@ -166,3 +169,112 @@ def test_an_attribute_called_label_keeps_the_node_labels(tmp_path):
     assert stored.labels.tolist() == ["a", "b", "c"]
     assert stored.attributes["label"].tolist() == ["", "", ""]
     assert stored.node_id("c") == 2
+
+
+# ---------------------------------------------------------------- replacing a store
+
+
+def _watch_every_step(monkeypatch, path, seen: list) -> None:
+    """After every rename or swap the writer makes, try to open ``path`` as a reader would."""
+
+    def after(real):
+        def step(*args, **kwargs):
+            result = real(*args, **kwargs)
+            try:
+                seen.append(open_store(path, verify=True).n_edges)
+            except (OSError, StoreError) as error:
+                seen.append(error)
+            return result
+
+        return step
+
+    monkeypatch.setattr(os, "rename", after(os.rename))
+    monkeypatch.setattr(os, "replace", after(os.replace))
+    if hasattr(store_module, "exchange_paths"):
+        monkeypatch.setattr(store_module, "exchange_paths", after(store_module.exchange_paths))
+
+
+def test_overwrite_never_leaves_the_path_without_a_store(tmp_path, monkeypatch):
+    path = Graph.from_edges([0], [1]).save(tmp_path / "g.gwb")
+    seen: list = []
+    _watch_every_step(monkeypatch, path, seen)
+    save_store(Graph.from_edges([0, 1], [1, 2]), path, overwrite=True)
+    monkeypatch.undo()
+    assert seen and all(isinstance(s, int) for s in seen), f"a reader saw {seen}"
+    assert seen[-1] == 2 and open_store(path, verify=True).n_edges == 2
+    assert sorted(os.listdir(tmp_path)) == ["g.gwb"], "no temporaries left behind"
+
+
+def test_overwrite_without_an_atomic_exchange_falls_back_to_two_renames(tmp_path, monkeypatch):
+    """Where renameat2 is missing the old store is moved aside, then the new one in."""
+    path = Graph.from_edges([0], [1]).save(tmp_path / "g.gwb")
+    monkeypatch.setattr(store_module, "exchange_paths", lambda first, second: False)
+    save_store(Graph.from_edges([0, 1], [1, 2]), path, overwrite=True)
+    assert open_store(path, verify=True).n_edges == 2
+    assert sorted(os.listdir(tmp_path)) == ["g.gwb"]
+
+
+def test_overwrite_replaces_a_symlink_not_its_target(tmp_path):
+    target = Graph.from_edges([0], [1]).save(tmp_path / "target.gwb")
+    link = tmp_path / "link.gwb"
+    link.symlink_to(target)
+    save_store(Graph.from_edges([0, 1], [1, 2]), link, overwrite=True)
+    assert not link.is_symlink() and open_store(link).n_edges == 2
+    assert open_store(target).n_edges == 1
+    assert sorted(os.listdir(tmp_path)) == ["link.gwb", "target.gwb"]
+
+
+def test_failed_overwrite_keeps_the_old_store_and_leaves_nothing(tmp_path, monkeypatch):
+    path = Graph.from_edges([0], [1]).save(tmp_path / "g.gwb")
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(store_module, "_write_meta", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_store(Graph.from_edges([0, 1], [1, 2]), path, overwrite=True)
+    assert open_store(path, verify=True).n_edges == 1
+    assert sorted(os.listdir(tmp_path)) == ["g.gwb"]
+
+
+def test_killed_overwrite_keeps_the_old_store_and_the_next_save_cleans_up(tmp_path):
+    path = Graph.from_edges([0], [1]).save(tmp_path / "g.gwb")
+    script = f"""
+import os, signal, numpy as np
+from loaders import Graph, store
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+store._write_meta = die
+store.save_store(Graph.from_edges([0, 1], [1, 2]), {path!r}, overwrite=True)
+"""
+    assert subprocess.run([sys.executable, "-c", script]).returncode == -9
+    assert open_store(path, verify=True).n_edges == 1
+    leftovers = [p for p in tmp_path.iterdir() if p.name != "g.gwb"]
+    assert len(leftovers) == 1 and leftovers[0].name.startswith(".g.gwb.")
+    # A temporary this fresh may belong to a save still at work elsewhere: kept.
+    save_store(Graph.from_edges([0, 1], [1, 2]), path, overwrite=True)
+    assert leftovers[0].exists()
+    # An hour later it is taken as a crash's and removed by the next save.
+    stale = os.path.getmtime(leftovers[0]) - 2 * 3600
+    os.utime(leftovers[0], (stale, stale))
+    save_store(Graph.from_edges([0, 1, 2], [1, 2, 3]), path, overwrite=True)
+    assert sorted(os.listdir(tmp_path)) == ["g.gwb"]
+    assert open_store(path, verify=True).n_edges == 3
+
+
+@pytest.mark.parametrize(
+    ("umask", "files", "folders"), [(0o022, 0o644, 0o755), (0o077, 0o600, 0o700)]
+)
+def test_outputs_follow_the_umask(tmp_path, umask, files, folders):
+    graph = Graph.from_edges(["a", "b"], ["b", "c"], [1.0, 2.0]).with_attributes(team=[1, 2, 3])
+    previous = os.umask(umask)
+    try:
+        path = graph.save(tmp_path / "g.gwb")
+        graph.save(path, overwrite=True)
+    finally:
+        os.umask(previous)
+    assert os.stat(path).st_mode & 0o777 == folders
+    names = sorted(os.listdir(path))
+    assert names == ["indices.npy", "indptr.npy", "meta.json", "nodes.arrow", "weights.npy"]
+    for name in names:
+        assert os.stat(os.path.join(path, name)).st_mode & 0o777 == files, name
