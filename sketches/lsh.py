@@ -40,9 +40,12 @@ import numpy as np
 from numba import njit, prange
 
 from sketches._check import check_seed
+from sketches.bundle import open_bundle
 from sketches.minhash import SCHEMES, lean_minhash
 
 FORMAT_VERSION = 1
+#: Longest signature a saved bundle may declare.
+MAX_NUM_PERM = 1 << 20
 
 
 def datasketch_banding(
@@ -245,6 +248,9 @@ class MinHashLSH:
             prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
         )
         try:
+            # mkstemp makes 0600; an index is an output like any other and gets
+            # the mode the umask gives (sketches may not use loaders' writer).
+            os.fchmod(handle, 0o666 & ~_umask())
             with os.fdopen(handle, "wb") as sink:
                 np.savez(
                     sink,
@@ -252,6 +258,8 @@ class MinHashLSH:
                     signatures=self.signatures,
                     meta=np.array(json.dumps(meta)),
                 )
+                sink.flush()
+                os.fsync(sink.fileno())
             os.replace(temporary, path)
         except BaseException:
             if os.path.exists(temporary):
@@ -261,25 +269,44 @@ class MinHashLSH:
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> MinHashLSH:
-        """Open a bundle written by :meth:`save` and rebuild the bands."""
-        with np.load(path) as bundle:
-            meta = json.loads(str(bundle["meta"]))
-            keys, signatures = bundle["keys"], bundle["signatures"]
-        if meta.get("format_version", 0) > FORMAT_VERSION:
-            raise ValueError(
-                f"{path}: LSH bundle format {meta['format_version']} is newer than "
-                f"this gwb reads ({FORMAT_VERSION})"
-            )
-        index = cls(
-            meta["threshold"],
-            meta["num_perm"],
-            params=(meta["bands"], meta["rows"]),
-            seed=meta["seed"],
-            scheme=meta["scheme"],
-        )
+        """Open a bundle written by :meth:`save` and rebuild the bands.
+
+        Everything is checked before the bands are sorted: the parameters' types
+        and ranges, ``keys`` (int64, 1-d) and ``signatures`` (the scheme's dtype,
+        one row of ``num_perm`` per key). A damaged or foreign file raises
+        :class:`sketches.bundle.IndexFileError` (a ValueError) naming it.
+        """
+        with open_bundle(path) as bundle:
+            meta = bundle.meta()
+            version = bundle.integer(meta, "format_version", 0)
+            if version > FORMAT_VERSION:
+                raise bundle.error(
+                    f"LSH bundle format {version} is newer than this gwb reads ({FORMAT_VERSION})"
+                )
+            threshold = bundle.number(meta, "threshold", 0.0, 1.0)
+            # The cap keeps a damaged count from driving the band loops over an
+            # empty index for ages; real signatures are hundreds of values long.
+            num_perm = bundle.integer(meta, "num_perm", 1, MAX_NUM_PERM)
+            bands = bundle.integer(meta, "bands", 1, num_perm)
+            rows = bundle.integer(meta, "rows", 1, num_perm // bands)
+            seed = bundle.integer(meta, "seed", 0, 2**32 - 1)  # datasketch's range
+            scheme = bundle.text(meta, "scheme")
+            if scheme not in SCHEMES:
+                raise bundle.error(f"meta 'scheme' is {scheme[:40]!r}, not one of {list(SCHEMES)}")
+            extra = bundle.mapping(meta, "extra")
+            keys = bundle.array("keys", [np.int64], [None])
+            signatures = bundle.array("signatures", [SCHEMES[scheme][0]], [len(keys), num_perm])
+        index = cls(threshold, num_perm, params=(bands, rows), seed=seed, scheme=scheme)
         index.insert(keys, signatures)
-        index.extra = meta["extra"]
+        index.extra = extra
         return index
+
+
+def _umask() -> int:
+    """The process umask (set and restored at once: there is no way only to read it)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def _check_threshold(threshold: float) -> float:

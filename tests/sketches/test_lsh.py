@@ -128,6 +128,93 @@ def test_newer_bundle_is_refused(tmp_path):
         MinHashLSH.load(path)
 
 
+def _small_bundle(tmp_path, **options):
+    index = MinHashLSH(0.5, 16, params=(4, 4), **options)
+    index.insert(np.arange(5) + 10, np.arange(80, dtype=np.uint32).reshape(5, 16))
+    path = index.save(tmp_path / "index.npz")
+    with np.load(path, allow_pickle=False) as bundle:
+        return path, dict(bundle)
+
+
+def _json(parts):
+    import json
+
+    return json.loads(str(parts["meta"]))
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda p: p.update(keys=p["keys"].reshape(1, 5)), r"'keys' has shape \(1, 5\)"),
+        (lambda p: p.update(keys=p["keys"].astype(np.uint64)), r"'keys' has dtype <u8"),
+        (lambda p: p.update(keys=p["keys"].astype(object)), r"'keys' is an object array"),
+        (
+            lambda p: p.update(signatures=p["signatures"].astype(np.int64)),
+            r"'signatures' has dtype <i8; expected uint32",
+        ),
+        (
+            lambda p: p.update(signatures=p["signatures"][:, :8]),
+            r"'signatures' has shape \(5, 8\); expected \(5, 16\)",
+        ),
+        (lambda p: p.pop("signatures"), r"no member 'signatures'"),
+        (
+            lambda p: p.update(meta=np.array('{"format_version": 1, "threshold": NaN}')),
+            r"'threshold' is nan",
+        ),
+        (lambda p: p.update(meta=np.array('"just a string"')), r"must be a JSON object"),
+        (lambda p: p.update(meta=np.array("[" * 100000)), r"'meta' is damaged"),
+    ],
+)
+def test_damaged_bundle_is_refused_by_name(change, message, tmp_path):
+    """Each a valid bundle with one thing wrong: before the checks these loaded
+    (a pickle was unpickled by default) or failed deep inside numpy or Numba."""
+    from sketches.bundle import IndexFileError
+
+    path, parts = _small_bundle(tmp_path)
+    change(parts)
+    np.savez(path, **parts)
+    with pytest.raises(IndexFileError, match=message) as caught:
+        MinHashLSH.load(path)
+    assert str(caught.value).startswith(str(path))
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        ("num_perm", 16.0, r"'num_perm' must be an integer"),
+        ("bands", 0, r"'bands' is 0, outside \[1, 16\]"),
+        ("rows", 5, r"'rows' is 5, outside \[1, 4\]"),
+        ("seed", -1, r"'seed' is -1, outside"),
+        ("seed", None, r"'seed' must be an integer"),
+        ("scheme", ["affine32"], r"'scheme' must be a string"),
+        ("extra", "note", r"'extra' must be a JSON object"),
+    ],
+)
+def test_bundle_parameters_are_checked(key, value, message, tmp_path):
+    import json
+
+    from sketches.bundle import IndexFileError
+
+    path, parts = _small_bundle(tmp_path)
+    meta = _json(parts)
+    meta[key] = value
+    parts["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **parts)
+    with pytest.raises(IndexFileError, match=message):
+        MinHashLSH.load(path)
+
+
+def test_bundle_file_mode_follows_the_umask(tmp_path):
+    """mkstemp's 0600 used to stay on the saved bundle."""
+    old = os.umask(0o022)
+    try:
+        path, _ = _small_bundle(tmp_path)
+    finally:
+        os.umask(old)
+    assert os.stat(path).st_mode & 0o777 == 0o644
+    assert os.listdir(tmp_path) == ["index.npz"]
+
+
 def test_bad_parameters_are_refused():
     with pytest.raises(ValueError, match="threshold"):
         MinHashLSH(1.0, 128)
