@@ -1219,7 +1219,8 @@ class PPRIndex:
         import json
         from pathlib import Path
 
-        from engine.export import _atomic, graph_fingerprint
+        from engine.export import graph_fingerprint
+        from loaders.atomic import atomic_write
 
         path = Path(path)
         meta = {
@@ -1233,44 +1234,83 @@ class PPRIndex:
             "graph": graph_fingerprint(self.graph),
         }
 
-        def write(temporary: str) -> None:
+        def write(temporary) -> None:
             # A file object, not a name: np.savez would append ".npz" to the name.
             with open(temporary, "wb") as sink:
                 np.savez(
                     sink, offsets=self.offsets, ends=self.ends, meta=np.array(json.dumps(meta))
                 )
 
-        _atomic(path, write)
+        atomic_write(path, write)
         return str(path)
 
     @classmethod
     def load(cls, path, g: Graph) -> PPRIndex:
-        """Open a saved index for ``g``; ValueError if it was built for another graph
-        or in another format (format 1 stored walks that could stop at once: rebuild)."""
-        import json
+        """Open a saved index for ``g``, checked before any kernel sees it.
 
-        from engine.export import graph_fingerprint
+        Raises
+        ------
+        sketches.bundle.IndexFileError (a ValueError)
+            Naming the file: built for another graph or in another format (format 1
+            stored walks that could stop at once: rebuild), or damaged: not a zip,
+            a corrupt member, a missing or pickled array, a wrong dtype or shape,
+            ``offsets`` not starting at 0 / decreasing / not ending at the number of
+            ``ends``, a walk end outside ``[-1, n)``, a parameter out of range.
+        """
+        from sketches.bundle import open_bundle
 
-        with np.load(path) as archive:
-            meta = json.loads(str(archive["meta"]))
-            offsets, ends = archive["offsets"], archive["ends"]
-        version = meta.get("format_version", 0)
-        if version > cls.FORMAT_VERSION:
-            raise ValueError(
-                f"{path}: index format {version} is newer than "
-                f"this gwb reads ({cls.FORMAT_VERSION})"
-            )
-        if version < cls.FORMAT_VERSION:
-            raise ValueError(
-                f"{path}: index format {version} is older than this gwb reads "
-                f"({cls.FORMAT_VERSION}); build it again with PPRIndex.build"
-            )
-        if meta["graph"]["sha256"] != graph_fingerprint(g)["sha256"]:
-            raise ValueError(
-                f"{path} was built for another graph ({meta['graph']['name']}, "
-                f"{meta['graph']['n_edges']} edges)"
-            )
-        accuracy = Accuracy(
-            meta["eps"], meta["delta"], meta["threshold"], max(g.nnz, 1), meta["balance"]
+        with open_bundle(path) as bundle:
+            meta = bundle.meta()
+            _check_index_meta(bundle, meta, g, cls.FORMAT_VERSION)
+            alpha = bundle.number(meta, "alpha", 0.0, 1.0)
+            eps = bundle.number(meta, "eps", 0.0)
+            delta = bundle.number(meta, "delta", 0.0, 1.0)
+            threshold = bundle.number(meta, "threshold", 0.0, 1.0, high_open=False)
+            balance = bundle.number(meta, "balance", 0.0)
+            seed = bundle.integer(meta, "seed", 0, 2**63 - 1)
+            accuracy = Accuracy(eps, delta, threshold, max(g.nnz, 1), balance)
+            if not (0 < accuracy.omega < math.inf and 0 < accuracy.r_max < math.inf):
+                raise bundle.error(
+                    f"eps={eps!r}, delta={delta!r}, threshold={threshold!r} and "
+                    f"balance={balance!r} give no usable walk count"
+                )
+            offsets, ends = _read_walks(bundle, g.n_nodes)
+        return cls(g, alpha, accuracy, offsets, ends, seed)
+
+
+def _check_index_meta(bundle, meta: dict, g: Graph, version: int) -> None:
+    """The index's format version and the graph it was built for (its fingerprint)."""
+    from engine.export import graph_fingerprint
+
+    found = bundle.integer(meta, "format_version", 0)
+    if found > version:
+        raise bundle.error(f"index format {found} is newer than this gwb reads ({version})")
+    if found < version:
+        raise bundle.error(
+            f"index format {found} is older than this gwb reads ({version}); "
+            "build it again with PPRIndex.build"
         )
-        return cls(g, meta["alpha"], accuracy, offsets, ends, meta["seed"])
+    built_for = bundle.mapping(meta, "graph")
+    if built_for.get("sha256") != graph_fingerprint(g)["sha256"]:
+        name, edges = built_for.get("name"), built_for.get("n_edges")
+        raise bundle.error(
+            f"was built for another graph ({str(name)[:60]}, {str(edges)[:20]} edges)"
+        )
+
+
+def _read_walks(bundle, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The stored walks' ``offsets`` (int64, ``n + 1``, from 0 up to the number of
+    walks, at least one walk per node: build stores ``⌈…⌉ ≥ 1``) and ``ends``
+    (int32 or int64 in ``[-1, n)``, -1 a restart). The kernels index the graph
+    with both unchecked, so a bad entry here would be a segfault there. ``ends`` is
+    sized from ``offsets`` before it is read, so a damaged size allocates nothing."""
+    from sketches.bundle import check_offsets, check_range
+
+    offsets = bundle.array("offsets", [np.int64], [n + 1])
+    check_offsets(bundle, "offsets", offsets, None)
+    if n and not (offsets[1:] > offsets[:-1]).all():
+        node = int(np.argmax(offsets[1:] <= offsets[:-1]))
+        raise bundle.error(f"offsets give node {node} no stored walks (build stores >= 1)")
+    ends = bundle.array("ends", [np.int32, np.int64], [int(offsets[-1])])
+    check_range(bundle, "ends", ends, -1, n)
+    return offsets, ends

@@ -328,22 +328,50 @@ class NeighbourhoodIndex:
 
     @classmethod
     def load(cls, path, g: Graph) -> NeighbourhoodIndex:
-        """Open a saved index for ``g``; ValueError if it was built for another graph."""
+        """Open a saved index for ``g``, checked before any kernel sees it.
+
+        Raises
+        ------
+        sketches.bundle.IndexFileError (a ValueError)
+            Naming the file: built for another graph or in a newer format, or
+            damaged (see :meth:`sketches.lsh.MinHashLSH.load`), or whose keys are
+            not the node ids ``0..n-1`` in order (the Jaccard kernels index the
+            CSR with them).
+        """
         from engine.export import graph_fingerprint
+        from sketches.bundle import IndexFileError
 
         lsh = MinHashLSH.load(path)
         extra = lsh.extra
-        if extra.get("format_version", 0) > FORMAT_VERSION:
-            raise ValueError(
-                f"{path}: index format {extra['format_version']} is newer than this gwb"
+
+        def refuse(reason: str) -> IndexFileError:
+            return IndexFileError(path, reason)
+
+        version = extra.get("format_version")
+        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+            raise refuse(f"extra 'format_version' must be an integer >= 0; got {version!r:.40}")
+        if version > FORMAT_VERSION:
+            raise refuse(f"index format {version} is newer than this gwb reads ({FORMAT_VERSION})")
+        built_for = extra.get("graph")
+        if not isinstance(built_for, dict) or built_for.get("sha256") != (
+            graph_fingerprint(g)["sha256"]
+        ):
+            built_for = built_for if isinstance(built_for, dict) else {}
+            raise refuse(
+                f"was built for another graph ({str(built_for.get('name'))[:60]}, "
+                f"{str(built_for.get('n_edges'))[:20]} edges)"
             )
-        built_for = extra.get("graph", {})
-        if built_for.get("sha256") != graph_fingerprint(g)["sha256"]:
-            raise ValueError(
-                f"{path} was built for another graph ({built_for.get('name')}, "
-                f"{built_for.get('n_edges')} edges)"
-            )
-        return cls(g, lsh, bool(extra["include_self"]))
+        include_self = extra.get("include_self")
+        if not isinstance(include_self, bool):
+            raise refuse(f"extra 'include_self' must be true or false; got {include_self!r:.40}")
+        keys = lsh.keys
+        if len(keys) != g.n_nodes:
+            raise refuse(f"holds {len(keys)} keys for a graph of {g.n_nodes} nodes")
+        wrong = keys != np.arange(g.n_nodes, dtype=keys.dtype)
+        if wrong.any():
+            at = int(np.argmax(wrong))
+            raise refuse(f"keys[{at}] is {keys[at]}; the keys must be the node ids 0..n-1")
+        return cls(g, lsh, include_self)
 
 
 def _sign_node_range(
