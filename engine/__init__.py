@@ -20,6 +20,7 @@ from engine.cluster import (
     set_conductance,
 )
 from engine.embed import fastrp
+from engine.estimate import fastrp_memory, orbit_counts_memory, ppr_index_memory
 from engine.export import export_embeddings
 from engine.graphlets import (
     edge_orbit_counts,
@@ -37,6 +38,7 @@ from engine.similarity import Community, NeighbourhoodIndex
 from loaders import (
     Graph,
     GraphFormatError,
+    InsufficientMemoryError,
     NodeNotFoundError,
     StoreError,
     load,
@@ -51,6 +53,7 @@ __all__ = [
     "DeviceUnavailableError",
     "Graph",
     "GraphFormatError",
+    "InsufficientMemoryError",
     "LocalCluster",
     "NeighbourhoodIndex",
     "NodeNotFoundError",
@@ -60,6 +63,7 @@ __all__ = [
     "edge_orbit_counts_frame",
     "export_embeddings",
     "fastrp",
+    "fastrp_memory",
     "forward_push",
     "gdv_similarity",
     "gpu_status",
@@ -76,8 +80,10 @@ __all__ = [
     "orbit_adjacency",
     "orbit_counts",
     "orbit_counts_frame",
+    "orbit_counts_memory",
     "ppr",
     "ppr_batch",
+    "ppr_index_memory",
     "prefix_conductance",
     "sample",
     "sample_names",

@@ -19,8 +19,10 @@ import numpy as np
 
 from engine._device import resolve_device
 from engine._kernels import embed as kernels
+from engine.estimate import fastrp_memory
 from loaders import Graph
 from loaders.check import check_seed
+from loaders.memory import check_memory
 from sketches import very_sparse_random_projection
 
 Progress = Callable[[int, int, str], None] | None
@@ -122,6 +124,22 @@ def fastrp(
     feature_dim = _feature_dim(dim, feature_ratio, feature_matrix)
     seed = check_seed(seed)
     where = resolve_device(device)
+    # Refuse before allocating: the n x dim matrices are the bulk (10M nodes at dim 256: 20 GB).
+    check_memory(
+        fastrp_memory(
+            g,
+            dim,
+            weights,
+            self_influence,
+            density=density,
+            n_features=0 if feature_matrix is None else feature_matrix.shape[1],
+            feature_dim=feature_dim,
+            block_width=block_width,
+            client=client,
+        ),
+        f"fastrp(dim={dim}) on {g.n_nodes:,} nodes",
+        parameter="dim",
+    )
 
     initial = initial_vectors(
         g, dim, beta, density=density, features=feature_matrix, feature_dim=feature_dim, seed=seed

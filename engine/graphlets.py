@@ -82,7 +82,9 @@ import scipy.sparse as sp
 
 from engine._kernels import graphlets as kernels
 from engine._kernels import graphlets5 as kernels5
+from engine.estimate import orbit_counts_memory
 from loaders import Graph
+from loaders.memory import check_memory
 
 Progress = Callable[[int, int, str], None] | None
 
@@ -218,6 +220,12 @@ def orbit_counts(
     if graphlet_size == 5:
         if client is not None:
             raise ValueError("graphlet_size=5 runs on one machine only; pass client=None")
+        # 73 int64 counts per node, three times over at the end: refuse before hours of work.
+        check_memory(
+            orbit_counts_memory(g, 5),
+            f"orbit_counts(graphlet_size=5) on {g.n_nodes:,} nodes",
+            parameter="graphlet_size",
+        )
         with _threads_for(g):
             small = _orbit_counts(g, progress, 0, g.n_nodes)
         return np.hstack([small, _five_node_orbit_counts(g, progress)])
