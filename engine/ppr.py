@@ -46,8 +46,10 @@ import pandas as pd
 from engine._device import resolve_device
 from engine._kernels import ppr as kernels
 from engine._kernels import ppr_power_push as power
+from engine.estimate import ppr_index_memory
 from loaders import Graph
 from loaders.check import check_seed
+from loaders.memory import check_memory
 
 Progress = Callable[[int, int, str], None] | None
 METHODS = ("exact", "push", "walks", "hybrid")
@@ -1138,6 +1140,12 @@ class PPRIndex:
         alpha = check_alpha(alpha)
         balance = _check_positive("balance", balance)
         accuracy = Accuracy.of(g, eps, delta, threshold, balance)
+        # The walks cost 12 bytes each while being stored: refuse before drawing them.
+        check_memory(
+            ppr_index_memory(g, alpha, eps=eps, delta=delta, threshold=threshold, balance=balance),
+            f"PPRIndex.build(eps={eps}, balance={balance}) on {g.n_nodes:,} nodes",
+            parameter="balance",
+        )
         seed = _seed_int(check_seed(seed))
         degrees = np.maximum(np.diff(g.indptr), 1)
         per_node = np.ceil((1.0 - alpha) * accuracy.r_max * degrees * accuracy.omega)
@@ -1268,8 +1276,13 @@ class PPRIndex:
             threshold = bundle.number(meta, "threshold", 0.0, 1.0, high_open=False)
             balance = bundle.number(meta, "balance", 0.0)
             seed = bundle.integer(meta, "seed", 0, 2**63 - 1)
-            accuracy = Accuracy(eps, delta, threshold, max(g.nnz, 1), balance)
-            if not (0 < accuracy.omega < math.inf and 0 < accuracy.r_max < math.inf):
+            try:
+                accuracy = Accuracy(eps, delta, threshold, max(g.nnz, 1), balance)
+            except (ZeroDivisionError, OverflowError):  # eps**2 out of float range
+                accuracy = None
+            if accuracy is None or not (
+                0 < accuracy.omega < math.inf and 0 < accuracy.r_max < math.inf
+            ):
                 raise bundle.error(
                     f"eps={eps!r}, delta={delta!r}, threshold={threshold!r} and "
                     f"balance={balance!r} give no usable walk count"
