@@ -8,6 +8,7 @@ import os
 import warnings
 from pathlib import Path
 
+from loaders.atomic import atomic_write
 from loaders.edgelist import COMPRESSION, read_edgelist
 from loaders.errors import StoreError
 from loaders.formats import read_igraph_format, read_matrix_market, read_table
@@ -101,7 +102,7 @@ def load(
     cached = _cache_path(path, fmt, options, cache_dir)
     if cached.is_dir():
         try:
-            return open_store(cached)
+            return _open_cached(cached)
         except (StoreError, OSError):
             pass  # a damaged cache entry is rebuilt below
     graph = _read(path, fmt, options)
@@ -111,7 +112,74 @@ def load(
         warnings.warn(
             f"could not cache {path} as a store in {cached.parent}: {error}", stacklevel=2
         )
+    else:
+        # Its checksums were computed from the files just written: as good as a check.
+        _remember_verified(cached)
     return graph
+
+
+# (store folder, signature of its files) pairs whose CRC32s this process has checked.
+_VERIFIED: set[tuple[str, tuple]] = set()
+
+
+def _open_cached(cached: Path) -> Graph:
+    """Open a cached store, checking its CRC32s once per version of its files.
+
+    ``open_store`` always checks structure, but only a checksum catches damage
+    that leaves a valid graph (a changed weight, another in-range neighbour),
+    and a cache is trusted without the user having asked for ``verify``. The
+    full read costs about as much as opening a second time, so it is done once
+    for each version of the files, recognised by their sizes, times and inodes,
+    and remembered in this process and, for the next one, in a marker inside the
+    store (``.verified.json``: hidden, not one of the store's files, and gone
+    with the store when it is replaced). A rewrite of a file changes its
+    times; damage that leaves them alone (bit rot) is caught only by
+    ``open_store(..., verify=True)``.
+    """
+    signature = _store_signature(cached)
+    verified = (str(cached), signature) in _VERIFIED or _marker_signature(cached) == signature
+    graph = open_store(cached, verify=not verified)
+    if not verified:
+        _remember_verified(cached, signature)
+    return graph
+
+
+def _store_signature(folder: Path) -> tuple:
+    """Name, size, inode, mtime and ctime of every file of a store (hidden ones aside)."""
+    entries = []
+    with os.scandir(folder) as listing:
+        for entry in listing:
+            if entry.name.startswith("."):
+                continue  # the marker and its temporaries
+            stat = entry.stat(follow_symlinks=False)
+            entries.append(
+                (entry.name, stat.st_size, stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns)
+            )
+    return tuple(sorted(entries))
+
+
+def _marker_path(folder: Path) -> Path:
+    return folder / ".verified.json"
+
+
+def _marker_signature(folder: Path) -> tuple | None:
+    """The signature a ``.verified`` marker records, or None without a readable one."""
+    try:
+        document = json.loads(_marker_path(folder).read_text())
+        return tuple(tuple(entry) for entry in document["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _remember_verified(folder: Path, signature: tuple | None = None) -> None:
+    """Record that the store's files, as they are now, passed their checksums."""
+    try:
+        signature = signature or _store_signature(folder)
+        _VERIFIED.add((str(folder), signature))
+        document = {"store": folder.name, "files": [list(entry) for entry in signature]}
+        atomic_write(_marker_path(folder), lambda tmp: tmp.write_text(json.dumps(document)))
+    except OSError:
+        pass  # a read-only cache: the check is remembered in this process only
 
 
 def detect_format(path: Path) -> str:
