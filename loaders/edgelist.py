@@ -1,17 +1,19 @@
-"""Reading text edge lists: whitespace, CSV and TSV, SNAP, compressed or not.
+"""Reading text edge lists: whitespace, CSV and TSV, SNAP, KONECT, Gephi; compressed or not.
 
 One tokenizer (:mod:`loaders._edgelist_kernels`) applies the reading contract
 written in :func:`read_edgelist` to every file: there is no fast path with
-rules of its own beside a slow exact one. The file is streamed in chunks cut at
-line ends; the chunks are tokenized in parallel (the kernels release the GIL)
-and their ids, weights and errors are checked in file order, so an error names
-the first bad line of the file.
+rules of its own beside a slow exact one. The head is sniffed
+(:mod:`loaders._sniff`), then the file is streamed in chunks cut at line ends
+(:mod:`loaders._text`); chunks are tokenized in parallel (the kernels release
+the GIL) and their ids, weights and errors are checked in file order, so an
+error names the first bad line of the file.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,72 +24,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders import _edgelist_kernels as kernels
+from loaders import _text as text
+from loaders._sniff import ENDPOINT_NAMES, TOKENIZE_ERRORS, Layout, choose_columns, sniff
 from loaders.check import check_choice
 from loaders.errors import GraphFormatError
 from loaders.graph import Graph
 
 COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".zstd": "zstd"}
-_CHUNK_BYTES = 32 << 20
-_HEAD_BYTES = 1 << 18
-_SNIFF_ROWS = 1000
-_SNIFF_COLUMNS = 64
-_BOM = b"\xef\xbb\xbf"
-_LINE_END = re.compile(r"\r\n|\r|\n")
-_NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
-
-#: Names a user gives the endpoint columns of an edge table (compared in lower case).
-ENDPOINT_NAMES = frozenset(
-    {
-        "source",
-        "target",
-        "src",
-        "dst",
-        "from",
-        "to",
-        "node1",
-        "node2",
-        "node_1",
-        "node_2",
-        "source_id",
-        "target_id",
-        "sourceid",
-        "targetid",
-        "id1",
-        "id2",
-    }
-)
-
-
-@dataclass(frozen=True)
-class _Dialect:
-    """How fields are separated and which lines are comments."""
-
-    blank_separated: bool  # runs of spaces/tabs, no quoting
-    delimiter: int  # the separating byte when not blank_separated
-    is_comment: np.ndarray  # bool[256]: first non-blank bytes that start a comment line
-
-
-@dataclass(frozen=True)
-class _Layout:
-    """What reading the head of a file found."""
-
-    dialect: _Dialect
-    header_at: int  # byte offset of the header line, -1 when there is none
-    column_names: list[str]
-    has_header: bool
-    first_data_line: int  # 1-based line of the first data row (header excluded)
+__all__ = ["COMPRESSION", "ENDPOINT_NAMES", "read_edgelist"]
 
 
 def read_edgelist(
     path: str | os.PathLike,
     *,
-    directed: bool = False,
+    directed: bool | None = None,
     delimiter: str | None = None,
     comments: str = "#%",
     header: bool | str = "auto",
     source_col: int | str = 0,
     target_col: int | str = 1,
-    weight_col: int | str | None = None,
+    weight_col: int | str | None = "auto",
     ids: str = "auto",
     self_loops: str = "keep",
     merge: str = "sum",
@@ -125,8 +81,25 @@ def read_edgelist(
       otherwise every id is the string as written. ``ids="int"`` accepts any
       ASCII decimal within int64 and names the file and line of any other id;
       ``ids="str"`` keeps every id as a string.
-    - **Weights.** A number as Arrow parses it (``1``, ``0.5``, ``1e-3``),
-      finite and ≥ 0; anything else is an error naming the line.
+    - **Weights.** ``weight_col="auto"`` takes what a KONECT header says, else
+      a header column named like a weight (``weight``, ``Weight``, ``value``...),
+      else a third column that is a number on every line sniffed (as igraph's
+      NCOL and networkx's ``read_weighted_edgelist`` read it). A third column
+      of Unix-time-like integers, or one a header calls ``time``/``timestamp``,
+      is ignored with a warning; one numeric on most lines but not all is an
+      error naming the first line that is not. A weight is a number as Arrow
+      parses it (``1``, ``0.5``, ``1e-3``), finite and ≥ 0.
+    - **Direction.** ``directed=None`` lets the file decide: KONECT's ``asym``
+      header, or Gephi's ``Type`` column (``Directed``/``Undirected`` per row;
+      mixed rows give a directed graph with each undirected row both ways, and
+      a warning); otherwise undirected.
+    - **KONECT.** A first line ``% sym|asym|bip <weights>`` sets direction and
+      weights; a ``% m n1 n2`` line is checked against the edges read, and
+      nodes ``1..n`` are all kept (isolated ones too); in a ``bip`` file the
+      right-hand side is numbered after the left.
+
+    What the reader decided (the weight column, the direction, what it
+    ignored) is in ``graph.provenance`` and shows in ``repr``.
 
     Every error is a :class:`GraphFormatError` naming the file and, where one is
     to blame, the line.
@@ -135,8 +108,9 @@ def read_edgelist(
     ----------
     path : path-like
         A text file, optionally compressed (``.gz``, ``.bz2``, ``.zst``).
-    directed : bool
-        Keep edge direction (SNAP's directed graphs need ``directed=True``).
+    directed : bool, optional
+        Keep edge direction (SNAP's directed graphs need ``directed=True``). None
+        lets a KONECT header or a Gephi ``Type`` column decide, else undirected.
     delimiter : str, optional
         One ASCII character; ``" "`` means runs of blanks. Sniffed by default.
     comments : str
@@ -145,9 +119,9 @@ def read_edgelist(
         Whether the first data line holds column names.
     source_col, target_col : int or str
         Columns of the edge endpoints, by position or header name.
-    weight_col : int or str, optional
-        Column of edge weights. When None the graph is unweighted unless the
-        header names a ``weight`` column.
+    weight_col : int, str, "auto" or None
+        Column of edge weights, by position or header name; "auto" as above;
+        None reads no weights.
     ids : {"auto", "int", "str"}
     self_loops : {"keep", "drop"}
     merge : {"sum", "max", "min"}
@@ -188,21 +162,27 @@ def read_edgelist(
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"edge list not found: {path}")
-    if header == "auto" and any(isinstance(c, str) for c in (source_col, target_col, weight_col)):
+    named_columns = (source_col, target_col, None if weight_col == "auto" else weight_col)
+    if header == "auto" and any(isinstance(c, str) for c in named_columns):
         header = True  # columns named by the header
     compression = COMPRESSION.get(path.suffix.lower())
-    layout = _sniff(path, compression, delimiter, comments, header, (source_col, target_col))
-    columns = _resolve_columns(path, layout, source_col, target_col, weight_col)
-    src, dst, weights = _parse(path, compression, layout, columns, ids)
-    return Graph.from_edges(
+    layout = sniff(path, compression, delimiter, comments, header, (source_col, target_col))
+    columns = choose_columns(path, layout, source_col, target_col, weight_col)
+    src, dst, weights, types = _parse(path, compression, layout, columns, ids)
+    directed, src, dst, weights = _direction(path, layout, directed, types, src, dst, weights)
+    nodes = _konect_nodes(path, layout, src, dst, len(src))
+    graph = Graph.from_edges(
         src,
         dst,
         weights,
         directed=directed,
         self_loops=self_loops,
         merge=merge,
+        nodes=nodes,
         name=name or _stem(path),
     )
+    graph.provenance = {"file": str(path), **layout.notes}
+    return graph
 
 
 def _stem(path: Path) -> str:
@@ -212,218 +192,74 @@ def _stem(path: Path) -> str:
     return name.rsplit(".", 1)[0] if "." in name else name
 
 
-# ---------------------------------------------------------------- reading bytes
-
-
-def _chunks(path: Path, compression: str | None):
-    """Yield ``(buffer, end)``: writable uint8 arrays whose first ``end`` bytes are whole lines."""
-    chunk_bytes = _CHUNK_BYTES
-    try:
-        stream = pa.input_stream(str(path), compression=compression)
-    except (OSError, pa.ArrowException) as error:
-        raise GraphFormatError(path, None, f"cannot open: {error}") from None
-    carry = b""
-    with stream:
-        while True:
-            try:
-                block = stream.read(chunk_bytes)
-            except (OSError, pa.ArrowException, EOFError) as error:
-                reason = f"cannot read {_what(compression)}: {error}"
-                raise GraphFormatError(path, None, reason) from None
-            if not block:
-                if carry:
-                    yield np.frombuffer(bytearray(carry), dtype=np.uint8), len(carry)
-                return
-            data = bytearray(carry)
-            data += block
-            cut = _last_line_end(data)
-            carry = bytes(data[cut:])
-            if cut:
-                yield np.frombuffer(data, dtype=np.uint8), cut
-
-
-def _what(compression: str | None) -> str:
-    return f"{compression} data" if compression else "the file"
-
-
-def _last_line_end(data: bytearray) -> int:
-    """Offset just after the last complete line (0 when there is none yet)."""
-    end = len(data)
-    if data.endswith(b"\r"):
-        end -= 1  # a "\n" may follow in the next block: keep "\r\n" together
-    return max(data.rfind(b"\n", 0, end), data.rfind(b"\r", 0, end)) + 1
-
-
-def _head(path: Path, compression: str | None, size: int) -> tuple[np.ndarray, int, bool]:
-    """The whole lines among the first ``size`` bytes, and whether that is the whole file."""
-    try:
-        with pa.input_stream(str(path), compression=compression) as stream:
-            data = bytearray(stream.read(size))
-    except (OSError, pa.ArrowException, EOFError) as error:
-        raise GraphFormatError(path, None, f"cannot read {_what(compression)}: {error}") from None
-    whole_file = len(data) < size
-    end = len(data) if whole_file else _last_line_end(data)
-    return np.frombuffer(data, dtype=np.uint8), end, whole_file
-
-
-def _check_utf8(path: Path, buffer: np.ndarray, start: int, end: int, first_line: int) -> None:
-    """Raise GraphFormatError naming the line of the first byte that is not UTF-8."""
-    offsets = pa.py_buffer(np.array([0, end - start], dtype=np.int64))
-    text = pa.Array.from_buffers(
-        pa.large_binary(), 1, [None, offsets, pa.py_buffer(buffer[start:end])]
-    )
-    try:
-        text.cast(pa.large_string())
-    except pa.ArrowInvalid:
-        try:
-            buffer[start:end].tobytes().decode("utf-8")
-        except UnicodeDecodeError as error:
-            line = first_line + _lines_before(buffer, start, start + error.start)
-            raise GraphFormatError(path, line + 1, f"not UTF-8 text ({error.reason})") from None
-        raise
-
-
-def _lines_before(buffer: np.ndarray, start: int, position: int) -> int:
-    """Line ends (``\\r\\n`` once) in ``buffer[start:position]``."""
-    text = buffer[start:position].tobytes()
-    return text.count(b"\n") + text.count(b"\r") - text.count(b"\r\n")
-
-
-# ---------------------------------------------------------------- the head
-
-
-def _sniff(path, compression, delimiter, comments, header, endpoint_cols) -> _Layout:
-    size = _HEAD_BYTES
-    while True:
-        buffer, end, whole_file = _head(path, compression, size)
-        start = 3 if buffer[:3].tobytes() == _BOM else 0
-        _check_utf8(path, buffer, start, end, 0)
-        text = buffer[start:end].tobytes().decode("utf-8")
-        data_lines = [
-            stripped
-            for line in _LINE_END.split(text)
-            if (stripped := line.strip(" \t")) and stripped[0] not in comments
-        ][:_SNIFF_ROWS]
-        if data_lines or whole_file:
-            break
-        size *= 8  # a long comment block: look further
-    if not data_lines:
-        raise GraphFormatError(path, None, "no edges: the file has no data lines")
-
-    if delimiter is None:
-        # A tab separates fields only if every line of several words has one: files
-        # that mix tabs and runs of spaces between ids are blank-separated.
-        several = [line for line in data_lines if re.search(r"[ \t]", line)]
-        if any("\t" in line for line in several) and all("\t" in line for line in several):
-            delimiter = "\t"
-        elif any("," in line for line in data_lines):
-            delimiter = ","
-        else:
-            delimiter = " "
-    dialect = _Dialect(
-        blank_separated=delimiter == " ",
-        delimiter=ord(delimiter),
-        is_comment=_comment_table(comments),
-    )
-    rows, first_row_at = _sample_rows(path, buffer, start, end, dialect)
-
-    first = rows[0]
-    if header == "auto":
-        positions = [c if isinstance(c, int) else i for i, c in enumerate(endpoint_cols)]
-        ends = [first[p] if p < len(first) else "" for p in positions]
-        named = all(e.lower() in ENDPOINT_NAMES for e in ends)
-        others = [row for row in rows[1:] if len(row) > max(positions)]
-        above_numbers = (
-            bool(others)
-            and not any(_NUMBER.fullmatch(e) for e in ends)
-            and all(_NUMBER.fullmatch(row[p]) for row in others for p in positions)
+def _direction(path, layout: Layout, directed, types, src, dst, weights):
+    """Direction from the caller, else a KONECT header or a Gephi ``Type`` column, else none."""
+    if directed is not None:
+        return bool(directed), src, dst, weights
+    if layout.konect is not None:
+        layout.notes["direction"] = f"KONECT header ({layout.konect.structure})"
+        return layout.konect.structure == "asym", src, dst, weights
+    if types is None:
+        return False, src, dst, weights
+    undirected = np.asarray(pc.equal(pc.utf8_lower(types), "undirected"))
+    if undirected.all():
+        layout.notes["direction"] = "Type column: Undirected"
+        return False, src, dst, weights
+    layout.notes["direction"] = "Type column: Directed"
+    if undirected.any():
+        # Gephi's mixed graphs: an undirected row is an arc each way.
+        count = int(undirected.sum())
+        layout.notes["direction"] = (
+            f"Type column: mixed; {count:,} undirected rows read as arcs both ways"
         )
-        has_header = named or above_numbers
-    else:
-        has_header = bool(header)
-    n_columns = max(len(row) for row in rows[:100])
-    names = [f"column{i}" for i in range(n_columns)]
-    if has_header:
-        names[: len(first)] = first
-    header_line = _lines_before(buffer, 0, first_row_at) + 1
-    return _Layout(
-        dialect=dialect,
-        header_at=first_row_at if has_header else -1,
-        column_names=names,
-        has_header=has_header,
-        first_data_line=header_line + int(has_header),
-    )
-
-
-def _comment_table(comments: str) -> np.ndarray:
-    table = np.zeros(256, dtype=np.bool_)
-    for character in comments:
-        table[ord(character)] = True
-    return table
-
-
-def _sample_rows(path, buffer, start, end, dialect: _Dialect) -> tuple[list[list[str]], int]:
-    """The fields of the first data rows of the head, and the offset of the first one."""
-    buffer = buffer.copy()  # the tokenizer unescapes quotes in place
-    starts = np.empty((_SNIFF_ROWS + 1, _SNIFF_COLUMNS), dtype=np.int32)
-    stops = np.empty_like(starts)
-    n_rows, _, first_row_at, error, error_line, _, n_fields = kernels.tokenize(
-        buffer,
-        start,
-        end,
-        dialect.blank_separated,
-        dialect.delimiter,
-        dialect.is_comment,
-        0,
-        -1,
-        starts,
-        stops,
-    )
-    if error:
-        raise GraphFormatError(path, error_line + 1, _TOKENIZE_ERRORS[error])
-    rows = []
-    for row in range(n_rows):
-        count = min(int(n_fields[row]), _SNIFF_COLUMNS)
-        rows.append(
-            [buffer[starts[row, k] : stops[row, k]].tobytes().decode("utf-8") for k in range(count)]
+        warnings.warn(
+            f"{path}: {count:,} of {len(undirected):,} rows are Undirected and the rest "
+            "Directed; read as a directed graph with each undirected row in both directions",
+            UserWarning,
+            stacklevel=3,
         )
-    return rows, first_row_at
+        rows = np.flatnonzero(undirected)
+        src, dst = _append(src, dst, rows), _append(dst, src, rows)
+        if weights is not None:
+            weights = np.concatenate([weights, weights[rows]])
+    return True, src, dst, weights
 
 
-_TOKENIZE_ERRORS = {
-    kernels.UNTERMINATED_QUOTE: "a quoted field does not end on its line",
-    kernels.TEXT_AFTER_QUOTE: "text after the closing quote of a field",
-}
-
-
-def _resolve_columns(path: Path, layout: _Layout, source_col, target_col, weight_col):
-    def position(what: str, column) -> int:
-        if isinstance(column, str):
-            if column not in layout.column_names:
-                raise GraphFormatError(
-                    path,
-                    None,
-                    f"{what} column {column!r} not in the header "
-                    f"({', '.join(layout.column_names)})",
-                )
-            return layout.column_names.index(column)
-        if isinstance(column, bool) or not 0 <= column < len(layout.column_names):
-            raise GraphFormatError(
-                path,
-                layout.first_data_line,
-                f"{what} column {column!r} does not exist; lines have "
-                f"{len(layout.column_names)} columns",
-            )
-        return int(column)
-
-    if weight_col is None and layout.has_header:
-        lowered = [name.lower() for name in layout.column_names]
-        weight_col = layout.column_names[lowered.index("weight")] if "weight" in lowered else None
-    return (
-        position("source", source_col),
-        position("target", target_col),
-        None if weight_col is None else position("weight", weight_col),
+def _append(values, extra_from, rows: np.ndarray):
+    if isinstance(values, np.ndarray):
+        return np.concatenate([values, np.asarray(extra_from)[rows]])
+    return pa.chunked_array(
+        [*values.chunks, pa.chunked_array(extra_from).take(pa.array(rows)).combine_chunks()]
     )
+
+
+def _konect_nodes(path, layout: Layout, src, dst, n_rows: int):
+    """KONECT's declared sizes, checked; its nodes 1..n (isolated ones too) as labels."""
+    konect = layout.konect
+    if konect is None or konect.n_edges is None:
+        return None
+    if n_rows != konect.n_edges:
+        raise GraphFormatError(
+            path,
+            konect.size_line,
+            f"the KONECT header declares {konect.n_edges:,} edges; the file has {n_rows:,}",
+        )
+    if not isinstance(src, np.ndarray):
+        raise GraphFormatError(path, konect.size_line, "KONECT node ids must be integers")
+    n_nodes = konect.n_left + (konect.n_right if konect.structure == "bip" else 0)
+    if konect.structure == "bip":
+        dst += konect.n_left  # the two sides number their nodes separately, from 1
+        layout.notes["bipartite"] = f"right-hand nodes numbered from {konect.n_left + 1}"
+    low = min(src.min(initial=1), dst.min(initial=1))
+    high = max(src.max(initial=1), dst.max(initial=1))
+    if low < 1 or high > n_nodes:
+        raise GraphFormatError(
+            path,
+            konect.size_line,
+            f"the KONECT header declares nodes 1..{n_nodes:,}; the file uses "
+            f"{low if low < 1 else high:,}",
+        )
+    return np.arange(1, n_nodes + 1, dtype=np.int64)
 
 
 # ---------------------------------------------------------------- the body
@@ -437,11 +273,12 @@ class _Chunk:
     src: np.ndarray | pa.Array | None = None
     dst: np.ndarray | pa.Array | None = None
     weights: np.ndarray | None = None
+    types: pa.Array | None = None  # Gephi's per-row Directed/Undirected
     error_line: int = -1
     error: str = ""
 
 
-def _parse(path: Path, compression, layout: _Layout, columns, ids: str):
+def _parse(path: Path, compression, layout: Layout, columns, ids: str):
     threads = max(1, numba.get_num_threads())
     chunks: list[_Chunk] = []
     first_line = 0
@@ -460,8 +297,8 @@ def _parse(path: Path, compression, layout: _Layout, columns, ids: str):
     pending: list = []
     pool: ThreadPoolExecutor | None = None
     try:
-        for buffer, end in _chunks(path, compression):
-            start = 3 if offset == 0 and buffer[:3].tobytes() == _BOM else 0
+        for buffer, end in text.chunks(path, compression):
+            start = 3 if offset == 0 and buffer[:3].tobytes() == text.BOM else 0
             job = (path, buffer, start, end, offset, layout, columns, ids)
             offset += end
             if pool is None and waiting is None:
@@ -482,11 +319,11 @@ def _parse(path: Path, compression, layout: _Layout, columns, ids: str):
             pool.shutdown(cancel_futures=True)
     if not any(len(chunk.src) for chunk in chunks):
         raise GraphFormatError(path, None, "no edges: the file has a header but no data lines")
-    return _combine(chunks, ids, columns[2] is not None)
+    return _combine(chunks, ids, columns[2] is not None, columns[3] is not None)
 
 
-def _parse_chunk(path, buffer, start, end, offset, layout: _Layout, columns, ids) -> _Chunk:
-    src_col, dst_col, weight_col = columns
+def _parse_chunk(path, buffer, start, end, offset, layout: Layout, columns, ids) -> _Chunk:
+    src_col, dst_col, weight_col, type_col = columns
     n_needed = max(c for c in columns if c is not None) + 1
     # Every data row ends at a line end, or at the chunk's end.
     body = buffer[start:end]
@@ -519,13 +356,14 @@ def _parse_chunk(path, buffer, start, end, offset, layout: _Layout, columns, ids
             f"{_line_text(buffer, start, end, error_line)!r}",
         )
     if error:
-        return _Chunk(n_lines, error_line=error_line, error=_TOKENIZE_ERRORS[error])
+        return _Chunk(n_lines, error_line=error_line, error=TOKENIZE_ERRORS[error])
 
     def field(row: int, column: int) -> str:
         return buffer[starts[row, column] : stops[row, column]].tobytes().decode("utf-8")
 
     lengths = stops[:n_rows] - starts[:n_rows]
-    empty = np.flatnonzero((lengths[:, [c for c in columns if c is not None]] == 0).any(axis=1))
+    used = [c for c in (src_col, dst_col, weight_col) if c is not None]
+    empty = np.flatnonzero((lengths[:, used] == 0).any(axis=1))
     if empty.size:
         row = int(empty[0])
         what = "weight" if weight_col is not None and lengths[row, weight_col] == 0 else "node id"
@@ -533,13 +371,21 @@ def _parse_chunk(path, buffer, start, end, offset, layout: _Layout, columns, ids
 
     weights = None
     if weight_col is not None:
-        weights, bad = _parse_weights(buffer, starts, stops, n_rows, weight_col)
+        weights, bad = _parse_weights(
+            buffer, starts, stops, n_rows, weight_col, layout.weight_trim
+        )
         if bad is not None:
             row, reason = bad
+            hint = ""
+            if "weights" in layout.notes and "column" in layout.notes["weights"]:
+                hint = (
+                    f" ({layout.notes['weights']} was taken as weights; pass weight_col=None "
+                    "to read the edges without them)"
+                )
             return _Chunk(
                 n_lines,
                 error_line=int(row_lines[row]),
-                error=f"weight {field(row, weight_col)!r} {reason}",
+                error=f"weight {field(row, weight_col)!r} {reason}{hint}",
             )
 
     ends = []
@@ -566,28 +412,44 @@ def _parse_chunk(path, buffer, start, end, offset, layout: _Layout, columns, ids
                 pa.large_string(), n_rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
             )
         ends.append(values)
-    return _Chunk(n_lines, ends[0], ends[1], weights)
+    types = None
+    if type_col is not None:
+        offsets, data = kernels.gather_text(buffer, starts, stops, n_rows, type_col)
+        types = pa.Array.from_buffers(
+            pa.large_string(), n_rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+        )
+        unknown = pc.invert(pc.is_in(pc.utf8_lower(types), pa.array(["directed", "undirected"])))
+        if pc.any(unknown).as_py():
+            row = int(pc.index(unknown, True).as_py())
+            return _Chunk(
+                n_lines,
+                error_line=int(row_lines[row]),
+                error=f"Type {field(row, type_col)!r} is neither Directed nor Undirected",
+            )
+    return _Chunk(n_lines, ends[0], ends[1], weights, types)
 
 
 def _utf8_error(path, buffer, start, end) -> tuple[int, str] | None:
     try:
-        _check_utf8(path, buffer, start, end, 0)
+        text.check_utf8(path, buffer, start, end, 0)
     except GraphFormatError as error:
         return error.line - 1, error.reason
     return None
 
 
 def _line_text(buffer, start, end, line: int) -> str:
-    lines = _LINE_END.split(buffer[start:end].tobytes().decode("utf-8", "replace"))
+    lines = text.LINE_END.split(buffer[start:end].tobytes().decode("utf-8", "replace"))
     return lines[line][:80] if line < len(lines) else ""
 
 
-def _parse_weights(buffer, starts, stops, n_rows, column):
+def _parse_weights(buffer, starts, stops, n_rows, column, trim: str = ""):
     """Weights as float64, or ``(None, (row, reason))`` for the first bad one."""
     offsets, data = kernels.gather_text(buffer, starts, stops, n_rows, column)
     text = pa.Array.from_buffers(
         pa.large_string(), n_rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )
+    if trim:
+        text = pc.utf8_rtrim(text, characters=trim)
     try:
         weights = pc.cast(text, pa.float64()).to_numpy()
     except pa.ArrowInvalid:
@@ -615,7 +477,7 @@ def _first_unparsable(text: pa.Array) -> int:
     return low
 
 
-def _combine(chunks: list[_Chunk], ids: str, weighted: bool):
+def _combine(chunks: list[_Chunk], ids: str, weighted: bool, typed: bool):
     as_text = ids == "str" or any(
         isinstance(values, pa.Array) for chunk in chunks for values in (chunk.src, chunk.dst)
     )
@@ -632,4 +494,5 @@ def _combine(chunks: list[_Chunk], ids: str, weighted: bool):
         src = np.concatenate([c.src for c in chunks])
         dst = np.concatenate([c.dst for c in chunks])
     weights = np.concatenate([c.weights for c in chunks]) if weighted else None
-    return src, dst, weights
+    types = pa.chunked_array([c.types for c in chunks], pa.large_string()) if typed else None
+    return src, dst, weights, types
