@@ -169,7 +169,10 @@ class Bundle:
         value = self._field(meta, key)
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise self.error(f"meta {key!r} must be a number; found {_short(value)}")
-        value = float(value)
+        try:
+            value = float(value)
+        except OverflowError:  # JSON integers have no size limit
+            raise self.error(f"meta {key!r} is {_short(value)}, far out of range") from None
         above = value > low if low_open else value >= low
         below = value < high if high_open else value <= high
         if not (math.isfinite(value) and above and below):
