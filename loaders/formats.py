@@ -39,7 +39,7 @@ import pyarrow as pa
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
-from loaders import memory
+from loaders import labels, memory
 from loaders.edgelist import COMPRESSION
 from loaders.errors import GraphFormatError
 from loaders.graph import Graph
@@ -124,8 +124,12 @@ def read_igraph_format(
     directed : bool, optional
         Override the direction the file declares.
     label_attr : str or None
-        Vertex attribute holding node labels; "auto" takes ``id`` (GML, GraphML)
-        or ``name`` when present. Other vertex attributes become node attributes.
+        Vertex attribute holding node names. "auto" takes, among those every node
+        has without repeats: GML ``label`` (networkx's rule), else ``name`` (igraph
+        writes it), else ``id``; GraphML ``name`` (igraph), else ``label``, else
+        the node id; Pajek the quoted vertex names, else the vertex number. Names
+        are ints when every one is an integer, else strings. The other vertex
+        attributes (``id`` included) stay node attributes; None numbers nodes 0..n-1.
     weight_attr : str or None
         Edge attribute holding weights; "auto" takes ``weight``, else ``value``
         (the convention of Newman's GML files), else unweighted.
@@ -138,24 +142,20 @@ def read_igraph_format(
     Repeated edges (e.g. the duplicated games of Newman's ``football.gml``) merge,
     their weights adding.
     """
-    import igraph as ig
 
     path = _existing(path)
     _check_igraph_input(path, fmt, memory_limit)
-    reader = getattr(ig.Graph, _IGRAPH_READERS[fmt])
-    try:
-        graph = reader(str(path))
-    except Exception as error:  # igraph raises InternalError, SystemError, ValueError...
-        raise GraphFormatError(
-            path, _igraph_line(error), f"cannot read {fmt.upper()}: {_first_line(error)}"
-        ) from None
+    graph = _read_with_igraph(path, fmt)
     vertex_attributes = graph.vs.attributes()
+    if fmt == "gml":
+        for key in vertex_attributes:
+            graph.vs[key] = labels.unescape_entities(graph.vs[key])
     if label_attr == "auto":
-        label_attr = next((a for a in ("id", "name") if a in vertex_attributes), None)
+        label_attr = labels.choose_name_attribute(
+            fmt, {key: graph.vs[key] for key in vertex_attributes}
+        )
     if label_attr is not None and label_attr in vertex_attributes:
-        values = graph.vs[label_attr]
-        if all(isinstance(v, float) and v.is_integer() for v in values):
-            graph.vs[label_attr] = [int(v) for v in values]
+        graph.vs[label_attr] = labels.name_values(graph.vs[label_attr])
         if len(set(graph.vs[label_attr])) != graph.vcount():
             raise GraphFormatError(
                 path,
@@ -174,6 +174,9 @@ def read_igraph_format(
     built = Graph.from_igraph(
         graph, weight=weight_attr, label_attr=label_attr, name=name or path.stem
     )
+    notes = {"file": str(path), "names": f"{label_attr!r} attribute" if label_attr else "0..n-1"}
+    if weight_attr is not None:
+        notes["weights"] = f"{weight_attr!r} attribute"
     if self_loops == "drop":
         table = built.edges()
         keep = table["source"].to_numpy() != table["target"].to_numpy()
@@ -185,8 +188,35 @@ def read_igraph_format(
             nodes=built.labels,
             name=built.name,
         )
-        return rebuilt.with_attributes(**built.attributes)
+        built = rebuilt.with_attributes(**built.attributes)
+    built.provenance = notes
     return built
+
+
+def _read_with_igraph(path: Path, fmt: str):
+    """igraph's parser; networkx's for the GraphML igraph refuses (e.g. networkx's own
+    files that declare one attribute under two types)."""
+    import igraph as ig
+
+    reader = getattr(ig.Graph, _IGRAPH_READERS[fmt])
+    try:
+        return reader(str(path))
+    except Exception as error:  # igraph raises InternalError, SystemError, ValueError...
+        failure = GraphFormatError(
+            path, _igraph_line(error), f"cannot read {fmt.upper()}: {_first_line(error)}"
+        )
+    if fmt != "graphml":
+        raise failure
+    import networkx as nx
+
+    try:
+        parsed = nx.read_graphml(path)
+    except Exception:  # networkx raises many kinds; igraph's message is the one to show
+        raise failure from None
+    graph = ig.Graph.from_networkx(parsed)
+    graph.vs["id"] = graph.vs["_nx_name"]
+    del graph.vs["_nx_name"]
+    return graph
 
 
 def read_table(

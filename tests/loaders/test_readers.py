@@ -269,9 +269,11 @@ def test_gml_with_repeated_edges(tmp_path):
     )
     graph = load(_write_text(tmp_path / "dup.gml", text))
     assert graph.n_edges == 2
-    assert graph.attributes["label"].tolist() == ["a", "b", "c"]
-    named = load(tmp_path / "dup.gml", label_attr="label")
-    assert named.neighbors("b").tolist() == ["a", "c"]
+    assert graph.labels.tolist() == ["a", "b", "c"], "GML names come from label"
+    assert graph.attributes["id"].tolist() == [0, 1, 2]
+    assert graph.neighbors("b").tolist() == ["a", "c"]
+    numbered = load(tmp_path / "dup.gml", label_attr="id")
+    assert numbered.attributes["label"].tolist() == ["a", "b", "c"]
 
 
 def test_broken_gml_names_the_file(tmp_path):

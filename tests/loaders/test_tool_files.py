@@ -27,7 +27,21 @@ def _families() -> dict[str, nx.Graph]:
     directed.add_weighted_edges_from([(1, 2, 4), (2, 1, 1), (2, 3, 7), (3, 1, 2)])
     loops = nx.Graph()
     loops.add_weighted_edges_from([(0, 0, 2.5), (0, 1, 1.0), (1, 2, 0.5), (2, 2, 1.0)])
-    return {"strings": strings, "sparse-ints": sparse, "directed": directed, "self-loops": loops}
+    mixed = nx.Graph()  # int and float weights: networkx's GraphML declares two keys
+    mixed.add_weighted_edges_from([("a", "b", 1), ("b", "c", 2.5), ("c", "d", 4)])
+    return {
+        "strings": strings,
+        "sparse-ints": sparse,
+        "directed": directed,
+        "self-loops": loops,
+        "mixed-weights": mixed,
+    }
+
+
+def _with_isolated(graph: nx.Graph) -> nx.Graph:
+    graph = graph.copy()
+    graph.add_node("loner" if any(isinstance(v, str) for v in graph) else 424242)
+    return graph
 
 
 FAMILIES = _families()
@@ -51,8 +65,10 @@ def _loaded(ours, weighted: bool) -> dict:
     return edges
 
 
-def _check(ours, graph: nx.Graph, weighted: bool = True) -> None:
+def _check(ours, graph: nx.Graph, weighted: bool = True, nodes: bool = False) -> None:
     assert ours.directed == graph.is_directed()
+    if nodes:
+        assert sorted(map(str, ours.labels.tolist())) == sorted(map(str, graph.nodes))
     assert (ours.weights is not None) == weighted, "weights lost or invented"
     assert _loaded(ours, weighted) == _expected(graph, weighted)
     if all(isinstance(node, int) for node in graph.nodes):
@@ -172,3 +188,62 @@ def test_auto_weights_show_in_repr(tmp_path):
     assert np.allclose(graph.edges()["weight"], [0.5, 1.5])
     frame = pd.DataFrame({"a": [1]})
     assert frame is not None
+
+
+# ---------------------------------------------------------------- formats that name nodes
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+@pytest.mark.parametrize("fmt", ["gml", "graphml", "pajek"])
+def test_networkx_writers(tmp_path, family, fmt):
+    graph = _with_isolated(FAMILIES[family])
+    path = tmp_path / f"g.{'net' if fmt == 'pajek' else fmt}"
+    getattr(nx, f"write_{fmt}")(graph, path)
+    _check(load(path, cache=False), graph, nodes=True)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+@pytest.mark.parametrize("fmt", ["gml", "graphml", "pajek"])
+def test_igraph_writers(tmp_path, family, fmt):
+    graph = _with_isolated(FAMILIES[family])
+    written = ig.Graph.from_networkx(graph)
+    written.vs["name"] = [str(name) for name in written.vs["_nx_name"]]
+    del written.vs["_nx_name"]
+    path = tmp_path / f"g.{'net' if fmt == 'pajek' else fmt}"
+    getattr(written, f"write_{fmt}")(str(path))
+    _check(load(path, cache=False), graph, nodes=True)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_scipy_matrix_market(tmp_path, family):
+    import scipy.io
+
+    graph = FAMILIES[family]
+    order = list(graph.nodes)
+    path = tmp_path / "g.mtx"
+    scipy.io.mmwrite(path, nx.to_scipy_sparse_array(graph, nodelist=order))
+    numbered = nx.relabel_nodes(graph, {node: k for k, node in enumerate(order)})
+    ours = load(path, cache=False)
+    if not graph.is_directed():
+        assert not ours.directed, "a symmetric matrix is an undirected graph"
+    _check(ours, numbered, nodes=True)
+
+
+@pytest.mark.parametrize("family", sorted(FAMILIES))
+def test_pandas_parquet(tmp_path, family):
+    graph = FAMILIES[family]
+    path = tmp_path / "g.parquet"
+    nx.to_pandas_edgelist(graph).to_parquet(path)
+    _check(load(path, directed=graph.is_directed(), cache=False), graph)
+
+
+def test_polbooks_and_lesmis_have_their_names():
+    from tests.conftest import shared_dataset
+
+    polbooks = load(shared_dataset("polbooks", "polbooks.gml"))
+    assert "1000 Years for Revenge" in set(polbooks.labels.tolist())
+    assert polbooks.attributes["id"].tolist() == list(range(105))
+    lesmis = load(shared_dataset("lesmis", "lesmis.gml"))
+    assert "Valjean" in set(lesmis.labels.tolist())
+    reference = nx.read_gml(shared_dataset("lesmis", "lesmis.gml"))
+    assert sorted(lesmis.labels.tolist()) == sorted(reference.nodes)
