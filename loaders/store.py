@@ -10,10 +10,13 @@ Layout::
         nodes.arrow    Arrow IPC file: ``label`` column and node attributes (when any)
 
 A store is written into a hidden temporary folder beside its destination and
-renamed into place, so a crash never leaves a folder that opens as valid; the
-``meta.json`` is written last and carries a checksum of its own. Opening
-memory-maps every array, so it costs milliseconds whatever the graph's size;
-``verify=True`` re-reads every byte against the recorded CRC32s.
+renamed into place (swapped with the old store in one step when replacing
+one, on Linux), so a crash never leaves a folder that opens as valid and a
+reader never finds the path empty; the ``meta.json`` is written last and
+carries a checksum of its own. Opening memory-maps every array and checks its
+structure in one vectorised pass (about 35 ms for 10M edges, a sixtieth of
+parsing them from text), so no kernel ever sees an index out of bounds;
+``verify=True`` also re-reads every byte against the recorded CRC32s.
 """
 
 from __future__ import annotations

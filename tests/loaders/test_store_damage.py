@@ -75,16 +75,23 @@ def exercise(path: str | os.PathLike) -> None:
 def flip_loop(store: str, seed: int, count: int, log: str) -> None:
     """Flip one byte at a time at seeded random positions of ``store`` and exercise it.
 
-    Each flip is undone before the next. Prints a JSON object: outcome counts keyed
-    ``"<file>: <exception type or 'result'>"``.
+    Each flip is undone before the next. Each is journalled to ``log`` as
+    ``<file> <offset> <xor mask>`` before it is tried, then completed with its
+    outcome (an exception type or ``result``), so the line a crash leaves
+    unfinished names the flip that caused it.
     """
+    import resource
+
+    # A structurally valid but extreme weight can make a kernel ask for terabytes;
+    # capped, that is a MemoryError here rather than the machine's OOM killer.
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (min(4 << 30, hard) if hard > 0 else 4 << 30, hard))
     folder = Path(store)
     files = sorted(p for p in folder.iterdir() if p.is_file())
     sizes = np.array([p.stat().st_size for p in files])
     ends = np.cumsum(sizes)
     rng = np.random.default_rng(seed)
     exercise(folder)  # the undamaged store works, and the kernels are compiled once
-    outcomes: Counter = Counter()
     with open(log, "a") as journal:
         for _ in range(count):
             position = int(rng.integers(ends[-1]))
@@ -92,7 +99,7 @@ def flip_loop(store: str, seed: int, count: int, log: str) -> None:
             offset = position - (int(ends[which - 1]) if which else 0)
             mask = int(rng.integers(1, 256))
             target = files[which]
-            journal.write(f"{target.name} {offset} {mask:#04x}\n")
+            journal.write(f"{target.name} {offset} {mask:#04x}")
             journal.flush()
             with open(target, "r+b") as handle:
                 handle.seek(offset)
@@ -109,14 +116,19 @@ def flip_loop(store: str, seed: int, count: int, log: str) -> None:
                 with open(target, "r+b") as handle:
                     handle.seek(offset)
                     handle.write(bytes([original]))
-            outcomes[f"{target.name}: {outcome}"] += 1
-    print(json.dumps(outcomes))
+            journal.write(f" {outcome}\n")
+            journal.flush()
 
 
 def _run_flips(store: Path, tmp_path: Path, seeds: range, count: int) -> Counter:
-    """Run ``flip_loop`` in one subprocess per seed, each on its own copy of the store."""
+    """Run ``flip_loop`` in one subprocess per seed, each on its own copy of the store.
+
+    Returns the outcome counts keyed ``"<file>: <outcome>"``, a crash's as
+    ``"<file>: crash (signal N)"``; fails the test on any crash.
+    """
     import shutil
 
+    environment = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
     processes = []
     for seed in seeds:
         copy = tmp_path / f"copy-{seed}.gwb"
@@ -126,40 +138,39 @@ def _run_flips(store: Path, tmp_path: Path, seeds: range, count: int) -> Counter
             "from tests.loaders.test_store_damage import flip_loop; "
             f"flip_loop({str(copy)!r}, {seed}, {count}, {str(log)!r})"
         )
-        environment = dict(os.environ, NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
-        processes.append(
-            (
-                seed,
-                log,
-                subprocess.Popen(
-                    [sys.executable, "-c", code],
-                    cwd=ROOT,
-                    env=environment,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                ),
-            )
+        process = subprocess.Popen(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
+        processes.append((seed, log, process))
     totals: Counter = Counter()
     crashes = []
     for seed, log, process in processes:
-        out, err = process.communicate(timeout=600)
+        _, err = process.communicate(timeout=600)
+        lines = log.read_text().splitlines() if log.exists() else []
+        for line in lines:
+            name, _, _, *outcome = line.split()
+            if outcome:
+                totals[f"{name}: {outcome[0]}"] += 1
         if process.returncode != 0:
-            last = log.read_text().splitlines()[-1:] if log.exists() else []
+            unfinished = lines[-1] if lines and len(lines[-1].split()) == 3 else None
+            if unfinished:
+                totals[f"{unfinished.split()[0]}: crash (signal {-process.returncode})"] += 1
             crashes.append(
-                f"seed {seed}: rc {process.returncode} at flip {last} "
+                f"seed {seed}: rc {process.returncode} at flip {unfinished!r} "
                 f"(file, offset, xor mask)\n{err[-2000:]}"
             )
-            continue
-        totals.update(json.loads(out.strip().splitlines()[-1]))
-    assert not crashes, "flipped bytes crashed the process:\n" + "\n".join(crashes)
     by_outcome: Counter = Counter()
     for key, value in totals.items():
         by_outcome[key.split(": ")[1]] += value
     print(f"\n{sum(totals.values())} flips: {dict(by_outcome)}")
     for key in sorted(totals):
         print(f"  {key}: {totals[key]}")
+    assert not crashes, "flipped bytes crashed the process:\n" + "\n".join(crashes)
     return totals
 
 
@@ -173,6 +184,32 @@ def test_flipped_bytes_never_crash(labelled_store, tmp_path):
 def test_flipped_bytes_never_crash_many(labelled_store, tmp_path):
     totals = _run_flips(labelled_store, tmp_path, range(100, 108), 2500)
     assert sum(totals.values()) == 20000
+
+
+@pytest.mark.xfail(
+    reason="engine bug: PowerPush leaves NaN residuals when one weight is ~1e17 times the "
+    "others, and allocate_walks writes two entries per NaN node into arrays sized for one "
+    "(heap overflow, SIGSEGV/SIGABRT); found by the slow flip run (weights.npy byte 815)",
+    strict=False,
+)
+def test_extreme_but_valid_weight_does_not_crash_the_kernels(labelled_store, tmp_path):
+    """A store whose only damage is a finite weight 6e17 passes every structural check;
+    what the kernels make of it must still be an answer or an exception."""
+    import shutil
+
+    copy = tmp_path / "extreme.gwb"
+    shutil.copytree(labelled_store, copy)
+    with open(copy / "weights.npy", "r+b") as handle:
+        handle.seek(815)
+        byte = handle.read(1)[0]
+        handle.seek(815)
+        handle.write(bytes([byte ^ 0x62]))
+    code = (
+        "from tests.loaders.test_store_damage import exercise; "
+        f"exercise({str(copy)!r})"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True)
+    assert result.returncode >= 0, f"killed by signal {-result.returncode}"
 
 
 # ---------------------------------------------------------------- targeted damage
