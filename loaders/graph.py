@@ -696,8 +696,11 @@ def _as_readonly(values, dtype) -> np.ndarray:
 
 
 def _arrow_to_numpy(column) -> np.ndarray:
-    if pa.types.is_integer(column.type) and column.null_count == 0:
-        return column.to_numpy()
+    kind = column.type
+    if column.null_count == 0 and (
+        pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+    ):
+        return column.to_numpy(zero_copy_only=False)
     return np.asarray(column.to_pylist(), dtype=object)
 
 
