@@ -133,3 +133,39 @@ compact_rows_parallel = njit(parallel=True, cache=True)(compact_rows)
 compact_rows_serial = njit(cache=True)(compact_rows)
 relabel_parallel = njit(parallel=True, cache=True)(relabel)
 relabel_serial = njit(cache=True)(relabel)
+
+
+@njit(inline="always")
+def _mix64(x):
+    """SplitMix64's finaliser: a bijection of uint64 that scatters every input bit."""
+    x ^= x >> np.uint64(30)
+    x *= np.uint64(0xBF58476D1CE4E5B9)
+    x ^= x >> np.uint64(27)
+    x *= np.uint64(0x94D049BB133111EB)
+    x ^= x >> np.uint64(31)
+    return x
+
+
+def symmetry_checksums(indptr, indices, weight_bits, has_weights):
+    """Sums of a hash of every entry ``(u, v, w)`` and of its mirror ``(v, u, w)``.
+
+    The two sums are equal when the adjacency is symmetric (each entry's mirror
+    is stored, with the same weight), and differ otherwise except with
+    probability about 2**-64: one pass, no transpose, no sort.
+    """
+    n = indptr.shape[0] - 1
+    width = np.uint64(n)
+    forward = np.uint64(0)
+    backward = np.uint64(0)
+    # A wrapping uint64 sum is associative: the rows split over threads freely.
+    for u in prange(n):
+        for k in range(indptr[u], indptr[u + 1]):
+            v = np.uint64(indices[k])
+            w = np.uint64(weight_bits[k]) if has_weights else np.uint64(0)
+            forward += _mix64(_mix64(np.uint64(u) * width + v) ^ w)
+            backward += _mix64(_mix64(v * width + np.uint64(u)) ^ w)
+    return forward, backward
+
+
+symmetry_checksums_parallel = njit(parallel=True, cache=True)(symmetry_checksums)
+symmetry_checksums_serial = njit(cache=True)(symmetry_checksums)

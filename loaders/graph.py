@@ -81,6 +81,9 @@ class Graph:
         self._label_index: pd.Index | None = None
         self._n_self_loops: int | None = None
         self.store_path: str | None = None  # the .gwb folder it was opened from, if any
+        # What a reader decided (weight column, direction, names, what it ignored),
+        # for repr, `gwb info` and the dashboard: str -> str.
+        self.provenance: dict[str, str] = {}
         if validate:
             self._validate()
 
@@ -346,6 +349,7 @@ class Graph:
         )
         graph._label_index = self._label_index
         graph._n_self_loops = self._n_self_loops
+        graph.provenance = dict(self.provenance)
         return graph
 
     # ------------------------------------------------------------------ queries
@@ -636,6 +640,8 @@ class Graph:
     def __repr__(self) -> str:
         kind = "directed" if self.directed else "undirected"
         weighted = "weighted" if self.is_weighted else "unweighted"
+        if self.is_weighted and "weights" in self.provenance:
+            weighted += f" ({self.provenance['weights']})"
         name = f" {self.name!r}" if self.name else ""
         parts = [f"{self.n_nodes:,} nodes", f"{self.n_edges:,} edges", kind, weighted]
         if self._attributes:

@@ -13,6 +13,7 @@ from loaders.edgelist import COMPRESSION, read_edgelist
 from loaders.errors import StoreError
 from loaders.formats import read_igraph_format, read_matrix_market, read_table
 from loaders.graph import Graph
+from loaders.node_table import attach_node_table
 from loaders.store import FORMAT_VERSION, open_store, save_store
 
 #: File extension (after any compression suffix) → format name.
@@ -48,6 +49,7 @@ def load(
     source,
     format: str | None = None,
     *,
+    nodes: str | os.PathLike | None = None,
     cache: bool = True,
     cache_dir: str | os.PathLike | None = None,
     **options,
@@ -60,6 +62,9 @@ def load(
     format : str, optional
         One of ``FORMATS``; by default taken from the file extension
         (``.gz``/``.bz2``/``.zst`` are looked through).
+    nodes : path-like, optional
+        A node table (CSV/TSV, Parquet, Arrow) whose columns become node
+        attributes; see :func:`~loaders.node_table.attach_node_table`.
     cache : bool
         Convert text formats once to a ``.gwb`` store, keyed by the file's path,
         size, modification time and the options, so the next load is a memory map.
@@ -76,6 +81,12 @@ def load(
     >>> load(nx.karate_club_graph()).n_edges
     78
     """
+    if nodes is not None:
+        if not Path(nodes).is_file():
+            raise FileNotFoundError(f"node table not found: {nodes}")
+        if not (cache and isinstance(source, str | os.PathLike)):
+            graph = load(source, format, cache=cache, cache_dir=cache_dir, **options)
+            return attach_node_table(graph, nodes)
     if isinstance(source, Graph):
         return source
     kind = type(source).__module__.split(".")[0]
@@ -93,19 +104,23 @@ def load(
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
     if fmt == "gwb":
-        return open_store(path, **options)
+        graph = open_store(path, **options)
+        return graph if nodes is None else attach_node_table(graph, nodes)
     if not path.exists():
         raise FileNotFoundError(f"graph file not found: {path}")
     if not (cache and fmt in _CACHED_FORMATS):
-        return _read(path, fmt, options)
+        graph = _read(path, fmt, options)
+        return graph if nodes is None else attach_node_table(graph, nodes)
 
-    cached = _cache_path(path, fmt, options, cache_dir)
+    cached = _cache_path(path, fmt, options, cache_dir, nodes)
     if cached.is_dir():
         try:
             return _open_cached(cached)
         except (StoreError, OSError):
             pass  # a damaged cache entry is rebuilt below
     graph = _read(path, fmt, options)
+    if nodes is not None:
+        graph = attach_node_table(graph, nodes)
     try:
         save_store(graph, cached, overwrite=True)
     except (OSError, TypeError) as error:
@@ -214,8 +229,9 @@ def _read(path: Path, fmt: str, options: dict) -> Graph:
 
 # Bump when a reader or the store writer changes what it produces, so that stores
 # cached by an older gwb are rebuilt rather than trusted. 2: node attributes
-# called "label" no longer overwrite the labels.
-CACHE_REVISION = 2
+# called "label" no longer overwrite the labels. 3: the reading contract, weights
+# and names as their writers meant them, provenance.
+CACHE_REVISION = 3
 
 
 def default_cache_dir() -> Path:
@@ -223,8 +239,12 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("GWB_CACHE_DIR") or Path.home() / ".cache" / "gwb")
 
 
-def _cache_path(path: Path, fmt: str, options: dict, cache_dir) -> Path:
+def _cache_path(path: Path, fmt: str, options: dict, cache_dir, nodes=None) -> Path:
     stat = path.stat()
+    node_table = None
+    if nodes is not None:
+        table = Path(nodes).stat()
+        node_table = [str(Path(nodes).resolve()), table.st_size, table.st_mtime_ns]
     key = json.dumps(
         {
             "path": str(path.resolve()),
@@ -234,6 +254,7 @@ def _cache_path(path: Path, fmt: str, options: dict, cache_dir) -> Path:
             "store": FORMAT_VERSION,
             "revision": CACHE_REVISION,
             "options": options,
+            "nodes": node_table,
         },
         sort_keys=True,
         default=str,

@@ -32,6 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from loaders import _kernels
 from loaders._build import index_dtype
 from loaders.atomic import (
     exchange_paths,
@@ -118,6 +119,7 @@ def save_store(graph: Graph, path: str | os.PathLike, *, overwrite: bool = False
             "labels": _label_kind(graph),
             "label_column": _label_column(graph),
             "attributes": list(graph._attributes),
+            "provenance": {str(k): str(v) for k, v in graph.provenance.items()},
             "dtypes": {
                 name.removesuffix(".npy"): str(array.dtype) for name, array in files.items()
             },
@@ -237,7 +239,7 @@ def open_store(path: str | os.PathLike, *, verify: bool = False) -> Graph:
     weights = (
         _map_array(folder, "weights.npy", np.dtype(np.float32), nnz) if meta["weighted"] else None
     )
-    _check_csr(folder, indptr, indices, weights, n)
+    _check_csr(folder, indptr, indices, weights, n, meta["directed"])
     labels, attributes = None, {}
     if "nodes.arrow" in meta["files"]:
         labels, attributes = _read_nodes(folder, meta)
@@ -253,6 +255,7 @@ def open_store(path: str | os.PathLike, *, verify: bool = False) -> Graph:
     )
     graph._n_self_loops = meta["n_self_loops"]
     graph.store_path = str(folder.resolve())
+    graph.provenance = dict(meta.get("provenance", {}))
     return graph
 
 
@@ -315,6 +318,11 @@ def _check_meta(meta_path: Path, meta: dict) -> None:
             refuse(f"{key} must be true or false, not {meta.get(key)!r}")
     if meta.get("name") is not None and not isinstance(meta["name"], str):
         refuse(f"name must be a string, not {meta['name']!r}")
+    provenance = meta.get("provenance", {})  # older stores lack it
+    if not isinstance(provenance, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in provenance.items()
+    ):
+        refuse("provenance must map strings to strings")
     n, nnz, loops = meta["n_nodes"], meta["nnz"], meta["n_self_loops"]
     if loops > min(n, nnz):
         refuse(f"n_self_loops {loops} exceeds the nodes ({n}) or entries ({nnz})")
@@ -407,7 +415,12 @@ def _map_array(folder: Path, name: str, dtype: np.dtype, length: int) -> np.ndar
 
 
 def _check_csr(
-    folder: Path, indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray | None, n: int
+    folder: Path,
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    weights: np.ndarray | None,
+    n: int,
+    directed: bool,
 ) -> None:
     """Refuse CSR arrays a kernel could read out of bounds with, or that are not a graph."""
     nnz = indices.shape[0]
@@ -448,6 +461,19 @@ def _check_csr(
             raise StoreError(
                 f"{folder}: indices.npy is not sorted within a row at entry {at} "
                 f"({indices[at - 1]} then {indices[at]})"
+            )
+    if not directed:
+        bits = weights.view(np.uint32) if weights is not None else np.empty(0, np.uint32)
+        checksums = (
+            _kernels.symmetry_checksums_serial
+            if nnz < _kernels.SERIAL_BELOW
+            else _kernels.symmetry_checksums_parallel
+        )
+        forward, backward = checksums(indptr, indices, bits, weights is not None)
+        if forward != backward:
+            raise StoreError(
+                f"{folder}: the graph is undirected but its adjacency is not symmetric "
+                "(an edge is stored in one direction only, or with two weights)"
             )
     if weights is not None:
         for start in range(0, nnz, _CHECK_CHUNK):

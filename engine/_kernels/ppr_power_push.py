@@ -586,7 +586,9 @@ def allocate_walks(residual, alpha, scale, seed, estimate):
     n = residual.shape[0]
     count = 0
     for v in range(n):
-        if residual[v] != 0.0:
+        # Written so that a NaN counts nowhere, as in the loop below: a node is
+        # counted exactly when one of the two signs will write it.
+        if residual[v] > 0.0 or residual[v] < 0.0:
             count += 1
     nodes = np.empty(count, dtype=np.int64)
     offsets = np.empty(count + 1, dtype=np.int64)
@@ -597,7 +599,7 @@ def allocate_walks(residual, alpha, scale, seed, estimate):
     for sign in (1.0, -1.0):
         for v in range(n):
             mass = residual[v] * sign
-            if mass <= 0.0:
+            if not mass > 0.0:
                 continue
             estimate[v] += alpha * residual[v]
             expected = (1.0 - alpha) * mass * scale

@@ -96,7 +96,9 @@ def test_truncated_array_is_refused(tmp_path):
 
 def test_flipped_byte_fails_verify(tmp_path):
     src, dst = random_edges(100, 400, seed=0)
-    path = Graph.from_edges(src, dst, np.ones(400)).save(tmp_path / "g.gwb")
+    # Directed: in an undirected store a one-sided weight change breaks symmetry,
+    # which open_store refuses without verify.
+    path = Graph.from_edges(src, dst, np.ones(400), directed=True).save(tmp_path / "g.gwb")
     weights = os.path.join(path, "weights.npy")
     with open(weights, "r+b") as handle:
         # The low mantissa byte of the last weight: still a finite weight >= 0, so the

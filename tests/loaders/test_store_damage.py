@@ -186,12 +186,6 @@ def test_flipped_bytes_never_crash_many(labelled_store, tmp_path):
     assert sum(totals.values()) == 20000
 
 
-@pytest.mark.xfail(
-    reason="engine bug: PowerPush leaves NaN residuals when one weight is ~1e17 times the "
-    "others, and allocate_walks writes two entries per NaN node into arrays sized for one "
-    "(heap overflow, SIGSEGV/SIGABRT); found by the slow flip run (weights.npy byte 815)",
-    strict=False,
-)
 def test_extreme_but_valid_weight_does_not_crash_the_kernels(labelled_store, tmp_path):
     """A store whose only damage is a finite weight 6e17 passes every structural check;
     what the kernels make of it must still be an answer or an exception."""
@@ -371,3 +365,33 @@ def test_unsorted_or_repeated_row_is_refused(tmp_path, monkeypatch, chunk):
         del indices
         with pytest.raises(StoreError, match=f"not sorted within a row at entry {first + 1} "):
             open_store(path)
+
+
+@pytest.mark.parametrize("damage", ["weight", "edge"])
+def test_an_undirected_store_must_be_symmetric(labelled_store, tmp_path, damage):
+    """One direction of an edge changed (a weight) or re-pointed: the mirror no longer matches.
+
+    Before this check, the one-sided weight crashed PowerPush (its over-relaxed
+    sweeps assume symmetry) and a one-sided edge could send the orbit kernels'
+    reverse-edge lookups out of bounds.
+    """
+    import shutil
+
+    copy = tmp_path / "asymmetric.gwb"
+    shutil.copytree(labelled_store, copy)
+    graph = open_store(copy)
+    name = "weights.npy" if damage == "weight" else "indices.npy"
+    array = np.load(copy / name).copy()
+    if damage == "weight":
+        array[0] *= 3
+    else:
+        row = int(np.flatnonzero(np.diff(graph.indptr) >= 2)[0])
+        first, second = graph.indptr[row], graph.indptr[row] + 1
+        # Point the row's first entry at an id between it and the next: still sorted.
+        candidates = set(range(array[first] + 1, array[second])) - {row}
+        if not candidates:
+            pytest.skip("no free id to re-point to")
+        array[first] = min(candidates)
+    _replace_array(str(copy), name, array)
+    with pytest.raises(StoreError, match="not symmetric"):
+        open_store(copy)
