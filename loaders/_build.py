@@ -155,3 +155,18 @@ def lookup_ids(index: pd.Index, labels, graph_name: str | None = None) -> np.nda
 
 def _python_scalar(value):
     return value.item() if isinstance(value, np.generic) else value
+
+
+def is_symmetric(indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray | None) -> bool:
+    """Whether every CSR entry's mirror is stored, with the same weight (one hashed pass).
+
+    An undirected graph must be: kernels look up reverse edges and sweep as if it is.
+    """
+    bits = weights.view(np.uint32) if weights is not None else np.empty(0, np.uint32)
+    checksums = (
+        _kernels.symmetry_checksums_serial
+        if indices.shape[0] < _kernels.SERIAL_BELOW
+        else _kernels.symmetry_checksums_parallel
+    )
+    forward, backward = checksums(indptr, indices, bits, weights is not None)
+    return forward == backward

@@ -278,9 +278,23 @@ def read_table(
             raise GraphFormatError(
                 path, _first_null_row(column) + 1, f"column {column_name!r} has a missing node id"
             )
+    src, dst = _id_column(path, source_col, src), _id_column(path, target_col, dst)
+    if pa.types.is_integer(src.type) != pa.types.is_integer(dst.type):
+        # One column of ints, one of strings: the names are all strings, as written.
+        src, dst = src.cast(pa.large_string()), dst.cast(pa.large_string())
     weights = None
     if weight_col is not None:
-        weights = table.column(weight_col).to_numpy(zero_copy_only=False).astype(np.float64)
+        column = table.column(weight_col)
+        kind = column.type
+        if not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+            raise GraphFormatError(
+                path, None, f"weight column {weight_col!r} holds {kind} values, not numbers"
+            )
+        if column.null_count:
+            raise GraphFormatError(
+                path, _first_null_row(column) + 1, f"column {weight_col!r} has a missing weight"
+            )
+        weights = column.to_numpy(zero_copy_only=False).astype(np.float64)
         bad = ~np.isfinite(weights) | (weights < 0)
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
@@ -297,6 +311,27 @@ def read_table(
         self_loops=self_loops,
         merge=merge,
         name=name or path.stem,
+    )
+
+
+def _id_column(path: Path, name: str, column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Node ids as integers or strings; integral floats (pandas' ints with gaps) as ints."""
+    kind = column.type
+    if pa.types.is_dictionary(kind):
+        column, kind = column.cast(kind.value_type), kind.value_type
+    if pa.types.is_integer(kind) or pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        return column
+    if pa.types.is_floating(kind):
+        values = column.to_numpy()
+        integral = np.isfinite(values) & (values == np.round(values))
+        if integral.all() and (np.abs(values) < 2**63).all():
+            return pa.chunked_array([pa.array(values.astype(np.int64))])
+        row = int(np.flatnonzero(~integral)[0]) if not integral.all() else 0
+        raise GraphFormatError(
+            path, row + 1, f"column {name!r} holds the node id {values[row]!r}, not an integer"
+        )
+    raise GraphFormatError(
+        path, None, f"column {name!r} holds {kind} values; node ids must be integers or strings"
     )
 
 

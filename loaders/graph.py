@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import scipy.sparse as sp
 
-from loaders._build import build_csr, factorize_endpoints, index_dtype, lookup_ids
+from loaders._build import build_csr, factorize_endpoints, index_dtype, is_symmetric, lookup_ids
 from loaders.check import check_choice
 from loaders.errors import NodeNotFoundError
 
@@ -664,6 +664,11 @@ class Graph:
             if self.weights.shape != self.indices.shape:
                 raise ValueError("weights must align with indices")
             _check_weights(self.weights)
+        if not self.directed and not is_symmetric(self.indptr, self.indices, self.weights):
+            raise ValueError(
+                "an undirected graph stores every edge in both directions with one weight; "
+                "these arrays do not (pass directed=True, or build with Graph.from_edges)"
+            )
         if self._labels is not None:
             if len(self._labels) != n:
                 raise ValueError(

@@ -104,6 +104,8 @@ def load(
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; formats: {', '.join(FORMATS)}")
     if fmt == "gwb":
+        # A store declares no sizes to check: it is validated and memory-mapped.
+        options.pop("memory_limit", None)
         graph = open_store(path, **options)
         return graph if nodes is None else attach_node_table(graph, nodes)
     if not path.exists():

@@ -32,8 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from loaders import _kernels
-from loaders._build import index_dtype
+from loaders._build import index_dtype, is_symmetric
 from loaders.atomic import (
     exchange_paths,
     file_mode,
@@ -463,14 +462,7 @@ def _check_csr(
                 f"({indices[at - 1]} then {indices[at]})"
             )
     if not directed:
-        bits = weights.view(np.uint32) if weights is not None else np.empty(0, np.uint32)
-        checksums = (
-            _kernels.symmetry_checksums_serial
-            if nnz < _kernels.SERIAL_BELOW
-            else _kernels.symmetry_checksums_parallel
-        )
-        forward, backward = checksums(indptr, indices, bits, weights is not None)
-        if forward != backward:
+        if not is_symmetric(indptr, indices, weights):
             raise StoreError(
                 f"{folder}: the graph is undirected but its adjacency is not symmetric "
                 "(an edge is stored in one direction only, or with two weights)"

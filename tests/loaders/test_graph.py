@@ -250,3 +250,14 @@ def test_from_edges_properties(edges, directed, loops):
     if not directed:
         adjacency = graph.to_scipy()
         assert (adjacency != adjacency.T).nnz == 0
+
+
+def test_undirected_arrays_must_be_symmetric():
+    """Kernels look up reverse edges and sweep as if symmetric: a one-sided edge is refused."""
+    indptr, indices = np.array([0, 1, 2, 2]), np.array([1, 0], dtype=np.int32)
+    Graph(indptr, indices)  # 0 - 1 stored both ways
+    with pytest.raises(ValueError, match="both directions with one weight"):
+        Graph(np.array([0, 1, 1, 1]), np.array([1], dtype=np.int32))
+    with pytest.raises(ValueError, match="both directions with one weight"):
+        Graph(indptr, indices, weights=np.array([1.0, 2.0]))
+    assert Graph(np.array([0, 1, 1, 1]), np.array([1], dtype=np.int32), directed=True).nnz == 1

@@ -247,3 +247,17 @@ def test_polbooks_and_lesmis_have_their_names():
     assert "Valjean" in set(lesmis.labels.tolist())
     reference = nx.read_gml(shared_dataset("lesmis", "lesmis.gml"))
     assert sorted(lesmis.labels.tolist()) == sorted(reference.nodes)
+
+
+def test_parquet_tables_with_awkward_column_types(tmp_path):
+    path = tmp_path / "g.parquet"
+    pd.DataFrame({"source": [1.0, 2.0], "target": [2.0, 3.0]}).to_parquet(path)
+    assert load(path, cache=False).labels.tolist() == [1, 2, 3]
+    pd.DataFrame({"source": [1, 2], "target": ["b", "c"]}).to_parquet(path)
+    assert load(path, cache=False).labels.tolist() == ["1", "2", "b", "c"]
+    pd.DataFrame({"source": [1.5, 2.0], "target": [2.0, 3.0]}).to_parquet(path)
+    with pytest.raises(GraphFormatError, match=r"g.parquet:1: column 'source' holds the node id"):
+        load(path, cache=False)
+    pd.DataFrame({"source": [[1], [2]], "target": [2, 3]}).to_parquet(path)
+    with pytest.raises(GraphFormatError, match=r"g.parquet: column 'source' holds list"):
+        load(path, cache=False)
