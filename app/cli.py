@@ -108,7 +108,10 @@ def _read_options(fmt, directed, source_col, target_col, weight_col, self_loops)
         ("weight_col", weight_col),
     ):
         if value is not None:
-            options[key] = int(value) if value.isdigit() else value
+            if key == "weight_col" and value.lower() in ("none", "auto"):
+                options[key] = None if value.lower() == "none" else "auto"
+            else:
+                options[key] = int(value) if value.isdigit() else value
     if self_loops is not None:
         options["self_loops"] = self_loops
     return options
@@ -140,19 +143,28 @@ def convert(
     directed: Annotated[bool | None, typer.Option("--directed/--undirected")] = None,
     source_col: Annotated[str | None, typer.Option(help="Source column (name or 0-based).")] = None,
     target_col: Annotated[str | None, typer.Option(help="Target column (name or 0-based).")] = None,
-    weight_col: Annotated[str | None, typer.Option(help="Weight column (name or 0-based).")] = None,
+    weight_col: Annotated[
+        str | None,
+        typer.Option(help="Weight column (name or 0-based), 'none', or 'auto' (the default)."),
+    ] = None,
     self_loops: Annotated[str | None, typer.Option(help="keep or drop.")] = None,
+    nodes: Annotated[
+        Path | None,
+        typer.Option(
+            "--nodes", help="A node table (CSV/TSV/Parquet: Id, Label, attributes) to attach."
+        ),
+    ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace an existing store.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Convert a graph file to a memory-mapped .gwb store.
 
-    Example: gwb convert email-Eu-core.txt -o email.gwb --self-loops drop
+    Example: gwb convert edges.csv --nodes nodes.csv -o graph.gwb --self-loops drop
     """
     try:
         started = time.perf_counter()
         options = _read_options(fmt, directed, source_col, target_col, weight_col, self_loops)
-        graph = engine.load(source, cache=False, **options)
+        graph = engine.load(source, nodes=nodes, cache=False, **options)
         path = graph.save(output, overwrite=overwrite)
     except (ValueError, KeyError, OSError, TypeError) as error:
         _fail(error)
@@ -162,6 +174,8 @@ def convert(
         "edges": graph.n_edges,
         "directed": graph.directed,
         "weighted": graph.is_weighted,
+        "attributes": list(graph.attributes),
+        "provenance": graph.provenance,
         "seconds": round(time.perf_counter() - started, 3),
     }
     typer.echo(
@@ -208,6 +222,7 @@ def info(
         "components": int(n_components),
         "largest_component": largest,
         "attributes": list(graph.attributes),
+        "provenance": graph.provenance,
     }
     if as_json:
         typer.echo(json.dumps(summary))
@@ -220,6 +235,9 @@ def info(
     typer.echo(f"components: {n_components} (largest {largest:,} nodes)")
     typer.echo(f"self-loops: {graph.n_self_loops}")
     typer.echo(f"attributes: {', '.join(summary['attributes']) or 'none'}")
+    for what, decided in graph.provenance.items():
+        if what != "file":
+            typer.echo(f"read: {what}: {decided}")
 
 
 def _parse_weights(text: str) -> list[float]:

@@ -36,6 +36,27 @@ def test_convert_then_info(tmp_path):
     assert again.returncode == 1 and "overwrite" in again.stderr
 
 
+def test_convert_with_a_node_table_and_weights(tmp_path):
+    edges = tmp_path / "edges.csv"
+    edges.write_text("Source,Target,Weight\nann,bo,2\nbo,cy,1\n")
+    nodes = tmp_path / "nodes.csv"
+    nodes.write_text("Id,Label,team\nann,Ann,red\nbo,Bo,blue\ncy,Cy,red\ndee,Dee,green\n")
+    store = tmp_path / "g.gwb"
+    result = gwb("convert", str(edges), "--nodes", str(nodes), "-o", str(store), "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert (summary["nodes"], summary["weighted"]) == (4, True)
+    assert summary["attributes"] == ["label", "team"]
+    text = gwb("info", str(store)).stdout
+    assert "weighted (column 3 ('Weight'))" in text
+    assert "read: node table:" in text
+    graph = engine.load(store)
+    assert graph.attributes["team"].tolist() == ["red", "blue", "red", "green"]
+    unweighted = gwb("convert", str(edges), "-o", str(tmp_path / "u.gwb"), "--weight-col", "none")
+    assert unweighted.returncode == 0, unweighted.stderr
+    assert not engine.load(tmp_path / "u.gwb").is_weighted
+
+
 def test_info_on_a_sample_and_a_dataset():
     result = gwb("info", "sample:karate", "--json")
     assert json.loads(result.stdout)["attributes"] == ["club"]
