@@ -36,6 +36,8 @@ DATA_FILE_KEY = "data_file_picker"
 UPLOAD_KEY = "graph_upload"
 NODE_SEARCH_KEY = "node_search"
 SOURCES = ("Sample", "Data folder", "Upload")
+NODES_UPLOAD_KEY = "node_table_upload"
+NODE_TABLE_TYPES = ["csv", "tsv", "txt", "parquet", "gz"]
 UPLOAD_TYPES = sorted({ext.lstrip(".") for ext in EXTENSIONS} | {"gz", "bz2", "zst"})
 
 
@@ -103,17 +105,32 @@ def open_data_file(path: str, size: int, mtime_ns: int) -> engine.Graph:
 
 
 @st.cache_resource(show_spinner="Reading the upload…", max_entries=8)
-def open_upload(name: str, digest: str, _content: bytes) -> engine.Graph:
-    """An uploaded file, saved under the cache folder by content hash, then loaded."""
+def open_upload(
+    name: str,
+    digest: str,
+    _content: bytes,
+    nodes_name: str | None = None,
+    nodes_digest: str | None = None,
+    _nodes_content: bytes | None = None,
+) -> engine.Graph:
+    """An uploaded file (and node table), saved under the cache folder by content hash, loaded."""
+    path = _saved_upload(name, digest, _content)
+    nodes = None
+    if nodes_name is not None and _nodes_content is not None:
+        nodes = _saved_upload(nodes_name, nodes_digest or "", _nodes_content)
+    # A header may declare sizes far beyond what the upload could hold (10^8 nodes in
+    # a few bytes): uploads get a limit tied to their own size, not the machine's.
+    return engine.load(path, nodes=nodes, memory_limit=upload_memory_limit())
+
+
+def _saved_upload(name: str, digest: str, content: bytes) -> Path:
     base = Path(name).name
     if base in ("", ".", "..") or base.startswith("."):
         raise ValueError(f"an upload needs a plain file name; got {name!r}")
     path = default_cache_dir() / "uploads" / digest / base
     if not path.exists():
-        atomic_write(path, lambda temporary: temporary.write_bytes(_content))
-    # A header may declare sizes far beyond what the upload could hold (10^8 nodes in
-    # a few bytes): uploads get a limit tied to their own size, not the machine's.
-    return engine.load(path, memory_limit=upload_memory_limit())
+        atomic_write(path, lambda temporary: temporary.write_bytes(content))
+    return path
 
 
 def sidebar_graph_picker() -> str | None:
@@ -146,6 +163,13 @@ def sidebar_graph_picker() -> str | None:
                 type=UPLOAD_TYPES,
                 key=UPLOAD_KEY,
             )
+            st.sidebar.file_uploader(
+                "Node table (optional): Id, Label and attribute columns",
+                type=NODE_TABLE_TYPES,
+                key=NODES_UPLOAD_KEY,
+                help="CSV/TSV or Parquet, as Gephi, Neo4j or Cytoscape export; its columns "
+                "colour the graph view and the embedding map",
+            )
     else:
         st.sidebar.selectbox(
             "Sample graph",
@@ -155,6 +179,8 @@ def sidebar_graph_picker() -> str | None:
         )
     graph, error = _chosen_graph()
     st.sidebar.caption(f"{graph.name} · {graph.n_nodes:,} nodes · {graph.n_edges:,} edges")
+    for line in provenance_lines(graph):
+        st.sidebar.caption(line)
     query = st.sidebar.text_input(
         "Find a node",
         key=NODE_SEARCH_KEY,
@@ -168,6 +194,16 @@ def sidebar_graph_picker() -> str | None:
         else:
             st.sidebar.caption(f"No node label contains {query!r}.")
     return error
+
+
+def provenance_lines(graph: engine.Graph) -> list[str]:
+    """What the reader decided, one short line each (\"weighted: column 3\")."""
+    names = {"weights": "weighted", "direction": "direction", "names": "names from"}
+    return [
+        f"{names.get(what, what)}: {decided}"
+        for what, decided in graph.provenance.items()
+        if what != "file"
+    ]
 
 
 def current_graph() -> engine.Graph:
@@ -191,7 +227,12 @@ def _chosen_graph() -> tuple[engine.Graph, str | None]:
                     f"{max_upload_bytes() / 2**20:.0f} MB (GWB_MAX_UPLOAD_MB)"
                 )
             content = upload.getvalue()
-            graph = open_upload(upload.name, hashlib.sha256(content).hexdigest(), content)
+            table = st.session_state.get(NODES_UPLOAD_KEY)
+            extra = ()
+            if table is not None:
+                table_content = table.getvalue()
+                extra = (table.name, hashlib.sha256(table_content).hexdigest(), table_content)
+            graph = open_upload(upload.name, hashlib.sha256(content).hexdigest(), content, *extra)
             return graph, None
     except (ValueError, KeyError, OSError, TypeError) as error:
         return open_sample(engine.sample_names()[0]), error_message(error)

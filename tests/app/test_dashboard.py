@@ -212,6 +212,28 @@ def test_an_upload_is_loaded_from_its_bytes():
     assert graph.name == "tri"
 
 
+def test_an_upload_with_a_node_table_shows_what_was_read():
+    import hashlib
+
+    from app.dashboard.state import open_upload, provenance_lines
+
+    edges = b"Source,Target,Weight\nann,bo,2\nbo,cy,1\n"
+    nodes = b"Id,Label,team\nann,Ann,red\nbo,Bo,blue\ncy,Cy,red\ndee,Dee,green\n"
+    graph = open_upload(
+        "edges.csv",
+        hashlib.sha256(edges).hexdigest(),
+        edges,
+        "nodes.csv",
+        hashlib.sha256(nodes).hexdigest(),
+        nodes,
+    )
+    assert graph.labels.tolist() == ["ann", "bo", "cy", "dee"]
+    assert graph.attributes["team"].tolist() == ["red", "blue", "red", "green"]
+    lines = provenance_lines(graph)
+    assert "weighted: column 3 ('Weight')" in lines
+    assert any(line.startswith("node table: ") for line in lines)
+
+
 def test_node_search_finds_labels_exact_first_then_by_degree():
     from app.dashboard.inputs import find_nodes
 
