@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from loaders._jit import serial_and_parallel
+
 # Rows shorter than this are sorted in place by insertion; longer ones by argsort.
 _INSERTION_SORT_MAX = 16
 
@@ -127,12 +129,11 @@ def relabel(ids, new_id):
 # Serial and parallel variants compiled from one source: on small graphs a
 # parallel launch costs more than the work (tens of ms when the cores are busy).
 SERIAL_BELOW = 1 << 16
-sort_and_merge_rows_parallel = njit(parallel=True, cache=True)(sort_and_merge_rows)
-sort_and_merge_rows_serial = njit(cache=True)(sort_and_merge_rows)
-compact_rows_parallel = njit(parallel=True, cache=True)(compact_rows)
-compact_rows_serial = njit(cache=True)(compact_rows)
-relabel_parallel = njit(parallel=True, cache=True)(relabel)
-relabel_serial = njit(cache=True)(relabel)
+sort_and_merge_rows_serial, sort_and_merge_rows_parallel = serial_and_parallel(
+    sort_and_merge_rows
+)
+compact_rows_serial, compact_rows_parallel = serial_and_parallel(compact_rows)
+relabel_serial, relabel_parallel = serial_and_parallel(relabel)
 
 
 @njit(inline="always")
@@ -167,5 +168,4 @@ def symmetry_checksums(indptr, indices, weight_bits, has_weights):
     return forward, backward
 
 
-symmetry_checksums_parallel = njit(parallel=True, cache=True)(symmetry_checksums)
-symmetry_checksums_serial = njit(cache=True)(symmetry_checksums)
+symmetry_checksums_serial, symmetry_checksums_parallel = serial_and_parallel(symmetry_checksums)

@@ -17,8 +17,9 @@ from loaders.errors import GraphFormatError
 
 BOM = b"\xef\xbb\xbf"
 LINE_END = re.compile(r"\r\n|\r|\n")
-#: Bytes read per chunk; the reader tokenizes chunks on every core.
-CHUNK_BYTES = 32 << 20
+#: Bytes read per chunk; the reader tokenizes chunks on every core (4 MiB: a 1M-edge
+#: file already spans both cores, and each chunk's spans stay in cache).
+CHUNK_BYTES = 4 << 20
 
 
 def chunks(path: Path, compression: str | None):
