@@ -47,12 +47,14 @@ from loaders import (
     sample_names,
     samples,
 )
+from sketches.bundle import IndexFileError
 
 __all__ = [
     "Community",
     "DeviceUnavailableError",
     "Graph",
     "GraphFormatError",
+    "IndexFileError",
     "InsufficientMemoryError",
     "LocalCluster",
     "NeighbourhoodIndex",

@@ -396,6 +396,21 @@ class Graph:
             table["weight"] = self.weights[keep]
         return pd.DataFrame(table)
 
+    def nodes(self) -> pd.DataFrame:
+        """The node table: ``node`` (labels) and one column per node attribute.
+
+        With :meth:`edges` it is what a node table and an edge list hold, so
+        ``load(edges_csv, nodes=nodes_csv)`` gives this graph back.
+
+        >>> g = Graph.from_edges(["a"], ["b"]).with_attributes(team={"a": 1, "b": 2})
+        >>> g.nodes().values.tolist()
+        [['a', 1], ['b', 2]]
+        """
+        table = {"node": self.labels}
+        for key, values in self.attributes.items():
+            table["node_attribute_" + key if key == "node" else key] = values
+        return pd.DataFrame(table)
+
     def subgraph(self, nodes: Iterable) -> Graph:
         """The subgraph induced by ``nodes`` (labels), keeping labels, weights and attributes.
 

@@ -88,3 +88,28 @@ def test_attributes_survive_the_store(tmp_path):
     assert reopened.labels.tolist() == graph.labels.tolist()
     for key, values in graph.attributes.items():
         assert pd.Series(reopened.attributes[key]).equals(pd.Series(values)), key
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("kind", ["strings", "ints"])
+def test_what_gwb_writes_loads_back_equal(tmp_path, suffix, kind):
+    """Edge and node tables written from a graph (pandas, as a user would) load back equal."""
+    from loaders import load
+
+    names = ["ann", "bo", "cy", "dee", "Zoë"] if kind == "strings" else [10, 20, 30, 40, 50]
+    graph = Graph.from_edges(
+        [names[0], names[1], names[2]],
+        [names[1], names[2], names[0]],
+        [1.5, 2.0, 0.25],
+        nodes=names,  # names[3:] are isolated
+    ).with_attributes(team=np.array(["r", "b", "r", "g", "b"], dtype=object), age=np.arange(5.0))
+    edges, nodes = tmp_path / f"edges{suffix}", tmp_path / f"nodes{suffix}"
+    write = "to_csv" if suffix == ".csv" else "to_parquet"
+    getattr(graph.edges(), write)(edges, index=False)
+    getattr(graph.nodes(), write)(nodes, index=False)
+    loaded = load(edges, nodes=nodes, cache=False)
+    order = [loaded.node_id(name) for name in graph.labels.tolist()]
+    assert loaded.labels[order].tolist() == graph.labels.tolist()
+    assert loaded.subgraph(graph.labels.tolist()).edges().equals(graph.edges())
+    for key in ("team", "age"):
+        assert loaded.attributes[key][order].tolist() == graph.attributes[key].tolist()
