@@ -191,6 +191,22 @@ def _named_pair(fields: list[str]) -> tuple[int, int] | None:
     return None
 
 
+def tokenize(buffer, start, end, dialect: Dialect, n_needed, skip_at, starts, stops):
+    """:func:`loaders._edgelist_kernels.tokenize` over ``buffer[start:end]`` in ``dialect``."""
+    return kernels.tokenize(
+        buffer,
+        start,
+        end,
+        dialect.blank_separated,
+        dialect.delimiter,
+        dialect.is_comment,
+        n_needed,
+        skip_at,
+        starts,
+        stops,
+    )
+
+
 def _comment_table(comments: str) -> np.ndarray:
     table = np.zeros(256, dtype=np.bool_)
     for character in comments:
@@ -203,17 +219,8 @@ def _sample_rows(path, buffer, start, end, dialect: Dialect):
     buffer = buffer.copy()  # the tokenizer unescapes quotes in place
     starts = np.empty((_SNIFF_ROWS + 1, _SNIFF_COLUMNS), dtype=np.int32)
     stops = np.empty_like(starts)
-    n_rows, _, first_row_at, error, error_line, row_lines, n_fields = kernels.tokenize(
-        buffer,
-        start,
-        end,
-        dialect.blank_separated,
-        dialect.delimiter,
-        dialect.is_comment,
-        0,
-        -1,
-        starts,
-        stops,
+    n_rows, _, first_row_at, error, error_line, row_lines, n_fields = tokenize(
+        buffer, start, end, dialect, 0, -1, starts, stops
     )
     if error:
         raise GraphFormatError(path, error_line + 1, TOKENIZE_ERRORS[error])

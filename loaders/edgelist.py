@@ -25,7 +25,14 @@ import pyarrow.compute as pc
 
 from loaders import _edgelist_kernels as kernels
 from loaders import _text as text
-from loaders._sniff import ENDPOINT_NAMES, TOKENIZE_ERRORS, Layout, choose_columns, sniff
+from loaders._sniff import (
+    ENDPOINT_NAMES,
+    TOKENIZE_ERRORS,
+    Layout,
+    choose_columns,
+    sniff,
+    tokenize,
+)
 from loaders.check import check_choice
 from loaders.errors import GraphFormatError
 from loaders.graph import Graph
@@ -330,19 +337,9 @@ def _parse_chunk(path, buffer, start, end, offset, layout: Layout, columns, ids)
     max_rows = int(np.count_nonzero(body == kernels.LF) + np.count_nonzero(body == kernels.CR)) + 1
     starts = np.empty((max_rows, n_needed), dtype=np.int32)
     stops = np.empty_like(starts)
-    dialect = layout.dialect
     skip_at = layout.header_at - offset if layout.header_at >= offset else -1
-    n_rows, n_lines, _, error, error_line, row_lines, n_fields = kernels.tokenize(
-        buffer,
-        start,
-        end,
-        dialect.blank_separated,
-        dialect.delimiter,
-        dialect.is_comment,
-        n_needed,
-        skip_at,
-        starts,
-        stops,
+    n_rows, n_lines, _, error, error_line, row_lines, n_fields = tokenize(
+        buffer, start, end, layout.dialect, n_needed, skip_at, starts, stops
     )
     utf8_error = _utf8_error(path, buffer, start, end)
     if utf8_error is not None and (not error or utf8_error[0] <= error_line):
