@@ -4,11 +4,11 @@ from loaders.edgelist import read_edgelist
 from loaders.errors import GraphFormatError, NodeNotFoundError, StoreError
 from loaders.formats import read_igraph_format, read_matrix_market, read_table
 from loaders.generators import planted_partition, rmat
-from loaders.graph import Graph
+from loaders.graph import Graph, open_store
 from loaders.load import FORMATS, load
 from loaders.memory import InsufficientMemoryError
 from loaders.samples import sample, sample_names, samples
-from loaders.store import open_store, save_store
+from loaders.store import save_store
 
 __all__ = [
     "FORMATS",

@@ -12,9 +12,9 @@ from loaders.atomic import atomic_write
 from loaders.edgelist import COMPRESSION, read_edgelist
 from loaders.errors import StoreError
 from loaders.formats import read_igraph_format, read_matrix_market, read_table
-from loaders.graph import Graph
+from loaders.graph import Graph, open_store
 from loaders.node_table import attach_node_table
-from loaders.store import FORMAT_VERSION, open_store, save_store
+from loaders.store import FORMAT_VERSION, save_store
 
 #: File extension (after any compression suffix) → format name.
 EXTENSIONS = {

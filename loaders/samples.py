@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.graph import Graph
-from loaders.store import open_store
+from loaders.graph import Graph, open_store
 
 #: name → one-line description, in the order ``samples()`` lists them.
 SAMPLES = {

@@ -11,8 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from loaders import load
-from loaders import store as store_module
+from loaders import load, open_store
 
 # The package's ``load`` attribute is the function; the module is reached by name.
 load_module = importlib.import_module("loaders.load")
@@ -29,7 +28,7 @@ def edge_file(tmp_path) -> Path:
 def opens(monkeypatch) -> list:
     """Record the ``verify`` of every cached-store open made by ``load``."""
     calls: list = []
-    real = store_module.open_store
+    real = open_store
 
     def spy(path, *, verify=False):
         calls.append(verify)
@@ -83,7 +82,7 @@ def test_rewritten_cache_file_is_checked_and_a_damaged_one_rebuilt(edge_file, tm
     # The rebuilt entry is served, and trusted, from now on.
     assert load(edge_file, cache_dir=cache).store_path == str(store.resolve())
     assert opens == [True, False]
-    assert store_module.open_store(store, verify=True).equals(original)
+    assert open_store(store, verify=True).equals(original)
 
 
 def test_structurally_damaged_cache_entry_is_rebuilt(edge_file, tmp_path, opens):
@@ -95,7 +94,7 @@ def test_structurally_damaged_cache_entry_is_rebuilt(edge_file, tmp_path, opens)
     indices.flush()
     del indices
     assert load(edge_file, cache_dir=cache).equals(original)
-    assert store_module.open_store(store, verify=True).equals(original)
+    assert open_store(store, verify=True).equals(original)
     assert [p.name for p in cache.iterdir()] == [store.name]
 
 

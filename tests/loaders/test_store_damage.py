@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from loaders import Graph, StoreError, open_store
+from loaders import Graph, StoreError, open_store, store_checks
 from loaders import store as store_module
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -346,7 +346,7 @@ def test_unsorted_or_repeated_row_is_refused(tmp_path, monkeypatch, chunk):
     """Kernels binary-search and merge rows, so ids must increase within each row;
     a drop where a new row starts is fine. Small chunks cover the chunk seams."""
     if chunk is not None:
-        monkeypatch.setattr(store_module, "_CHECK_CHUNK", chunk)
+        monkeypatch.setattr(store_checks, "CHECK_CHUNK", chunk)
     graph = _labelled_graph()
     path = graph.save(tmp_path / "ok.gwb")
     assert open_store(path).equals(graph)
