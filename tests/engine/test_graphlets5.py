@@ -374,9 +374,9 @@ def test_matches_orca(name, tmp_path):
 @pytest.mark.parametrize("seed", range(3))
 def test_equations_agree_with_enumeration(seed):
     """The two kernels, on graphs too large for the Python brute force (hubs, dense cores)."""
-    from engine.graphlets import (
-        _five_node_orbit_counts,
-        _five_node_orbit_counts_by_enumeration,
+    from engine.graphlets.five import five_node_orbit_counts as _five_node_orbit_counts
+    from engine.graphlets.five import (
+        five_node_orbit_counts_by_enumeration as _five_node_orbit_counts_by_enumeration,
     )
 
     reference = nx.powerlaw_cluster_graph(300, 4, 0.4, seed=seed)

@@ -14,7 +14,7 @@ answers "is ``z`` outside the closed neighbourhood of the set?" (``mask == 0``)
 and "which members is it adjacent to?", which, packed position by position,
 is the set's 10-bit adjacency code: position ``s`` contributes its adjacency
 to positions ``0..s-1`` at bit offset ``s(s-1)/2``. ``orbit_of[code, s]`` (built
-in :mod:`engine.graphlets`) is the orbit of the node at position ``s``.
+in :mod:`engine.graphlets.five`) is the orbit of the node at position ``s``.
 
 The fifth nodes of one 4-node set are tallied by their 4-bit adjacency pattern
 first, so the four fixed nodes get one add per pattern rather than one per
@@ -28,8 +28,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-# Common-neighbour counts use the tagged encoding of the 4-node kernels (see there).
-from engine._kernels.graphlets import _COUNT_BITS, _count_of
+# Common-neighbour counts use the stamped encoding every orbit kernel shares (see there).
+from engine.graphlets.common_kernels import COUNT_BITS, count_of
 
 _MEMBER = 16  # mask bit of position 0; position s is bit 4 + s
 
@@ -163,7 +163,7 @@ def sum_threads(counts, out):
 # (ESU rooted at x, without the smallest-id rule), and for each T the *probes*
 # its adjacency code asks for: a probe (P, j) adds to sum j of x the number of
 # nodes outside T adjacent to every node of P (positions in T). Each sum is a
-# known mix of 5-node orbit counts (engine.graphlets solves the system). Most
+# known mix of 5-node orbit counts (engine.graphlets.five solves the system). Most
 # probes cost O(1): one node's degree, or a common-neighbour count with x; the
 # rest scan the neighbours of P's lowest-degree node.
 
@@ -176,7 +176,7 @@ def _adjacent(indptr, indices, a, b):
     return p < hi and indices[p] == b
 
 
-# Probe kinds (decided per code in engine.graphlets, with the positions they use):
+# Probe kinds (decided per code in engine.graphlets.five, with the positions they use):
 DEGREE = 0  # one node: its degree
 COMMON = 1  # node ``a`` (position 0 or 1) and node ``b``: their common neighbours
 EDGE = 2  # an edge ``a``-``b``: its triangle count
@@ -255,7 +255,7 @@ def _count_common(indptr, indices, node, base, common):
         y = indices[q]
         for p in range(indptr[y], indptr[y + 1]):
             z = indices[p]
-            common[z] = base + _count_of(common[z], base) + 1
+            common[z] = base + count_of(common[z], base) + 1
 
 
 @njit(cache=True)
@@ -263,7 +263,7 @@ def _sums_of_root(
     indptr, indices, degree, tri, probe_start, probe_split, probes, x, mask, common, lists, out
 ):
     bases = np.empty(2, dtype=np.int64)
-    bases[0] = np.int64(x + 1) << _COUNT_BITS
+    bases[0] = np.int64(x + 1) << COUNT_BITS
     _count_common(indptr, indices, x, bases[0], common[0])
     level2, level3 = lists[0], lists[1]
     slots2, slots3 = lists[2], lists[3]
@@ -276,7 +276,7 @@ def _sums_of_root(
         w1 = indices[i1]
         nodes[1] = w1
         # Common neighbours with w1: the slot number i1 stamps the pair (x, w1).
-        bases[1] = np.int64(i1 + 1) << _COUNT_BITS
+        bases[1] = np.int64(i1 + 1) << COUNT_BITS
         _count_common(indptr, indices, w1, bases[1], common[1])
         n2 = _extend_with_slots(indptr, indices, w1, indices, i1 + 1, last, mask, level2, slots2)
         inherited2 = last - i1 - 1  # entries before this one came from N(x), not N(w1)
@@ -306,8 +306,8 @@ def _sums_of_root(
                 code = code2 | low << 3
                 tally[0, low] += 1
                 tally[1, low] += degree[w3]
-                tally[2, low] += _count_of(common[0, w3], bases[0])
-                tally[3, low] += _count_of(common[1, w3], bases[1])
+                tally[2, low] += count_of(common[0, w3], bases[0])
+                tally[3, low] += count_of(common[1, w3], bases[1])
                 for e in range(probe_split[code], probe_start[code + 1]):
                     if probes[e, 1] == EDGE:
                         a = probes[e, 2]
@@ -332,7 +332,7 @@ def _sums_of_root(
                     elif b == 3:  # COMMON of position a (0 or 1) with w3
                         value = tally[2 + a, low]
                     else:
-                        value = sets * _count_of(common[a, nodes[b]], bases[a])
+                        value = sets * count_of(common[a, nodes[b]], bases[a])
                     out[probes[e, 0]] += value - sets * probes[e, 5]
             _unmark(indptr, indices, w2, 2, mask)
         _unmark(indptr, indices, w1, 1, mask)

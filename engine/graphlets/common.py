@@ -1,0 +1,110 @@
+"""What every graphlet counter shares: the simple graph it counts on, threads, checks.
+
+Orbits are defined on simple undirected graphs, so a directed graph is counted
+on its undirected version (an edge where either direction exists), self-loops
+are dropped and repeated edges counted once; weights are ignored.
+:class:`SimpleGraph` builds that CSR once per call, with the per-edge triangle
+counts and the degree-oriented copy that the 4-clique search walks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import contextmanager
+
+import numba
+import numpy as np
+import scipy.sparse as sp
+
+from engine.graphlets import common_kernels as kernels
+from loaders import Graph
+
+Progress = Callable[[int, int, str], None] | None
+
+N_NODE_ORBITS = 15
+N_EDGE_ORBITS = 12
+N_NODE_ORBITS_5 = 73
+
+# Nodes per progress report (and per kernel launch): small enough for a live bar,
+# large enough that launching costs nothing.
+BATCH_NODES = 1 << 16
+MAX_NODES = 1 << 31
+PARALLEL_WORK = 10_000_000
+# Nodes a thread takes at a time in the orbit walks: dynamic, so that a thread
+# whose core is busy elsewhere takes fewer.
+CHUNK_NODES = 64
+
+
+class SimpleGraph:
+    """The simple undirected CSR of a graph, with what every orbit kernel needs."""
+
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, orient: bool) -> None:
+        self.indptr, self.indices = indptr, indices
+        self.n = indptr.shape[0] - 1
+        self.m = int(indptr[-1]) // 2
+        self.degree = np.diff(indptr)
+        if orient:
+            self.up_indptr, self.up_indices = kernels.orient_by_degree(indptr, indices, self.degree)
+            self.tri = kernels.edge_triangles(indptr, indices, self.degree, thread_count())
+
+    def cliques(self, per_edge: bool) -> tuple[np.ndarray, np.ndarray]:
+        """4-cliques on each node, and (``per_edge``) on each slot of the oriented lists."""
+        node_cliques = np.zeros(self.n, dtype=np.int64)
+        slot_cliques = np.zeros(self.up_indices.shape[0] if per_edge else 0, dtype=np.int64)
+        kernels.count_cliques(
+            self.up_indptr, self.up_indices, thread_count(), node_cliques, slot_cliques, per_edge
+        )
+        return node_cliques, slot_cliques
+
+    @classmethod
+    def of(cls, g: Graph, orient: bool = True) -> SimpleGraph:
+        if g.n_nodes >= MAX_NODES:
+            # The kernels pack a node id and a count into one int64 (see _kernels).
+            raise ValueError(
+                f"orbit counting supports fewer than {MAX_NODES:,} nodes; got {g.n_nodes:,}"
+            )
+        indptr, indices = g.indptr, g.indices
+        if g.directed:
+            # An undirected edge wherever either direction exists; the sum's
+            # values (1 or 2) are dropped, only the pattern is kept.
+            n = g.n_nodes
+            arcs = sp.csr_array((np.ones(g.nnz, dtype=np.int8), indices, indptr), shape=(n, n))
+            both = (arcs + arcs.T).tocsr()
+            both.sort_indices()
+            indptr = both.indptr.astype(np.int64)
+            indices = both.indices.astype(g.indices.dtype)
+        if g.directed or g.n_self_loops:
+            indptr, indices = kernels.drop_self_loops(indptr, indices)
+        return cls(indptr, indices, orient)
+
+
+def thread_count() -> int:
+    return numba.get_num_threads()
+
+
+@contextmanager
+def threads_for(g: Graph):
+    """One thread when the two-step walk is short (``Σ deg² < PARALLEL_WORK``).
+
+    Each parallel region ends at a barrier that waits for every thread; when
+    another process holds a core, that wait costs a scheduler time slice, which
+    on email-Eu-core (2.4M steps) made two threads 5x slower than one.
+    """
+    degree = np.diff(g.indptr).astype(np.float64)
+    if float(degree @ degree) >= PARALLEL_WORK or numba.get_num_threads() == 1:
+        yield
+        return
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(threads)
+
+
+def check_orbits(g: Graph, orbits, widths: tuple[int, ...] = (N_NODE_ORBITS,)) -> np.ndarray:
+    orbits = np.asarray(orbits)
+    if orbits.ndim != 2 or orbits.shape[0] != g.n_nodes or orbits.shape[1] not in widths:
+        shapes = " or ".join(f"({g.n_nodes}, {w})" for w in widths)
+        raise ValueError(f"orbits must have shape {shapes} for this graph; got {orbits.shape}")
+    return orbits

@@ -1,0 +1,253 @@
+"""Kernels every graphlet counter shares: the simple graph, triangles, 4-cliques, stamps.
+
+Every kernel takes the CSR of a *simple undirected* graph (both directions
+stored, rows sorted, no self-loops). The orbit walks of the other kernel
+modules hand out nodes in small chunks to whichever thread is free (the caller
+sets the chunk size), each thread using the scratch row of its
+``numba.get_thread_id()``; the kernels here split nodes over ``n_workers``
+workers, worker ``w`` taking ``w, w + n_workers, ...``, which spreads the hubs
+that generators and crawls number first. Scratch arrays are O(n) per thread,
+allocated once and never cleared: an entry stamped with the current node (or
+slot) id is "set", anything else "unset". Results go to rows the thread owns,
+except the 4-clique tallies, which use atomic adds.
+
+The orbit equations are those of Hočevar & Demšar (2014); the comments name
+what each raw sum over-counts and the solvers subtract it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+
+@intrinsic
+def atomic_add(typingctx, array, index, value):
+    """``array[index] += value`` as one atomic instruction (LLVM ``atomicrmw add``)."""
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        data = context.make_array(array_type)(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(context, builder, array_type, data, [args[1]])
+        amount = context.cast(builder, args[2], signature.args[2], array_type.dtype)
+        builder.atomic_rmw("add", pointer, amount, "monotonic")
+        return context.get_dummy_value()
+
+    return types.void(array, index, value), codegen
+
+
+@njit(cache=True)
+def outranks(a, b, degree):
+    """True when node ``a`` comes after ``b`` in the (degree, id) order."""
+    return degree[a] > degree[b] or (degree[a] == degree[b] and a > b)
+
+
+# ------------------------------------------------------------------ preparation
+
+
+@njit(parallel=True, cache=True)
+def drop_self_loops(indptr, indices):
+    """The CSR without its diagonal entries (rows stay sorted)."""
+    n = indptr.shape[0] - 1
+    kept = np.zeros(n + 1, dtype=np.int64)
+    for x in prange(n):
+        count = 0
+        for p in range(indptr[x], indptr[x + 1]):
+            if indices[p] != x:
+                count += 1
+        kept[x + 1] = count
+    new_indptr = np.cumsum(kept)
+    new_indices = np.empty(new_indptr[n], dtype=indices.dtype)
+    for x in prange(n):
+        out = new_indptr[x]
+        for p in range(indptr[x], indptr[x + 1]):
+            if indices[p] != x:
+                new_indices[out] = indices[p]
+                out += 1
+    return new_indptr, new_indices
+
+
+@njit(parallel=True, cache=True)
+def orient_by_degree(indptr, indices, degree):
+    """The neighbours of each node that outrank it in (degree, id) order, as a CSR.
+
+    Every edge appears once, pointing up the order, so a node's out-degree is at
+    most ``sqrt(2m)``: walking out-lists keeps the 4-clique search cheap at hubs.
+    """
+    n = indptr.shape[0] - 1
+    counts = np.zeros(n + 1, dtype=np.int64)
+    for x in prange(n):
+        count = 0
+        for p in range(indptr[x], indptr[x + 1]):
+            if outranks(indices[p], x, degree):
+                count += 1
+        counts[x + 1] = count
+    up_indptr = np.cumsum(counts)
+    up_indices = np.empty(up_indptr[n], dtype=indices.dtype)
+    for x in prange(n):
+        out = up_indptr[x]
+        for p in range(indptr[x], indptr[x + 1]):
+            if outranks(indices[p], x, degree):
+                up_indices[out] = indices[p]
+                out += 1
+    return up_indptr, up_indices
+
+
+@njit(parallel=True, cache=True)
+def edge_triangles(indptr, indices, degree, n_workers):
+    """``tri[p]``: common neighbours of the two endpoints of CSR slot ``p``.
+
+    Each edge is handled once, by its higher-ranked endpoint ``x``, which walks
+    the (shorter) list of the other endpoint ``y`` against a stamp of ``N(x)``
+    and fills both slots of the edge: the one in row ``x`` and its twin in row ``y``.
+    """
+    n = indptr.shape[0] - 1
+    tri = np.zeros(indices.shape[0], dtype=np.int32)
+    for worker in prange(n_workers):
+        stamp = np.full(n, -1, dtype=np.int64)
+        for x in range(worker, n, n_workers):
+            for q in range(indptr[x], indptr[x + 1]):
+                stamp[indices[q]] = x
+            for q in range(indptr[x], indptr[x + 1]):
+                y = indices[q]
+                if outranks(y, x, degree):
+                    continue
+                count = 0
+                twin = -1
+                for p in range(indptr[y], indptr[y + 1]):
+                    z = indices[p]
+                    if stamp[z] == x:
+                        count += 1
+                    elif z == x:
+                        twin = p
+                tri[q] = count
+                tri[twin] = count
+    return tri
+
+
+# ------------------------------------------------------------------ 4-cliques
+
+
+@njit(parallel=True, cache=True)
+def count_cliques(up_indptr, up_indices, n_workers, node_cliques, slot_cliques, per_slot):
+    """Every 4-clique once, from its lowest-ranked node, added to its nodes and edges.
+
+    ``a < b < c < d`` in rank: ``b`` is an out-neighbour of ``a``, ``c`` one of both,
+    ``d`` one of all three. Walking out-lists only (each at most ``√(2m)`` long)
+    is far cheaper than a search around every node. The cliques of one pair
+    ``(a, b)`` are tallied per node first, so other workers' nodes get one atomic
+    add per triangle ``a, b, c`` rather than one per clique. With ``per_slot``,
+    ``slot_cliques[r]`` counts the 4-cliques on the edge of out-list slot ``r``.
+    """
+    n = up_indptr.shape[0] - 1
+    for worker in prange(n_workers):
+        # in_a[v] = a while v is an out-neighbour of a (slot_a[v]: its slot);
+        # in_ab[v] = slot of (a, b) while v is an out-neighbour of both, and then
+        # v = both[position[v]], slot_b[v] its slot in b's list.
+        in_a = np.full(n, -1, dtype=np.int64)
+        in_ab = np.full(n, -1, dtype=np.int64)
+        position = np.zeros(n, dtype=np.int64)
+        slot_a = np.empty(n, dtype=np.int64)
+        slot_b = np.empty(n, dtype=np.int64)
+        both = np.empty(n, dtype=np.int64)
+        hits = np.zeros(n, dtype=np.int64)
+        for a in range(worker, n, n_workers):
+            if up_indptr[a + 1] - up_indptr[a] < 3:
+                continue
+            for r in range(up_indptr[a], up_indptr[a + 1]):
+                in_a[up_indices[r]] = a
+                slot_a[up_indices[r]] = r
+            on_a = 0
+            for r_ab in range(up_indptr[a], up_indptr[a + 1]):
+                b = up_indices[r_ab]
+                n_both = 0
+                for r in range(up_indptr[b], up_indptr[b + 1]):
+                    c = up_indices[r]
+                    if in_a[c] == a:
+                        in_ab[c] = r_ab
+                        slot_b[c] = r
+                        position[c] = n_both
+                        both[n_both] = c
+                        hits[n_both] = 0
+                        n_both += 1
+                if n_both < 2:
+                    continue
+                on_ab = 0
+                for i in range(n_both):
+                    c = both[i]
+                    on_c = 0
+                    for r_cd in range(up_indptr[c], up_indptr[c + 1]):
+                        d = up_indices[r_cd]
+                        # Branch-free tally: about half the tests hit on dense graphs.
+                        hit = np.int64(in_ab[d] == r_ab)
+                        on_c += hit
+                        hits[position[d]] += hit
+                        if per_slot and hit:
+                            # One add per clique: skip the locked instruction
+                            # when no other thread can touch the array.
+                            if n_workers == 1:
+                                slot_cliques[r_cd] += 1
+                            else:
+                                atomic_add(slot_cliques, r_cd, 1)
+                    hits[i] += on_c
+                    on_ab += on_c
+                if on_ab == 0:
+                    continue
+                on_a += on_ab
+                atomic_add(node_cliques, b, on_ab)
+                if per_slot:
+                    atomic_add(slot_cliques, r_ab, on_ab)
+                for i in range(n_both):
+                    if hits[i]:
+                        atomic_add(node_cliques, both[i], hits[i])
+                        if per_slot:
+                            atomic_add(slot_cliques, slot_a[both[i]], hits[i])
+                            atomic_add(slot_cliques, slot_b[both[i]], hits[i])
+            if on_a:
+                atomic_add(node_cliques, a, on_a)
+
+
+# ------------------------------------------------------------------ stamped counters
+
+# A worker's ``state[z]`` answers both "is z in N[x]?" and "how many common
+# neighbours have x and z?" with one memory access, the cost that dominates:
+# ``-(x + 1)`` marks N[x]; ``(x + 1) << 32 | c`` is the count c for the current x;
+# anything else is left over from an earlier node and reads as 0. Nothing is
+# ever cleared.
+COUNT_BITS = 32
+COUNT_LIMIT = 1 << COUNT_BITS
+
+
+@njit(cache=True)
+def count_of(value, base):
+    """The common-neighbour count a stamped ``state`` entry holds for the node of ``base``."""
+    count = value - base
+    return count if 0 <= count < COUNT_LIMIT else 0
+
+
+# ------------------------------------------------------------------ per-node sums
+
+
+@njit(parallel=True, cache=True)
+def node_sums(indptr, indices, degree, tri):
+    """Per node ``x``, over ``z`` in N(x): ``Σ tri(x, z)`` (twice x's triangles),
+    ``Σ (deg z − 1)`` and ``Σ (deg z − 1 − tri(x, z))``."""
+    n = indptr.shape[0] - 1
+    tri_sum = np.zeros(n, dtype=np.int64)
+    degree_sum = np.zeros(n, dtype=np.int64)
+    for x in prange(n):
+        for p in range(indptr[x], indptr[x + 1]):
+            tri_sum[x] += tri[p]
+            degree_sum[x] += degree[indices[p]] - 1
+    return tri_sum, degree_sum, degree_sum - tri_sum
+
+
+@njit(cache=True)
+def up_slot(up_indptr, up_indices, x, y, degree):
+    """The out-list slot of edge (x, y): in y's list when x outranks y, else in x's."""
+    if outranks(x, y, degree):
+        x, y = y, x
+    row = up_indices[up_indptr[x] : up_indptr[x + 1]]
+    return up_indptr[x] + np.searchsorted(row, y)
