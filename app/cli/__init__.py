@@ -828,7 +828,7 @@ def app(
     """
     from app.dashboard.limits import max_upload_mb
 
-    main_file = Path(__file__).parent / "dashboard" / "main.py"
+    main_file = Path(__file__).parent.parent / "dashboard" / "main.py"
     try:
         upload_mb = max_upload_mb()
     except ValueError as error:
@@ -904,7 +904,3 @@ def _hoist_debug(args: list[str]) -> list[str]:
     if "--debug" not in args[:end]:
         return args
     return ["--debug", *(a for a in args[:end] if a != "--debug"), *args[end:]]
-
-
-if __name__ == "__main__":
-    main()
