@@ -4,8 +4,8 @@ from loaders.edgelist import read_edgelist
 from loaders.errors import GraphFormatError, NodeNotFoundError, StoreError
 from loaders.formats import read_igraph_format, read_matrix_market, read_table
 from loaders.generators import planted_partition, rmat
-from loaders.graph import Graph, open_store
-from loaders.load import FORMATS, load
+from loaders.graph import Graph
+from loaders.load import FORMATS, load, open_store
 from loaders.memory import InsufficientMemoryError
 from loaders.samples import sample, sample_names, samples
 from loaders.store import save_store

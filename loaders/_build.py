@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from loaders import _kernels
+from loaders.check import check_choice
 from loaders.errors import NodeNotFoundError
 
 MERGE = {"sum": _kernels.MERGE_SUM, "max": _kernels.MERGE_MAX, "min": _kernels.MERGE_MIN}
@@ -170,3 +171,79 @@ def is_symmetric(indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray | 
     )
     forward, backward = checksums(indptr, indices, bits, weights is not None)
     return forward == backward
+
+
+def graph_arrays(
+    src,
+    dst,
+    weights,
+    *,
+    directed: bool,
+    self_loops: str,
+    merge: str,
+    n_nodes: int | None,
+    nodes,
+    name: str | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """``(indptr, indices, weights, labels)`` of :meth:`loaders.graph.Graph.from_edges`."""
+    check_choice("self_loops", self_loops, ("keep", "drop"))
+    check_choice("merge", merge, ("sum", "max", "min"))
+    if n_nodes is not None and nodes is not None:
+        raise ValueError("give n_nodes or nodes, not both")
+    if len(src) != len(dst):
+        raise ValueError(f"src and dst must have the same length; got {len(src)} and {len(dst)}")
+    edge_weights = None
+    if weights is not None:
+        edge_weights = np.asarray(weights, dtype=np.float64)
+        if edge_weights.shape != (len(src),):
+            raise ValueError(
+                f"weights must have one value per edge ({len(src)}); "
+                f"got shape {edge_weights.shape}"
+            )
+        check_weights(edge_weights)
+
+    if n_nodes is not None:
+        src_ids = np.asarray(src, dtype=np.int64)
+        dst_ids = np.asarray(dst, dtype=np.int64)
+        for side, ids in (("src", src_ids), ("dst", dst_ids)):
+            if ids.size and (ids.min() < 0 or ids.max() >= n_nodes):
+                bad = ids[(ids < 0) | (ids >= n_nodes)][0]
+                raise ValueError(f"{side} contains id {bad}, outside [0, {n_nodes})")
+        labels = None
+    elif nodes is not None:
+        labels = np.asarray(nodes)
+        index = pd.Index(labels)
+        if not index.is_unique:
+            raise ValueError("nodes must not repeat a label")
+        src_ids = lookup_ids(index, src, name)
+        dst_ids = lookup_ids(index, dst, name)
+        n_nodes = len(labels)
+    else:
+        src_ids, dst_ids, labels = factorize_endpoints(src, dst)
+        n_nodes = len(labels) if labels is not None else _implied_n(src_ids, dst_ids)
+
+    if self_loops == "drop":
+        keep = src_ids != dst_ids
+        src_ids, dst_ids = src_ids[keep], dst_ids[keep]
+        if edge_weights is not None:
+            edge_weights = edge_weights[keep]
+    indptr, indices, csr_weights = build_csr(
+        src_ids, dst_ids, n_nodes, edge_weights, directed=directed, merge=merge
+    )
+    return indptr, indices, csr_weights, labels
+
+
+def check_weights(weights: np.ndarray) -> None:
+    """Raise ValueError naming the first weight that is negative or not finite."""
+    bad = ~np.isfinite(weights) | (weights < 0)
+    if bad.any():
+        position = int(np.flatnonzero(bad)[0])
+        raise ValueError(
+            f"edge weights must be finite and >= 0; weight {position} is {weights[position]}"
+        )
+
+
+def _implied_n(src_ids: np.ndarray, dst_ids: np.ndarray) -> int:
+    if src_ids.size == 0:
+        return 0
+    return int(max(src_ids.max(), dst_ids.max())) + 1

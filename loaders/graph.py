@@ -16,10 +16,10 @@ import pandas as pd
 import pyarrow as pa
 import scipy.sparse as sp
 
-from loaders._build import build_csr, factorize_endpoints, index_dtype, is_symmetric, lookup_ids
-from loaders.check import check_choice
+from loaders import convert
+from loaders._build import check_weights, graph_arrays, index_dtype, is_symmetric, lookup_ids
 from loaders.errors import NodeNotFoundError
-from loaders.store import read_store, save_store
+from loaders.store import save_store
 
 Labels = np.ndarray | pa.Array | None
 
@@ -140,52 +140,16 @@ class Graph:
         >>> g.n_edges, g.labels.tolist(), g.weights.tolist()
         (2, [10, 20, 30], [3.0, 3.0, 1.0, 1.0])
         """
-        check_choice("self_loops", self_loops, ("keep", "drop"))
-        check_choice("merge", merge, ("sum", "max", "min"))
-        if n_nodes is not None and nodes is not None:
-            raise ValueError("give n_nodes or nodes, not both")
-        if len(src) != len(dst):
-            raise ValueError(
-                f"src and dst must have the same length; got {len(src)} and {len(dst)}"
-            )
-        edge_weights = None
-        if weights is not None:
-            edge_weights = np.asarray(weights, dtype=np.float64)
-            if edge_weights.shape != (len(src),):
-                raise ValueError(
-                    f"weights must have one value per edge ({len(src)}); "
-                    f"got shape {edge_weights.shape}"
-                )
-            _check_weights(edge_weights)
-
-        labels: Labels
-        if n_nodes is not None:
-            src_ids = np.asarray(src, dtype=np.int64)
-            dst_ids = np.asarray(dst, dtype=np.int64)
-            for side, ids in (("src", src_ids), ("dst", dst_ids)):
-                if ids.size and (ids.min() < 0 or ids.max() >= n_nodes):
-                    bad = ids[(ids < 0) | (ids >= n_nodes)][0]
-                    raise ValueError(f"{side} contains id {bad}, outside [0, {n_nodes})")
-            labels = None
-        elif nodes is not None:
-            labels = np.asarray(nodes)
-            index = pd.Index(labels)
-            if not index.is_unique:
-                raise ValueError("nodes must not repeat a label")
-            src_ids = lookup_ids(index, src, name)
-            dst_ids = lookup_ids(index, dst, name)
-            n_nodes = len(labels)
-        else:
-            src_ids, dst_ids, labels = factorize_endpoints(src, dst)
-            n_nodes = len(labels) if labels is not None else _implied_n(src_ids, dst_ids)
-
-        if self_loops == "drop":
-            keep = src_ids != dst_ids
-            src_ids, dst_ids = src_ids[keep], dst_ids[keep]
-            if edge_weights is not None:
-                edge_weights = edge_weights[keep]
-        indptr, indices, csr_weights = build_csr(
-            src_ids, dst_ids, n_nodes, edge_weights, directed=directed, merge=merge
+        indptr, indices, csr_weights, labels = graph_arrays(
+            src,
+            dst,
+            weights,
+            directed=directed,
+            self_loops=self_loops,
+            merge=merge,
+            n_nodes=n_nodes,
+            nodes=nodes,
+            name=name,
         )
         return cls(
             indptr,
@@ -463,54 +427,14 @@ class Graph:
         name: str | None = None,
     ) -> Graph:
         """A graph whose adjacency is the square sparse ``matrix`` (symmetrised if undirected)."""
-        coo = sp.coo_array(matrix)
-        if coo.shape[0] != coo.shape[1]:
-            raise ValueError(f"adjacency matrix must be square; got shape {coo.shape}")
-        if not directed:
-            # Keep each undirected edge once: the upper triangle and diagonal.
-            upper = coo.row <= coo.col
-            lower_only = sp.coo_array(
-                (coo.data[~upper], (coo.col[~upper], coo.row[~upper])), shape=coo.shape
-            )
-            merged = (
-                sp.coo_array((coo.data[upper], (coo.row[upper], coo.col[upper])), shape=coo.shape)
-                .maximum(lower_only)
-                .tocoo()
-            )
-            coo = merged
-        graph = cls.from_edges(
-            coo.row,
-            coo.col,
-            coo.data if weighted else None,
-            directed=directed,
-            n_nodes=coo.shape[0],
-            name=name,
-        )
-        return graph if labels is None else graph._relabel(np.asarray(labels))
+        parts = convert.scipy_parts(matrix, directed=directed, weighted=weighted)
+        parts.labels = None if labels is None else np.asarray(labels)
+        parts.name = name
+        return cls._from_parts(parts)
 
     def to_networkx(self):
         """A ``networkx.Graph`` (or ``DiGraph``) with labels, attributes and ``weight``."""
-        import networkx as nx
-
-        graph = nx.DiGraph() if self.directed else nx.Graph()
-        labels = self.labels.tolist()
-        columns = {key: column.tolist() for key, column in self.attributes.items()}
-        graph.add_nodes_from(
-            (label, {key: values[i] for key, values in columns.items()})
-            for i, label in enumerate(labels)
-        )
-        table = self.edges()
-        if self.weights is None:
-            graph.add_edges_from(zip(table["source"].tolist(), table["target"].tolist()))
-        else:
-            graph.add_weighted_edges_from(
-                zip(
-                    table["source"].tolist(),
-                    table["target"].tolist(),
-                    table["weight"].astype(float).tolist(),
-                )
-            )
-        return graph
+        return convert.networkx_graph(self.labels, self.attributes, self.edges(), self.directed)
 
     @classmethod
     def from_networkx(
@@ -526,52 +450,15 @@ class Graph:
         >>> g.n_nodes, g.n_edges, g.is_weighted
         (4, 3, False)
         """
-        import networkx as nx
-
-        nodes = list(graph.nodes)
-        if not nodes:
-            return cls(
-                np.zeros(1, np.int64),
-                np.empty(0, np.int32),
-                directed=graph.is_directed(),
-                name=name,
-            )
-        weighted = weight is not None and any(weight in data for *_, data in graph.edges(data=True))
-        matrix = nx.to_scipy_sparse_array(
-            graph, nodelist=nodes, weight=weight if weighted else None, format="coo"
-        )
-        src, dst, data = matrix.row, matrix.col, matrix.data
-        if not graph.is_directed():
-            upper = src <= dst
-            src, dst, data = src[upper], dst[upper], data[upper]
-        labels = None if nodes == list(range(len(nodes))) else _label_array(nodes)
-        attributes = _node_attribute_columns(graph, nodes)
-        built = cls.from_edges(
-            src,
-            dst,
-            data if weighted else None,
-            directed=graph.is_directed(),
-            n_nodes=len(nodes),
-            name=name,
-        )
-        return built._relabel(labels, attributes, name=name or graph.name or None)
+        parts = convert.networkx_parts(graph, weight=weight)
+        parts.name = name or parts.name
+        return cls._from_parts(parts)
 
     def to_igraph(self):
         """An ``igraph.Graph`` with vertex attribute ``name`` (labels), attributes, ``weight``."""
-        import igraph as ig
-
-        rows = np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self.indptr))
-        cols = self.indices.astype(np.int64)
-        keep = slice(None) if self.directed else rows <= cols
-        graph = ig.Graph(
-            n=self.n_nodes, edges=np.column_stack([rows[keep], cols[keep]]), directed=self.directed
+        return convert.igraph_graph(
+            self.indptr, self.indices, self.weights, self.directed, self.labels, self.attributes
         )
-        graph.vs["name"] = self.labels.tolist()
-        for key, column in self.attributes.items():
-            graph.vs[key] = column.tolist()
-        if self.weights is not None:
-            graph.es["weight"] = self.weights[keep].astype(float).tolist()
-        return graph
 
     @classmethod
     def from_igraph(
@@ -592,26 +479,23 @@ class Graph:
         >>> g.n_nodes, g.n_edges
         (5, 5)
         """
-        edges = np.asarray(graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-        weights = None
-        if weight is not None and weight in graph.es.attributes():
-            weights = np.asarray(graph.es[weight], dtype=np.float64)
-        attribute_names = graph.vs.attributes()
-        labels = None
-        if label_attr is not None and label_attr in attribute_names:
-            labels = _label_array(graph.vs[label_attr])
-        attributes = {
-            key: _column_array(graph.vs[key]) for key in attribute_names if key != label_attr
-        }
+        parts = convert.igraph_parts(graph, weight=weight, label_attr=label_attr)
+        parts.name = name
+        return cls._from_parts(parts)
+
+    @classmethod
+    def _from_parts(cls, parts: convert.EdgeParts) -> Graph:
         built = cls.from_edges(
-            edges[:, 0],
-            edges[:, 1],
-            weights,
-            directed=graph.is_directed(),
-            n_nodes=graph.vcount(),
-            name=name,
+            parts.src,
+            parts.dst,
+            parts.weights,
+            directed=parts.directed,
+            n_nodes=parts.n_nodes,
+            name=parts.name,
         )
-        return built._relabel(labels, attributes, name=name)
+        if parts.labels is None and not parts.attributes:
+            return built
+        return built._relabel(parts.labels, parts.attributes, name=parts.name)
 
     # ------------------------------------------------------------------ storage
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> str:
@@ -677,7 +561,7 @@ class Graph:
         if self.weights is not None:
             if self.weights.shape != self.indices.shape:
                 raise ValueError("weights must align with indices")
-            _check_weights(self.weights)
+            check_weights(self.weights)
         if not self.directed and not is_symmetric(self.indptr, self.indices, self.weights):
             raise ValueError(
                 "an undirected graph stores every edge in both directions with one weight; "
@@ -693,21 +577,6 @@ class Graph:
         for key, column in self._attributes.items():
             if len(column) != n:
                 raise ValueError(f"attribute {key!r} must have one value per node ({n})")
-
-
-def _check_weights(weights: np.ndarray) -> None:
-    bad = ~np.isfinite(weights) | (weights < 0)
-    if bad.any():
-        position = int(np.flatnonzero(bad)[0])
-        raise ValueError(
-            f"edge weights must be finite and >= 0; weight {position} is {weights[position]}"
-        )
-
-
-def _implied_n(src_ids: np.ndarray, dst_ids: np.ndarray) -> int:
-    if src_ids.size == 0:
-        return 0
-    return int(max(src_ids.max(), dst_ids.max())) + 1
 
 
 def _as_readonly(values, dtype) -> np.ndarray:
@@ -729,26 +598,6 @@ def _arrow_to_numpy(column) -> np.ndarray:
     return np.asarray(column.to_pylist(), dtype=object)
 
 
-def _label_array(values) -> np.ndarray:
-    values = list(values)
-    if all(_is_int(v) for v in values):
-        return np.asarray(values, dtype=np.int64)
-    return np.asarray(values, dtype=object)
-
-
-def _column_array(values) -> np.ndarray:
-    array = np.asarray(values)
-    return array if array.dtype.kind in "biufU" else np.asarray(values, dtype=object)
-
-
-def _node_attribute_columns(graph, nodes: list) -> dict[str, np.ndarray]:
-    keys: dict[str, None] = {}
-    for _, data in graph.nodes(data=True):
-        keys.update(dict.fromkeys(data))
-    node_data = graph.nodes
-    return {key: _column_array([node_data[v].get(key) for v in nodes]) for key in keys}
-
-
 def _is_int(value) -> bool:
     return isinstance(value, int | np.integer) and not isinstance(value, bool)
 
@@ -756,42 +605,3 @@ def _is_int(value) -> bool:
 def _python_scalar(value):
     return value.item() if isinstance(value, np.generic) else value
 
-
-def open_store(path: str | os.PathLike, *, verify: bool = False) -> Graph:
-    """Open a ``.gwb`` store as a :class:`Graph`, its arrays memory-mapped (read-only).
-
-    Milliseconds whatever the graph's size, plus one checked pass over the
-    arrays (see :func:`loaders.store.read_store`): a damaged store is a
-    :class:`~loaders.errors.StoreError` naming the file, never a crash later.
-
-    Parameters
-    ----------
-    path : path-like
-        The store folder.
-    verify : bool
-        Also re-read every byte against the CRC32s recorded at write time.
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> folder = tempfile.mkdtemp()
-    >>> path = Graph.from_edges(["a", "b"], ["b", "c"]).save(os.path.join(folder, "g.gwb"))
-    >>> open_store(path, verify=True).neighbors("b").tolist()
-    ['a', 'c']
-    """
-    contents = read_store(path, verify=verify)
-    meta = contents.meta
-    graph = Graph(
-        contents.indptr,
-        contents.indices,
-        contents.weights,
-        directed=meta["directed"],
-        labels=contents.labels,
-        attributes=contents.attributes,
-        name=meta["name"],
-        validate=False,
-    )
-    graph._n_self_loops = meta["n_self_loops"]
-    graph.store_path = str(contents.folder)
-    graph.provenance = dict(meta.get("provenance", {}))
-    return graph

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from loaders.graph import Graph, open_store
+from loaders.graph import Graph
+from loaders.load import open_store
 
 #: name → one-line description, in the order ``samples()`` lists them.
 SAMPLES = {

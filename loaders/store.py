@@ -45,7 +45,7 @@ from loaders.atomic import (
 from loaders.errors import StoreError
 from loaders.store_checks import META_MAX_BYTES, check_csr, check_meta, map_array, read_nodes
 
-if TYPE_CHECKING:  # the store reads a Graph's arrays; only graph.py builds one from a store
+if TYPE_CHECKING:  # the store reads a Graph's arrays; load.open_store builds one from a store
     from loaders.graph import Graph
 
 FORMAT_NAME = "gwb-store"
@@ -212,7 +212,7 @@ def read_store(path: str | os.PathLike, *, verify: bool = False) -> StoreContent
     Returns
     -------
     StoreContents
-        :func:`loaders.graph.open_store` makes the :class:`Graph` of it.
+        :func:`loaders.load.open_store` makes the :class:`Graph` of it.
 
     Raises
     ------
