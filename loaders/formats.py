@@ -31,6 +31,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -200,7 +201,11 @@ def _read_with_igraph(path: Path, fmt: str):
 
     reader = getattr(ig.Graph, _IGRAPH_READERS[fmt])
     try:
-        return reader(str(path))
+        with warnings.catch_warnings():
+            # networkx writes non-ASCII as &#235;: unescaped after reading, so
+            # igraph's warning that it keeps them verbatim is noise.
+            warnings.filterwarnings("ignore", message=".*entit", category=RuntimeWarning)
+            return reader(str(path))
     except Exception as error:  # igraph raises InternalError, SystemError, ValueError...
         failure = GraphFormatError(
             path, _igraph_line(error), f"cannot read {fmt.upper()}: {_first_line(error)}"

@@ -385,13 +385,13 @@ def test_an_undirected_store_must_be_symmetric(labelled_store, tmp_path, damage)
     if damage == "weight":
         array[0] *= 3
     else:
-        row = int(np.flatnonzero(np.diff(graph.indptr) >= 2)[0])
-        first, second = graph.indptr[row], graph.indptr[row] + 1
-        # Point the row's first entry at an id between it and the next: still sorted.
-        candidates = set(range(array[first] + 1, array[second])) - {row}
-        if not candidates:
-            pytest.skip("no free id to re-point to")
-        array[first] = min(candidates)
+        # Re-point the last entry of a row at the highest node: rows stay sorted,
+        # but that node does not list the row back.
+        last = graph.n_nodes - 1
+        ends = graph.indptr[1:] - 1
+        rows = np.flatnonzero((np.diff(graph.indptr) > 0) & (array[ends] < last))
+        row = int(rows[rows != last][0])
+        array[ends[row]] = last
     _replace_array(str(copy), name, array)
     with pytest.raises(StoreError, match="not symmetric"):
         open_store(copy)
