@@ -291,24 +291,25 @@ BATCH_CAPS = {
 def walk_rates(g: Graph, source: int) -> None:
     """Steps per second of the walks method's kernel and of the hybrid's (walks from a
     residual spread like the degrees), against a one-core gather over the CSR."""
-    ppr_module = sys.modules["engine.ppr"]
-    kernels, power = ppr_module.kernels, ppr_module.power
+    from engine.pagerank import hybrid_kernels, walks_kernels
     nodes = np.array([source])
     counts = np.zeros((numba.get_num_threads(), g.n_nodes), dtype=np.int64)
     cdf = np.array([np.inf])
     args = (g.indptr, g.indices, np.empty(0), False, nodes, cdf, nodes, cdf)
-    kernels.sample_walks(*args, 1000, 0.15, 1, True, counts)
+    walks_kernels.sample_walks(*args, 1000, 0.15, 1, True, counts)
     started = time.perf_counter()
-    steps = kernels.sample_walks(*args, 2_000_000, 0.15, 1, True, counts)
+    steps = walks_kernels.sample_walks(*args, 2_000_000, 0.15, 1, True, counts)
     walk_rate = steps / (time.perf_counter() - started)
     degrees = np.diff(g.indptr).astype(np.float64)
     residual = degrees / degrees.sum()
-    starts, offsets, _ = power.allocate_walks(residual, 0.15, 2_000_000, 1, np.zeros(g.n_nodes))
+    starts, offsets, _ = hybrid_kernels.allocate_walks(
+        residual, 0.15, 2_000_000, 1, np.zeros(g.n_nodes)
+    )
     ends = np.empty(int(offsets[-1]), dtype=np.int64)
     hybrid_args = (g.indptr, g.indices, np.empty(0), False, starts, offsets, nodes, cdf, 0.15, 1)
-    power.forced_walk_ends(*hybrid_args, ends)
+    hybrid_kernels.forced_walk_ends_parallel(*hybrid_args, ends)
     started = time.perf_counter()
-    hybrid_steps = power.forced_walk_ends(*hybrid_args, ends)
+    hybrid_steps = hybrid_kernels.forced_walk_ends_parallel(*hybrid_args, ends)
     hybrid_rate = hybrid_steps / (time.perf_counter() - started)
     values = np.random.default_rng(0).random(g.n_nodes)
     _gather_floor(g.indptr, g.indices, values)
@@ -352,8 +353,8 @@ for name, query in queries.items():
     done.set(); w.join()
     out[name] = round((peak[0] - before) / 2**20)
 out["index (stored walks)"] = round((index.ends.nbytes + index.offsets.nbytes) / 2**20)
-import importlib
-renumbered = importlib.import_module("engine.ppr")._prepared(g).sweep_graph(g)
+from engine.pagerank.push import prepare
+renumbered = prepare(g).sweep_graph(g)
 out["sweep graph (per graph, kept)"] = round(
     sum(a.nbytes for a in vars(renumbered).values() if isinstance(a, np.ndarray)) / 2**20
 )

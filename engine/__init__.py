@@ -33,7 +33,7 @@ from engine.graphlets import (
     orbit_counts_frame,
 )
 from engine.nearest import nearest
-from engine.ppr import PPRIndex, forward_push, ppr, ppr_batch, top_nodes
+from engine.pagerank import PPRIndex, forward_push, ppr, ppr_batch, top_nodes
 from engine.similarity import Community, NeighbourhoodIndex
 from loaders import (
     Graph,

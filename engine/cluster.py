@@ -8,7 +8,7 @@ Methods
 -------
 ``"ppr"``
     Andersen–Chung–Lang: the personalized PageRank forward push of
-    :mod:`engine.ppr` (one kernel for both) to residual ``eps · deg(u)``. Work is
+    :mod:`engine.pagerank.push` (one kernel for both) to residual ``eps · deg(u)``. Work is
     ``O(1/(eps·alpha))`` whatever the graph's size, and every score is within
     ``eps · deg(u)`` of exact PPR. ``deg(u)`` here is u's number of edges, also
     on weighted graphs (the shared kernel's rule); on a dense graph (hundreds of
@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 
 from engine._kernels import cluster as kernels
-from engine.ppr import check_alpha, seed_distribution
+from engine.pagerank.common import check_alpha, seed_distribution
 from loaders import Graph
 from loaders.check import check_seed
 
@@ -602,7 +602,7 @@ _ONE.flags.writeable = False
 
 
 def _seed_distribution(g: Graph, seeds) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`engine.ppr.seed_distribution`, with a short path for one integer seed on a
+    """:func:`engine.pagerank.common.seed_distribution`, with a short path for one integer seed on a
     graph whose labels are its ids (the common call, where the general path's list
     handling cost as much as the diffusion)."""
     if isinstance(seeds, bool) or not isinstance(seeds, int | np.integer | str):

@@ -189,7 +189,9 @@ def ppr_index_walks(
     >>> ppr_index_walks(g) == engine.PPRIndex.build(g, seed=0).n_walks
     True
     """
-    from engine.ppr import DEFAULT_ALPHA, INDEX_BALANCE, Accuracy, check_alpha
+    from engine.pagerank.common import DEFAULT_ALPHA, check_alpha
+    from engine.pagerank.hybrid import Accuracy
+    from engine.pagerank.index import INDEX_BALANCE
 
     alpha = check_alpha(DEFAULT_ALPHA if alpha is None else alpha)
     balance = INDEX_BALANCE if balance is None else balance

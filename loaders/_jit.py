@@ -15,10 +15,14 @@ from collections.abc import Callable
 from numba import njit
 
 
-def serial_and_parallel(function: Callable) -> tuple[Callable, Callable]:
-    """``(serial, parallel)`` njit kernels of ``function``; ``prange`` is ``range`` in the first."""
+def serial_and_parallel(function: Callable, *, nogil: bool = False) -> tuple[Callable, Callable]:
+    """``(serial, parallel)`` njit kernels of ``function``; ``prange`` is ``range`` in the first.
+
+    With ``nogil`` the serial twin releases the GIL, for callers that run one per
+    thread (a batch of queries on every core).
+    """
     return (
-        njit(cache=True)(_renamed(function, "serial")),
+        njit(cache=True, nogil=nogil)(_renamed(function, "serial")),
         njit(parallel=True, cache=True)(_renamed(function, "parallel")),
     )
 

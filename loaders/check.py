@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import operator
 from collections.abc import Collection
 
@@ -45,6 +46,22 @@ def check_positive_int(name: str, value, *, minimum: int = 1) -> int:
     if as_int != value or as_int < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
     return as_int
+
+
+def check_positive(name: str, value) -> float:
+    """Return ``value`` as a float, or raise ValueError unless it is finite and > 0.
+
+    >>> check_positive("r_max", 1e-4)
+    0.0001
+    >>> check_positive("r_max", 0)
+    Traceback (most recent call last):
+    ...
+    ValueError: r_max must be > 0; got 0
+    """
+    number = float(value)
+    if not (number > 0 and math.isfinite(number)):
+        raise ValueError(f"{name} must be > 0; got {value!r}")
+    return number
 
 
 def check_probability(name: str, value: float, *, open_low: bool = False) -> float:

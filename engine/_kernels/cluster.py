@@ -1,6 +1,6 @@
 """Local clustering kernels: diffusion, sort and sweep of one seed set in one call.
 
-The PPR diffusion itself is the shared forward push of :mod:`engine._kernels.ppr`,
+The PPR diffusion itself is the shared forward push of :mod:`engine.pagerank.push_kernels`,
 called from inside :func:`ppr_cluster`; :func:`heat_cluster` runs hk-relax. Each
 then sorts the support by degree-normalised score and sweeps it, so a local
 cluster costs one trip from Python into compiled code (the trips, not the
@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine._kernels.ppr import forward_push
+from engine.pagerank.push_kernels import forward_push
 
 
 @njit(inline="always")

@@ -1,5 +1,6 @@
-"""The random-walk kernel for CUDA: the CPU walk (:func:`engine._kernels.ppr.make_walk`)
-compiled as a device function, one thread per walk, counts added atomically.
+"""The random-walk kernel for CUDA: the CPU walk (``make_walk`` of
+:mod:`engine.pagerank.walks_kernels`) compiled as a device function, one thread per
+walk, counts added atomically.
 
 Launched on CuPy arrays on a GPU; CI runs it on NumPy arrays under
 ``NUMBA_ENABLE_CUDASIM=1`` and checks it against the CPU kernel count for count.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from numba import cuda
 
-from engine._kernels.ppr import make_walk
+from engine.pagerank.walks_kernels import make_walk
 
 
 @cuda.jit(device=True)

@@ -1,7 +1,6 @@
 """Personalized PageRank: exact against networkx and igraph; push, walks, hybrid and the
 index against exact; the GPU kernel against its CPU twin under the CUDA simulator."""
 
-import importlib
 import os
 import subprocess
 import sys
@@ -14,12 +13,19 @@ import numpy as np
 import pytest
 
 import engine
+from engine.pagerank import (
+    common,
+    common_kernels,
+    hybrid,
+    hybrid_kernels,
+    index_kernels,
+    push,
+    sweep_kernels,
+    walks,
+)
 from loaders import Graph
 from tests.conftest import shared_dataset
 from tests.graphs import TINY_GRAPHS
-
-# engine.ppr is the function; the module behind it holds the pieces tested here.
-ppr_module = importlib.import_module("engine.ppr")
 
 
 def _email(directed=False):
@@ -113,7 +119,7 @@ def test_push_invariant_and_residual_bound(r_max):
         estimate, residual = engine.forward_push(g, seeds, r_max=r_max)
         exact = engine.ppr(g, seeds, method="exact")
         # π = p + Σ_v r_v·π_v, where π_v sends dangling mass to the original seeds
-        nodes, mass = ppr_module.seed_distribution(g, seeds)
+        nodes, mass = common.seed_distribution(g, seeds)
         reconstructed = estimate.copy()
         for v in np.flatnonzero(residual):
             pi_v = _ppr_from(g, v, nodes, mass)
@@ -177,9 +183,9 @@ def test_power_push_invariant(queue_limit, r_max):
     )
     for g in graphs:
         seeds = {g.label(0): 1.0, g.label(2): 0.5}
-        nodes, mass = ppr_module.seed_distribution(g, seeds)
-        accuracy = ppr_module.Accuracy.of(g, 0.5, None, None)
-        estimate, residual = ppr_module.power_push(
+        nodes, mass = common.seed_distribution(g, seeds)
+        accuracy = hybrid.Accuracy.of(g, 0.5, None, None)
+        estimate, residual = push.power_push(
             g, nodes, mass, 0.15, accuracy, 1e5, r_max=r_max, queue_limit=queue_limit
         )
         exact = engine.ppr(g, seeds, method="exact", tol=1e-13)
@@ -202,11 +208,9 @@ def test_power_push_sweeps_converge_to_exact():
     )
     for g in (engine.sample("lesmis"), weighted_undirected, weighted_sink, _email(directed=True)):
         seeds = {g.label(0): 1.0, g.label(2): 0.5}
-        nodes, mass = ppr_module.seed_distribution(g, seeds)
-        accuracy = ppr_module.Accuracy.of(g, 0.5, None, None)
-        estimate, residual = ppr_module.power_push(
-            g, nodes, mass, 0.15, accuracy, 1e30, queue_limit=0
-        )
+        nodes, mass = common.seed_distribution(g, seeds)
+        accuracy = hybrid.Accuracy.of(g, 0.5, None, None)
+        estimate, residual = push.power_push(g, nodes, mass, 0.15, accuracy, 1e30, queue_limit=0)
         assert np.abs(residual).sum() < 1e-9
         np.testing.assert_allclose(
             estimate, engine.ppr(g, seeds, method="exact", tol=1e-13), atol=1e-9
@@ -220,14 +224,12 @@ def test_coloured_sweep_is_a_serial_sweep_in_colour_order(graph):
     graph's. Checked against scipy's permutation and a plain loop over the nodes."""
     import scipy.sparse as sp
 
-    from engine._kernels import ppr_power_push as power
-
     g = engine.sample("lesmis") if graph == "lesmis weighted" else _email("directed" in graph)
     assert g.is_weighted == (graph == "lesmis weighted")
-    prepared = ppr_module._prepared(g)
+    prepared = push.prepare(g)
     renumbered = prepared.sweep_graph(g)
     order = renumbered.order
-    colour = power.first_fit_colouring(
+    colour = sweep_kernels.first_fit_colouring(
         g.indptr, g.indices, prepared.pull_indptr, prepared.pull_indices
     )
     rows = np.repeat(np.arange(g.n_nodes), np.diff(g.indptr))
@@ -266,7 +268,7 @@ def test_coloured_sweep_is_a_serial_sweep_in_colour_order(graph):
         value = (1 - alpha) * pulled + restart * seed_vector[v]
         plain_x[v] += relaxation * (value - plain_x[v])
     moved = np.empty(len(renumbered.block_starts) - 1)
-    for sweep in (power.coloured_sweep, power.coloured_sweep_serial):
+    for sweep in (sweep_kernels.coloured_sweep_parallel, sweep_kernels.coloured_sweep_serial):
         swept = x.copy()
         y = swept * inverse_out
         sweep(
@@ -303,12 +305,10 @@ def test_sweeps_go_on_while_the_residual_has_not_started_to_fall():
     that rate, the next sweep saves nothing, and a rule that believed it stopped
     after two sweeps with ~100x the residual (and walks) of the other sources."""
     g = _barabasi_albert(3000, 10)
-    accuracy = ppr_module.Accuracy.of(g, 0.5, None, None)
-    walk_cost = (1 - 0.15) * accuracy.omega * ppr_module.WALK_COST / 0.15
+    accuracy = hybrid.Accuracy.of(g, 0.5, None, None)
+    walk_cost = (1 - 0.15) * accuracy.omega * hybrid.WALK_COST / 0.15
     left = [
-        np.abs(
-            ppr_module.power_push(g, np.array([s]), np.ones(1), 0.15, accuracy, walk_cost)[1]
-        ).sum()
+        np.abs(push.power_push(g, np.array([s]), np.ones(1), 0.15, accuracy, walk_cost)[1]).sum()
         for s in range(0, 300, 7)
     ]
     assert max(left) <= 3 * np.median(left)
@@ -321,25 +321,23 @@ def test_over_relaxed_sweeps_end_with_a_plain_one(monkeypatch, directed):
     over-relaxed sweep). Directed graphs sweep plain throughout."""
     g = _email(directed) if directed else _barabasi_albert(3000, 10)
     relaxations = []
-    sweep = ppr_module.power.coloured_sweep
+    sweep = sweep_kernels.coloured_sweep_parallel
 
     def recording(*args):
         relaxations.append(args[7])
         return sweep(*args)
 
-    monkeypatch.setattr(ppr_module.power, "coloured_sweep", recording)
-    accuracy = ppr_module.Accuracy.of(g, 0.5, None, None)
-    walk_cost = (1 - 0.15) * accuracy.omega * ppr_module.WALK_COST / 0.15
+    monkeypatch.setattr(sweep_kernels, "coloured_sweep_parallel", recording)
+    accuracy = hybrid.Accuracy.of(g, 0.5, None, None)
+    walk_cost = (1 - 0.15) * accuracy.omega * hybrid.WALK_COST / 0.15
     for source in (0, 100, 900):
         relaxations.clear()
-        ppr_module.power_push(
-            g, np.array([source]), np.ones(1), 0.15, accuracy, walk_cost, queue_limit=0
-        )
+        push.power_push(g, np.array([source]), np.ones(1), 0.15, accuracy, walk_cost, queue_limit=0)
         assert len(relaxations) >= 3
         if directed:
             assert relaxations == [1.0] * len(relaxations)
         else:
-            omega = ppr_module.sor_relaxation(0.15)
+            omega = push.sor_relaxation(0.15)
             assert relaxations == [omega] * (len(relaxations) - 1) + [1.0]
 
 
@@ -347,28 +345,27 @@ def test_over_relaxed_sweeps_overshoot_and_signed_walks_correct_them():
     """Over-relaxation lets the sweeps pass π at some nodes of an undirected graph; the
     signed residual then still satisfies the invariant, and the signed walks' mean is
     Σ_v r_v·π_v (checked against the dense PPR matrix, many walks per unit mass)."""
-    assert 1.40 < ppr_module.sor_relaxation(0.15) < 1.43
+    assert 1.40 < push.sor_relaxation(0.15) < 1.43
     g = engine.sample("karate")
-    nodes, mass = ppr_module.seed_distribution(g, 0)
-    accuracy = ppr_module.Accuracy.of(g, 0.5, None, None)
-    estimate, residual = ppr_module.power_push(g, nodes, mass, 0.15, accuracy, 1e3, queue_limit=0)
+    nodes, mass = common.seed_distribution(g, 0)
+    accuracy = hybrid.Accuracy.of(g, 0.5, None, None)
+    estimate, residual = push.power_push(g, nodes, mass, 0.15, accuracy, 1e3, queue_limit=0)
     assert residual.min() < 0 < residual.max()
     matrix = _ppr_matrix(g, nodes, mass)
     np.testing.assert_allclose(
         estimate + matrix @ residual, engine.ppr(g, 0, method="exact", tol=1e-13), atol=1e-12
     )
-    power = ppr_module.power
     scale = 2e8 / np.abs(residual).sum()
     added = np.zeros(g.n_nodes)
-    walk_nodes, offsets, positive = power.allocate_walks(residual, 0.15, scale, 3, added)
+    walk_nodes, offsets, positive = hybrid_kernels.allocate_walks(residual, 0.15, scale, 3, added)
     signs = np.sign(residual[walk_nodes])
     assert np.all(signs[: np.searchsorted(offsets, positive, side="right") - 1] > 0)
     ends = np.empty(int(offsets[-1]), dtype=np.int64)
     cdf = np.array([np.inf])
-    power.forced_walk_ends(
+    hybrid_kernels.forced_walk_ends_parallel(
         g.indptr, g.indices, np.empty(0), False, walk_nodes, offsets, nodes, cdf, 0.15, 3, ends
     )
-    power.add_walk_ends(ends, positive, 1.0 / scale, added)
+    hybrid_kernels.add_walk_ends(ends, positive, 1.0 / scale, added)
     np.testing.assert_allclose(added, matrix @ residual, atol=3e-3 * np.abs(residual).sum())
 
 
@@ -376,7 +373,7 @@ def test_top_scores_matches_a_full_sort():
     rng = np.random.default_rng(3)
     for n, k in ((1, 1), (50, 5), (1000, 100), (1000, 2000)):
         scores = rng.integers(0, 20, n) / 7.0  # ties and zeros on purpose
-        ids, values = ppr_module.power.top_scores(scores, k)
+        ids, values = common_kernels.top_scores(scores, k)
         positive = np.flatnonzero(scores > 0)
         expected = positive[np.lexsort((positive, -scores[positive]))][:k]
         np.testing.assert_array_equal(ids, expected)
@@ -459,11 +456,11 @@ def test_visit_estimator_has_lower_variance():
     """Why ``walks`` counts visits: at the same walk count its error is smaller."""
     g = engine.sample("karate")
     exact = engine.ppr(g, 0, method="exact")
-    nodes, mass = ppr_module.seed_distribution(g, 0)
+    nodes, mass = common.seed_distribution(g, 0)
     visit_errors, end_errors = [], []
     for seed in range(30):
-        visits = ppr_module.run_walks(g, nodes, mass, nodes, mass, 0.15, 2000, True, "cpu", seed)
-        ends = ppr_module.run_walks(g, nodes, mass, nodes, mass, 0.15, 2000, False, "cpu", seed)
+        visits = walks.run_walks(g, nodes, mass, nodes, mass, 0.15, 2000, True, "cpu", seed)
+        ends = walks.run_walks(g, nodes, mass, nodes, mass, 0.15, 2000, False, "cpu", seed)
         visit_errors.append(np.sum((0.15 * visits / 2000 - exact) ** 2))
         end_errors.append(np.sum((ends / 2000 - exact) ** 2))
     assert np.mean(visit_errors) < 0.6 * np.mean(end_errors)
@@ -516,7 +513,7 @@ def test_stored_walks_take_their_first_step_for_sure():
     that steps first, then stops with probability α); on a directed path 0→1→2 they
     end at 1, at 2, or meet the dangling node 2 (-1) with probabilities α, (1−α)·α,
     (1−α)², and every walk from 2 itself is -1."""
-    stored_walk_ends = ppr_module.kernels.stored_walk_ends
+    stored_walk_ends = index_kernels.stored_walk_ends
     g = engine.sample("karate")
     n_walks, alpha = 200_000, 0.15
     ends = np.empty(n_walks, dtype=np.int64)
@@ -597,15 +594,15 @@ def test_index_look_ups_match_a_plain_reading_of_the_rule():
                 restart += share
             else:
                 expected[end] += share
-    kernels = ppr_module.kernels
+    kernels = index_kernels
     answers = []
     for lanes in (None, 1, 2, 3):
         estimate = np.zeros(n)
         arguments = (offsets, ends, residual, alpha, omega, seed, estimate)
         if lanes is None:
-            got = kernels.accumulate_fingerprints_serial(*arguments)
+            got = kernels.accumulate_fingerprints_serial(*arguments, 1)
         else:
-            got = kernels.accumulate_fingerprints(*arguments, lanes)
+            got = kernels.accumulate_fingerprints_parallel(*arguments, lanes)
         assert got == pytest.approx(restart, abs=1e-12)
         np.testing.assert_allclose(estimate, np.maximum(expected / (1 - restart), 0), atol=1e-12)
         answers.append(estimate)
@@ -643,8 +640,8 @@ def test_gpu_kernel_matches_cpu_under_the_cuda_simulator():
         import warnings
         warnings.simplefilter("ignore")
         import numpy as np
-        from engine._kernels import ppr as cpu, ppr_gpu as gpu
-        from engine.ppr import _cumulative
+        from engine.pagerank import walks_kernels as cpu, walks_gpu as gpu
+        from engine.pagerank.common import cumulative as _cumulative
         from loaders import sample
         for name, visits in (("karate", False), ("lesmis", True)):
             g = sample(name)
@@ -675,17 +672,17 @@ def test_gpu_hybrid_walks_carry_the_residual_sign(monkeypatch):
     """The GPU hybrid's host side (positive and negative residuals as two sets of
     walks) with the walk kernel routed to its CPU twin: the estimate must meet the
     guarantee from a residual that over-relaxed sweeps left signed."""
-    original = ppr_module.run_walks
-    monkeypatch.setattr(ppr_module, "run_walks", lambda *args: original(*args[:8], "cpu", args[9]))
+    original = walks.run_walks
+    monkeypatch.setattr(walks, "run_walks", lambda *args: original(*args[:8], "cpu", args[9]))
     g = engine.sample("karate")
-    nodes, mass = ppr_module.seed_distribution(g, 0)
-    accuracy = ppr_module.Accuracy.of(g, 0.1, None, None)
-    estimate, residual = ppr_module.power_push(g, nodes, mass, 0.15, accuracy, 1e3, queue_limit=0)
+    nodes, mass = common.seed_distribution(g, 0)
+    accuracy = hybrid.Accuracy.of(g, 0.1, None, None)
+    estimate, residual = push.power_push(g, nodes, mass, 0.15, accuracy, 1e3, queue_limit=0)
     assert residual.min() < 0
-    result = ppr_module._fora_walks_gpu(g, nodes, mass, 0.15, accuracy, 4, estimate, residual)
+    result = hybrid._fora_walks_gpu(g, nodes, mass, 0.15, accuracy, 4, estimate, residual)
     exact = engine.ppr(g, 0, method="exact", tol=1e-13)
     _check_guarantee(result, exact, g.n_nodes, 0.1)
-    without_negative = ppr_module._fora_walks_gpu(
+    without_negative = hybrid._fora_walks_gpu(
         g, nodes, mass, 0.15, accuracy, 4, estimate, np.maximum(residual, 0)
     )
     assert np.abs(without_negative - exact).max() > 2 * np.abs(result - exact).max()

@@ -1,0 +1,277 @@
+"""Personalized PageRank: exact power iteration, forward push, random walks and their hybrid.
+
+``π = α·s + (1 − α)·π·P``: ``s`` is the seed distribution, ``P`` the transition
+matrix (a walk steps to an out-neighbour with probability proportional to the
+edge weight) and ``α`` the teleport probability. **Dangling nodes** (no
+out-edges) send the walk, or the pushed mass, back to the seed distribution ``s``.
+
+Methods, one module each, each beside its kernels (``*_kernels.py``)
+-------------------------------------------------------------------
+``"exact"`` (:mod:`~engine.pagerank.exact`)
+    Power iteration with one sparse product per step, float64, to a tolerance.
+``"push"`` (:mod:`~engine.pagerank.push`)
+    Forward push (Andersen, Chung, Lang 2006) to a residual threshold.
+``"walks"`` (:mod:`~engine.pagerank.walks`)
+    Monte-Carlo walks (CPU: Numba on every core; GPU: one CUDA thread per walk),
+    counting every visit.
+``"hybrid"`` (:mod:`~engine.pagerank.hybrid`)
+    FORA (Wang et al., KDD 2017): push, then walks from the left-over residual
+    mass, with the walk count set by ``eps``, ``delta`` and ``threshold`` so that
+    every node with ``π ≥ threshold`` is estimated within relative error ``eps``
+    with probability ``1 − delta``. The push is SpeedPPR's PowerPush (Wu et al.,
+    SIGMOD 2021, :func:`~engine.pagerank.push.power_push`): a local push, then
+    sweeps over the whole graph, over-relaxed on undirected graphs but for the
+    last, for as long as a sweep saves more walk work than it costs.
+
+:class:`PPRIndex` (:mod:`~engine.pagerank.index`) stores walks once per graph and
+answers hybrid queries by looking them up. What the methods share (the seed
+distribution, ``alpha``'s check, the top-``k`` tables) is in
+:mod:`~engine.pagerank.common`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from engine._device import resolve_device
+from engine.pagerank.common import (
+    DEFAULT_ALPHA,
+    ONE,
+    Progress,
+    check_alpha,
+    check_top_k,
+    n_threads,
+    seed_distribution,
+    top_nodes,
+    top_table,
+)
+from engine.pagerank.exact import exact_batch, power_iteration
+from engine.pagerank.hybrid import Accuracy, fora
+from engine.pagerank.index import PPRIndex
+from engine.pagerank.push import forward_push_from
+from engine.pagerank.walks import visit_estimate
+from loaders import Graph
+from loaders.check import check_choice, check_positive, check_seed
+
+__all__ = ["PPRIndex", "forward_push", "ppr", "ppr_batch", "top_nodes"]
+
+METHODS = ("exact", "push", "walks", "hybrid")
+
+
+def ppr(
+    g: Graph,
+    seeds,
+    alpha: float = DEFAULT_ALPHA,
+    method: str = "hybrid",
+    *,
+    eps: float = 0.5,
+    delta: float | None = None,
+    threshold: float | None = None,
+    top_k: int | None = None,
+    device: str = "auto",
+    seed: int | None = None,
+    progress: Progress = None,
+    r_max: float | None = None,
+    n_walks: int | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 10_000,
+):
+    """Personalized PageRank of every node for one seed, or a weighted seed set.
+
+    Parameters
+    ----------
+    g : Graph
+    seeds : label, list of labels, or mapping label → weight
+        The personalization: one node, a set (equal weights), or weights
+        (non-negative, not all zero; normalised to sum 1).
+    alpha : float in (0, 1)
+        Teleport (restart) probability.
+    method : {"exact", "push", "walks", "hybrid"}
+    eps : float > 0
+        Relative error targeted by ``hybrid`` and ``walks`` for nodes with ``π ≥ threshold``.
+    delta : float in (0, 1), optional
+        Failure probability of that guarantee; ``1/n`` by default.
+    threshold : float in (0, 1], optional
+        Significance threshold; ``1/n`` by default.
+    top_k : int, optional
+        Return the ``top_k`` highest-scoring nodes as a DataFrame instead of a vector.
+    device : {"auto", "cpu", "gpu"}
+        Where the walks run (``walks`` and ``hybrid``).
+    seed : int, optional
+        Random seed: the same seed on the same device gives the same result.
+    progress : callable ``(done, total, stage)``, optional
+    r_max : float, optional
+        Residual threshold of ``push`` (default ``1e-7``) or ``hybrid`` (default from ``eps``).
+    n_walks : int, optional
+        Walk count of ``walks`` (default from ``eps``, ``delta``, ``threshold``).
+    tol, max_iter
+        Stopping rule of ``exact``: L1 change below ``tol``.
+
+    Returns
+    -------
+    numpy.ndarray (n,) or pandas.DataFrame
+        Scores by node id (they sum to about 1), or a ``node``/``score`` table sorted
+        by score (ties by id) when ``top_k`` is given.
+
+    Examples
+    --------
+    >>> import engine
+    >>> g = engine.sample("karate")
+    >>> engine.ppr(g, 0, method="exact", top_k=3)["node"].tolist()
+    [0, 1, 2]
+    >>> scores = engine.ppr(g, [0, 33], method="hybrid", seed=1, device="cpu")
+    >>> round(float(scores.sum()), 2)
+    1.0
+
+    References
+    ----------
+    R. Andersen, F. Chung, K. Lang, "Local graph partitioning using PageRank
+    vectors", FOCS 2006. S. Wang, R. Yang, X. Xiao, Z. Wei, Y. Yang, "FORA: Simple
+    and effective approximate single-source personalized PageRank", KDD 2017.
+    K. Avrachenkov, N. Litvak, D. Nemirovsky, N. Osipova, "Monte Carlo methods in
+    PageRank computation: when one iteration is sufficient", SIAM J. Numer. Anal. 2007.
+    """
+    alpha = check_alpha(alpha)
+    check_choice("method", method, METHODS)
+    seed = check_seed(seed)
+    seed_nodes, seed_mass = seed_distribution(g, seeds)
+    scores = _scores(
+        g,
+        seed_nodes,
+        seed_mass,
+        alpha,
+        method,
+        eps=eps,
+        delta=delta,
+        threshold=threshold,
+        device=device,
+        seed=seed,
+        r_max=r_max,
+        n_walks=n_walks,
+        tol=tol,
+        max_iter=max_iter,
+    )
+    if progress is not None:
+        progress(1, 1, method)
+    return scores if top_k is None else top_nodes(g, scores, top_k)
+
+
+def _scores(
+    g: Graph,
+    seed_nodes,
+    seed_mass,
+    alpha: float,
+    method: str,
+    *,
+    eps: float = 0.5,
+    delta: float | None = None,
+    threshold: float | None = None,
+    device: str = "auto",
+    seed: int | None = None,
+    r_max: float | None = None,
+    n_walks: int | None = None,
+    tol: float = 1e-10,
+    max_iter: int = 10_000,
+    serial: bool = False,
+) -> np.ndarray:
+    """The score vector of :func:`ppr` for a checked seed distribution; ``serial``
+    keeps every kernel on the calling thread (batches run one query per thread)."""
+    if method == "exact":
+        return power_iteration(g, seed_nodes, seed_mass, alpha, tol=tol, max_iter=max_iter)
+    if method == "push":
+        r_max = 1e-7 if r_max is None else check_positive("r_max", r_max)
+        return forward_push_from(g, seed_nodes, seed_mass, alpha, r_max)[0]
+    accuracy = Accuracy.of(g, eps, delta, threshold)
+    where = resolve_device(device)
+    if method == "walks":
+        walks = accuracy.walks_for_mass(1.0) if n_walks is None else int(n_walks)
+        if walks < 1:
+            raise ValueError(f"n_walks must be >= 1; got {n_walks}")
+        return visit_estimate(g, seed_nodes, seed_mass, alpha, walks, where, seed)
+    return fora(g, seed_nodes, seed_mass, alpha, accuracy, where, seed, r_max, serial=serial)
+
+
+def forward_push(
+    g: Graph, seeds, alpha: float = DEFAULT_ALPHA, r_max: float = 1e-4
+) -> tuple[np.ndarray, np.ndarray]:
+    """Forward push: ``(estimate, residual)`` with ``π = estimate + Σ_v residual[v]·π_v``.
+
+    Pushes until ``residual[u] ≤ r_max · max(deg(u), 1)`` at every node, so the
+    work is ``O(1/r_max)`` whatever the graph's size. Local clustering builds on it.
+
+    >>> import engine
+    >>> estimate, residual = forward_push(engine.sample("karate"), 0, r_max=1e-3)
+    >>> round(float(estimate.sum() + residual.sum()), 6)
+    1.0
+    """
+    alpha = check_alpha(alpha)
+    seed_nodes, seed_mass = seed_distribution(g, seeds)
+    return forward_push_from(g, seed_nodes, seed_mass, alpha, check_positive("r_max", r_max))
+
+
+def ppr_batch(
+    g: Graph,
+    sources: Iterable,
+    alpha: float = DEFAULT_ALPHA,
+    method: str = "hybrid",
+    *,
+    top_k: int = 100,
+    progress: Progress = None,
+    block_size: int = 64,
+    client=None,
+    **options,
+) -> pd.DataFrame:
+    """Top-``k`` PPR of many single sources: one table ``source``, ``node``, ``score``.
+
+    ``exact`` runs a block power iteration (``block_size`` sources per sparse
+    matrix product); the other methods run one query per source, on the CPU one
+    query per core at a time (their kernels release the GIL). Memory stays at one
+    block (or a vector per core) plus the table: never an n × batch array.
+
+    With a Dask ``client`` the sources are split into chunks that workers run on
+    the graph's store (see :mod:`engine.distributed`). Each source is computed as
+    it would be alone, so the table is the same as without a client (with
+    ``seed`` given, for the random methods).
+
+    >>> import engine
+    >>> table = ppr_batch(engine.sample("karate"), [0, 33], method="exact", top_k=2)
+    >>> table["source"].tolist()
+    [0, 0, 33, 33]
+    """
+    sources = list(sources)
+    top_k = check_top_k(top_k)
+    alpha = check_alpha(alpha)
+    check_choice("method", method, METHODS)
+    if "seed" in options:
+        options["seed"] = check_seed(options["seed"])
+    ids = g.node_ids(sources)
+    if client is not None:
+        from engine.distributed import map_items
+
+        frames = map_items(
+            client,
+            g,
+            ppr_batch,
+            sources,
+            progress=progress,
+            stage=method,
+            alpha=alpha,
+            method=method,
+            top_k=top_k,
+            block_size=block_size,
+            **options,
+        )
+        return pd.concat(frames, ignore_index=True)
+    if method == "exact":
+        tol = options.get("tol", 1e-10)
+        return exact_batch(g, sources, ids, alpha, top_k, block_size, progress, tol)
+    where = resolve_device(options.get("device", "auto"))
+    workers = n_threads() if method != "walks" and where == "cpu" else 1
+
+    def query(node: int) -> np.ndarray:
+        return _scores(g, np.array([node]), ONE, alpha, method, serial=workers > 1, **options)
+
+    return top_table(g, sources, ids, query, top_k, progress, method, workers)

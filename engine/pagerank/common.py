@@ -1,0 +1,149 @@
+"""What the PageRank algorithms share: the seed distribution, the PPR-specific
+parameter checks, the CSR arrays as the kernels take them, the random seed, and
+the top-``k`` tables of single queries and batches."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+import numba
+import numpy as np
+import pandas as pd
+
+from engine.pagerank.common_kernels import row_cumulative_weights, top_scores
+from loaders import Graph
+
+Progress = Callable[[int, int, str], None] | None
+DEFAULT_ALPHA = 0.15
+#: The seed mass of a single-source query.
+ONE = np.ones(1)
+
+
+def check_alpha(alpha: float) -> float:
+    """``alpha`` as a float in (0, 1), else ValueError naming the range."""
+    value = float(alpha)
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"alpha must be in (0, 1); got {alpha!r}")
+    return value
+
+
+def check_top_k(top_k) -> int:
+    """``top_k`` as an int >= 1 (Python or NumPy integers only), else ValueError."""
+    if isinstance(top_k, bool) or not isinstance(top_k, int | np.integer) or top_k < 1:
+        raise ValueError(f"top_k must be an integer >= 1; got {top_k!r}")
+    return int(top_k)
+
+
+def seed_distribution(g: Graph, seeds) -> tuple[np.ndarray, np.ndarray]:
+    """``(node ids, probabilities)`` of the seed distribution, merged and normalised."""
+    if isinstance(seeds, Mapping | pd.Series):
+        labels = list(seeds.keys()) if isinstance(seeds, Mapping) else list(seeds.index)
+        weights = np.asarray(
+            list(seeds.values()) if isinstance(seeds, Mapping) else seeds.to_numpy(),
+            dtype=np.float64,
+        )
+    elif isinstance(seeds, str) or not isinstance(seeds, Iterable):
+        labels, weights = [seeds], np.ones(1)
+    else:
+        labels = list(seeds)
+        weights = np.ones(len(labels))
+    if not labels:
+        raise ValueError("seeds must name at least one node")
+    if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+        raise ValueError("seed weights must be finite and >= 0")
+    if weights.sum() <= 0:
+        raise ValueError("seed weights must not all be zero")
+    ids = g.node_ids(labels)
+    nodes, inverse = np.unique(ids, return_inverse=True)
+    mass = np.bincount(inverse, weights=weights)
+    keep = mass > 0
+    return nodes[keep].astype(np.int64), mass[keep] / mass.sum()
+
+
+def top_nodes(g: Graph, scores: np.ndarray, top_k: int) -> pd.DataFrame:
+    """The ``top_k`` nodes by score as a DataFrame (``node`` labels, ``score``), ties by id.
+
+    >>> import engine, numpy as np
+    >>> top_nodes(engine.sample("karate"), np.arange(34.0), 2)["node"].tolist()
+    [33, 32]
+    """
+    top_k = check_top_k(top_k)
+    order, values = top_scores(np.ascontiguousarray(scores, dtype=np.float64), top_k)
+    return pd.DataFrame({"node": g.labels_of(order), "score": values})
+
+
+def unsigned_indices(g: Graph) -> np.ndarray:
+    """``g.indices`` viewed as uint32 when they are int32 (a free view: ids are never
+    negative), so that the kernels' gathers skip Numba's negative-index check
+    (1.2-1.7x faster gathers on the BA graphs of benchmarks/ppr.py). int64 indices
+    stay signed: Numba would unify uint64 with int64 node ids as floats."""
+    return g.indices.view(np.uint32) if g.indices.dtype == np.int32 else g.indices
+
+
+def edge_weights(g: Graph):
+    """``(weights, out-weights)`` for the push kernels; empty arrays when unweighted."""
+    if g.weights is None:
+        return np.empty(0, np.float32), np.empty(0)
+    return g.weights, g.degree(weighted=True)
+
+
+def cumulative(g: Graph) -> np.ndarray:
+    """The rows' running weights for weighted walks; empty when unweighted."""
+    if g.weights is None:
+        return np.empty(0, dtype=np.float64)
+    return row_cumulative_weights(g.indptr, g.weights)
+
+
+def n_threads() -> int:
+    """Numba's thread count: the lanes of the walk kernels and the workers of a batch."""
+    return numba.get_num_threads()
+
+
+def seed_int(seed: int | None) -> int:
+    """A checked seed as the kernels' 63-bit stream seed; a fresh one for None."""
+    if seed is None:
+        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint64)[0] >> 1)
+    return int(seed) & ((1 << 63) - 1)
+
+
+def top_table(g, sources, ids, query, top_k, progress, stage, workers) -> pd.DataFrame:
+    """Top-``k`` of ``query(node id)`` for every source, ``workers`` queries at a time
+    (each on its own thread; the kernels release the GIL), in source order."""
+
+    def top(node) -> tuple[np.ndarray, np.ndarray]:
+        return top_scores(query(int(node)), top_k)
+
+    tops = []
+    if workers > 1 and len(ids) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers) as pool:
+            for done, result in enumerate(pool.map(top, ids), start=1):
+                tops.append(result)
+                if progress is not None:
+                    progress(done, len(ids), stage)
+    else:
+        for done, node in enumerate(ids, start=1):
+            tops.append(top(node))
+            if progress is not None:
+                progress(done, len(ids), stage)
+    return source_table(g, sources, tops)
+
+
+def source_table(g, sources, tops) -> pd.DataFrame:
+    """One ``source``/``node``/``score`` table from per-source ``(ids, scores)``."""
+    if not tops:
+        return pd.DataFrame({"source": [], "node": [], "score": []})
+    counts = [len(nodes) for nodes, _ in tops]
+    labels = np.empty(len(sources), dtype=object)
+    labels[:] = sources
+    column = np.repeat(labels, counts)
+    if len(sources) and all(isinstance(s, int | np.integer) for s in sources):
+        column = column.astype(np.int64)
+    return pd.DataFrame(
+        {
+            "source": column,
+            "node": g.labels_of(np.concatenate([nodes for nodes, _ in tops])),
+            "score": np.concatenate([scores for _, scores in tops]),
+        }
+    )

@@ -1,0 +1,153 @@
+"""The hybrid method: FORA (Wang et al., KDD 2017), push then walks from the
+left-over residual mass, with the walk count set by ``eps``, ``delta`` and
+``threshold`` so that every node with ``π ≥ threshold`` is estimated within
+relative error ``eps`` with probability ``1 − delta``. The push is PowerPush
+(:func:`engine.pagerank.push.power_push`).
+
+The walks count end points, because FORA's error bound needs each walk's
+contribution to lie in ``[0, 1/ω]``. Over-relaxed sweeps leave some residuals
+negative; their walks weigh ``−1/ω``, so the bound holds for the positive and the
+negative walks apart.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from engine.pagerank import hybrid_kernels as kernels
+from engine.pagerank import walks
+from engine.pagerank.common import seed_int
+from engine.pagerank.push import forward_push_from, power_push, prepare
+from loaders import Graph
+from loaders.check import check_positive
+
+# FORA balances push and walk work assuming a walk step costs about one edge push. Here a
+# walk step (a cache miss) costs far more than a push (sequential sweeps), so the hybrid
+# pushes further; measured on a 1M-edge BA graph (benchmarks/ppr.py), 0.29 s per query at
+# 0.01 against 1.05 s at FORA's 1. The index looks walks up instead of running them, so it
+# keeps FORA+'s balance.
+HYBRID_BALANCE = 0.01
+# Cost of one walk step in units of one edge of a sweep, for the rule that ends the
+# sweeps: measured on the 1M-edge BA graph of benchmarks/ppr.py, a sweep reads an
+# edge in about 1.5 ns and a walk step (a cache miss, 16 walks interleaved) takes
+# about 25 ns.
+WALK_COST = 16.0
+
+
+class Accuracy:
+    """FORA's parameters for relative error ``eps``, failure probability ``delta`` and
+    significance ``threshold``: ``omega`` walks per unit of residual mass, and the
+    push threshold that balances push and walk work."""
+
+    def __init__(
+        self,
+        eps: float,
+        delta: float,
+        threshold: float,
+        n_entries: int,
+        balance: float = HYBRID_BALANCE,
+    ):
+        self.eps, self.delta, self.threshold, self.balance = eps, delta, threshold, balance
+        self.omega = (2 * eps / 3 + 2) * math.log(2 / delta) / (eps**2 * threshold)
+        self.r_max = balance / math.sqrt(max(n_entries, 1) * self.omega)
+
+    @classmethod
+    def of(cls, g: Graph, eps, delta, threshold, balance: float = HYBRID_BALANCE) -> Accuracy:
+        n = max(g.n_nodes, 2)
+        eps = check_positive("eps", eps)
+        delta = 1.0 / n if delta is None else float(delta)
+        threshold = 1.0 / n if threshold is None else float(threshold)
+        if not 0 < delta < 1:
+            raise ValueError(f"delta must be in (0, 1); got {delta!r}")
+        if not 0 < threshold <= 1:
+            raise ValueError(f"threshold must be in (0, 1]; got {threshold!r}")
+        return cls(eps, delta, threshold, max(g.nnz, 1), balance)
+
+    def walks_for_mass(self, mass: float) -> int:
+        return max(1, math.ceil(mass * self.omega))
+
+
+def fora(
+    g: Graph,
+    seed_nodes,
+    seed_mass,
+    alpha: float,
+    accuracy: Accuracy,
+    device: str,
+    seed: int | None,
+    r_max: float | None = None,
+    serial: bool = False,
+) -> np.ndarray:
+    """``hybrid``: push, then walks from the left-over residual mass.
+
+    Without ``r_max`` the push is PowerPush (:func:`power_push`): it sweeps for as
+    long as a sweep saves more walk work than it costs. With ``r_max`` it is
+    FORA's forward push to that threshold. Either way each residual node keeps
+    ``α·r`` and sends ``(1−α)·r`` on walks worth ``1/ω`` each, ``ω`` walks per unit
+    of mass as FORA's bound asks.
+    """
+    if r_max is None:
+        walk_cost = (1.0 - alpha) * accuracy.omega * WALK_COST / alpha
+        estimate, residual = power_push(
+            g, seed_nodes, seed_mass, alpha, accuracy, walk_cost, serial=serial
+        )
+    else:
+        estimate, residual = forward_push_from(g, seed_nodes, seed_mass, alpha, r_max)
+    if device == "gpu":
+        return _fora_walks_gpu(g, seed_nodes, seed_mass, alpha, accuracy, seed, estimate, residual)
+    seed = seed_int(seed)
+    nodes, offsets, positive = kernels.allocate_walks(
+        residual, alpha, accuracy.omega, seed, estimate
+    )
+    if offsets[-1] == 0:
+        return np.maximum(estimate, 0.0, out=estimate)
+    prepared = prepare(g)
+    seed_cdf = np.cumsum(seed_mass)
+    seed_cdf[-1] = np.inf
+    ends = np.empty(int(offsets[-1]), dtype=np.int64)
+    walk = kernels.forced_walk_ends_serial if serial else kernels.forced_walk_ends_parallel
+    walk(
+        g.indptr,
+        prepared.indices,
+        prepared.cumulative,
+        g.is_weighted,
+        nodes,
+        offsets,
+        seed_nodes,
+        seed_cdf,
+        alpha,
+        seed,
+        ends,
+    )
+    kernels.add_walk_ends(ends, positive, 1.0 / accuracy.omega, estimate)
+    # A negative walk (from a node the sweeps overshot) may take a node's estimate
+    # below zero by at most its weight 1/ω, far below the significance threshold.
+    return np.maximum(estimate, 0.0, out=estimate)
+
+
+def _fora_walks_gpu(g, seed_nodes, seed_mass, alpha, accuracy, seed, estimate, residual):
+    """FORA's walks on the GPU kernel: ``⌈r_sum·ω⌉`` walks started in proportion to the
+    residuals, each adding ``r_sum/W`` at its end point; the positive and the
+    negative residuals (over-relaxed sweeps leave some) run as two sets of walks."""
+    for sign, nodes in ((1.0, np.flatnonzero(residual > 0)), (-1.0, np.flatnonzero(residual < 0))):
+        mass = np.abs(residual[nodes])
+        r_sum = mass.sum()
+        if r_sum <= 0:
+            continue
+        n_walks = accuracy.walks_for_mass(r_sum)
+        ends = walks.run_walks(
+            g,
+            nodes,
+            mass / r_sum,
+            seed_nodes,
+            seed_mass,
+            alpha,
+            n_walks,
+            False,
+            "gpu",
+            seed if sign > 0 else seed_int(seed) ^ 0x5A5A5A5A,
+        )
+        estimate = estimate + ends * (sign * r_sum / n_walks)
+    return np.maximum(estimate, 0.0)

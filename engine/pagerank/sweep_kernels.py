@@ -1,0 +1,303 @@
+"""PowerPush's sweeps (Wu et al., SIGMOD 2021) for the hybrid method and the index.
+
+``coloured_sweep``: in-place sweeps in pull form,
+``x[v] ← α·s[v] + (1−α)·(Σ_u w(u,v)·x[u]/W(u) + D·s[v])`` with ``D`` the dangling
+nodes' mass, over-relaxed on undirected graphs (SOR: ``x[v]`` moves ``ω`` times
+that step, about 1.41 at α = 0.15, see :func:`engine.pagerank.push.sor_relaxation`)
+but for the last sweep, a plain one. Reading the in-neighbours' values is a
+gather that keeps four loads in flight, about three times faster here than the
+push form's scatter; its indices are unsigned (no negative-index checks). The
+sweep runs over a copy of the graph numbered colour by colour
+(``first_fit_colouring``, ``renumbered``): the nodes of one colour are never
+adjacent, so both threads sweep a colour at once and every node still reads the
+values a serial sweep in id order shows it (Gauss–Seidel, whatever the threads).
+Per sweep the residual mass falls to about 0.73 of itself with ``ω = 1`` and to
+0.3–0.45 over-relaxed on the BA, ER, R-MAT and planted graphs of ``bench-data/``
+(a Jacobi step: 0.85), so a query needs less than half the sweeps. For
+undirected graphs ``I − (1−α)·A·D⁻¹`` is a diagonal scaling of a symmetric
+positive definite matrix, so SOR converges for any ``0 < ω < 2``; directed graphs
+have no such guarantee and sweep with ``ω = 1``. Over-relaxation lets ``x`` pass
+π at some nodes: the residual is then signed, and the walks carry the sign; the
+last, plain sweep leaves a fraction of the residual (and of its negative part)
+of one more over-relaxed sweep.
+
+``residual_pass``: the residual ``r = (α·s + (1−α)·Pᵀx − x)/α`` of the last sweep,
+in push form: ``π = x + Σ_v r[v]·π_v`` holds exactly (for ``x`` as the sweeps'
+float32 values round it).
+
+The node ids of the sweep must be those of ``x``: undirected graphs pull over
+their own CSR, directed ones over the transpose. Each kernel with a ``prange`` is
+compiled twice from one source (:func:`loaders._jit.serial_and_parallel`): the
+``_parallel`` twin on every core, the ``_serial`` one on the calling thread with
+the GIL released (batches run one query per thread); both give the same result.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from loaders._jit import serial_and_parallel
+
+
+@njit(inline="always")
+def _pull(pull_indptr, pull_indices, pull_weights, weighted, y, v):
+    """``Σ_p w_p·y[pull_indices[p]]`` over row ``v``, with four independent sums so
+    that four gathers are in flight at once."""
+    a0 = 0.0
+    a1 = 0.0
+    a2 = 0.0
+    a3 = 0.0
+    p = pull_indptr[v]
+    stop = pull_indptr[v + 1]
+    if weighted:
+        while p + 4 <= stop:
+            a0 += pull_weights[p] * y[pull_indices[p]]
+            a1 += pull_weights[p + 1] * y[pull_indices[p + 1]]
+            a2 += pull_weights[p + 2] * y[pull_indices[p + 2]]
+            a3 += pull_weights[p + 3] * y[pull_indices[p + 3]]
+            p += 4
+        while p < stop:
+            a0 += pull_weights[p] * y[pull_indices[p]]
+            p += 1
+    else:
+        while p + 4 <= stop:
+            a0 += y[pull_indices[p]]
+            a1 += y[pull_indices[p + 1]]
+            a2 += y[pull_indices[p + 2]]
+            a3 += y[pull_indices[p + 3]]
+            p += 4
+        while p < stop:
+            a0 += y[pull_indices[p]]
+            p += 1
+    return (a0 + a1) + (a2 + a3)
+
+
+@njit(nogil=True, cache=True)
+def scaled_values(x, inverse_out, y):
+    """Fill ``y`` (float32 or float64) with ``x / out-weight`` (0 at dangling nodes);
+    returns ``Σ x`` over the dangling nodes."""
+    dangling = 0.0
+    for v in range(x.shape[0]):
+        y[v] = x[v] * inverse_out[v]
+        if inverse_out[v] == 0.0:
+            dangling += x[v]
+    return dangling
+
+
+@njit(nogil=True, cache=True)
+def first_fit_colouring(indptr, indices, pull_indptr, pull_indices):
+    """Colour the nodes in id order, each with the smallest colour that none of its
+    earlier neighbours (out- or in-) has: no two nodes of a colour are adjacent.
+    Returns the colours (int32). At most one more colour than the largest number
+    of earlier neighbours: 11 on the BA graphs of ``benchmarks/ppr.py``."""
+    n = indptr.shape[0] - 1
+    colour = np.full(n, -1, dtype=np.int32)
+    taken_by = np.full(n + 1, -1, dtype=np.int64)  # taken_by[c] == v: a neighbour of v has c
+    for v in range(n):
+        for p in range(indptr[v], indptr[v + 1]):
+            c = colour[indices[p]]
+            if c >= 0:
+                taken_by[c] = v
+        for p in range(pull_indptr[v], pull_indptr[v + 1]):
+            c = colour[pull_indices[p]]
+            if c >= 0:
+                taken_by[c] = v
+        c = 0
+        while taken_by[c] == v:
+            c += 1
+        colour[v] = c
+    return colour
+
+
+@njit(nogil=True, cache=True)
+def renumbered(pull_indptr, pull_indices, pull_weights, weighted, order, index_type):
+    """The pull CSR with node ``order[i]`` renamed ``i``: ``(indptr, indices,
+    weights)``, the matrix of scipy's ``pull[order][:, order]``, its indices of the
+    dtype of ``index_type`` (an empty array).
+
+    Unsigned indices (uint32) spare every gather Numba's check for a negative index:
+    the sweep's gather ran 1.23-1.28x faster with them on the 1M-edge BA graph and
+    1.33-1.70x on the 10M-edge one. A row keeps its entries in their old order
+    (sorting them made no difference to the sweeps on the 10M-edge BA graph): 0.25 s
+    there, against 1.8 s for scipy's and 1 s for sorted rows; the first query on a
+    graph waits for it.
+    """
+    n = order.shape[0]
+    position = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        position[order[i]] = i
+    new_indptr = np.zeros(n + 1, dtype=np.int64)
+    for i in range(n):
+        new_indptr[i + 1] = new_indptr[i] + pull_indptr[order[i] + 1] - pull_indptr[order[i]]
+    new_indices = np.empty(new_indptr[n], dtype=index_type.dtype)
+    new_weights = np.empty(new_indptr[n] if weighted else 0, dtype=np.float64)
+    for i in range(n):
+        first = pull_indptr[order[i]]
+        for k in range(new_indptr[i + 1] - new_indptr[i]):
+            new_indices[new_indptr[i] + k] = position[pull_indices[first + k]]
+            if weighted:
+                new_weights[new_indptr[i] + k] = pull_weights[first + k]
+    return new_indptr, new_indices, new_weights
+
+
+@njit(inline="always")
+def _sweep_rows(
+    pull_indptr,
+    pull_indices,
+    pull_weights,
+    weighted,
+    inverse_out,
+    seed_vector,
+    restart,
+    relaxation,
+    alpha,
+    first,
+    last,
+    x,
+    y,
+):
+    moved = 0.0
+    for v in range(first, last):
+        value = (1.0 - alpha) * _pull(pull_indptr, pull_indices, pull_weights, weighted, y, v)
+        value += restart * seed_vector[v]
+        previous = x[v]
+        change = relaxation * (value - previous)
+        value = previous + change
+        y[v] = value * inverse_out[v]
+        x[v] = value
+        moved += abs(change)
+    return moved
+
+
+def coloured_sweep(
+    pull_indptr,
+    pull_indices,
+    pull_weights,
+    weighted,
+    inverse_out,
+    seed_vector,
+    restart,
+    relaxation,
+    alpha,
+    block_starts,
+    colour_blocks,
+    x,
+    y,
+    moved_per_block,
+):
+    """One in-place sweep over a graph numbered colour by colour, the nodes of a
+    colour in parallel.
+
+    The nodes of colour ``c`` (:func:`first_fit_colouring`) are numbered
+    consecutively and cut into blocks of about equal edge counts, ``block_starts``;
+    colour ``c``'s blocks are ``colour_blocks[c]..colour_blocks[c+1]-1``. No node
+    reads a value of its own colour, so every node sees the values a serial sweep in
+    id order would show it: the result does not depend on the number of threads,
+    and the serial twin gives the same. Each value moves
+    ``relaxation`` times the Gauss–Seidel step ``x[v] ← (1−α)·Σ_u w(u,v)·y[u] +
+    restart·s[v]``; ``moved_per_block`` gets ``Σ |change of x|`` per block.
+
+    ``y`` must hold ``x / out-weight`` on entry and may be float32: the gathers then
+    move half the bytes (1.6x faster sweeps on the 10M-edge BA graph, 1.2x on the
+    1M-edge one), while ``x`` and every sum stay float64.
+    """
+    for colour in range(colour_blocks.shape[0] - 1):
+        first_block = colour_blocks[colour]
+        for offset in prange(colour_blocks[colour + 1] - first_block):
+            block = first_block + offset
+            moved_per_block[block] = _sweep_rows(
+                pull_indptr,
+                pull_indices,
+                pull_weights,
+                weighted,
+                inverse_out,
+                seed_vector,
+                restart,
+                relaxation,
+                alpha,
+                block_starts[block],
+                block_starts[block + 1],
+                x,
+                y,
+            )
+
+
+coloured_sweep_serial, coloured_sweep_parallel = serial_and_parallel(coloured_sweep, nogil=True)
+
+
+@njit(inline="always")
+def _residual_rows(
+    pull_indptr,
+    pull_indices,
+    pull_weights,
+    weighted,
+    inverse_out,
+    seed_vector,
+    alpha,
+    dangling,
+    x,
+    y,
+    order,
+    estimate,
+    residual,
+    first,
+    last,
+):
+    for v in range(first, last):
+        target = (1.0 - alpha) * _pull(pull_indptr, pull_indices, pull_weights, weighted, y, v)
+        target += (alpha + (1.0 - alpha) * dangling) * seed_vector[v]
+        value = x[v] if inverse_out[v] == 0.0 else y[v] / inverse_out[v]
+        estimate[order[v]] = value
+        residual[order[v]] = (target - value) / alpha
+
+
+def residual_pass(
+    pull_indptr,
+    pull_indices,
+    pull_weights,
+    weighted,
+    inverse_out,
+    seed_vector,
+    alpha,
+    dangling,
+    block_starts,
+    x,
+    y,
+    order,
+    estimate,
+    residual,
+):
+    """Push-form residual ``(α·s + (1−α)·(Pᵀp + D·s) − p)/α`` (signed: over-relaxed
+    sweeps leave ``x`` above π at some nodes) of the estimate ``p = y/inverse_out``
+    (``x`` at dangling nodes), on the renumbered graph of the sweeps; node ``v``'s
+    residual and ``p[v]`` go to ``residual[order[v]]`` and ``estimate[order[v]]``
+    (the original ids). ``seed_vector`` is ``s`` as a dense vector.
+
+    The estimate is ``x`` as ``y`` holds it, rounded when ``y`` is float32: the
+    residual is then exact for that estimate (``Pᵀp`` is the gather of ``y``
+    itself), so the float32 gathers of the sweeps serve here too, with no float64
+    copy of ``y``. Rows in the sweeps' blocks (of about equal edge counts) over the
+    threads; each row is computed alone, so the result does not depend on the
+    threads."""
+    for block in prange(block_starts.shape[0] - 1):
+        _residual_rows(
+            pull_indptr,
+            pull_indices,
+            pull_weights,
+            weighted,
+            inverse_out,
+            seed_vector,
+            alpha,
+            dangling,
+            x,
+            y,
+            order,
+            estimate,
+            residual,
+            block_starts[block],
+            block_starts[block + 1],
+        )
+
+
+residual_pass_serial, residual_pass_parallel = serial_and_parallel(residual_pass, nogil=True)
