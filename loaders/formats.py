@@ -28,11 +28,9 @@ line 2: the size line declares a 100,000,000 x 100,000,000 matrix with 1,000,000
 
 from __future__ import annotations
 
-import io
 import os
 import re
 import warnings
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -40,11 +38,10 @@ import pyarrow as pa
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
-from loaders import labels, memory
-from loaders.edgelist import COMPRESSION
+from loaders import labels
+from loaders.declared_sizes import check_igraph_input, check_matrix_market_header, check_rows
 from loaders.errors import GraphFormatError
 from loaders.graph import Graph
-from loaders.memory import format_bytes, graph_read_memory
 
 _IGRAPH_READERS = {"gml": "Read_GML", "graphml": "Read_GraphML", "pajek": "Read_Pajek"}
 
@@ -69,7 +66,7 @@ def read_matrix_market(
     import scipy.io
 
     path = _existing(path)
-    _check_matrix_market_header(path, memory_limit)
+    check_matrix_market_header(path, memory_limit)
     try:
         info = scipy.io.mminfo(str(path))
         matrix = scipy.io.mmread(str(path))
@@ -138,14 +135,14 @@ def read_igraph_format(
     memory_limit : int or str, optional
         Bound on what the file may declare (Pajek ``*Vertices``, GraphML
         ``parse.nodes``) and on igraph's parse of it (about
-        ``_IGRAPH_BYTES_PER_FILE_BYTE`` times the file size); see the module notes.
+        ``_IGRAPH_BYTES_PER_FILE_BYTE`` times the file size); see :mod:`loaders.declared_sizes`.
 
     Repeated edges (e.g. the duplicated games of Newman's ``football.gml``) merge,
     their weights adding.
     """
 
     path = _existing(path)
-    _check_igraph_input(path, fmt, memory_limit)
+    check_igraph_input(path, fmt, memory_limit)
     graph = _read_with_igraph(path, fmt)
     vertex_attributes = graph.vs.attributes()
     if fmt == "gml":
@@ -247,11 +244,11 @@ def read_table(
     try:
         if path.suffix.lower() == ".parquet":
             metadata = pq.ParquetFile(str(path)).metadata
-            _check_rows(path, metadata.num_rows, metadata.num_columns, memory_limit)
+            check_rows(path, metadata.num_rows, metadata.num_columns, memory_limit)
             table = pq.read_table(str(path))
         else:
             table = feather.read_table(str(path), memory_map=True)
-            _check_rows(path, table.num_rows, table.num_columns, memory_limit)
+            check_rows(path, table.num_rows, table.num_columns, memory_limit)
     except (pa.ArrowException, OSError) as error:
         raise GraphFormatError(path, None, f"cannot read table: {error}") from None
     names = table.column_names
@@ -340,166 +337,6 @@ def _id_column(path: Path, name: str, column: pa.ChunkedArray) -> pa.ChunkedArra
     )
 
 
-# ------------------------------------------------------------------ declared sizes
-
-# igraph's parsers hold the whole file as a tree of tokens or XML nodes, plus a
-# Python tuple per edge on the way to our CSR: measured 5-6x the file size for GML
-# and GraphML (networkx-written, 13-22 MB) and up to 34x for Pajek (short edge lines).
-_IGRAPH_BYTES_PER_FILE_BYTE = {"gml": 8, "graphml": 8, "pajek": 40}
-# igraph's vertex vectors and ours, for vertices a Pajek file declares but need not list.
-_PAJEK_BYTES_PER_VERTEX = 64
-# Lines looked at for a header: it comes first, after comments.
-_HEADER_LINES = 1000
-
-
-def _check_declared(path: Path, line: int | None, declares: str, needed: int, limit) -> None:
-    """Refuse a file whose declared size needs more than the memory limit."""
-    cap = memory.read_cap(path.stat().st_size, compressed=path.suffix.lower() in COMPRESSION)
-    allowed, source = memory.memory_limit(limit, cap=cap)
-    if needed > allowed:
-        raise GraphFormatError(
-            path,
-            line,
-            f"{declares}; reading it would need about {format_bytes(needed)} ({needed:,} bytes), "
-            f"over the memory limit of {format_bytes(allowed)} ({source}); if the file is "
-            "trusted, pass memory_limit= (bytes) or set GWB_MEMORY_LIMIT",
-        )
-
-
-def _head_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """``(line number, line)`` of the file's first lines, looking through compression.
-
-    Decoding errors are replaced: only ASCII headers matter here, and the real
-    reader reports a file that is not text.
-    """
-    compression = COMPRESSION.get(path.suffix.lower())
-    with pa.input_stream(str(path), compression=compression) as stream:
-        text = io.TextIOWrapper(stream, encoding="utf-8", errors="replace")
-        for number, line in enumerate(text, start=1):
-            if number > _HEADER_LINES:
-                return
-            yield number, line.strip()
-
-
-def _check_matrix_market_header(path: Path, limit) -> None:
-    """Check the size line (the first line after the banner and ``%`` comments).
-
-    A malformed header is left to scipy, whose error names what is wrong.
-    """
-    banner: list[str] = []
-    try:
-        for number, line in _head_lines(path):
-            if number == 1:
-                banner = line.lower().split()
-                if not banner or banner[0] != "%%matrixmarket" or len(banner) < 5:
-                    return
-                continue
-            if not line or line.startswith("%"):
-                continue
-            sizes = [int(token) for token in line.split()]
-            break
-        else:
-            return
-    except (ValueError, OSError, pa.ArrowException):
-        return  # not integers or not readable: scipy says why
-    layout, field, symmetry = banner[2], banner[3], banner[4]
-    if layout == "array" and len(sizes) == 2:
-        rows, cols = sizes
-        entries = rows * cols
-        # scipy builds the dense array first, then the non-zeros' COO.
-        needed = 8 * entries + graph_read_memory(max(rows, cols), entries)
-        declares = f"the size line declares a dense {rows:,} x {cols:,} matrix"
-    elif layout == "coordinate" and len(sizes) == 3:
-        rows, cols, nnz = sizes
-        # scipy expands a symmetric file to both triangles before we keep one.
-        entries = nnz if symmetry == "general" else 2 * nnz
-        needed = graph_read_memory(max(rows, cols), entries, weighted=field != "pattern")
-        declares = f"the size line declares a {rows:,} x {cols:,} matrix with {nnz:,} entries"
-    else:
-        return
-    if min(sizes) < 0:
-        return
-    if rows != cols:
-        raise GraphFormatError(
-            path, number, f"adjacency matrix must be square; the size line declares {rows}x{cols}"
-        )
-    _check_declared(path, number, declares, needed, limit)
-
-
-def _check_igraph_input(path: Path, fmt: str, limit) -> None:
-    """Check the file size, and the counts Pajek and GraphML declare, before igraph parses."""
-    size = path.stat().st_size
-    needed = _IGRAPH_BYTES_PER_FILE_BYTE[fmt] * size
-    line, declares = None, f"the file holds {size:,} bytes"
-    try:
-        if fmt == "pajek":
-            declared = _pajek_vertices(path)
-            if declared is not None:
-                line, vertices = declared
-                needed += _PAJEK_BYTES_PER_VERTEX * vertices
-                declares = f"*Vertices declares {vertices:,} vertices (in a file of {size:,} bytes)"
-        elif fmt == "graphml":
-            declared = _graphml_counts(path)
-            if declared is not None:
-                line, nodes, edges = declared
-                by_counts = graph_read_memory(nodes, 2 * edges) + _PAJEK_BYTES_PER_VERTEX * nodes
-                if by_counts > needed:
-                    needed = by_counts
-                    declares = f"<graph> declares {nodes:,} nodes and {edges:,} edges"
-    except (OSError, pa.ArrowException):
-        return  # unreadable: igraph's error names the file
-    _check_declared(path, line, declares, needed, limit)
-
-
-def _pajek_vertices(path: Path) -> tuple[int, int] | None:
-    """``(line, count)`` of the ``*Vertices N`` line, if it comes before any edge."""
-    for number, line in _head_lines(path):
-        if not line or line.startswith("%"):
-            continue
-        if not line.startswith("*"):
-            return None  # data before *Vertices: igraph will refuse the file
-        keyword, _, rest = line.partition(" ")
-        keyword = keyword.lower()
-        if keyword == "*vertices":
-            tokens = rest.split()
-            return (number, int(tokens[0])) if tokens and tokens[0].isdigit() else None
-        if keyword != "*network":
-            return None
-    return None
-
-
-_GRAPH_ELEMENT = re.compile(r"<graph[\s>]")
-_GRAPHML_COUNT = re.compile(r'parse\.(nodes|edges)\s*=\s*["\'](\d+)["\']')
-
-
-def _graphml_counts(path: Path) -> tuple[int, int, int] | None:
-    """``(line, nodes, edges)`` from the first ``<graph>`` element's ``parse.nodes``/``parse.edges``
-    (GraphML's parse extension), when it declares them."""
-    element: list[str] = []
-    first = None
-    for number, line in _head_lines(path):
-        if first is None:
-            match = _GRAPH_ELEMENT.search(line)
-            if match is None:
-                continue
-            first, line = number, line[match.start() :]
-        element.append(line)
-        if ">" in line:
-            break
-    if first is None:
-        return None
-    counts = dict(_GRAPHML_COUNT.findall(" ".join(element)))
-    if not counts:
-        return None
-    return first, int(counts.get("nodes", 0)), int(counts.get("edges", 0))
-
-
-def _check_rows(path: Path, rows: int, columns: int, limit) -> None:
-    """An edge table's declared rows: its columns, then the graph built from them."""
-    needed = 8 * rows * max(columns, 2) + graph_read_memory(2 * rows, rows)
-    _check_declared(path, None, f"the table declares {rows:,} rows", needed, limit)
-
-
 def _first_null_row(column) -> int:
     return int(np.flatnonzero(column.is_null().to_numpy(zero_copy_only=False))[0])
 
@@ -516,7 +353,6 @@ def _first_line(error: Exception) -> str:
 
 
 def _igraph_line(error: Exception) -> int | None:
-    import re
 
     match = re.search(r"line (\d+)", str(error))
     return int(match.group(1)) if match else None
