@@ -301,3 +301,105 @@ def ncp_figure(profile) -> go.Figure:
         margin={"l": 40, "r": 20, "t": 50, "b": 40},
     )
     return figure
+
+
+def graph_layout(graph, *, max_nodes: int = 1500, seed: int = 0):
+    """Positions for a picture of ``graph``: every node, or the ``max_nodes`` of highest degree.
+
+    Returns ``(node_ids, positions (k, 2), edges (m, 2) of row indices into node_ids)``.
+
+    >>> from loaders import sample
+    >>> ids, positions, edges = graph_layout(sample("karate"), max_nodes=10)
+    >>> len(ids), positions.shape, int(edges.max()) < 10
+    (10, (10, 2), True)
+    """
+    import networkx as nx
+
+    degree = graph.degree()
+    if graph.n_nodes > max_nodes:
+        ids = np.sort(np.argsort(-degree, kind="stable")[:max_nodes])
+    else:
+        ids = np.arange(graph.n_nodes)
+    position_of = np.full(graph.n_nodes, -1, dtype=np.int64)
+    position_of[ids] = np.arange(ids.size)
+    rows = np.repeat(np.arange(graph.n_nodes), np.diff(graph.indptr))
+    keep = (position_of[rows] >= 0) & (position_of[graph.indices] >= 0) & (rows < graph.indices)
+    edges = np.column_stack([position_of[rows[keep]], position_of[graph.indices[keep]]])
+    sub = nx.Graph()
+    sub.add_nodes_from(range(ids.size))
+    sub.add_edges_from(edges.tolist())
+    placed = nx.spring_layout(sub, seed=seed, iterations=50)
+    positions = np.array([placed[k] for k in range(ids.size)]).reshape(-1, 2)
+    return ids, positions, edges
+
+
+def graph_figure(graph, layout, colour=None, colour_name: str = "") -> go.Figure:
+    """The graph drawn at ``layout`` (from :func:`graph_layout`), nodes coloured by a node
+    attribute: numbers on a scale, categories one legend entry each (the 12 commonest,
+    the rest as "other"). Without ``colour`` nodes are coloured by degree.
+
+    >>> from loaders import sample
+    >>> g = sample("karate")
+    >>> fig = graph_figure(g, graph_layout(g), g.attributes["club"], "club")
+    >>> sorted(trace.name for trace in fig.data[1:])
+    ['Mr. Hi', 'Officer']
+    """
+    ids, positions, edges = layout
+    edge_x = np.column_stack([positions[edges[:, 0], 0], positions[edges[:, 1], 0]])
+    edge_y = np.column_stack([positions[edges[:, 0], 1], positions[edges[:, 1], 1]])
+    gaps = np.full((edges.shape[0], 1), np.nan)
+    traces = [
+        go.Scatter(
+            x=np.hstack([edge_x, gaps]).ravel(),
+            y=np.hstack([edge_y, gaps]).ravel(),
+            mode="lines",
+            line={"width": 0.5, "color": "#bbb"},
+            hoverinfo="skip",
+            showlegend=False,
+        )
+    ]
+    labels = np.asarray([str(label) for label in graph.labels_of(ids)], dtype=object)
+    values = graph.degree()[ids] if colour is None else np.asarray(colour)[ids]
+    name = colour_name or "degree"
+    if values.dtype.kind in "iuf":
+        traces.append(
+            go.Scatter(
+                x=positions[:, 0],
+                y=positions[:, 1],
+                mode="markers",
+                text=[f"{label}: {value:.4g}" for label, value in zip(labels, values.tolist())],
+                hovertemplate="%{text}<extra></extra>",
+                marker={"size": 7, "color": values, "colorscale": "Viridis", "showscale": True},
+                showlegend=False,
+            )
+        )
+    else:
+        text = np.asarray(["(missing)" if v is None else str(v) for v in values], dtype=object)
+        categories, counts = np.unique(text, return_counts=True)
+        shown = set(categories[np.argsort(-counts, kind="stable")][:12].tolist())
+        text = np.where(np.isin(text, list(shown)), text, "other")
+        for category in sorted(set(text.tolist())):
+            mask = text == category
+            traces.append(
+                go.Scatter(
+                    x=positions[mask, 0],
+                    y=positions[mask, 1],
+                    mode="markers",
+                    name=category,
+                    text=labels[mask],
+                    hovertemplate=f"%{{text}}<br>{name}: {category}<extra></extra>",
+                    marker={"size": 7},
+                )
+            )
+    title = f"The graph, coloured by {name}"
+    if ids.size < graph.n_nodes:
+        title += f" ({ids.size:,} highest-degree of {graph.n_nodes:,} nodes)"
+    figure = go.Figure(traces)
+    figure.update_layout(
+        title=title,
+        height=560,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+    )
+    return figure

@@ -409,3 +409,23 @@ def test_uploads_are_saved_per_the_umask(umask):
     assert saved.stat().st_mode & 0o777 == 0o666 & ~umask
     assert saved.parent.stat().st_mode & 0o777 == 0o777 & ~umask
     assert sorted(p.name for p in saved.parent.iterdir()) == ["u.txt"]
+
+
+def test_graph_view_colours_by_any_node_attribute():
+    from app.dashboard.figures import graph_figure, graph_layout
+
+    graph = engine.sample("planted")
+    layout = graph_layout(graph, max_nodes=300)
+    ids = layout[0]
+    assert ids.size == 300
+    assert np.array_equal(np.sort(graph.degree()[ids]), np.sort(graph.degree())[-300:])
+    by_community = graph_figure(graph, layout, graph.attributes["community"], "community")
+    assert by_community.data[1].marker.showscale, "numbers get a colour scale"
+    many = np.array([f"kind {i % 20}" for i in range(graph.n_nodes)], dtype=object)
+    categories = graph_figure(graph, layout, many, "kind")
+    names = [trace.name for trace in categories.data[1:]]
+    assert len(names) == 13 and "other" in names, "12 commonest categories, then other"
+    assert sum(len(trace.x) for trace in categories.data[1:]) == 300
+    app = AppTest.from_file(MAIN, default_timeout=60).run()
+    app.selectbox(key="overview_colour").select("club").run()
+    assert not app.exception

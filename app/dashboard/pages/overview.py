@@ -5,7 +5,12 @@ import streamlit as st
 from scipy.sparse.csgraph import connected_components
 
 import engine
-from app.dashboard.figures import degree_distribution_figure, top_degree_table
+from app.dashboard.figures import (
+    degree_distribution_figure,
+    graph_figure,
+    graph_layout,
+    top_degree_table,
+)
 from app.dashboard.state import current_graph
 
 graph = current_graph()
@@ -50,3 +55,25 @@ def pagerank_table(graph: engine.Graph, k: int = 10):
 if graph.n_nodes:
     right.subheader("Top nodes by PageRank")
     right.dataframe(pagerank_table(graph), hide_index=True, width="stretch")
+
+
+def cached_layout(graph: engine.Graph):
+    """The picture's layout, computed once per graph in this session."""
+    cache = st.session_state.setdefault("overview_layout", {})
+    key = (graph.name, graph.n_nodes, graph.n_edges)
+    if key not in cache:
+        with st.spinner("Laying out the graph…", show_time=True):
+            cache[key] = graph_layout(graph)
+    return cache[key]
+
+
+if graph.n_nodes:
+    st.subheader("The graph")
+    choice = st.selectbox(
+        "Colour by",
+        ["degree", *graph.attributes],
+        key="overview_colour",
+        help="Node attributes from the file or an attached node table",
+    )
+    colour = None if choice == "degree" else graph.attributes[choice]
+    st.plotly_chart(graph_figure(graph, cached_layout(graph), colour, choice), width="stretch")
