@@ -9,7 +9,12 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from engine.graphlets.common_kernels import COUNT_BITS, count_of, up_slot
+from engine.graphlets.common_kernels import (
+    count_of,
+    count_two_step,
+    stamp_neighbourhood,
+    up_slot,
+)
 
 
 @njit(parallel=True, cache=True)
@@ -25,17 +30,8 @@ def slot_sums(indptr, indices, degree, tri, up_indptr, up_indices, slot_cliques,
     for worker in prange(n_workers):
         here = state[worker]
         for x in range(worker, n, n_workers):
-            mark = -(x + 1)
-            base = (x + 1) << COUNT_BITS
-            here[x] = mark
-            for q in range(indptr[x], indptr[x + 1]):
-                here[indices[q]] = mark
-            for q in range(indptr[x], indptr[x + 1]):
-                y = indices[q]
-                for p in range(indptr[y], indptr[y + 1]):
-                    value = here[indices[p]]
-                    if value != mark:
-                        here[indices[p]] = base + count_of(value, base) + 1
+            mark, base = stamp_neighbourhood(indptr, indices, x, here)
+            count_two_step(indptr, indices, x, mark, base, here)
             for q in range(indptr[x], indptr[x + 1]):
                 y = indices[q]
                 tri_yz = 0
@@ -74,11 +70,7 @@ def two_hop_pairs(indptr, indices, degree, tri, row_start, fill, state, scratch,
         here = state[worker]
         in_ny = scratch[worker, 0]
         position = scratch[worker, 1]
-        mark = -(x + 1)
-        base = (x + 1) << COUNT_BITS
-        here[x] = mark
-        for q in range(indptr[x], indptr[x + 1]):
-            here[indices[q]] = mark
+        mark, base = stamp_neighbourhood(indptr, indices, x, here)
         found = 0
         out = row_start[x]
         for q in range(indptr[x], indptr[x + 1]):
@@ -169,11 +161,7 @@ def three_step_walks(indptr, indices, row_start, fill, state, seen, walks, buffe
         total = walks[worker]
         middles = buffer[worker, 0]
         ends = buffer[worker, 1]
-        mark = -(x + 1)
-        base = (x + 1) << COUNT_BITS
-        here[x] = mark
-        for q in range(indptr[x], indptr[x + 1]):
-            here[indices[q]] = mark
+        mark, base = stamp_neighbourhood(indptr, indices, x, here)
         n_middles = 0
         for q in range(indptr[x], indptr[x + 1]):
             y = indices[q]

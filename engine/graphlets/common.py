@@ -59,7 +59,7 @@ class SimpleGraph:
     @classmethod
     def of(cls, g: Graph, orient: bool = True) -> SimpleGraph:
         if g.n_nodes >= MAX_NODES:
-            # The kernels pack a node id and a count into one int64 (see _kernels).
+            # The kernels pack a node id and a count into one int64 (see common_kernels).
             raise ValueError(
                 f"orbit counting supports fewer than {MAX_NODES:,} nodes; got {g.n_nodes:,}"
             )

@@ -227,6 +227,27 @@ def count_of(value, base):
     return count if 0 <= count < COUNT_LIMIT else 0
 
 
+@njit(cache=True)
+def stamp_neighbourhood(indptr, indices, x, state):
+    """Mark N[x] in ``state``; returns ``(mark, base)``, x's mark and count base."""
+    mark = -(x + 1)
+    state[x] = mark
+    for q in range(indptr[x], indptr[x + 1]):
+        state[indices[q]] = mark
+    return mark, (x + 1) << COUNT_BITS
+
+
+@njit(cache=True)
+def count_two_step(indptr, indices, x, mark, base, state):
+    """Stamp ``|N(x) ∩ N(z)|`` on every z at distance two from x (N[x] already marked)."""
+    for q in range(indptr[x], indptr[x + 1]):
+        y = indices[q]
+        for p in range(indptr[y], indptr[y + 1]):
+            value = state[indices[p]]
+            if value != mark:
+                state[indices[p]] = base + count_of(value, base) + 1
+
+
 # ------------------------------------------------------------------ per-node sums
 
 

@@ -9,7 +9,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from engine.graphlets.common_kernels import COUNT_BITS, count_of, up_slot
+from engine.graphlets.common_kernels import count_two_step, stamp_neighbourhood, up_slot
 
 
 @njit(parallel=True, cache=True)
@@ -62,19 +62,11 @@ def edge_orbit_sums(
         here = state[worker]
         slot_of = slots[worker]
         dx = np.int64(degree[x])
-        mark = -(x + 1)
-        base = (x + 1) << COUNT_BITS
-        here[x] = mark
+        mark, base = stamp_neighbourhood(indptr, indices, x, here)
         for q in range(indptr[x], indptr[x + 1]):
-            here[indices[q]] = mark
             slot_of[indices[q]] = q
         # First pass: |N(x) ∩ N(z)| for every z at distance two from x.
-        for q in range(indptr[x], indptr[x + 1]):
-            y = indices[q]
-            for p in range(indptr[y], indptr[y + 1]):
-                value = here[indices[p]]
-                if value != mark:
-                    here[indices[p]] = base + count_of(value, base) + 1
+        count_two_step(indptr, indices, x, mark, base, here)
         for q in range(indptr[x], indptr[x + 1]):
             y = indices[q]
             owned = y > x

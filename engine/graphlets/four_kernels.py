@@ -9,7 +9,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from engine.graphlets.common_kernels import COUNT_BITS, count_of
+from engine.graphlets.common_kernels import count_of, stamp_neighbourhood
 
 
 @njit(parallel=True, cache=True)
@@ -43,11 +43,7 @@ def node_orbits(
 @njit(cache=True)
 def _orbits_of_node(x, indptr, indices, degree, tri, tri_sum, open_sum, cliques, state, out):
     dx = np.int64(degree[x])
-    mark = -(x + 1)
-    base = (x + 1) << COUNT_BITS
-    state[x] = mark
-    for q in range(indptr[x], indptr[x + 1]):
-        state[indices[q]] = mark
+    mark, base = stamp_neighbourhood(indptr, indices, x, state)
     # Each f_* below counts a set of 4-node configurations (not necessarily
     # induced) around x; it is a known combination of true orbit counts, and the
     # equations at the end peel off the denser graphlets it also counts.
