@@ -6,7 +6,7 @@ For every graph with ground truth, ``--seeds`` random seeds (nodes whose true
 community has at least 5 members) are given to every method in one process.
 Each row reports, over those seeds, the mean and median F1 of the found set
 against the seed's true community, the mean conductance of the found set
-(computed the same way for everyone, :func:`engine.cluster.set_conductance`),
+(computed the same way for everyone, :func:`engine.conductance.set_conductance`),
 the mean size, and the median and mean milliseconds per seed of single calls
 (after one warm-up call). The methods in this process take turns seed by seed,
 so load from other processes falls on all of them alike; speed ratios use the
@@ -64,7 +64,8 @@ import numpy as np
 
 import engine
 from benchmarks.common import bench_dir
-from engine.cluster import local_cluster, local_cluster_batch, set_conductance
+from engine.cluster import local_cluster, local_cluster_batch
+from engine.conductance import set_conductance
 from loaders import Graph, open_store
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets")

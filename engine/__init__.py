@@ -15,10 +15,9 @@ from engine.cluster import (
     local_cluster,
     local_cluster_batch,
     mqi,
-    ncp,
-    prefix_conductance,
-    set_conductance,
 )
+from engine.community_profile import ncp
+from engine.conductance import prefix_conductance, set_conductance
 from engine.embed import fastrp
 from engine.estimate import fastrp_memory, orbit_counts_memory, ppr_index_memory
 from engine.export import export_embeddings

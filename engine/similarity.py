@@ -35,7 +35,7 @@ import pandas as pd
 
 from engine._device import resolve_device
 from engine._kernels import similarity as kernels
-from engine.cluster import prefix_conductance, set_conductance
+from engine.conductance import prefix_conductance, set_conductance
 from loaders import Graph
 from loaders.check import check_positive_int, check_seed
 from sketches.lsh import MinHashLSH, recall_banding
@@ -267,7 +267,7 @@ class NeighbourhoodIndex:
         -------
         Community
             ``.members`` (``node``, ``score``, ``seed``), ``.conductance``,
-            ``.volume``, ``.cut`` (as :func:`engine.cluster.set_conductance`).
+            ``.volume``, ``.cut`` (as :func:`engine.conductance.set_conductance`).
 
         Examples
         --------

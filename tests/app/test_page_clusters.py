@@ -39,7 +39,7 @@ def test_clusters_page_names_an_unknown_seed():
 
 
 def test_clusters_page_draws_the_network_community_profile():
-    from engine.cluster import ncp
+    from engine.community_profile import ncp
 
     app = AppTest.from_file(PAGE, default_timeout=120).run()
     app.number_input[0].set_value(20)

@@ -12,16 +12,11 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import expm_multiply
 
 import engine
-from engine.cluster import (
-    _diffuse_and_sweep,
-    _view,
-    label_weighted_graph,
-    local_cluster,
-    local_cluster_batch,
-    mqi,
-    ncp,
-    set_conductance,
-)
+from engine.cluster import label_weighted_graph, local_cluster, local_cluster_batch, mqi
+from engine.community_profile import ncp
+from engine.conductance import set_conductance
+from engine.diffusion import diffuse_and_sweep
+from engine.local_view import local_view
 from loaders import Graph, planted_partition
 from tests.conftest import shared_dataset
 from tests.graphs import TINY_GRAPHS
@@ -67,7 +62,7 @@ def f1(found, truth) -> float:
 
 
 def full_sweep(g: Graph, seed_id: int, method="ppr", alpha=0.15, eps=1e-4, t=10.0):
-    return _diffuse_and_sweep(_view(g), np.array([seed_id]), np.ones(1), method, alpha, eps, t)
+    return diffuse_and_sweep(local_view(g), np.array([seed_id]), np.ones(1), method, alpha, eps, t)
 
 
 # ------------------------------------------------------------------ conductance, volume, cut

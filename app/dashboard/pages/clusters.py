@@ -8,7 +8,8 @@ from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_nodes, read_picks
 from app.dashboard.progress import ProgressBar
 from app.dashboard.state import current_graph
-from engine.cluster import local_cluster, ncp
+from engine.cluster import local_cluster
+from engine.community_profile import ncp
 
 METHODS = {"PPR push (Andersen–Chung–Lang)": "ppr", "heat kernel (hk-relax)": "heat"}
 

@@ -1,0 +1,150 @@
+"""Local diffusions from seed nodes, each fused with its sweep cut: touch only the seeds'
+neighbourhood.
+
+A diffusion spreads mass from the seeds; the **sweep** (:mod:`engine.conductance`)
+then sorts the nodes it reached by degree-normalised score and measures every prefix.
+Used by :func:`engine.local_cluster` and the network community profile.
+
+Methods
+-------
+``"ppr"``
+    Andersen–Chung–Lang: the personalized PageRank forward push of
+    :mod:`engine.pagerank.push` (one kernel for both) to residual ``eps · deg(u)``. Work is
+    ``O(1/(eps·alpha))`` whatever the graph's size, and every score is within
+    ``eps · deg(u)`` of exact PPR. ``deg(u)`` here is u's number of edges, also
+    on weighted graphs (the shared kernel's rule); on a dense graph (hundreds of
+    edges per node) a first push may already stop, and eps must be smaller.
+``"heat"``
+    hk-relax (Kloster & Gleich 2014): the heat kernel ``h = exp(−t(I − P))·s``
+    pushed term by term of its Taylor series, with
+    ``‖D⁻¹(h − x)‖∞ < eps``; work is bounded in ``t`` and ``eps``, not n.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+import numpy as np
+import pandas as pd
+
+from engine import diffusion_kernels as kernels
+from engine.local_view import LocalView, cached
+from engine.pagerank.common import seed_distribution as any_seed_distribution
+from loaders import Graph
+
+METHODS = ("ppr", "heat")
+# heat at 1e-4 spread to half of a 10k-node LFR graph (conductance 0.25, F1 0.02)
+# where 1e-3 found the communities (F1 0.99), five times faster (benchmarks/cluster.py).
+DEFAULT_EPS = {"ppr": 1e-4, "heat": 1e-3}
+DEFAULT_T = 10.0
+MAX_T = 100.0
+
+
+def diffuse_and_sweep(view: LocalView, seed_nodes, seed_mass, method, alpha, eps, t):
+    """``(order, scores, profile arrays, best index, pushes, touched)`` of one diffusion:
+    one kernel call does the diffusion, the sort and the sweep."""
+    scratch = view.scratch()
+    if method == "ppr":
+        found = kernels.ppr_sweep(
+            view.indptr,
+            view.indices,
+            view.weights,
+            view.weighted,
+            view.out_weight,
+            seed_nodes,
+            seed_mass,
+            alpha,
+            eps,
+            scratch.estimate,
+            scratch.residual,
+            scratch.touched,
+            view.total_volume,
+        )
+    else:
+        found = kernels.heat_sweep(
+            view.indptr,
+            view.indices,
+            view.weights,
+            view.weighted,
+            view.out_weight,
+            seed_nodes,
+            seed_mass,
+            t,
+            eps,
+            psi(t, eps),
+            scratch.estimate,
+            scratch.residual,
+            scratch.spare,
+            scratch.touched,
+            scratch.listed,
+            scratch.next_listed,
+            view.total_volume,
+        )
+    order, scores, volume, cut, conductance, best, pushes = found
+    return order, scores, (volume, cut, conductance), int(best), pushes, order.size
+
+
+@functools.lru_cache(maxsize=64)
+def psi(t: float, eps: float) -> np.ndarray:
+    """``ψ_j(t) = Σ_{m=0}^{N−j} j!/(j+m)! tᵐ`` for ``j = 0..N``, with the Taylor degree
+    ``N`` the least one whose tail ``e⁻ᵗ Σ_{k>N} tᵏ/k!`` is below ``eps/2``."""
+    term = math.exp(-t)
+    tail = 1.0 - term
+    degree = 0
+    while tail >= eps / 2 and degree < 10_000:
+        degree += 1
+        term *= t / degree
+        tail -= term
+    degree = max(degree, 1)
+    psi = np.empty(degree + 1)
+    psi[degree] = 1.0
+    for j in range(degree - 1, -1, -1):
+        psi[j] = 1.0 + t / (j + 1) * psi[j + 1]
+    return psi
+
+
+_ONE = np.ones(1)
+_ONE.flags.writeable = False
+_LABEL_INDEX: dict = {}
+
+
+def seed_distribution(g: Graph, seeds) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`engine.pagerank.common.seed_distribution`, with a short path for one integer seed on a
+    graph whose labels are its ids (the common call, where the general path's list
+    handling cost as much as the diffusion)."""
+    if isinstance(seeds, bool) or not isinstance(seeds, int | np.integer | str):
+        return any_seed_distribution(g, seeds)
+    if g.has_identity_labels:
+        if isinstance(seeds, str) or not 0 <= seeds < g.n_nodes:
+            return any_seed_distribution(g, seeds)  # raises NodeNotFoundError naming it
+        return np.array([seeds], dtype=np.int64), _ONE
+    # Graph.node_ids builds a pandas Index from its argument on every call (0.5 ms);
+    # one hash lookup in a per-graph index costs a microsecond.
+    try:
+        position = cached(_LABEL_INDEX, g, _label_index).get_loc(seeds)
+    except (KeyError, TypeError):
+        return any_seed_distribution(g, seeds)
+    if not isinstance(position, int | np.integer):  # repeated labels: the general path
+        return any_seed_distribution(g, seeds)
+    return np.array([position], dtype=np.int64), _ONE
+
+
+def _label_index(g: Graph) -> pd.Index:
+    return pd.Index(g.labels)
+
+
+def check_eps(eps) -> float:
+    """``eps`` as a float in (0, 1), else ValueError naming the range."""
+    value = float(eps)
+    if not 0.0 < value < 1.0:
+        raise ValueError(f"eps must be in (0, 1); got {eps!r}")
+    return value
+
+
+def check_t(t) -> float:
+    """``t`` as a float in (0, 100], else ValueError naming the range (eᵗ must stay finite)."""
+    value = float(t)
+    if not 0.0 < value <= MAX_T:
+        raise ValueError(f"t must be in (0, {MAX_T:g}]; got {t!r}")
+    return value
