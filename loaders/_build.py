@@ -7,6 +7,8 @@ CSR is built by the counting-sort kernels in :mod:`loaders._kernels`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -149,13 +151,9 @@ def lookup_ids(index: pd.Index, labels, graph_name: str | None = None) -> np.nda
     missing = np.flatnonzero(positions < 0)
     if missing.size:
         raise NodeNotFoundError(
-            _python_scalar(np.asarray(labels, dtype=object)[missing[0]]), graph_name
+            python_scalar(np.asarray(labels, dtype=object)[missing[0]]), graph_name
         )
     return positions.astype(np.int64)
-
-
-def _python_scalar(value):
-    return value.item() if isinstance(value, np.generic) else value
 
 
 def is_symmetric(indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray | None) -> bool:
@@ -247,3 +245,139 @@ def _implied_n(src_ids: np.ndarray, dst_ids: np.ndarray) -> int:
     if src_ids.size == 0:
         return 0
     return int(max(src_ids.max(), dst_ids.max())) + 1
+
+
+def induced_subgraph(
+    indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray | None, ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """CSR arrays of the subgraph induced by the sorted node ``ids`` (renumbered 0..k-1)."""
+    n = indptr.shape[0] - 1
+    keep_node = np.zeros(n, dtype=bool)
+    keep_node[ids] = True
+    new_id = np.cumsum(keep_node) - 1
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    keep = keep_node[rows] & keep_node[indices]
+    counts = np.bincount(new_id[rows[keep]], minlength=ids.size)
+    sub_indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    return sub_indptr, new_id[indices[keep]], None if weights is None else weights[keep]
+
+
+def check_graph_arrays(indptr, indices, weights, directed: bool, labels, attributes) -> None:
+    """Raise ValueError unless the arrays make a valid graph (the checks of ``Graph(...)``)."""
+    n = indptr.shape[0] - 1
+    if indptr.ndim != 1 or n < 0:
+        raise ValueError("indptr must be a 1-D array of length n_nodes + 1")
+    if indptr[0] != 0 or np.any(np.diff(indptr) < 0):
+        raise ValueError("indptr must start at 0 and never decrease")
+    if indptr[-1] != indices.shape[0]:
+        raise ValueError(f"indptr[-1] ({indptr[-1]}) must equal len(indices) ({indices.shape[0]})")
+    if indices.size and (indices.min() < 0 or indices.max() >= n):
+        raise ValueError(f"indices must lie in [0, {n})")
+    if weights is not None:
+        if weights.shape != indices.shape:
+            raise ValueError("weights must align with indices")
+        check_weights(weights)
+    if not directed and not is_symmetric(indptr, indices, weights):
+        raise ValueError(
+            "an undirected graph stores every edge in both directions with one weight; "
+            "these arrays do not (pass directed=True, or build with Graph.from_edges)"
+        )
+    if labels is not None:
+        if len(labels) != n:
+            raise ValueError(f"labels must have one entry per node ({n}); got {len(labels)}")
+        if isinstance(labels, np.ndarray) and not pd.Index(labels).is_unique:
+            raise ValueError("labels must be unique")
+    for key, column in attributes.items():
+        if len(column) != n:
+            raise ValueError(f"attribute {key!r} must have one value per node ({n})")
+
+
+def identity_ids(query, n_nodes: int, graph_name: str | None) -> np.ndarray:
+    """Ids of ``query`` in a graph whose labels are its ids; NodeNotFoundError names a stranger."""
+    if not isinstance(query, np.ndarray) or query.dtype.kind not in "iu":
+        # Check the values as given: numpy would turn [0, "x"] into ["0", "x"].
+        values = query.tolist() if isinstance(query, np.ndarray) else query
+        bad = next((x for x in values if not _is_int(x)), None)
+        if bad is not None:
+            raise NodeNotFoundError(bad, graph_name)
+    ids = np.asarray(query, dtype=np.int64)
+    if ids.size == 0:
+        return ids
+    outside = (ids < 0) | (ids >= n_nodes)
+    if outside.any():
+        raise NodeNotFoundError(python_scalar(ids[outside][0]), graph_name)
+    return ids.astype(np.int64)
+
+
+def aligned_column(key: str, column, labels: np.ndarray) -> np.ndarray:
+    """A node attribute as an array in id order: given so, or a mapping/Series by label."""
+    if isinstance(column, Mapping | pd.Series):
+        series = pd.Series(column) if isinstance(column, Mapping) else column
+        values = series.reindex(labels).to_numpy()
+    else:
+        values = np.asarray(column)
+    if values.shape[:1] != (len(labels),):
+        raise ValueError(
+            f"attribute {key!r} must have one value per node ({len(labels)}); "
+            f"got {values.shape[:1]}"
+        )
+    return values
+
+
+def edge_table(indptr, indices, weights, directed: bool, labels: np.ndarray) -> pd.DataFrame:
+    """``source``, ``target`` (labels) and ``weight``; an undirected edge once, source first."""
+    rows = np.repeat(np.arange(indptr.shape[0] - 1, dtype=np.int64), np.diff(indptr))
+    cols = indices.astype(np.int64)
+    keep = slice(None) if directed else rows <= cols
+    rows, cols = rows[keep], cols[keep]
+    table = {"source": labels[rows], "target": labels[cols]}
+    if weights is not None:
+        table["weight"] = weights[keep]
+    return pd.DataFrame(table)
+
+
+def readonly(values, dtype) -> np.ndarray:
+    """``values`` as a read-only array of ``dtype`` (a view when no cast is needed)."""
+    array = np.asarray(values)
+    if array.dtype != dtype:
+        array = array.astype(dtype)
+    if array.flags.writeable and not isinstance(values, np.memmap):
+        array = array.view()
+        array.flags.writeable = False
+    return array
+
+
+def arrow_to_numpy(column) -> np.ndarray:
+    """An Arrow column as NumPy: numbers and booleans without nulls as themselves, else objects."""
+    kind = column.type
+    if column.null_count == 0 and (
+        pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+    ):
+        return column.to_numpy(zero_copy_only=False)
+    return np.asarray(column.to_pylist(), dtype=object)
+
+
+def python_scalar(value):
+    """A NumPy scalar as the Python value it holds (labels in messages and results)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def same_values(first, second) -> bool:
+    """Equality of two graph parts: arrays (None only equals None), dicts of arrays, scalars."""
+    if first is None or second is None:
+        return first is second
+    if isinstance(first, dict):
+        return first.keys() == second.keys() and all(
+            np.array_equal(first[k], second[k]) for k in first
+        )
+    return bool(np.array_equal(first, second))
+
+
+def count_self_loops(indptr: np.ndarray, indices: np.ndarray) -> int:
+    """Entries ``(u, u)`` of a CSR adjacency."""
+    rows = np.repeat(np.arange(indptr.shape[0] - 1, dtype=indices.dtype), np.diff(indptr))
+    return int(np.count_nonzero(rows == indices))

@@ -17,8 +17,21 @@ import pyarrow as pa
 import scipy.sparse as sp
 
 from loaders import convert
-from loaders._build import check_weights, graph_arrays, index_dtype, is_symmetric, lookup_ids
-from loaders.errors import NodeNotFoundError
+from loaders._build import (
+    aligned_column,
+    arrow_to_numpy,
+    check_graph_arrays,
+    count_self_loops,
+    edge_table,
+    graph_arrays,
+    identity_ids,
+    index_dtype,
+    induced_subgraph,
+    lookup_ids,
+    python_scalar,
+    readonly,
+    same_values,
+)
 from loaders.store import save_store
 
 Labels = np.ndarray | pa.Array | None
@@ -71,10 +84,10 @@ class Graph:
         name: str | None = None,
         validate: bool = True,
     ) -> None:
-        self.indptr = _as_readonly(indptr, np.int64)
+        self.indptr = readonly(indptr, np.int64)
         n_nodes = self.indptr.shape[0] - 1
-        self.indices = _as_readonly(indices, index_dtype(max(n_nodes, 0)))
-        self.weights = None if weights is None else _as_readonly(weights, np.float32)
+        self.indices = readonly(indices, index_dtype(max(n_nodes, 0)))
+        self.weights = None if weights is None else readonly(weights, np.float32)
         self.directed = bool(directed)
         self.name = name
         self._labels = labels
@@ -82,11 +95,11 @@ class Graph:
         self._label_index: pd.Index | None = None
         self._n_self_loops: int | None = None
         self.store_path: str | None = None  # the .gwb folder it was opened from, if any
-        # What a reader decided (weight column, direction, names, what it ignored),
-        # for repr, `gwb info` and the dashboard: str -> str.
-        self.provenance: dict[str, str] = {}
+        self.provenance: dict[str, str] = {}  # what a reader decided, e.g. the weight column
         if validate:
-            self._validate()
+            check_graph_arrays(
+                self.indptr, self.indices, self.weights, self.directed, labels, self._attributes
+            )
 
     # ------------------------------------------------------------------ building
     @classmethod
@@ -176,10 +189,7 @@ class Graph:
     def n_self_loops(self) -> int:
         """Number of edges from a node to itself."""
         if self._n_self_loops is None:
-            rows = np.repeat(
-                np.arange(self.n_nodes, dtype=self.indices.dtype), np.diff(self.indptr)
-            )
-            self._n_self_loops = int(np.count_nonzero(rows == self.indices))
+            self._n_self_loops = count_self_loops(self.indptr, self.indices)
         return self._n_self_loops
 
     @property
@@ -200,7 +210,7 @@ class Graph:
         if self._labels is None:
             return np.arange(self.n_nodes)
         if isinstance(self._labels, pa.ChunkedArray | pa.Array):
-            self._labels = _arrow_to_numpy(self._labels)
+            self._labels = arrow_to_numpy(self._labels)
         return self._labels
 
     @property
@@ -224,7 +234,7 @@ class Graph:
         if self._labels is None:
             return int(node_id)
         value = self._labels[node_id]
-        return value.as_py() if isinstance(value, pa.Scalar) else _python_scalar(value)
+        return value.as_py() if isinstance(value, pa.Scalar) else python_scalar(value)
 
     def node_id(self, label) -> int:
         """The id of the node with this label; NodeNotFoundError (a KeyError) if absent.
@@ -253,19 +263,7 @@ class Graph:
             raise TypeError(f"node_ids takes a sequence of labels; got {labels!r}")
         query = labels if isinstance(labels, np.ndarray) else list(labels)
         if self._labels is None:
-            if not isinstance(query, np.ndarray) or query.dtype.kind not in "iu":
-                # Check the values as given: numpy would turn [0, "x"] into ["0", "x"].
-                values = query.tolist() if isinstance(query, np.ndarray) else query
-                bad = next((x for x in values if not _is_int(x)), None)
-                if bad is not None:
-                    raise NodeNotFoundError(bad, self.name)
-            ids = np.asarray(query, dtype=np.int64)
-            if ids.size == 0:
-                return ids
-            outside = (ids < 0) | (ids >= self.n_nodes)
-            if outside.any():
-                raise NodeNotFoundError(_python_scalar(ids[outside][0]), self.name)
-            return ids.astype(np.int64)
+            return identity_ids(query, self.n_nodes, self.name)
         if self._label_index is None:
             self._label_index = pd.Index(self.labels)
         return lookup_ids(self._label_index, query, self.name)
@@ -276,7 +274,7 @@ class Graph:
         """Per-node attribute columns (name → array aligned with node ids)."""
         for key, column in self._attributes.items():
             if isinstance(column, pa.ChunkedArray | pa.Array):
-                self._attributes[key] = _arrow_to_numpy(column)
+                self._attributes[key] = arrow_to_numpy(column)
         return dict(self._attributes)
 
     def with_attributes(self, **columns) -> Graph:
@@ -291,17 +289,7 @@ class Graph:
         """
         attributes = dict(self._attributes)
         for key, column in columns.items():
-            if isinstance(column, Mapping | pd.Series):
-                series = pd.Series(column) if isinstance(column, Mapping) else column
-                values = series.reindex(self.labels).to_numpy()
-            else:
-                values = np.asarray(column)
-            if values.shape[:1] != (self.n_nodes,):
-                raise ValueError(
-                    f"attribute {key!r} must have one value per node ({self.n_nodes}); "
-                    f"got {values.shape[:1]}"
-                )
-            attributes[key] = values
+            attributes[key] = aligned_column(key, column, self.labels)
         graph = Graph(
             self.indptr,
             self.indices,
@@ -351,15 +339,7 @@ class Graph:
 
         An undirected edge appears once, with ``source`` ≤ ``target`` by id.
         """
-        rows = np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self.indptr))
-        cols = self.indices.astype(np.int64)
-        keep = slice(None) if self.directed else rows <= cols
-        rows, cols = rows[keep], cols[keep]
-        labels = self.labels
-        table = {"source": labels[rows], "target": labels[cols]}
-        if self.weights is not None:
-            table["weight"] = self.weights[keep]
-        return pd.DataFrame(table)
+        return edge_table(self.indptr, self.indices, self.weights, self.directed, self.labels)
 
     def nodes(self) -> pd.DataFrame:
         """The node table: ``node`` (labels) and one column per node attribute.
@@ -371,10 +351,8 @@ class Graph:
         >>> g.nodes().values.tolist()
         [['a', 1], ['b', 2]]
         """
-        table = {"node": self.labels}
-        for key, values in self.attributes.items():
-            table["node_attribute_" + key if key == "node" else key] = values
-        return pd.DataFrame(table)
+        table = {"node_attribute_node" if k == "node" else k: v for k, v in self.attributes.items()}
+        return pd.DataFrame({"node": self.labels, **table})
 
     def subgraph(self, nodes: Iterable) -> Graph:
         """The subgraph induced by ``nodes`` (labels), keeping labels, weights and attributes.
@@ -386,15 +364,7 @@ class Graph:
         [[1, 2], [2, 3]]
         """
         ids = np.unique(self.node_ids(nodes))
-        keep_node = np.zeros(self.n_nodes, dtype=bool)
-        keep_node[ids] = True
-        new_id = np.cumsum(keep_node) - 1
-        rows = np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self.indptr))
-        keep = keep_node[rows] & keep_node[self.indices]
-        counts = np.bincount(new_id[rows[keep]], minlength=ids.size)
-        indptr = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-        indices = new_id[self.indices[keep]]
-        weights = None if self.weights is None else self.weights[keep]
+        indptr, indices, weights = induced_subgraph(self.indptr, self.indices, self.weights, ids)
         labels = self.labels[ids]
         attributes = {key: column[ids] for key, column in self.attributes.items()}
         return Graph(
@@ -495,7 +465,15 @@ class Graph:
         )
         if parts.labels is None and not parts.attributes:
             return built
-        return built._relabel(parts.labels, parts.attributes, name=parts.name)
+        return cls(
+            built.indptr,
+            built.indices,
+            built.weights,
+            directed=built.directed,
+            labels=parts.labels,
+            attributes=parts.attributes,
+            name=parts.name,
+        )
 
     # ------------------------------------------------------------------ storage
     def save(self, path: str | os.PathLike, *, overwrite: bool = False) -> str:
@@ -507,33 +485,8 @@ class Graph:
         """Same nodes, labels, direction, edges, weights and attributes."""
         if not isinstance(other, Graph):
             return False
-        same = (
-            self.directed == other.directed
-            and np.array_equal(self.indptr, other.indptr)
-            and np.array_equal(self.indices, other.indices)
-            and (self.weights is None) == (other.weights is None)
-            and np.array_equal(self.labels, other.labels)
-        )
-        if not same:
-            return False
-        if self.weights is not None and not np.array_equal(self.weights, other.weights):
-            return False
-        mine, theirs = self.attributes, other.attributes
-        return mine.keys() == theirs.keys() and all(
-            np.array_equal(mine[k], theirs[k]) for k in mine
-        )
-
-    def _relabel(self, labels, attributes=None, *, name: str | None = None) -> Graph:
-        """This graph's arrays under new labels (and attributes, and name when given)."""
-        return Graph(
-            self.indptr,
-            self.indices,
-            self.weights,
-            directed=self.directed,
-            labels=labels,
-            attributes=self._attributes if attributes is None else attributes,
-            name=name or self.name,
-        )
+        parts = ("directed", "indptr", "indices", "weights", "labels", "attributes")
+        return all(same_values(getattr(self, p), getattr(other, p)) for p in parts)
 
     def __repr__(self) -> str:
         kind = "directed" if self.directed else "undirected"
@@ -545,63 +498,3 @@ class Graph:
         if self._attributes:
             parts.append("attributes: " + ", ".join(self._attributes))
         return f"<Graph{name}: {', '.join(parts)}>"
-
-    def _validate(self) -> None:
-        n = self.n_nodes
-        if self.indptr.ndim != 1 or n < 0:
-            raise ValueError("indptr must be a 1-D array of length n_nodes + 1")
-        if self.indptr[0] != 0 or np.any(np.diff(self.indptr) < 0):
-            raise ValueError("indptr must start at 0 and never decrease")
-        if self.indptr[-1] != self.indices.shape[0]:
-            raise ValueError(
-                f"indptr[-1] ({self.indptr[-1]}) must equal len(indices) ({self.indices.shape[0]})"
-            )
-        if self.indices.size and (self.indices.min() < 0 or self.indices.max() >= n):
-            raise ValueError(f"indices must lie in [0, {n})")
-        if self.weights is not None:
-            if self.weights.shape != self.indices.shape:
-                raise ValueError("weights must align with indices")
-            check_weights(self.weights)
-        if not self.directed and not is_symmetric(self.indptr, self.indices, self.weights):
-            raise ValueError(
-                "an undirected graph stores every edge in both directions with one weight; "
-                "these arrays do not (pass directed=True, or build with Graph.from_edges)"
-            )
-        if self._labels is not None:
-            if len(self._labels) != n:
-                raise ValueError(
-                    f"labels must have one entry per node ({n}); got {len(self._labels)}"
-                )
-            if isinstance(self._labels, np.ndarray) and not pd.Index(self._labels).is_unique:
-                raise ValueError("labels must be unique")
-        for key, column in self._attributes.items():
-            if len(column) != n:
-                raise ValueError(f"attribute {key!r} must have one value per node ({n})")
-
-
-def _as_readonly(values, dtype) -> np.ndarray:
-    array = np.asarray(values)
-    if array.dtype != dtype:
-        array = array.astype(dtype)
-    if array.flags.writeable and not isinstance(values, np.memmap):
-        array = array.view()
-        array.flags.writeable = False
-    return array
-
-
-def _arrow_to_numpy(column) -> np.ndarray:
-    kind = column.type
-    if column.null_count == 0 and (
-        pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
-    ):
-        return column.to_numpy(zero_copy_only=False)
-    return np.asarray(column.to_pylist(), dtype=object)
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
-def _python_scalar(value):
-    return value.item() if isinstance(value, np.generic) else value
-
