@@ -125,7 +125,7 @@ def orbit_counts_memory(g: Graph, graphlet_size: int = 5) -> int:
     >>> orbit_counts_memory(g, 5) > orbit_counts_memory(g, 4)
     True
     """
-    from engine.graphlets import N_NODE_ORBITS, N_NODE_ORBITS_5
+    from engine.graphlets.common import N_NODE_ORBITS, N_NODE_ORBITS_5
 
     if graphlet_size not in (4, 5) or isinstance(graphlet_size, bool):
         raise ValueError(f"graphlet_size must be 4 or 5; got {graphlet_size!r}")
@@ -189,9 +189,8 @@ def ppr_index_walks(
     >>> ppr_index_walks(g) == engine.PPRIndex.build(g, seed=0).n_walks
     True
     """
+    from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
     from engine.pagerank.common import DEFAULT_ALPHA, check_alpha
-    from engine.pagerank.hybrid import Accuracy
-    from engine.pagerank.index import INDEX_BALANCE
 
     alpha = check_alpha(DEFAULT_ALPHA if alpha is None else alpha)
     balance = INDEX_BALANCE if balance is None else balance

@@ -27,7 +27,7 @@ import tempfile
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -45,15 +45,33 @@ from loaders.atomic import (
 from loaders.errors import StoreError
 from loaders.store_checks import META_MAX_BYTES, check_csr, check_meta, map_array, read_nodes
 
-if TYPE_CHECKING:  # the store reads a Graph's arrays; load.open_store builds one from a store
-    from loaders.graph import Graph
+
+class StorableGraph(Protocol):
+    """What the store reads of a :class:`~loaders.graph.Graph` (so it needs no import of it:
+    ``Graph.save`` calls the store, and :func:`loaders.load.open_store` builds the Graph)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    weights: np.ndarray | None
+    directed: bool
+    name: str | None
+    provenance: dict[str, str]
+    _labels: object
+    _attributes: dict
+    n_nodes: int
+    n_edges: int
+    nnz: int
+    n_self_loops: int
+    is_weighted: bool
+    has_identity_labels: bool
+    labels: np.ndarray
 
 FORMAT_NAME = "gwb-store"
 FORMAT_VERSION = 1
 _CHUNK = 1 << 24
 
 
-def save_store(graph: Graph, path: str | os.PathLike, *, overwrite: bool = False) -> str:
+def save_store(graph: StorableGraph, path: str | os.PathLike, *, overwrite: bool = False) -> str:
     """Write ``graph`` to the store folder ``path`` atomically and return the path.
 
     The store is written into a hidden staging folder beside ``path`` and only
@@ -297,13 +315,13 @@ def read_meta(folder: str | os.PathLike) -> dict:
     return meta
 
 
-def _label_kind(graph: Graph) -> str:
+def _label_kind(graph: StorableGraph) -> str:
     if graph.has_identity_labels:
         return "identity"
     return "int" if graph.labels.dtype.kind in "iu" else "str"
 
 
-def _label_column(graph: Graph) -> str:
+def _label_column(graph: StorableGraph) -> str:
     """``label``, or, when a node attribute is called that, a name no attribute has."""
     name = "label"
     while name in graph._attributes:
@@ -311,7 +329,7 @@ def _label_column(graph: Graph) -> str:
     return name
 
 
-def _node_table(graph: Graph) -> pa.Table | None:
+def _node_table(graph: StorableGraph) -> pa.Table | None:
     columns = {}
     if not graph.has_identity_labels:
         labels = graph._labels

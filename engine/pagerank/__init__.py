@@ -37,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from engine._device import resolve_device
+from engine.pagerank.accuracy import Accuracy
 from engine.pagerank.common import (
     DEFAULT_ALPHA,
     ONE,
@@ -49,7 +50,7 @@ from engine.pagerank.common import (
     top_table,
 )
 from engine.pagerank.exact import exact_batch, power_iteration
-from engine.pagerank.hybrid import Accuracy, fora
+from engine.pagerank.hybrid import fora
 from engine.pagerank.index import PPRIndex
 from engine.pagerank.push import forward_push_from
 from engine.pagerank.walks import visit_estimate

@@ -12,6 +12,7 @@ import pandas as pd
 
 from engine.estimate import ppr_index_memory
 from engine.pagerank import index_kernels as kernels
+from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
 from engine.pagerank.common import (
     DEFAULT_ALPHA,
     ONE,
@@ -26,16 +27,12 @@ from engine.pagerank.common import (
     top_table,
     unsigned_indices,
 )
-from engine.pagerank.hybrid import Accuracy
 from engine.pagerank.push import power_push
 from loaders import Graph
 from loaders.check import check_positive, check_seed
 from loaders.memory import check_memory
 
-# The index looks walks up instead of running them, so it keeps FORA+'s balance of
-# push and walk work (the hybrid's is HYBRID_BALANCE), and a stored walk costs a
-# look-up, about 2 edges of a sweep, in the rule that ends the sweeps.
-INDEX_BALANCE = 1.0
+# A stored walk costs a look-up, about 2 edges of a sweep, in the rule that ends the sweeps.
 LOOKUP_COST = 2.0
 
 

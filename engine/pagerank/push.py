@@ -21,7 +21,7 @@ from engine.pagerank.common import cumulative, edge_weights, unsigned_indices
 from loaders import Graph
 
 if TYPE_CHECKING:
-    from engine.pagerank.hybrid import Accuracy
+    from engine.pagerank.accuracy import Accuracy
 
 # The local push hands over to sweeps when its queue outgrows 4·n/(average degree)
 # nodes (SpeedPPR's rule) or it has pushed PUSH_BUDGET·(nnz + n) edges (a FIFO push
@@ -227,7 +227,7 @@ def power_push(
     >>> import engine
     >>> g = engine.sample("karate")
     >>> from engine.pagerank.common import seed_distribution
-    >>> from engine.pagerank.hybrid import Accuracy
+    >>> from engine.pagerank.accuracy import Accuracy
     >>> nodes, mass = seed_distribution(g, 0)
     >>> accuracy = Accuracy.of(g, 0.5, None, None)
     >>> estimate, residual = power_push(g, nodes, mass, 0.15, accuracy, 1e6, queue_limit=0)
