@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
@@ -54,10 +54,10 @@ from engine.diffusion import (
 )
 from engine.local_view import LocalView, local_view, symmetrised
 from engine.pagerank.common import check_alpha
+from engine.per_graph import Progress
 from loaders import Graph
 from loaders.check import check_seed
 
-Progress = Callable[[int, int, str], None] | None
 REFINEMENTS = (None, "mqi")
 DEFAULT_LABEL_EPSILON = 0.05
 

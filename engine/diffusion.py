@@ -29,8 +29,9 @@ import numpy as np
 import pandas as pd
 
 from engine import diffusion_kernels as kernels
-from engine.local_view import LocalView, cached
+from engine.local_view import LocalView
 from engine.pagerank.common import seed_distribution as any_seed_distribution
+from engine.per_graph import derived
 from loaders import Graph
 
 METHODS = ("ppr", "heat")
@@ -106,7 +107,6 @@ def psi(t: float, eps: float) -> np.ndarray:
 
 _ONE = np.ones(1)
 _ONE.flags.writeable = False
-_LABEL_INDEX: dict = {}
 
 
 def seed_distribution(g: Graph, seeds) -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +122,7 @@ def seed_distribution(g: Graph, seeds) -> tuple[np.ndarray, np.ndarray]:
     # Graph.node_ids builds a pandas Index from its argument on every call (0.5 ms);
     # one hash lookup in a per-graph index costs a microsecond.
     try:
-        position = cached(_LABEL_INDEX, g, _label_index).get_loc(seeds)
+        position = derived("cluster.label_index", g, _label_index).get_loc(seeds)
     except (KeyError, TypeError):
         return any_seed_distribution(g, seeds)
     if not isinstance(position, int | np.integer):  # repeated labels: the general path

@@ -26,10 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.per_graph import Progress
 from loaders import Graph, open_store
 from loaders.load import default_cache_dir
-
-Progress = Callable[[int, int, str], None] | None
 
 
 def node_ranges(n_nodes: int, parts: int) -> list[tuple[int, int]]:

@@ -13,19 +13,18 @@ properties with a property ratio); see :func:`fastrp` for the differences.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
 from engine._device import resolve_device
 from engine._kernels import embed as kernels
 from engine.estimate import fastrp_memory
+from engine.per_graph import Progress
 from loaders import Graph
 from loaders.check import check_seed
 from loaders.memory import check_memory
 from sketches import very_sparse_random_projection
-
-Progress = Callable[[int, int, str], None] | None
 
 # Narrowest column block of the CPU propagation: 16 float32 = one 64-byte cache line.
 _MIN_BLOCK = 16

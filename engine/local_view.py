@@ -9,10 +9,10 @@ per-thread n-sized scratch arrays that every kernel leaves zeroed again.
 from __future__ import annotations
 
 import threading
-import weakref
 
 import numpy as np
 
+from engine.per_graph import derived
 from loaders import Graph
 
 
@@ -57,24 +57,9 @@ class Scratch:
         self.next_listed = np.empty(n, dtype=np.int64)
 
 
-_VIEWS: dict = {}
-_UNDIRECTED: dict = {}
-
-
-def cached(cache: dict, g: Graph, build):
-    """``build(g)``, kept in ``cache`` for as long as ``g`` lives."""
-    key = id(g)
-    hit = cache.get(key)
-    if hit is not None and hit[0]() is g:
-        return hit[1]
-    value = build(g)
-    cache[key] = (weakref.ref(g, lambda _: cache.pop(key, None)), value)
-    return value
-
-
 def local_view(g: Graph) -> LocalView:
     """The :class:`LocalView` of ``g``, built once per graph."""
-    return cached(_VIEWS, g, LocalView)
+    return derived("cluster.local_view", g, LocalView)
 
 
 def symmetrised(g: Graph) -> Graph:
@@ -82,7 +67,7 @@ def symmetrised(g: Graph) -> Graph:
     exists (weights of both arcs added), built once per graph."""
     if not g.directed:
         return g
-    return cached(_UNDIRECTED, g, _symmetrise)
+    return derived("cluster.undirected", g, _symmetrise)
 
 
 def _symmetrise(g: Graph) -> Graph:

@@ -27,7 +27,7 @@ community detection in full social networks on a laptop", PLOS ONE 13(1), 2018
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,12 +36,12 @@ import pandas as pd
 from engine._device import resolve_device
 from engine._kernels import similarity as kernels
 from engine.conductance import prefix_conductance, set_conductance
+from engine.per_graph import Progress
 from loaders import Graph
 from loaders.check import check_positive_int, check_seed
 from sketches.lsh import MinHashLSH, recall_banding
 from sketches.minhash import estimated_jaccard, minhash_signatures
 
-Progress = Callable[[int, int, str], None] | None
 FORMAT_VERSION = 1
 
 

@@ -9,7 +9,6 @@ counts and the degree-oriented copy that the 4-clique search walks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from contextlib import contextmanager
 
 import numba
@@ -18,8 +17,6 @@ import scipy.sparse as sp
 
 from engine.graphlets import common_kernels as kernels
 from loaders import Graph
-
-Progress = Callable[[int, int, str], None] | None
 
 N_NODE_ORBITS = 15
 N_EDGE_ORBITS = 12

@@ -16,11 +16,11 @@ from engine.graphlets.common import (
     BATCH_NODES,
     CHUNK_NODES,
     N_EDGE_ORBITS,
-    Progress,
     SimpleGraph,
     thread_count,
     threads_for,
 )
+from engine.per_graph import Progress
 from loaders import Graph
 
 

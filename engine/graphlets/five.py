@@ -35,10 +35,10 @@ from engine.graphlets.common import (
     BATCH_NODES,
     N_NODE_ORBITS,
     N_NODE_ORBITS_5,
-    Progress,
     SimpleGraph,
     thread_count,
 )
+from engine.per_graph import Progress
 from loaders import Graph
 
 # The 21 five-node graphlets G9–G29 (Pržulj 2004): name, edges on nodes 0–4, and the

@@ -33,13 +33,13 @@ from engine.graphlets.common import (
     CHUNK_NODES,
     N_NODE_ORBITS,
     N_NODE_ORBITS_5,
-    Progress,
     SimpleGraph,
     check_orbits,
     thread_count,
     threads_for,
 )
 from engine.graphlets.five import FIVE_NODE_GRAPHLETS, five_node_orbit_counts
+from engine.per_graph import Progress
 from loaders import Graph
 from loaders.memory import check_memory
 

@@ -41,7 +41,6 @@ from engine.pagerank.accuracy import Accuracy
 from engine.pagerank.common import (
     DEFAULT_ALPHA,
     ONE,
-    Progress,
     check_alpha,
     check_top_k,
     n_threads,
@@ -54,6 +53,7 @@ from engine.pagerank.hybrid import fora
 from engine.pagerank.index import PPRIndex
 from engine.pagerank.push import forward_push_from
 from engine.pagerank.walks import visit_estimate
+from engine.per_graph import Progress
 from loaders import Graph
 from loaders.check import check_choice, check_positive, check_seed
 

@@ -4,7 +4,7 @@ the top-``k`` tables of single queries and batches."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import numba
 import numpy as np
@@ -13,7 +13,6 @@ import pandas as pd
 from engine.pagerank.common_kernels import row_cumulative_weights, top_scores
 from loaders import Graph
 
-Progress = Callable[[int, int, str], None] | None
 DEFAULT_ALPHA = 0.15
 #: The seed mass of a single-source query.
 ONE = np.ones(1)

@@ -16,7 +16,6 @@ from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
 from engine.pagerank.common import (
     DEFAULT_ALPHA,
     ONE,
-    Progress,
     check_alpha,
     check_top_k,
     cumulative,
@@ -28,6 +27,7 @@ from engine.pagerank.common import (
     unsigned_indices,
 )
 from engine.pagerank.push import power_push
+from engine.per_graph import Progress
 from loaders import Graph
 from loaders.check import check_positive, check_seed
 from loaders.memory import check_memory

@@ -18,6 +18,7 @@ import numpy as np
 
 from engine.pagerank import push_kernels, sweep_kernels
 from engine.pagerank.common import cumulative, edge_weights, unsigned_indices
+from engine.per_graph import derived
 from loaders import Graph
 
 if TYPE_CHECKING:
@@ -178,20 +179,9 @@ class _SweepGraph:
         self.colour_blocks = np.searchsorted(starts, colour_starts).astype(np.int64)
 
 
-_PREPARED: dict = {}
-
-
 def prepare(g: Graph) -> Prepared:
     """The graph's :class:`Prepared` arrays, built once and kept while the graph lives."""
-    import weakref
-
-    key = id(g)
-    cached = _PREPARED.get(key)
-    if cached is not None and cached[0]() is g:
-        return cached[1]
-    prepared = Prepared(g)
-    _PREPARED[key] = (weakref.ref(g, lambda _: _PREPARED.pop(key, None)), prepared)
-    return prepared
+    return derived("pagerank.prepared", g, Prepared)
 
 
 def power_push(

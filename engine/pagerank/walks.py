@@ -18,6 +18,7 @@ import numpy as np
 
 from engine.pagerank import walks_kernels as kernels
 from engine.pagerank.common import cumulative, n_threads, seed_int, unsigned_indices
+from engine.per_graph import derived
 from loaders import Graph
 
 
@@ -83,27 +84,20 @@ def _run_walks_gpu(
     return cupy.asnumpy(counts[0])
 
 
-_DEVICE_GRAPHS: dict = {}
-
-
 def _device_graph(g: Graph) -> dict:
     """The CSR in GPU memory, copied once per graph and kept while the graph lives."""
-    import weakref
 
-    import cupy
+    def copy(graph: Graph) -> dict:
+        import cupy
 
-    key = id(g)
-    cached = _DEVICE_GRAPHS.get(key)
-    if cached is not None and cached[0]() is g:
-        return dict(cached[1])
-    arrays = {
-        "indptr": cupy.asarray(g.indptr),
-        "indices": cupy.asarray(g.indices),
-        "cumulative": cupy.asarray(cumulative(g)),
-        "weighted": g.is_weighted,
-    }
-    _DEVICE_GRAPHS[key] = (weakref.ref(g, lambda _: _DEVICE_GRAPHS.pop(key, None)), arrays)
-    return dict(arrays)
+        return {
+            "indptr": cupy.asarray(graph.indptr),
+            "indices": cupy.asarray(graph.indices),
+            "cumulative": cupy.asarray(cumulative(graph)),
+            "weighted": graph.is_weighted,
+        }
+
+    return dict(derived("pagerank.device_graph", g, copy))
 
 
 def visit_estimate(
