@@ -6,34 +6,28 @@ The loaders are re-exported so that ``import engine`` is all a notebook needs:
 >>> g = engine.sample("karate")
 >>> g.n_nodes, g.n_edges
 (34, 78)
+
+Results follow one convention. A whole-graph result (PPR scores, embeddings,
+orbit counts) is a NumPy array indexed by node id, so ``g.labels[i]`` names
+row ``i``. A per-query result (the top nodes, a cluster's members, nearest
+neighbours, a batch of queries) is a pandas DataFrame whose node columns hold
+labels. :func:`top_nodes` turns a score vector into such a table.
+
+The building blocks behind these functions stay importable from their modules:
+``engine.pagerank.forward_push``, ``engine.conductance.set_conductance``,
+``engine.cluster.mqi``, ``engine.graphlets.orbit_adjacency``,
+``engine.estimate.fastrp_memory`` and the like.
 """
 
 from engine._device import DeviceUnavailableError, gpu_status
-from engine.cluster import (
-    LocalCluster,
-    label_weighted_graph,
-    local_cluster,
-    local_cluster_batch,
-    mqi,
-)
+from engine.cluster import LocalCluster, local_cluster, local_cluster_batch
 from engine.community_profile import ncp
-from engine.conductance import prefix_conductance, set_conductance
 from engine.embed import fastrp
-from engine.estimate import fastrp_memory, orbit_counts_memory, ppr_index_memory
 from engine.export import export_embeddings
-from engine.graphlets import (
-    edge_orbit_counts,
-    edge_orbit_counts_frame,
-    gdv_similarity,
-    graphlet_counts,
-    graphlet_edges,
-    orbit_adjacency,
-    orbit_counts,
-    orbit_counts_frame,
-)
+from engine.graphlets import edge_orbit_counts, gdv_similarity, graphlet_counts, orbit_counts
 from engine.nearest import nearest
-from engine.pagerank import PPRIndex, forward_push, ppr, ppr_batch, top_nodes
-from engine.similarity import Community, NeighbourhoodIndex
+from engine.pagerank import PPRIndex, ppr, ppr_batch, top_nodes
+from engine.similarity import NeighbourhoodIndex
 from loaders import (
     Graph,
     GraphFormatError,
@@ -48,47 +42,39 @@ from loaders import (
 )
 from sketches.bundle import IndexFileError
 
-__all__ = [
-    "Community",
-    "DeviceUnavailableError",
+__all__ = [  # noqa: RUF022 (grouped by task, in the order a notebook meets them)
+    # Graphs: loading, the bundled samples, and what goes wrong reading them.
     "Graph",
-    "GraphFormatError",
-    "IndexFileError",
-    "InsufficientMemoryError",
-    "LocalCluster",
-    "NeighbourhoodIndex",
-    "NodeNotFoundError",
-    "PPRIndex",
-    "StoreError",
-    "edge_orbit_counts",
-    "edge_orbit_counts_frame",
-    "export_embeddings",
-    "fastrp",
-    "fastrp_memory",
-    "forward_push",
-    "gdv_similarity",
-    "gpu_status",
-    "graphlet_counts",
-    "graphlet_edges",
-    "label_weighted_graph",
     "load",
-    "local_cluster",
-    "local_cluster_batch",
-    "mqi",
-    "ncp",
-    "nearest",
     "open_store",
-    "orbit_adjacency",
-    "orbit_counts",
-    "orbit_counts_frame",
-    "orbit_counts_memory",
-    "ppr",
-    "ppr_batch",
-    "ppr_index_memory",
-    "prefix_conductance",
     "sample",
     "sample_names",
     "samples",
-    "set_conductance",
+    "GraphFormatError",
+    "StoreError",
+    "IndexFileError",
+    "NodeNotFoundError",
+    "InsufficientMemoryError",
+    "DeviceUnavailableError",
+    "gpu_status",
+    # Personalized PageRank.
+    "ppr",
+    "ppr_batch",
     "top_nodes",
+    "PPRIndex",
+    # Embeddings.
+    "fastrp",
+    "nearest",
+    "export_embeddings",
+    # Neighbourhood similarity and local communities.
+    "NeighbourhoodIndex",
+    "local_cluster",
+    "local_cluster_batch",
+    "LocalCluster",
+    "ncp",
+    # Graphlets.
+    "orbit_counts",
+    "edge_orbit_counts",
+    "graphlet_counts",
+    "gdv_similarity",
 ]

@@ -15,16 +15,16 @@ Examples
 --------
 >>> import engine
 >>> g = engine.sample("karate")
->>> engine.fastrp_memory(g, dim=128) >= 2 * 34 * 128 * 4  # two n x dim float32 matrices
+>>> fastrp_memory(g, dim=128) >= 2 * 34 * 128 * 4  # two n x dim float32 matrices
 True
->>> engine.orbit_counts_memory(g) >= 34 * 73 * 8
+>>> orbit_counts_memory(g) >= 34 * 73 * 8
 True
->>> engine.ppr_index_memory(g) > 0
+>>> ppr_index_memory(g) > 0
 True
 >>> from loaders.memory import format_bytes
 >>> from loaders import planted_partition
 >>> g = planted_partition([1000] * 10, 0.01, 0.0005, seed=1)
->>> format_bytes(engine.fastrp_memory(g, dim=256))
+>>> format_bytes(fastrp_memory(g, dim=256))
 '21.1 MiB'
 """
 

@@ -71,7 +71,6 @@ def ppr(
     eps: float = 0.5,
     delta: float | None = None,
     threshold: float | None = None,
-    top_k: int | None = None,
     device: str = "auto",
     seed: int | None = None,
     progress: Progress = None,
@@ -79,7 +78,7 @@ def ppr(
     n_walks: int | None = None,
     tol: float = 1e-10,
     max_iter: int = 10_000,
-):
+) -> np.ndarray:
     """Personalized PageRank of every node for one seed, or a weighted seed set.
 
     Parameters
@@ -97,8 +96,6 @@ def ppr(
         Failure probability of that guarantee; ``1/n`` by default.
     threshold : float in (0, 1], optional
         Significance threshold; ``1/n`` by default.
-    top_k : int, optional
-        Return the ``top_k`` highest-scoring nodes as a DataFrame instead of a vector.
     device : {"auto", "cpu", "gpu"}
         Where the walks run (``walks`` and ``hybrid``).
     seed : int, optional
@@ -113,15 +110,15 @@ def ppr(
 
     Returns
     -------
-    numpy.ndarray (n,) or pandas.DataFrame
-        Scores by node id (they sum to about 1), or a ``node``/``score`` table sorted
-        by score (ties by id) when ``top_k`` is given.
+    numpy.ndarray (n,)
+        Scores by node id; they sum to about 1. :func:`top_nodes` turns them
+        into a ``node``/``score`` table of the highest (ties by id).
 
     Examples
     --------
     >>> import engine
     >>> g = engine.sample("karate")
-    >>> engine.ppr(g, 0, method="exact", top_k=3)["node"].tolist()
+    >>> engine.top_nodes(g, engine.ppr(g, 0, method="exact"), 3)["node"].tolist()
     [0, 1, 2]
     >>> scores = engine.ppr(g, [0, 33], method="hybrid", seed=1, device="cpu")
     >>> round(float(scores.sum()), 2)
@@ -157,7 +154,7 @@ def ppr(
     )
     if progress is not None:
         progress(1, 1, method)
-    return scores if top_k is None else top_nodes(g, scores, top_k)
+    return scores
 
 
 def _scores(

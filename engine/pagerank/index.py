@@ -22,7 +22,6 @@ from engine.pagerank.common import (
     n_threads,
     seed_distribution,
     seed_int,
-    top_nodes,
     top_table,
     unsigned_indices,
 )
@@ -60,7 +59,7 @@ class PPRIndex:
     >>> import engine
     >>> g = engine.sample("karate")
     >>> index = PPRIndex.build(g, seed=1)
-    >>> index.query(0, top_k=3)["node"].tolist()
+    >>> engine.top_nodes(g, index.query(0), 3)["node"].tolist()
     [0, 1, 2]
 
     References
@@ -150,11 +149,11 @@ class PPRIndex:
     def n_walks(self) -> int:
         return int(self.offsets[-1])
 
-    def query(self, seeds, top_k: int | None = None):
-        """PPR for ``seeds`` (as :func:`ppr`): a vector, or a top-``k`` DataFrame."""
+    def query(self, seeds) -> np.ndarray:
+        """PPR for ``seeds`` (as :func:`ppr`): scores by node id; :func:`top_nodes`
+        turns them into a table of the highest."""
         seed_nodes, seed_mass = seed_distribution(self.graph, seeds)
-        estimate = self._scores(seed_nodes, seed_mass)
-        return estimate if top_k is None else top_nodes(self.graph, estimate, top_k)
+        return self._scores(seed_nodes, seed_mass)
 
     def _scores(self, seed_nodes, seed_mass, serial: bool = False) -> np.ndarray:
         """PowerPush down to ``|residual| ≤ r_max·deg`` (every node then needs at most

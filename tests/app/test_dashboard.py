@@ -92,7 +92,7 @@ def test_pagerank_page_matches_the_engine():
     app.button[0].click().run()
     assert not app.exception, app.exception
     graph = engine.sample(name)
-    expected = engine.ppr(graph, {0: 1.0, 33: 2.0}, method="exact", top_k=10)
+    expected = engine.top_nodes(graph, engine.ppr(graph, {0: 1.0, 33: 2.0}, method="exact"), 10)
     shown = app.dataframe[0].value
     assert shown["node"].tolist() == expected["node"].tolist()
     np.testing.assert_allclose(shown["score"], expected["score"], rtol=1e-9)

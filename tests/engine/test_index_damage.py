@@ -198,7 +198,7 @@ def test_out_of_range_end_is_refused_not_a_crash(karate, ppr_file, tmp_path):
         "except ValueError as error:\n"
         "    print('refused:', error)\n"
         "else:\n"
-        "    index.query(0, top_k=5)\n"
+        "    engine.top_nodes(g, index.query(0), 5)\n"
         "    print('served')\n"
     )
     done = subprocess.run(
@@ -363,9 +363,7 @@ NEIGHBOURHOOD_DAMAGE = {
 
 
 @pytest.mark.parametrize("case", list(NEIGHBOURHOOD_DAMAGE))
-def test_damaged_neighbourhood_index_is_refused_by_name(
-    case, lesmis, neighbourhood_file, tmp_path
-):
+def test_damaged_neighbourhood_index_is_refused_by_name(case, lesmis, neighbourhood_file, tmp_path):
     change, message = NEIGHBOURHOOD_DAMAGE[case]
     path = damaged(tmp_path, neighbourhood_file, change(parts_of(neighbourhood_file)))
     with pytest.raises(IndexFileError, match=message) as caught:
@@ -438,7 +436,7 @@ def _valid_file(kind: str, folder: Path):
 
         def use(copy):
             index = engine.PPRIndex.load(copy, g)
-            index.query(0, top_k=5)
+            engine.top_nodes(g, index.query(0), 5)
             index.query([5, 6, 33])
             index.query_batch([1, 2], top_k=3)
 

@@ -68,7 +68,7 @@ def exercise(path: str | os.PathLike) -> None:
     connected_components(graph.to_scipy(), directed=graph.directed, connection="weak")
     graph.n_self_loops, graph.n_edges, list(graph.attributes)
     seed = graph.label(min(3, graph.n_nodes - 1))
-    engine.ppr(graph, seed, top_k=5, device="cpu", seed=1)
+    engine.top_nodes(graph, engine.ppr(graph, seed, device="cpu", seed=1), 5)
     engine.local_cluster(graph, seed, seed=1)
 
 
@@ -198,10 +198,7 @@ def test_extreme_but_valid_weight_does_not_crash_the_kernels(labelled_store, tmp
         byte = handle.read(1)[0]
         handle.seek(815)
         handle.write(bytes([byte ^ 0x62]))
-    code = (
-        "from tests.loaders.test_store_damage import exercise; "
-        f"exercise({str(copy)!r})"
-    )
+    code = f"from tests.loaders.test_store_damage import exercise; exercise({str(copy)!r})"
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True)
     assert result.returncode >= 0, f"killed by signal {-result.returncode}"
 

@@ -48,7 +48,8 @@ def pagerank_table(graph: engine.Graph, k: int = 10):
     key = (graph.name, graph.n_nodes, graph.n_edges)
     if key not in cache:
         with st.spinner("PageRank…", show_time=True):
-            cache[key] = engine.ppr(graph, list(graph.labels), method="exact", top_k=k)
+            scores = engine.ppr(graph, list(graph.labels), method="exact")
+            cache[key] = engine.top_nodes(graph, scores, k)
     return cache[key]
 
 

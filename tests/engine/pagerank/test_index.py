@@ -84,9 +84,12 @@ def test_batches_match_single_queries():
     for table, single in (
         (
             engine.ppr_batch(g, sources, top_k=12, seed=3, device="cpu"),
-            lambda s: engine.ppr(g, s, top_k=12, seed=3, device="cpu"),
+            lambda s: engine.top_nodes(g, engine.ppr(g, s, seed=3, device="cpu"), 12),
         ),
-        (index.query_batch(sources, top_k=12), lambda s: index.query(s, top_k=12)),
+        (
+            index.query_batch(sources, top_k=12),
+            lambda s: engine.top_nodes(g, index.query(s), 12),
+        ),
     ):
         assert table["source"].tolist() == [s for s in sources for _ in range(12)]
         for source in sources:
