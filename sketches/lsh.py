@@ -424,8 +424,8 @@ def _band_matches(signatures, orders, query, rows, pack, prefix):
             low_head = head
             high_head = head
         exact_tail = prefix == rows and rows > pack
-        lo = _lower_bound(signatures, orders[band], start, rows, pack, low_head, tail, exact_tail)
-        hi = _upper_bound(signatures, orders[band], start, rows, pack, high_head, tail, exact_tail)
+        lo = _bound(signatures, orders[band], start, rows, pack, low_head, tail, exact_tail, False)
+        hi = _bound(signatures, orders[band], start, rows, pack, high_head, tail, exact_tail, True)
         if hi > lo:
             pieces.append(orders[band, lo:hi])
             total += hi - lo
@@ -448,23 +448,13 @@ def _before(signatures, item, start, rows, pack, head, tail, use_tail, or_equal)
 
 
 @njit(cache=True)
-def _lower_bound(signatures, order, start, rows, pack, head, tail, use_tail):
+def _bound(signatures, order, start, rows, pack, head, tail, use_tail, upper):
+    """The first position in ``order`` whose band key is above the key (``upper``),
+    or at or above it (not ``upper``): bisect's right and left bounds."""
     lo, hi = 0, len(order)
     while lo < hi:
         mid = (lo + hi) // 2
-        if _before(signatures, order[mid], start, rows, pack, head, tail, use_tail, False):
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-@njit(cache=True)
-def _upper_bound(signatures, order, start, rows, pack, head, tail, use_tail):
-    lo, hi = 0, len(order)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if _before(signatures, order[mid], start, rows, pack, head, tail, use_tail, True):
+        if _before(signatures, order[mid], start, rows, pack, head, tail, use_tail, upper):
             lo = mid + 1
         else:
             hi = mid
