@@ -28,6 +28,7 @@ import numpy as np
 
 from engine.per_graph import Progress
 from loaders import Graph, open_store
+from loaders.fingerprint import graph_fingerprint
 from loaders.load import default_cache_dir
 
 
@@ -41,8 +42,6 @@ def store_for_workers(g: Graph) -> str:
     """The path workers open ``g`` from: its own store, or one saved once by fingerprint."""
     if g.store_path is not None:
         return g.store_path
-    from engine.export import graph_fingerprint
-
     folder = default_cache_dir() / "dask"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{graph_fingerprint(g)['sha256'][:20]}.gwb"

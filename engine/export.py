@@ -25,7 +25,6 @@ the members are renamed into place one by one, ``run.json`` last.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import secrets
@@ -41,6 +40,7 @@ import pyarrow.parquet as pq
 
 from loaders import Graph
 from loaders.atomic import folder_mode, fsync_dir, fsync_file
+from loaders.fingerprint import graph_fingerprint
 
 EMBEDDING_FORMATS = {
     ".parquet": "parquet",
@@ -361,24 +361,6 @@ def word2vec_label_problem(labels) -> str | None:
         f"node label {bad!r} contains whitespace or is empty; word2vec "
         "text cannot hold it (use parquet, npy or csv)"
     )
-
-
-def graph_fingerprint(g: Graph) -> dict:
-    """Sizes and a SHA-256 of the CSR arrays and labels: which graph an output came from."""
-    digest = hashlib.sha256()
-    for array in (g.indptr, g.indices, g.weights):
-        if array is not None:
-            digest.update(np.ascontiguousarray(array).data)
-    if not g.has_identity_labels:
-        digest.update("\x1f".join(map(str, g.labels.tolist())).encode())
-    return {
-        "name": g.name,
-        "n_nodes": g.n_nodes,
-        "n_edges": g.n_edges,
-        "directed": g.directed,
-        "weighted": g.is_weighted,
-        "sha256": digest.hexdigest(),
-    }
 
 
 def _write_npy(path: Path, embedding: np.ndarray) -> None:
