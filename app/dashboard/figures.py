@@ -5,6 +5,61 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+#: Room around the plot of a chart with titled axes (left for tick labels, top for the title).
+AXES_MARGIN = {"l": 40, "r": 20, "t": 50, "b": 40}
+#: Room around a drawn graph, which has no axes.
+PICTURE_MARGIN = {"l": 10, "r": 10, "t": 50, "b": 10}
+#: The light grey of edges under a drawn graph's nodes.
+EDGE_LINE = {"width": 0.5, "color": "#bbb"}
+
+
+def chart(
+    trace: go.Scatter | go.Scattergl,
+    *,
+    title: str,
+    axis_titles: tuple[str, str],
+    height: int,
+    log_axes: str = "",
+) -> go.Figure:
+    """One trace on titled axes: the frame every chart here shares.
+
+    ``log_axes`` names the axes on a log scale: ``""``, ``"x"`` or ``"xy"``.
+
+    >>> figure = chart(go.Scatter(x=[1, 10], y=[1, 2]), title="t", axis_titles=("a", "b"),
+    ...                height=300, log_axes="x")
+    >>> figure.layout.xaxis.type, figure.layout.yaxis.type, figure.layout.yaxis.title.text
+    ('log', None, 'b')
+    """
+    figure = go.Figure(trace)
+    figure.update_layout(
+        title=title,
+        xaxis_title=axis_titles[0],
+        yaxis_title=axis_titles[1],
+        height=height,
+        margin=AXES_MARGIN,
+    )
+    for axis in log_axes:
+        figure.update_layout({f"{axis}axis": {"type": "log"}})
+    return figure
+
+
+def picture(traces: list[go.Scatter], title: str) -> go.Figure:
+    """Traces drawn on hidden axes (a graph's picture), at the height both pictures share."""
+    figure = go.Figure(traces)
+    figure.update_layout(
+        title=title,
+        height=560,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        margin=PICTURE_MARGIN,
+    )
+    return figure
+
+
+def edge_trace(x, y) -> go.Scatter:
+    """Edges as one line trace (``None``/NaN between segments), drawn under the nodes."""
+    return go.Scatter(x=x, y=y, mode="lines", line=EDGE_LINE, hoverinfo="skip", showlegend=False)
+
 
 def degree_histogram(degrees: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Distinct positive degrees and how many nodes have each (zero degrees left out).
@@ -26,24 +81,18 @@ def degree_distribution_figure(
     ([1, 2, 5], [2, 1, 1])
     """
     values, counts = degree_histogram(degrees)
-    figure = go.Figure(
+    return chart(
         go.Scatter(
             x=values,
             y=counts,
             mode="markers",
             hovertemplate="degree %{x}: %{y} nodes<extra></extra>",
-        )
-    )
-    figure.update_layout(
+        ),
         title=title,
-        xaxis_title="degree",
-        yaxis_title="nodes",
-        xaxis_type="log",
-        yaxis_type="log",
+        axis_titles=("degree", "nodes"),
         height=420,
-        margin={"l": 40, "r": 20, "t": 50, "b": 40},
+        log_axes="xy",
     )
-    return figure
 
 
 def top_degree_table(graph, k: int = 10):
@@ -147,7 +196,10 @@ def embedding_scatter(
             categories, codes = np.unique(values.astype(str), return_inverse=True)
             marker.update(color=codes, colorscale="Turbo", showscale=False)
             text = [f"{t} ({categories[c]})" for t, c in zip(text, codes)]
-    figure = go.Figure(
+    title = f"PCA of the embedding{f', coloured by {colour_name}' if colour_name else ''}"
+    if n > max_points:
+        title += f" ({max_points:,} of {n:,} nodes)"
+    return chart(
         go.Scattergl(
             x=coords[shown, 0],
             y=coords[shown, 1],
@@ -155,19 +207,11 @@ def embedding_scatter(
             marker=marker,
             text=text,
             hovertemplate="%{text}<extra></extra>",
-        )
-    )
-    title = f"PCA of the embedding{f', coloured by {colour_name}' if colour_name else ''}"
-    if n > max_points:
-        title += f" ({max_points:,} of {n:,} nodes)"
-    figure.update_layout(
+        ),
         title=title,
-        xaxis_title="PC 1",
-        yaxis_title="PC 2",
+        axis_titles=("PC 1", "PC 2"),
         height=520,
-        margin={"l": 40, "r": 20, "t": 50, "b": 40},
     )
-    return figure
 
 
 def neighbourhood_figure(
@@ -205,16 +249,13 @@ def neighbourhood_figure(
     top = node_scores.max() if node_scores.size and node_scores.max() > 0 else 1.0
     labels = [str(graph.label(node)) for node in chosen]
     is_seed = np.isin(chosen, seed_ids)
-    figure = go.Figure(
+    hidden = int(np.count_nonzero(scores > 0)) - len(chosen)
+    title = "Seeds and top nodes by score"
+    if hidden > 0:
+        title += f" ({len(chosen)} drawn; {hidden:,} more nodes with a positive score)"
+    return picture(
         [
-            go.Scatter(
-                x=edge_x,
-                y=edge_y,
-                mode="lines",
-                line={"width": 0.5, "color": "#bbb"},
-                hoverinfo="skip",
-                showlegend=False,
-            ),
+            edge_trace(edge_x, edge_y),
             go.Scatter(
                 x=[positions[n][0] for n in chosen],
                 y=[positions[n][1] for n in chosen],
@@ -230,20 +271,22 @@ def neighbourhood_figure(
                     "line": {"width": np.where(is_seed, 3, 0.5), "color": "crimson"},
                 },
             ),
-        ]
+        ],
+        title,
     )
-    hidden = int(np.count_nonzero(scores > 0)) - len(chosen)
-    title = "Seeds and top nodes by score"
-    if hidden > 0:
-        title += f" ({len(chosen)} drawn; {hidden:,} more nodes with a positive score)"
-    figure.update_layout(
-        title=title,
-        height=560,
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+
+
+def conductance_trace(profile, mode: str, size_text: str) -> go.Scatter:
+    """Conductance against size from a profile table (columns ``size``, ``conductance``).
+
+    The hover reads ``"<size_text>: conductance 0.1234"``; ``%{x}`` in ``size_text`` is the size.
+    """
+    return go.Scatter(
+        x=profile["size"],
+        y=profile["conductance"],
+        mode=mode,
+        hovertemplate=f"{size_text}: conductance %{{y:.4f}}<extra></extra>",
     )
-    return figure
 
 
 def sweep_profile_figure(profile, best_size: int) -> go.Figure:
@@ -255,23 +298,14 @@ def sweep_profile_figure(profile, best_size: int) -> go.Figure:
     >>> len(figure.data[0].x) == len(found.profile)
     True
     """
-    figure = go.Figure(
-        go.Scatter(
-            x=profile["size"],
-            y=profile["conductance"],
-            mode="lines",
-            hovertemplate="first %{x} nodes: conductance %{y:.4f}<extra></extra>",
-        )
+    figure = chart(
+        conductance_trace(profile, "lines", "first %{x} nodes"),
+        title="Sweep profile",
+        axis_titles=("prefix size (nodes by degree-normalised score)", "conductance"),
+        height=380,
+        log_axes="x",
     )
     figure.add_vline(x=best_size, line_dash="dot", annotation_text=f"cluster: {best_size} nodes")
-    figure.update_layout(
-        title="Sweep profile",
-        xaxis_title="prefix size (nodes by degree-normalised score)",
-        yaxis_title="conductance",
-        xaxis_type="log",
-        height=380,
-        margin={"l": 40, "r": 20, "t": 50, "b": 40},
-    )
     return figure
 
 
@@ -283,24 +317,13 @@ def ncp_figure(profile) -> go.Figure:
     >>> figure.layout.xaxis.type, figure.layout.yaxis.type
     ('log', 'log')
     """
-    figure = go.Figure(
-        go.Scatter(
-            x=profile["size"],
-            y=profile["conductance"],
-            mode="lines+markers",
-            hovertemplate="size %{x}: conductance %{y:.4f}<extra></extra>",
-        )
-    )
-    figure.update_layout(
+    return chart(
+        conductance_trace(profile, "lines+markers", "size %{x}"),
         title="Network community profile",
-        xaxis_title="cluster size (nodes)",
-        yaxis_title="best conductance found",
-        xaxis_type="log",
-        yaxis_type="log",
+        axis_titles=("cluster size (nodes)", "best conductance found"),
         height=380,
-        margin={"l": 40, "r": 20, "t": 50, "b": 40},
+        log_axes="xy",
     )
-    return figure
 
 
 def graph_layout(graph, *, max_nodes: int = 1500, seed: int = 0):
@@ -348,16 +371,7 @@ def graph_figure(graph, layout, colour=None, colour_name: str = "") -> go.Figure
     edge_x = np.column_stack([positions[edges[:, 0], 0], positions[edges[:, 1], 0]])
     edge_y = np.column_stack([positions[edges[:, 0], 1], positions[edges[:, 1], 1]])
     gaps = np.full((edges.shape[0], 1), np.nan)
-    traces = [
-        go.Scatter(
-            x=np.hstack([edge_x, gaps]).ravel(),
-            y=np.hstack([edge_y, gaps]).ravel(),
-            mode="lines",
-            line={"width": 0.5, "color": "#bbb"},
-            hoverinfo="skip",
-            showlegend=False,
-        )
-    ]
+    traces = [edge_trace(np.hstack([edge_x, gaps]).ravel(), np.hstack([edge_y, gaps]).ravel())]
     labels = np.asarray([str(label) for label in graph.labels_of(ids)], dtype=object)
     values = graph.degree()[ids] if colour is None else np.asarray(colour)[ids]
     name = colour_name or "degree"
@@ -394,12 +408,4 @@ def graph_figure(graph, layout, colour=None, colour_name: str = "") -> go.Figure
     title = f"The graph, coloured by {name}"
     if ids.size < graph.n_nodes:
         title += f" ({ids.size:,} highest-degree of {graph.n_nodes:,} nodes)"
-    figure = go.Figure(traces)
-    figure.update_layout(
-        title=title,
-        height=560,
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
-    )
-    return figure
+    return picture(traces, title)
