@@ -1,53 +1,93 @@
-"""Kernel pieces the PageRank kernels share: the push of one node, the random
-stream for plain CPU kernels, rows' running weights and the top-k selection."""
+"""Kernel pieces the PageRank kernels share: the seed distribution as kernels take
+it (:class:`Seeds`), the push of one node and its threshold test, the random stream
+for plain CPU kernels, rows' running weights and the top-k selection.
+
+Every kernel takes the graph as one :class:`~engine._kernels.csr.CSR` and the seeds
+as one :class:`Seeds`, so a call reads ``csr, seeds, alpha`` and then what is its own.
+"""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
 
 from engine._kernels import random as rng
+from engine._kernels.csr import is_weighted, out_degree
 
 # The stream for plain CPU kernels (the walk kernels compile theirs in make_walk).
 stream_start = njit(inline="always")(rng.stream_start)
 next_uniform = njit(inline="always")(rng.next_uniform)
 
 
+class Seeds(NamedTuple):
+    """The seed distribution ``s``: where dangling nodes send their mass and walks restart.
+
+    Attributes
+    ----------
+    nodes : int64 (k,)
+        Distinct node ids (none for the index's walks, which end at a dangling node).
+    mass : float64 (k,)
+        Their probabilities, summing to 1.
+    cdf : float64 (k,)
+        The running sum of ``mass`` with the last entry ``inf``, for sampling: a
+        draw of exactly the total never falls off the end.
+    """
+
+    nodes: np.ndarray
+    mass: np.ndarray
+    cdf: np.ndarray
+
+    @classmethod
+    def of(cls, nodes, mass) -> Seeds:
+        """The bundle of a checked distribution (``nodes`` and ``mass`` as arrays).
+
+        >>> Seeds.of([4, 7], [0.25, 0.75]).cdf.tolist()
+        [0.25, inf]
+        """
+        mass = np.ascontiguousarray(mass, dtype=np.float64)
+        cdf = np.cumsum(mass)
+        if cdf.shape[0]:
+            cdf[-1] = np.inf
+        return cls(np.ascontiguousarray(nodes, dtype=np.int64), mass, cdf)
+
+    @classmethod
+    def none(cls) -> Seeds:
+        """No seeds: a walk that meets a dangling node ends there, unresolved."""
+        return cls.of(np.empty(0, np.int64), np.empty(0))
+
+
 @njit(inline="always")
-def degree(indptr, node):
+def push_scale(csr, node):
     """``max(deg(node), 1)``: the scale of a node's push threshold."""
-    return max(indptr[node + 1] - indptr[node], 1)
+    return max(out_degree(csr, node), 1)
 
 
 @njit(inline="always")
-def push_node(
-    indptr,
-    indices,
-    weights,
-    weighted,
-    out_weight,
-    seed_nodes,
-    seed_mass,
-    alpha,
-    node,
-    estimate,
-    residual,
-):
+def above(csr, residual, node, threshold):
+    """Whether ``|residual[node]| > threshold · max(deg, 1)``: the node must still push."""
+    return abs(residual[node]) > threshold * push_scale(csr, node)
+
+
+@njit(inline="always")
+def push_node(csr, seeds, alpha, node, estimate, residual):
     """Move ``α·r[node]`` to the estimate and spread the rest over the out-neighbours
     (by weight), or back to the seeds when ``node`` is dangling."""
     mass = residual[node]
     estimate[node] += alpha * mass
     residual[node] = 0.0
     spread = (1.0 - alpha) * mass
-    start = indptr[node]
-    stop = indptr[node + 1]
+    start = csr.indptr[node]
+    stop = csr.indptr[node + 1]
     if stop == start:
-        for k in range(seed_nodes.shape[0]):
-            residual[seed_nodes[k]] += spread * seed_mass[k]
+        for k in range(seeds.nodes.shape[0]):
+            residual[seeds.nodes[k]] += spread * seeds.mass[k]
         return
-    share = spread / (out_weight[node] if weighted else stop - start)
+    weighted = is_weighted(csr)
+    share = spread / (csr.strength[node] if weighted else stop - start)
     for p in range(start, stop):
-        residual[indices[p]] += share * (weights[p] if weighted else 1.0)
+        residual[csr.indices[p]] += share * (csr.weights[p] if weighted else 1.0)
 
 
 @njit(parallel=True, cache=True)

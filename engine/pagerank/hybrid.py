@@ -69,7 +69,7 @@ def fora(
     walk = kernels.forced_walk_ends_serial if serial else kernels.forced_walk_ends_parallel
     walk(
         g.indptr,
-        prepared.indices,
+        prepared.csr.indices,
         prepared.cumulative,
         g.is_weighted,
         nodes,

@@ -16,8 +16,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from engine._kernels.csr import CSR, csr_of
 from engine.pagerank import push_kernels, sweep_kernels
-from engine.pagerank.common import cumulative, edge_weights, unsigned_indices
+from engine.pagerank.common import cumulative
+from engine.pagerank.common_kernels import Seeds
+from engine.pagerank.sweep_kernels import SweepGraph
 from engine.per_graph import derived
 from loaders import Graph
 
@@ -28,8 +31,8 @@ if TYPE_CHECKING:
 # nodes (SpeedPPR's rule) or it has pushed PUSH_BUDGET·(nnz + n) edges (a FIFO push
 # reads an edge several times slower than a sweep: 0.01-0.03 did best in paired runs
 # on the 1M- and 10M-edge BA graphs, 1.05-1.14x faster than 0.1 and 1.2-1.3x faster
-# than sweeping from the start); it starts with threshold FIRST_THRESHOLD·deg.
-FIRST_THRESHOLD = 1e-3
+# than sweeping from the start); it starts with threshold
+# push_kernels.FIRST_THRESHOLD·deg.
 QUEUE_FACTOR = 4.0
 PUSH_BUDGET = 0.02
 PRECISE_SWEEPS = 1e-4
@@ -59,24 +62,20 @@ ROW_WORK = 4
 
 def forward_push_from(g: Graph, seed_nodes, seed_mass, alpha: float, r_max: float):
     """Forward push from a checked seed distribution to ``r_max``: ``(estimate, residual)``."""
+    estimate, residual = _start(g, seed_nodes, seed_mass)
+    seeds = Seeds.of(seed_nodes, seed_mass)
+    push_kernels.seeded_push(csr_of(g), seeds, alpha, r_max, estimate, residual, NO_IDS)
+    return estimate, residual
+
+
+NO_IDS = np.empty(0, np.int64)
+
+
+def _start(g: Graph, seed_nodes, seed_mass) -> tuple[np.ndarray, np.ndarray]:
+    """``(estimate, residual)`` before any push: nothing settled, the seeds' mass to push."""
     estimate = np.zeros(g.n_nodes)
     residual = np.zeros(g.n_nodes)
     residual[seed_nodes] = seed_mass
-    weights, out_weight = edge_weights(g)
-    push_kernels.forward_push(
-        g.indptr,
-        unsigned_indices(g),
-        weights,
-        g.is_weighted,
-        out_weight,
-        seed_nodes,
-        seed_mass,
-        alpha,
-        r_max,
-        estimate,
-        residual,
-        np.empty(0, np.int64),
-    )
     return estimate, residual
 
 
@@ -107,39 +106,45 @@ def sor_relaxation(alpha: float) -> float:
 
 
 class Prepared:
-    """Per-graph arrays the queries share, computed once (:func:`prepare`): the
-    graph's indices as unsigned (:func:`~engine.pagerank.common.unsigned_indices`),
-    the pull CSR (the graph's own when undirected, its transpose when directed),
-    ``1/out-weight`` and the rows' running weights for weighted walks."""
+    """Per-graph arrays the queries share, computed once (:func:`prepare`): the graph's
+    :class:`~engine._kernels.csr.CSR`, its pull CSR (the graph's own when undirected,
+    its transpose when directed; float64 weights), ``1/out-weight`` and the dangling
+    nodes; the sweeps' :class:`~engine.pagerank.sweep_kernels.SweepGraph` on the
+    first query that sweeps."""
 
     def __init__(self, g: Graph):
-        self.indices = unsigned_indices(g)
-        self.weights, self.out_weight = edge_weights(g)
+        self.csr = csr_of(g)
         out = g.degree(weighted=True).astype(np.float64)
         self.inverse_out = np.zeros_like(out)
         np.divide(1.0, out, out=self.inverse_out, where=out > 0)
         self.dangling_nodes = np.flatnonzero(out <= 0)
-        if g.directed:
-            transposed = g.to_scipy().T.tocsr()
-            transposed.sort_indices()
-            self.pull_indptr = transposed.indptr.astype(np.int64)
-            self.pull_indices = transposed.indices.astype(g.indices.dtype)
-            self.pull_weights = transposed.data.astype(np.float64) if g.is_weighted else np.empty(0)
-        else:
-            self.pull_indptr, self.pull_indices = g.indptr, g.indices
-            self.pull_weights = (
-                np.asarray(g.weights, dtype=np.float64) if g.is_weighted else np.empty(0)
-            )
+        self.pull = _pull_csr(g, self.csr)
         self.cumulative = cumulative(g)
         self._sweep_graph = None
 
-    def sweep_graph(self, g: Graph) -> _SweepGraph:
+    def sweep_graph(self, g: Graph) -> SweepGraph:
         if self._sweep_graph is None:
-            self._sweep_graph = _SweepGraph(g, self)
+            self._sweep_graph = _sweep_graph(g, self)
         return self._sweep_graph
 
 
-class _SweepGraph:
+def _pull_csr(g: Graph, csr: CSR) -> CSR:
+    """The in-neighbour rows, float64 weights (the sweeps' sums stay float64)."""
+    if not g.directed:
+        if not g.is_weighted:
+            return csr
+        return CSR(csr.indptr, csr.indices, csr.weights.astype(np.float64), csr.strength)
+    transposed = g.to_scipy().T.tocsr()
+    transposed.sort_indices()
+    indices = transposed.indices.astype(csr.indices.dtype)
+    if not g.is_weighted:
+        return CSR(transposed.indptr.astype(np.int64), indices, csr.weights, csr.strength)
+    weights = transposed.data.astype(np.float64)
+    in_strength = np.asarray(transposed.sum(axis=1), dtype=np.float64).ravel()
+    return CSR(transposed.indptr.astype(np.int64), indices, weights, in_strength)
+
+
+def _sweep_graph(g: Graph, prepared: Prepared) -> SweepGraph:
     """The pull CSR renumbered colour by colour, for the sweeps
     (:mod:`engine.pagerank.sweep_kernels`).
 
@@ -151,32 +156,29 @@ class _SweepGraph:
     colour into about ``SWEEP_BLOCK_WORK`` edge reads, so that the threads get
     even shares. The copy costs one more CSR in memory.
     """
-
-    def __init__(self, g: Graph, prepared: Prepared):
-        colour = sweep_kernels.first_fit_colouring(
-            g.indptr, g.indices, prepared.pull_indptr, prepared.pull_indices
-        )
-        self.order = np.argsort(colour, kind="stable").astype(np.int64)
-        self.position = np.empty_like(self.order)
-        self.position[self.order] = np.arange(g.n_nodes)
-        self.indptr, self.indices, self.weights = sweep_kernels.renumbered(
-            prepared.pull_indptr,
-            prepared.pull_indices,
-            prepared.pull_weights,
-            g.is_weighted,
-            self.order,
-            np.empty(0, dtype=np.uint32 if g.n_nodes < 2**32 else np.int64),
-        )
-        self.inverse_out = prepared.inverse_out[self.order]
-        self.dangling_nodes = self.position[prepared.dangling_nodes]
-        sorted_colour = colour[self.order]
-        colour_starts = np.searchsorted(sorted_colour, np.arange(sorted_colour[-1] + 2))
-        work = np.diff(self.indptr) + ROW_WORK
-        work_before = np.cumsum(work) - work
-        chunk = (work_before - work_before[colour_starts[sorted_colour]]) // SWEEP_BLOCK_WORK
-        starts = np.flatnonzero(np.r_[True, (np.diff(sorted_colour) != 0) | (np.diff(chunk) != 0)])
-        self.block_starts = np.r_[starts, g.n_nodes].astype(np.int64)
-        self.colour_blocks = np.searchsorted(starts, colour_starts).astype(np.int64)
+    colour = sweep_kernels.first_fit_colouring(prepared.csr, prepared.pull)
+    order = np.argsort(colour, kind="stable").astype(np.int64)
+    position = np.empty_like(order)
+    position[order] = np.arange(g.n_nodes)
+    index_type = np.empty(0, dtype=np.uint32 if g.n_nodes < 2**32 else np.int64)
+    indptr, indices, weights = sweep_kernels.renumbered(prepared.pull, order, index_type)
+    sorted_colour = colour[order]
+    colour_starts = np.searchsorted(sorted_colour, np.arange(sorted_colour[-1] + 2))
+    work = np.diff(indptr) + ROW_WORK
+    work_before = np.cumsum(work) - work
+    chunk = (work_before - work_before[colour_starts[sorted_colour]]) // SWEEP_BLOCK_WORK
+    starts = np.flatnonzero(np.r_[True, (np.diff(sorted_colour) != 0) | (np.diff(chunk) != 0)])
+    return SweepGraph(
+        indptr=indptr,
+        indices=indices,
+        weights=weights,
+        inverse_out=prepared.inverse_out[order],
+        order=order,
+        position=position,
+        dangling_nodes=position[prepared.dangling_nodes],
+        block_starts=np.r_[starts, g.n_nodes].astype(np.int64),
+        colour_blocks=np.searchsorted(starts, colour_starts).astype(np.int64),
+    )
 
 
 def prepare(g: Graph) -> Prepared:
@@ -200,7 +202,7 @@ def power_push(
 
     A local push from the seeds while the frontier is small, then Gauss–Seidel
     sweeps (:mod:`engine.pagerank.sweep_kernels`; on every core, colour by colour
-    over the renumbered copy of the graph in :class:`_SweepGraph`, built on the
+    over the renumbered copy of the graph, :func:`_sweep_graph`, built on the
     first query) until one more sweep would save less walk work than it costs: a
     sweep costs ``nnz + n`` (edge reads), and leaves the residual mass
     ``r_sum = Σ|r|`` at ``q·r_sum``, which saves ``(1−q)·r_sum·walk_cost``:
@@ -226,31 +228,18 @@ def power_push(
     """
     n = g.n_nodes
     prepared = prepare(g)
-    estimate = np.zeros(n)
-    residual = np.zeros(n)
-    residual[seed_nodes] = seed_mass
+    seeds = Seeds.of(seed_nodes, seed_mass)
+    estimate, residual = _start(g, seed_nodes, seed_mass)
     floor = accuracy.r_max if r_max is None else r_max
     if queue_limit is None:
         queue_limit = max(64, int(QUEUE_FACTOR * n * n / max(g.nnz, 1)))
+    edge_limit = PUSH_BUDGET * (g.nnz + n)
     finished, _ = push_kernels.local_push(
-        g.indptr,
-        prepared.indices,
-        prepared.weights,
-        g.is_weighted,
-        prepared.out_weight,
-        seed_nodes,
-        seed_mass,
-        alpha,
-        floor,
-        FIRST_THRESHOLD,
-        queue_limit,
-        PUSH_BUDGET * (g.nnz + n),
-        estimate,
-        residual,
+        prepared.csr, seeds, alpha, floor, queue_limit, edge_limit, estimate, residual
     )
     if finished:
         return estimate, residual
-    # The sweeps run on the graph renumbered colour by colour (_SweepGraph).
+    # The sweeps run on the graph renumbered colour by colour (_sweep_graph).
     renumbered = prepared.sweep_graph(g)
     x = estimate[renumbered.order]
     seed_positions = renumbered.position[seed_nodes]
@@ -271,22 +260,9 @@ def power_push(
     last_moved = math.inf
     final = False
     for sweep_number in range(MAX_SWEEPS):
-        sweep(
-            renumbered.indptr,
-            renumbered.indices,
-            renumbered.weights,
-            g.is_weighted,
-            renumbered.inverse_out,
-            seed_vector,
-            alpha + (1.0 - alpha) * dangling,
-            1.0 if final else relaxation,
-            alpha,
-            renumbered.block_starts,
-            renumbered.colour_blocks,
-            x,
-            y,
-            moved_per_block,
-        )
+        restart = alpha + (1.0 - alpha) * dangling
+        step = 1.0 if final else relaxation
+        sweep(renumbered, seed_vector, restart, step, alpha, x, y, moved_per_block)
         moved = float(moved_per_block.sum())
         # The seeds took the dangling mass as it was when the sweep began (updating it
         # inside the sweep halved its speed under Numba 0.68): bring them up to date,
@@ -336,34 +312,7 @@ def power_push(
     pass_kernel = (
         sweep_kernels.residual_pass_serial if serial else sweep_kernels.residual_pass_parallel
     )
-    pass_kernel(
-        renumbered.indptr,
-        renumbered.indices,
-        renumbered.weights,
-        g.is_weighted,
-        renumbered.inverse_out,
-        seed_vector,
-        alpha,
-        dangling,
-        renumbered.block_starts,
-        x,
-        y,
-        renumbered.order,
-        estimate,
-        residual,
-    )
+    pass_kernel(renumbered, seed_vector, alpha, dangling, x, y, estimate, residual)
     if r_max is not None:
-        push_kernels.cleanup_push(
-            g.indptr,
-            prepared.indices,
-            prepared.weights,
-            g.is_weighted,
-            prepared.out_weight,
-            seed_nodes,
-            seed_mass,
-            alpha,
-            r_max,
-            estimate,
-            residual,
-        )
+        push_kernels.cleanup_push(prepared.csr, seeds, alpha, r_max, estimate, residual)
     return estimate, residual

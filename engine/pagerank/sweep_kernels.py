@@ -26,7 +26,8 @@ in push form: ``π = x + Σ_v r[v]·π_v`` holds exactly (for ``x`` as the sweep
 float32 values round it).
 
 The node ids of the sweep must be those of ``x``: undirected graphs pull over
-their own CSR, directed ones over the transpose. Each kernel with a ``prange`` is
+their own CSR, directed ones over the transpose; the kernels take that renumbered
+pull graph as one :class:`SweepGraph`. Each kernel with a ``prange`` is
 compiled twice from one source (:func:`loaders._jit.serial_and_parallel`): the
 ``_parallel`` twin on every core, the ``_serial`` one on the calling thread with
 the GIL released (batches run one query per thread); both give the same result.
@@ -34,41 +35,79 @@ the GIL released (batches run one query per thread); both give the same result.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
+from engine._kernels.csr import is_weighted
 from loaders._jit import serial_and_parallel
 
 
+class SweepGraph(NamedTuple):
+    """The pull CSR renumbered colour by colour, as the sweeps read it (built once per
+    graph by :func:`engine.pagerank.push.prepare`).
+
+    Attributes
+    ----------
+    indptr, indices, weights
+        The pull rows of the renumbered nodes: node ``i`` pulls from ``indices[indptr[i]:
+        indptr[i + 1]]`` (uint32 when ids fit), by ``weights`` (float64; empty when
+        unweighted).
+    inverse_out : float64 (n,)
+        ``1/out-weight`` of each renumbered node, 0 at dangling nodes.
+    order, position : int64 (n,)
+        ``order[i]`` is the original id of node ``i``; ``position`` is its inverse.
+    dangling_nodes : int64
+        The renumbered ids of the nodes without out-edges.
+    block_starts, colour_blocks : int64
+        Blocks of about equal edge counts, colour after colour: colour ``c``'s
+        blocks are ``colour_blocks[c]..colour_blocks[c+1]-1``, block ``b`` the nodes
+        ``block_starts[b]..block_starts[b+1]-1``.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    weights: np.ndarray
+    inverse_out: np.ndarray
+    order: np.ndarray
+    position: np.ndarray
+    dangling_nodes: np.ndarray
+    block_starts: np.ndarray
+    colour_blocks: np.ndarray
+
+
 @njit(inline="always")
-def _pull(pull_indptr, pull_indices, pull_weights, weighted, y, v):
-    """``Σ_p w_p·y[pull_indices[p]]`` over row ``v``, with four independent sums so
-    that four gathers are in flight at once."""
+def _pull(graph, y, v):
+    """``Σ_p w_p·y[indices[p]]`` over the pull row ``v``, with four independent sums
+    so that four gathers are in flight at once."""
+    indices = graph.indices
+    weights = graph.weights
     a0 = 0.0
     a1 = 0.0
     a2 = 0.0
     a3 = 0.0
-    p = pull_indptr[v]
-    stop = pull_indptr[v + 1]
-    if weighted:
+    p = graph.indptr[v]
+    stop = graph.indptr[v + 1]
+    if is_weighted(graph):
         while p + 4 <= stop:
-            a0 += pull_weights[p] * y[pull_indices[p]]
-            a1 += pull_weights[p + 1] * y[pull_indices[p + 1]]
-            a2 += pull_weights[p + 2] * y[pull_indices[p + 2]]
-            a3 += pull_weights[p + 3] * y[pull_indices[p + 3]]
+            a0 += weights[p] * y[indices[p]]
+            a1 += weights[p + 1] * y[indices[p + 1]]
+            a2 += weights[p + 2] * y[indices[p + 2]]
+            a3 += weights[p + 3] * y[indices[p + 3]]
             p += 4
         while p < stop:
-            a0 += pull_weights[p] * y[pull_indices[p]]
+            a0 += weights[p] * y[indices[p]]
             p += 1
     else:
         while p + 4 <= stop:
-            a0 += y[pull_indices[p]]
-            a1 += y[pull_indices[p + 1]]
-            a2 += y[pull_indices[p + 2]]
-            a3 += y[pull_indices[p + 3]]
+            a0 += y[indices[p]]
+            a1 += y[indices[p + 1]]
+            a2 += y[indices[p + 2]]
+            a3 += y[indices[p + 3]]
             p += 4
         while p < stop:
-            a0 += y[pull_indices[p]]
+            a0 += y[indices[p]]
             p += 1
     return (a0 + a1) + (a2 + a3)
 
@@ -85,24 +124,28 @@ def scaled_values(x, inverse_out, y):
     return dangling
 
 
+@njit(inline="always")
+def _mark_taken(rows, v, colour, taken_by):
+    """``taken_by[c] = v`` for the colour ``c`` of each coloured node of row ``v``."""
+    for p in range(rows.indptr[v], rows.indptr[v + 1]):
+        c = colour[rows.indices[p]]
+        if c >= 0:
+            taken_by[c] = v
+
+
 @njit(nogil=True, cache=True)
-def first_fit_colouring(indptr, indices, pull_indptr, pull_indices):
+def first_fit_colouring(csr, pull):
     """Colour the nodes in id order, each with the smallest colour that none of its
-    earlier neighbours (out- or in-) has: no two nodes of a colour are adjacent.
-    Returns the colours (int32). At most one more colour than the largest number
-    of earlier neighbours: 11 on the BA graphs of ``benchmarks/ppr.py``."""
-    n = indptr.shape[0] - 1
+    earlier neighbours (out-, in ``csr``, or in-, in ``pull``) has: no two nodes of a
+    colour are adjacent. Returns the colours (int32). At most one more colour than
+    the largest number of earlier neighbours: 11 on the BA graphs of
+    ``benchmarks/ppr.py``."""
+    n = csr.indptr.shape[0] - 1
     colour = np.full(n, -1, dtype=np.int32)
     taken_by = np.full(n + 1, -1, dtype=np.int64)  # taken_by[c] == v: a neighbour of v has c
     for v in range(n):
-        for p in range(indptr[v], indptr[v + 1]):
-            c = colour[indices[p]]
-            if c >= 0:
-                taken_by[c] = v
-        for p in range(pull_indptr[v], pull_indptr[v + 1]):
-            c = colour[pull_indices[p]]
-            if c >= 0:
-                taken_by[c] = v
+        _mark_taken(csr, v, colour, taken_by)
+        _mark_taken(pull, v, colour, taken_by)
         c = 0
         while taken_by[c] == v:
             c += 1
@@ -111,7 +154,7 @@ def first_fit_colouring(indptr, indices, pull_indptr, pull_indices):
 
 
 @njit(nogil=True, cache=True)
-def renumbered(pull_indptr, pull_indices, pull_weights, weighted, order, index_type):
+def renumbered(pull, order, index_type):
     """The pull CSR with node ``order[i]`` renamed ``i``: ``(indptr, indices,
     weights)``, the matrix of scipy's ``pull[order][:, order]``, its indices of the
     dtype of ``index_type`` (an empty array).
@@ -124,155 +167,69 @@ def renumbered(pull_indptr, pull_indices, pull_weights, weighted, order, index_t
     graph waits for it.
     """
     n = order.shape[0]
+    weighted = is_weighted(pull)
     position = np.empty(n, dtype=np.int64)
     for i in range(n):
         position[order[i]] = i
     new_indptr = np.zeros(n + 1, dtype=np.int64)
     for i in range(n):
-        new_indptr[i + 1] = new_indptr[i] + pull_indptr[order[i] + 1] - pull_indptr[order[i]]
+        new_indptr[i + 1] = new_indptr[i] + pull.indptr[order[i] + 1] - pull.indptr[order[i]]
     new_indices = np.empty(new_indptr[n], dtype=index_type.dtype)
     new_weights = np.empty(new_indptr[n] if weighted else 0, dtype=np.float64)
     for i in range(n):
-        first = pull_indptr[order[i]]
+        first = pull.indptr[order[i]]
         for k in range(new_indptr[i + 1] - new_indptr[i]):
-            new_indices[new_indptr[i] + k] = position[pull_indices[first + k]]
+            new_indices[new_indptr[i] + k] = position[pull.indices[first + k]]
             if weighted:
-                new_weights[new_indptr[i] + k] = pull_weights[first + k]
+                new_weights[new_indptr[i] + k] = pull.weights[first + k]
     return new_indptr, new_indices, new_weights
 
 
-@njit(inline="always")
-def _sweep_rows(
-    pull_indptr,
-    pull_indices,
-    pull_weights,
-    weighted,
-    inverse_out,
-    seed_vector,
-    restart,
-    relaxation,
-    alpha,
-    first,
-    last,
-    x,
-    y,
-):
-    moved = 0.0
-    for v in range(first, last):
-        value = (1.0 - alpha) * _pull(pull_indptr, pull_indices, pull_weights, weighted, y, v)
-        value += restart * seed_vector[v]
-        previous = x[v]
-        change = relaxation * (value - previous)
-        value = previous + change
-        y[v] = value * inverse_out[v]
-        x[v] = value
-        moved += abs(change)
-    return moved
+def coloured_sweep(graph, seed_vector, restart, relaxation, alpha, x, y, moved_per_block):
+    """One in-place sweep over the renumbered ``graph`` (:class:`SweepGraph`), the
+    nodes of a colour in parallel.
 
-
-def coloured_sweep(
-    pull_indptr,
-    pull_indices,
-    pull_weights,
-    weighted,
-    inverse_out,
-    seed_vector,
-    restart,
-    relaxation,
-    alpha,
-    block_starts,
-    colour_blocks,
-    x,
-    y,
-    moved_per_block,
-):
-    """One in-place sweep over a graph numbered colour by colour, the nodes of a
-    colour in parallel.
-
-    The nodes of colour ``c`` (:func:`first_fit_colouring`) are numbered
-    consecutively and cut into blocks of about equal edge counts, ``block_starts``;
-    colour ``c``'s blocks are ``colour_blocks[c]..colour_blocks[c+1]-1``. No node
-    reads a value of its own colour, so every node sees the values a serial sweep in
-    id order would show it: the result does not depend on the number of threads,
-    and the serial twin gives the same. Each value moves
-    ``relaxation`` times the Gauss–Seidel step ``x[v] ← (1−α)·Σ_u w(u,v)·y[u] +
-    restart·s[v]``; ``moved_per_block`` gets ``Σ |change of x|`` per block.
+    No node reads a value of its own colour (:func:`first_fit_colouring`), so every
+    node sees the values a serial sweep in id order would show it: the result does
+    not depend on the number of threads, and the serial twin gives the same. Each
+    value moves ``relaxation`` times the Gauss–Seidel step ``x[v] ← (1−α)·Σ_u
+    w(u,v)·y[u] + restart·s[v]`` (``s`` is ``seed_vector``); ``moved_per_block`` gets
+    ``Σ |change of x|`` per block.
 
     ``y`` must hold ``x / out-weight`` on entry and may be float32: the gathers then
     move half the bytes (1.6x faster sweeps on the 10M-edge BA graph, 1.2x on the
     1M-edge one), while ``x`` and every sum stay float64.
     """
+    block_starts = graph.block_starts
+    colour_blocks = graph.colour_blocks
+    inverse_out = graph.inverse_out
     for colour in range(colour_blocks.shape[0] - 1):
         first_block = colour_blocks[colour]
         for offset in prange(colour_blocks[colour + 1] - first_block):
             block = first_block + offset
-            moved_per_block[block] = _sweep_rows(
-                pull_indptr,
-                pull_indices,
-                pull_weights,
-                weighted,
-                inverse_out,
-                seed_vector,
-                restart,
-                relaxation,
-                alpha,
-                block_starts[block],
-                block_starts[block + 1],
-                x,
-                y,
-            )
+            moved = 0.0
+            for v in range(block_starts[block], block_starts[block + 1]):
+                value = (1.0 - alpha) * _pull(graph, y, v)
+                value += restart * seed_vector[v]
+                previous = x[v]
+                change = relaxation * (value - previous)
+                value = previous + change
+                y[v] = value * inverse_out[v]
+                x[v] = value
+                moved += abs(change)
+            moved_per_block[block] = moved
 
 
 coloured_sweep_serial, coloured_sweep_parallel = serial_and_parallel(coloured_sweep, nogil=True)
 
 
-@njit(inline="always")
-def _residual_rows(
-    pull_indptr,
-    pull_indices,
-    pull_weights,
-    weighted,
-    inverse_out,
-    seed_vector,
-    alpha,
-    dangling,
-    x,
-    y,
-    order,
-    estimate,
-    residual,
-    first,
-    last,
-):
-    for v in range(first, last):
-        target = (1.0 - alpha) * _pull(pull_indptr, pull_indices, pull_weights, weighted, y, v)
-        target += (alpha + (1.0 - alpha) * dangling) * seed_vector[v]
-        value = x[v] if inverse_out[v] == 0.0 else y[v] / inverse_out[v]
-        estimate[order[v]] = value
-        residual[order[v]] = (target - value) / alpha
-
-
-def residual_pass(
-    pull_indptr,
-    pull_indices,
-    pull_weights,
-    weighted,
-    inverse_out,
-    seed_vector,
-    alpha,
-    dangling,
-    block_starts,
-    x,
-    y,
-    order,
-    estimate,
-    residual,
-):
+def residual_pass(graph, seed_vector, alpha, dangling, x, y, estimate, residual):
     """Push-form residual ``(α·s + (1−α)·(Pᵀp + D·s) − p)/α`` (signed: over-relaxed
     sweeps leave ``x`` above π at some nodes) of the estimate ``p = y/inverse_out``
-    (``x`` at dangling nodes), on the renumbered graph of the sweeps; node ``v``'s
-    residual and ``p[v]`` go to ``residual[order[v]]`` and ``estimate[order[v]]``
-    (the original ids). ``seed_vector`` is ``s`` as a dense vector.
+    (``x`` at dangling nodes), on the renumbered ``graph`` of the sweeps; node
+    ``v``'s residual and ``p[v]`` go to ``residual[order[v]]`` and
+    ``estimate[order[v]]`` (the original ids). ``seed_vector`` is ``s`` as a dense
+    vector and ``dangling`` the dangling nodes' mass ``D``.
 
     The estimate is ``x`` as ``y`` holds it, rounded when ``y`` is float32: the
     residual is then exact for that estimate (``Pᵀp`` is the gather of ``y``
@@ -280,24 +237,16 @@ def residual_pass(
     copy of ``y``. Rows in the sweeps' blocks (of about equal edge counts) over the
     threads; each row is computed alone, so the result does not depend on the
     threads."""
+    block_starts = graph.block_starts
+    inverse_out = graph.inverse_out
+    order = graph.order
     for block in prange(block_starts.shape[0] - 1):
-        _residual_rows(
-            pull_indptr,
-            pull_indices,
-            pull_weights,
-            weighted,
-            inverse_out,
-            seed_vector,
-            alpha,
-            dangling,
-            x,
-            y,
-            order,
-            estimate,
-            residual,
-            block_starts[block],
-            block_starts[block + 1],
-        )
+        for v in range(block_starts[block], block_starts[block + 1]):
+            target = (1.0 - alpha) * _pull(graph, y, v)
+            target += (alpha + (1.0 - alpha) * dangling) * seed_vector[v]
+            value = x[v] if inverse_out[v] == 0.0 else y[v] / inverse_out[v]
+            estimate[order[v]] = value
+            residual[order[v]] = (target - value) / alpha
 
 
 residual_pass_serial, residual_pass_parallel = serial_and_parallel(residual_pass, nogil=True)

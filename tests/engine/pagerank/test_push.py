@@ -112,18 +112,15 @@ def test_coloured_sweep_is_a_serial_sweep_in_colour_order(graph):
     prepared = push.prepare(g)
     renumbered = prepared.sweep_graph(g)
     order = renumbered.order
-    colour = sweep_kernels.first_fit_colouring(
-        g.indptr, g.indices, prepared.pull_indptr, prepared.pull_indices
-    )
+    pull = prepared.pull
+    colour = sweep_kernels.first_fit_colouring(prepared.csr, pull)
     rows = np.repeat(np.arange(g.n_nodes), np.diff(g.indptr))
     off_diagonal = rows != g.indices
     assert not np.any(colour[rows[off_diagonal]] == colour[g.indices[off_diagonal]])
     assert np.all(np.diff(colour[order]) >= 0)
-    weights = prepared.pull_weights if g.is_weighted else np.ones(len(prepared.pull_indices))
-    pull = sp.csr_matrix(
-        (weights, prepared.pull_indices, prepared.pull_indptr), shape=(g.n_nodes, g.n_nodes)
-    )
-    expected = pull[order][:, order].tocsr()
+    weights = pull.weights if g.is_weighted else np.ones(len(pull.indices))
+    pull_matrix = sp.csr_matrix((weights, pull.indices, pull.indptr), shape=(g.n_nodes, g.n_nodes))
+    expected = pull_matrix[order][:, order].tocsr()
     found = sp.csr_matrix(
         (
             renumbered.weights if g.is_weighted else np.ones(len(renumbered.indices)),
@@ -154,22 +151,7 @@ def test_coloured_sweep_is_a_serial_sweep_in_colour_order(graph):
     for sweep in (sweep_kernels.coloured_sweep_parallel, sweep_kernels.coloured_sweep_serial):
         swept = x.copy()
         y = swept * inverse_out
-        sweep(
-            renumbered.indptr,
-            renumbered.indices,
-            renumbered.weights,
-            g.is_weighted,
-            inverse_out,
-            seed_vector,
-            restart,
-            relaxation,
-            alpha,
-            renumbered.block_starts,
-            renumbered.colour_blocks,
-            swept,
-            y,
-            moved,
-        )
+        sweep(renumbered, seed_vector, restart, relaxation, alpha, swept, y, moved)
         np.testing.assert_allclose(swept, plain_x, rtol=1e-12, atol=1e-18)
         np.testing.assert_allclose(moved.sum(), np.abs(plain_x - x).sum(), rtol=1e-12)
 
@@ -198,7 +180,7 @@ def test_over_relaxed_sweeps_end_with_a_plain_one(monkeypatch, directed):
     sweep = sweep_kernels.coloured_sweep_parallel
 
     def recording(*args):
-        relaxations.append(args[7])
+        relaxations.append(args[3])
         return sweep(*args)
 
     monkeypatch.setattr(sweep_kernels, "coloured_sweep_parallel", recording)
