@@ -13,7 +13,7 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
-from engine.graphlets import adjacency_kernels, common_kernels
+from engine.graphlets import adjacency_kernels
 from engine.graphlets.common import CHUNK_NODES, SimpleGraph, thread_count, threads_for
 from loaders import Graph
 
@@ -108,19 +108,12 @@ def _orbit_adjacency(g: Graph, hops: list[int]) -> dict[tuple[int, int, int], sp
 
 
 def _one_hop(simple: SimpleGraph) -> dict[tuple[int, int, int], sp.csr_array]:
-    n, indptr, indices = simple.n, simple.indptr, simple.indices
+    n, indptr, indices = simple.n, simple.csr.indptr, simple.csr.indices
     _, slot_cliques = simple.cliques(per_edge=True)
     sums = np.zeros((indices.shape[0], 4), dtype=np.int64)
+    state = np.zeros((thread_count(), n), dtype=np.int64)
     adjacency_kernels.slot_sums(
-        indptr,
-        indices,
-        simple.degree,
-        simple.tri,
-        simple.up_indptr,
-        simple.up_indices,
-        slot_cliques,
-        np.zeros((thread_count(), n), dtype=np.int64),
-        sums,
+        simple.csr, simple.degree, simple.tri, simple.up, slot_cliques, state, sums
     )
     tri_yz, degree_z, cycles, cliques = sums.T
     # Slot q is (x → y): x the row, y the column; u = x is on the first orbit.
@@ -128,7 +121,7 @@ def _one_hop(simple: SimpleGraph) -> dict[tuple[int, int, int], sp.csr_array]:
     y = indices.astype(np.int64)
     t = simple.tri.astype(np.int64)
     dx, dy = simple.degree[x], simple.degree[y]
-    tri_sum, degree_sum, _ = common_kernels.node_sums(indptr, indices, simple.degree, simple.tri)
+    tri_sum, degree_sum, _ = simple.node_sums()
     only_x = dx - 1 - t  # neighbours of x, not y, not adjacent to y
     only_y = dy - 1 - t
     # Edges inside N(y) \ N[x]: those of N(y), less those touching x or a common
@@ -200,8 +193,7 @@ def _three_step_walks(simple: SimpleGraph) -> sp.csr_array:
     def run(fill: bool, columns: np.ndarray, counts: np.ndarray) -> None:
         with numba.parallel_chunksize(CHUNK_NODES):
             adjacency_kernels.three_step_walks(
-                simple.indptr,
-                simple.indices,
+                simple.csr,
                 row_start,
                 fill,
                 np.zeros((thread_count(), n), dtype=np.int64),
@@ -236,34 +228,23 @@ def _twin_values(indptr, indices, values: np.ndarray) -> np.ndarray:
 
 def _two_hop(simple: SimpleGraph) -> dict[tuple[int, int, int], sp.csr_array]:
     n = simple.n
-    arguments = (simple.indptr, simple.indices, simple.degree, simple.tri)
     row_start = np.zeros(n + 1, dtype=np.int64)
     scratch = np.full((thread_count(), 7, n), -1, dtype=np.int64)
-    empty_columns = np.empty(0, dtype=np.int64)
-    empty_sums = np.empty((0, 5), dtype=np.int64)
-    with numba.parallel_chunksize(CHUNK_NODES):
-        adjacency_kernels.two_hop_pairs(
-            *arguments,
-            row_start,
-            False,
-            np.zeros((thread_count(), n), dtype=np.int64),
-            scratch,
-            empty_columns,
-            empty_sums,
-        )
-    row_start = np.cumsum(row_start)
+
+    def run(fill: bool, columns: np.ndarray, sums: np.ndarray) -> None:
+        state = np.zeros((thread_count(), n), dtype=np.int64)
+        with numba.parallel_chunksize(CHUNK_NODES):
+            adjacency_kernels.two_hop_pairs(
+                simple.csr, simple.degree, simple.tri, row_start, fill, state, scratch, columns,
+                sums,
+            )  # fmt: skip
+
+    # First the pairs per row, then, in arrays of that size, the pairs and their sums.
+    run(False, np.empty(0, dtype=np.int64), np.empty((0, 5), dtype=np.int64))
+    np.cumsum(row_start, out=row_start)
     columns = np.empty(row_start[-1], dtype=np.int64)
     sums = np.empty((row_start[-1], 5), dtype=np.int64)
-    with numba.parallel_chunksize(CHUNK_NODES):
-        adjacency_kernels.two_hop_pairs(
-            *arguments,
-            row_start,
-            True,
-            np.zeros((thread_count(), n), dtype=np.int64),
-            scratch,
-            columns,
-            sums,
-        )
+    run(True, columns, sums)
     rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(row_start))
     common, degree_y, tri_xy, tri_yz, twice_edges = sums.T
     edges = twice_edges // 2

@@ -18,20 +18,21 @@ from engine.graphlets.common_kernels import (
 
 
 @njit(parallel=True, cache=True)
-def slot_sums(indptr, indices, degree, tri, up_indptr, up_indices, slot_cliques, state, out):
+def slot_sums(csr, degree, tri, up, slot_cliques, state, out):
     """Per CSR slot ``q = (x → y)``, the sums the one-hop orbit adjacencies need.
 
     ``out[q]`` = (Σ tri(y, z) over common neighbours z of x and y, Σ deg z over
     them, Σ (|N(x) ∩ N(w)| − 1) over w in N(y) \\ N[x], 4-cliques on the edge).
     ``state`` as in :func:`~engine.graphlets.four_kernels.node_orbits`.
     """
+    indptr, indices = csr.indptr, csr.indices
     n = indptr.shape[0] - 1
     n_workers = state.shape[0]
     for worker in prange(n_workers):
         here = state[worker]
         for x in range(worker, n, n_workers):
-            mark, base = stamp_neighbourhood(indptr, indices, x, here)
-            count_two_step(indptr, indices, x, mark, base, here)
+            mark, base = stamp_neighbourhood(csr, x, here)
+            count_two_step(csr, x, mark, base, here)
             for q in range(indptr[x], indptr[x + 1]):
                 y = indices[q]
                 tri_yz = 0
@@ -49,11 +50,11 @@ def slot_sums(indptr, indices, degree, tri, up_indptr, up_indices, slot_cliques,
                 out[q, 0] = tri_yz
                 out[q, 1] = degree_z
                 out[q, 2] = cycles
-                out[q, 3] = slot_cliques[up_slot(up_indptr, up_indices, x, y, degree)]
+                out[q, 3] = slot_cliques[up_slot(up, x, y, degree)]
 
 
 @njit(parallel=True, cache=True)
-def two_hop_pairs(indptr, indices, degree, tri, row_start, fill, state, scratch, columns, sums):
+def two_hop_pairs(csr, degree, tri, row_start, fill, state, scratch, columns, sums):
     """The non-adjacent pairs ``(x, z)`` with common neighbours, and per pair the sums
     the two-hop orbit adjacencies need.
 
@@ -64,13 +65,14 @@ def two_hop_pairs(indptr, indices, degree, tri, row_start, fill, state, scratch,
     ``scratch`` is ``(n_workers, 7, n)`` int64: a stamp of N(y), the position of z
     in x's row, and the five sums.
     """
+    indptr, indices = csr.indptr, csr.indices
     n = indptr.shape[0] - 1
     for x in prange(n):
         worker = numba.get_thread_id()
         here = state[worker]
         in_ny = scratch[worker, 0]
         position = scratch[worker, 1]
-        mark, base = stamp_neighbourhood(indptr, indices, x, here)
+        mark, base = stamp_neighbourhood(csr, x, here)
         found = 0
         out = row_start[x]
         for q in range(indptr[x], indptr[x + 1]):
@@ -142,7 +144,7 @@ def subtract_sorted_rows(indptr, indices, data, sub_indptr, sub_indices, sub_dat
 
 
 @njit(parallel=True, cache=True)
-def three_step_walks(indptr, indices, row_start, fill, state, seen, walks, buffer, columns, counts):
+def three_step_walks(csr, row_start, fill, state, seen, walks, buffer, columns, counts):
     """Walks ``x-y-z-u`` with ``z`` and ``u`` both outside N[x], counted per pair ``(x, u)``.
 
     Without ``fill``, ``row_start[x + 1]`` = how many such ``u``; with it,
@@ -153,6 +155,7 @@ def three_step_walks(indptr, indices, row_start, fill, state, seen, walks, buffe
     ``(n_workers, n)``
     int64 (``seen`` -1 at first); ``buffer`` ``(n_workers, 2, n)`` int64.
     """
+    indptr, indices = csr.indptr, csr.indices
     n = indptr.shape[0] - 1
     for x in prange(n):
         worker = numba.get_thread_id()
@@ -161,7 +164,7 @@ def three_step_walks(indptr, indices, row_start, fill, state, seen, walks, buffe
         total = walks[worker]
         middles = buffer[worker, 0]
         ends = buffer[worker, 1]
-        mark, base = stamp_neighbourhood(indptr, indices, x, here)
+        mark, base = stamp_neighbourhood(csr, x, here)
         n_middles = 0
         for q in range(indptr[x], indptr[x + 1]):
             y = indices[q]

@@ -15,6 +15,7 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
+from engine._kernels.csr import CSR
 from engine.graphlets import common_kernels as kernels
 from loaders import Graph
 
@@ -33,25 +34,42 @@ CHUNK_NODES = 64
 
 
 class SimpleGraph:
-    """The simple undirected CSR of a graph, with what every orbit kernel needs."""
+    """The simple undirected CSR of a graph, with what every orbit kernel needs.
+
+    Attributes
+    ----------
+    csr : CSR
+        Both directions of every edge, rows sorted, no self-loops, no weights.
+    n, m : int
+        Nodes and (undirected) edges.
+    degree : int64 (n,)
+    up : CSR
+        With ``orient``: each node's neighbours that outrank it in (degree, id)
+        order (:func:`~engine.graphlets.common_kernels.orient_by_degree`).
+    tri : int32 (2m,)
+        With ``orient``: common neighbours of the two ends of each CSR slot.
+    """
 
     def __init__(self, indptr: np.ndarray, indices: np.ndarray, orient: bool) -> None:
-        self.indptr, self.indices = indptr, indices
+        self.csr = unweighted_csr(indptr, indices)
         self.n = indptr.shape[0] - 1
         self.m = int(indptr[-1]) // 2
         self.degree = np.diff(indptr)
         if orient:
-            self.up_indptr, self.up_indices = kernels.orient_by_degree(indptr, indices, self.degree)
-            self.tri = kernels.edge_triangles(indptr, indices, self.degree, thread_count())
+            self.up = unweighted_csr(*kernels.orient_by_degree(self.csr, self.degree))
+            self.tri = kernels.edge_triangles(self.csr, self.degree, thread_count())
 
     def cliques(self, per_edge: bool) -> tuple[np.ndarray, np.ndarray]:
         """4-cliques on each node, and (``per_edge``) on each slot of the oriented lists."""
         node_cliques = np.zeros(self.n, dtype=np.int64)
-        slot_cliques = np.zeros(self.up_indices.shape[0] if per_edge else 0, dtype=np.int64)
-        kernels.count_cliques(
-            self.up_indptr, self.up_indices, thread_count(), node_cliques, slot_cliques, per_edge
-        )
+        slot_cliques = np.zeros(self.up.indices.shape[0] if per_edge else 0, dtype=np.int64)
+        kernels.count_cliques(self.up, thread_count(), node_cliques, slot_cliques, per_edge)
         return node_cliques, slot_cliques
+
+    def node_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per node, over its neighbours z: ``Σ tri``, ``Σ (deg z − 1)`` and their difference
+        (:func:`~engine.graphlets.common_kernels.node_sums`)."""
+        return kernels.node_sums(self.csr, self.degree, self.tri)
 
     @classmethod
     def of(cls, g: Graph, orient: bool = True) -> SimpleGraph:
@@ -71,8 +89,13 @@ class SimpleGraph:
             indptr = both.indptr.astype(np.int64)
             indices = both.indices.astype(g.indices.dtype)
         if g.directed or g.n_self_loops:
-            indptr, indices = kernels.drop_self_loops(indptr, indices)
+            indptr, indices = kernels.drop_self_loops(unweighted_csr(indptr, indices))
         return cls(indptr, indices, orient)
+
+
+def unweighted_csr(indptr: np.ndarray, indices: np.ndarray) -> CSR:
+    """The kernels' :class:`~engine._kernels.csr.CSR` of a graph without weights."""
+    return CSR(indptr, indices, np.empty(0, dtype=np.float32), np.empty(0, dtype=np.float64))
 
 
 def thread_count() -> int:

@@ -1,7 +1,9 @@
 """Kernels every graphlet counter shares: the simple graph, triangles, 4-cliques, stamps.
 
 Every kernel takes the CSR of a *simple undirected* graph (both directions
-stored, rows sorted, no self-loops). The orbit walks of the other kernel
+stored, rows sorted, no self-loops) as one :class:`~engine._kernels.csr.CSR`,
+``csr`` (its weights empty), and the 4-clique kernels also the degree-oriented
+copy, ``up`` (:func:`orient_by_degree`). The orbit walks of the other kernel
 modules hand out nodes in small chunks to whichever thread is free (the caller
 sets the chunk size), each thread using the scratch row of its
 ``numba.get_thread_id()``; the kernels here split nodes over ``n_workers``
@@ -47,62 +49,56 @@ def outranks(a, b, degree):
 # ------------------------------------------------------------------ preparation
 
 
+@njit(inline="always")
+def _keeps(y, x, degree, upward):
+    """Whether row ``x`` keeps neighbour ``y``: any but x, or (``upward``) one that outranks x."""
+    return outranks(y, x, degree) if upward else y != x
+
+
 @njit(parallel=True, cache=True)
-def drop_self_loops(indptr, indices):
-    """The CSR without its diagonal entries (rows stay sorted)."""
-    n = indptr.shape[0] - 1
-    kept = np.zeros(n + 1, dtype=np.int64)
+def _kept_entries(csr, degree, upward):
+    """``(indptr, indices)`` of the entries :func:`_keeps` keeps, rows still sorted."""
+    n = csr.indptr.shape[0] - 1
+    counts = np.zeros(n + 1, dtype=np.int64)
     for x in prange(n):
         count = 0
-        for p in range(indptr[x], indptr[x + 1]):
-            if indices[p] != x:
-                count += 1
-        kept[x + 1] = count
-    new_indptr = np.cumsum(kept)
-    new_indices = np.empty(new_indptr[n], dtype=indices.dtype)
+        for p in range(csr.indptr[x], csr.indptr[x + 1]):
+            count += _keeps(csr.indices[p], x, degree, upward)
+        counts[x + 1] = count
+    kept_indptr = np.cumsum(counts)
+    kept_indices = np.empty(kept_indptr[n], dtype=csr.indices.dtype)
     for x in prange(n):
-        out = new_indptr[x]
-        for p in range(indptr[x], indptr[x + 1]):
-            if indices[p] != x:
-                new_indices[out] = indices[p]
+        out = kept_indptr[x]
+        for p in range(csr.indptr[x], csr.indptr[x + 1]):
+            if _keeps(csr.indices[p], x, degree, upward):
+                kept_indices[out] = csr.indices[p]
                 out += 1
-    return new_indptr, new_indices
+    return kept_indptr, kept_indices
 
 
-@njit(parallel=True, cache=True)
-def orient_by_degree(indptr, indices, degree):
-    """The neighbours of each node that outrank it in (degree, id) order, as a CSR.
+def drop_self_loops(csr):
+    """``(indptr, indices)`` of the CSR without its diagonal entries (rows stay sorted)."""
+    return _kept_entries(csr, np.empty(0, dtype=np.int64), False)
+
+
+def orient_by_degree(csr, degree):
+    """``(indptr, indices)``: the neighbours of each node that outrank it in (degree, id) order.
 
     Every edge appears once, pointing up the order, so a node's out-degree is at
     most ``sqrt(2m)``: walking out-lists keeps the 4-clique search cheap at hubs.
     """
-    n = indptr.shape[0] - 1
-    counts = np.zeros(n + 1, dtype=np.int64)
-    for x in prange(n):
-        count = 0
-        for p in range(indptr[x], indptr[x + 1]):
-            if outranks(indices[p], x, degree):
-                count += 1
-        counts[x + 1] = count
-    up_indptr = np.cumsum(counts)
-    up_indices = np.empty(up_indptr[n], dtype=indices.dtype)
-    for x in prange(n):
-        out = up_indptr[x]
-        for p in range(indptr[x], indptr[x + 1]):
-            if outranks(indices[p], x, degree):
-                up_indices[out] = indices[p]
-                out += 1
-    return up_indptr, up_indices
+    return _kept_entries(csr, degree, True)
 
 
 @njit(parallel=True, cache=True)
-def edge_triangles(indptr, indices, degree, n_workers):
+def edge_triangles(csr, degree, n_workers):
     """``tri[p]``: common neighbours of the two endpoints of CSR slot ``p``.
 
     Each edge is handled once, by its higher-ranked endpoint ``x``, which walks
     the (shorter) list of the other endpoint ``y`` against a stamp of ``N(x)``
     and fills both slots of the edge: the one in row ``x`` and its twin in row ``y``.
     """
+    indptr, indices = csr.indptr, csr.indices
     n = indptr.shape[0] - 1
     tri = np.zeros(indices.shape[0], dtype=np.int32)
     for worker in prange(n_workers):
@@ -131,7 +127,7 @@ def edge_triangles(indptr, indices, degree, n_workers):
 
 
 @njit(parallel=True, cache=True)
-def count_cliques(up_indptr, up_indices, n_workers, node_cliques, slot_cliques, per_slot):
+def count_cliques(up, n_workers, node_cliques, slot_cliques, per_slot):
     """Every 4-clique once, from its lowest-ranked node, added to its nodes and edges.
 
     ``a < b < c < d`` in rank: ``b`` is an out-neighbour of ``a``, ``c`` one of both,
@@ -139,8 +135,10 @@ def count_cliques(up_indptr, up_indices, n_workers, node_cliques, slot_cliques, 
     is far cheaper than a search around every node. The cliques of one pair
     ``(a, b)`` are tallied per node first, so other workers' nodes get one atomic
     add per triangle ``a, b, c`` rather than one per clique. With ``per_slot``,
-    ``slot_cliques[r]`` counts the 4-cliques on the edge of out-list slot ``r``.
+    ``slot_cliques[r]`` counts the 4-cliques on the edge of out-list slot ``r``
+    (``up`` is the CSR of the out-lists, :func:`orient_by_degree`).
     """
+    up_indptr, up_indices = up.indptr, up.indices
     n = up_indptr.shape[0] - 1
     for worker in prange(n_workers):
         # in_a[v] = a while v is an out-neighbour of a (slot_a[v]: its slot);
@@ -228,18 +226,19 @@ def count_of(value, base):
 
 
 @njit(cache=True)
-def stamp_neighbourhood(indptr, indices, x, state):
+def stamp_neighbourhood(csr, x, state):
     """Mark N[x] in ``state``; returns ``(mark, base)``, x's mark and count base."""
     mark = -(x + 1)
     state[x] = mark
-    for q in range(indptr[x], indptr[x + 1]):
-        state[indices[q]] = mark
+    for q in range(csr.indptr[x], csr.indptr[x + 1]):
+        state[csr.indices[q]] = mark
     return mark, (x + 1) << COUNT_BITS
 
 
 @njit(cache=True)
-def count_two_step(indptr, indices, x, mark, base, state):
+def count_two_step(csr, x, mark, base, state):
     """Stamp ``|N(x) ∩ N(z)|`` on every z at distance two from x (N[x] already marked)."""
+    indptr, indices = csr.indptr, csr.indices
     for q in range(indptr[x], indptr[x + 1]):
         y = indices[q]
         for p in range(indptr[y], indptr[y + 1]):
@@ -252,9 +251,10 @@ def count_two_step(indptr, indices, x, mark, base, state):
 
 
 @njit(parallel=True, cache=True)
-def node_sums(indptr, indices, degree, tri):
+def node_sums(csr, degree, tri):
     """Per node ``x``, over ``z`` in N(x): ``Σ tri(x, z)`` (twice x's triangles),
     ``Σ (deg z − 1)`` and ``Σ (deg z − 1 − tri(x, z))``."""
+    indptr, indices = csr.indptr, csr.indices
     n = indptr.shape[0] - 1
     tri_sum = np.zeros(n, dtype=np.int64)
     degree_sum = np.zeros(n, dtype=np.int64)
@@ -266,9 +266,9 @@ def node_sums(indptr, indices, degree, tri):
 
 
 @njit(cache=True)
-def up_slot(up_indptr, up_indices, x, y, degree):
+def up_slot(up, x, y, degree):
     """The out-list slot of edge (x, y): in y's list when x outranks y, else in x's."""
     if outranks(x, y, degree):
         x, y = y, x
-    row = up_indices[up_indptr[x] : up_indptr[x + 1]]
-    return up_indptr[x] + np.searchsorted(row, y)
+    row = up.indices[up.indptr[x] : up.indptr[x + 1]]
+    return up.indptr[x] + np.searchsorted(row, y)

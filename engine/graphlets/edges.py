@@ -11,7 +11,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-from engine.graphlets import common_kernels, edges_kernels
+from engine.graphlets import edges_kernels
 from engine.graphlets.common import (
     BATCH_NODES,
     CHUNK_NODES,
@@ -63,44 +63,25 @@ def edge_orbit_counts(g: Graph, progress: Progress = None) -> np.ndarray:
 
 def _edge_orbit_counts(g: Graph, progress: Progress) -> np.ndarray:
     simple = SimpleGraph.of(g)
-    first_up, edge_offset = edges_kernels.upper_edge_offsets(simple.indptr, simple.indices)
+    upper = edges_kernels.upper_edges(simple.csr)
     eorbits = np.zeros((simple.m, N_EDGE_ORBITS), dtype=np.int64)
     if simple.m == 0:
         return eorbits
-    tri_sum, degree_sum, _ = common_kernels.node_sums(
-        simple.indptr, simple.indices, simple.degree, simple.tri
-    )
+    tri_sum, degree_sum, _ = simple.node_sums()
     _, slot_cliques = simple.cliques(per_edge=True)
-    half_cycles = np.zeros(simple.indices.shape[0], dtype=np.int64)
+    half_cycles = np.zeros(simple.csr.indices.shape[0], dtype=np.int64)
     state = np.zeros((thread_count(), simple.n), dtype=np.int64)
     slots = np.empty((thread_count(), simple.n), dtype=np.int64)
     for start in range(0, simple.n, BATCH_NODES):
         stop = min(start + BATCH_NODES, simple.n)
         with numba.parallel_chunksize(CHUNK_NODES):
             edges_kernels.edge_orbit_sums(
-                simple.indptr,
-                simple.indices,
-                simple.degree,
-                simple.tri,
-                simple.up_indptr,
-                simple.up_indices,
-                slot_cliques,
-                tri_sum,
-                degree_sum,
-                first_up,
-                edge_offset,
-                start,
-                stop,
-                state,
-                slots,
-                half_cycles,
-                eorbits,
-            )
+                simple.csr, simple.degree, simple.tri, simple.up, slot_cliques, tri_sum,
+                degree_sum, upper, start, stop, state, slots, half_cycles, eorbits,
+            )  # fmt: skip
         if progress is not None:
             progress(stop, simple.n, "edge orbits")
-    edges_kernels.solve_edge_orbits(
-        simple.indptr, simple.indices, first_up, edge_offset, half_cycles, eorbits
-    )
+    edges_kernels.solve_edge_orbits(simple.csr, upper, half_cycles, eorbits)
     return eorbits
 
 
@@ -121,9 +102,10 @@ def graphlet_edges(g: Graph) -> np.ndarray:
     [[0, 1], [0, 2]]
     """
     simple = SimpleGraph.of(g, orient=False)
-    rows = np.repeat(np.arange(simple.n, dtype=np.int64), np.diff(simple.indptr))
-    upper = simple.indices > rows
-    return np.column_stack([rows[upper], simple.indices[upper].astype(np.int64)])
+    indices = simple.csr.indices
+    rows = np.repeat(np.arange(simple.n, dtype=np.int64), simple.degree)
+    upper = indices > rows
+    return np.column_stack([rows[upper], indices[upper].astype(np.int64)])
 
 
 def edge_orbit_counts_frame(g: Graph, eorbits: np.ndarray | None = None) -> pd.DataFrame:

@@ -5,6 +5,8 @@ See :mod:`engine.graphlets.common_kernels` for the CSR and scratch conventions.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 from numba import njit, prange
@@ -12,10 +14,35 @@ from numba import njit, prange
 from engine.graphlets.common_kernels import count_two_step, stamp_neighbourhood, up_slot
 
 
+class UpperEdges(NamedTuple):
+    """The ids of the edges ``u < v``, numbered in CSR order (see :func:`edge_id`).
+
+    Attributes
+    ----------
+    first : int64 (n,)
+        Row ``x``'s first slot with a neighbour above ``x``.
+    offset : int64 (n,)
+        The id of the edge in that slot.
+    """
+
+    first: np.ndarray
+    offset: np.ndarray
+
+
+@njit(inline="always")
+def edge_id(upper, x, q):
+    """The id of the edge in slot ``q`` of row ``x`` (a neighbour above ``x``)."""
+    return upper.offset[x] + q - upper.first[x]
+
+
+def upper_edges(csr) -> UpperEdges:
+    """The :class:`UpperEdges` of a simple graph's CSR."""
+    return UpperEdges(*_upper_edge_offsets(csr))
+
+
 @njit(parallel=True, cache=True)
-def upper_edge_offsets(indptr, indices):
-    """``(first, offset)``: row ``x``'s first slot with a neighbour above ``x``, and the id
-    of the edge in that slot when the edges ``u < v`` are numbered in CSR order."""
+def _upper_edge_offsets(csr):
+    indptr, indices = csr.indptr, csr.indices
     n = indptr.shape[0] - 1
     first = np.empty(n, dtype=np.int64)
     counts = np.zeros(n + 1, dtype=np.int64)
@@ -28,24 +55,9 @@ def upper_edge_offsets(indptr, indices):
 
 @njit(parallel=True, cache=True)
 def edge_orbit_sums(
-    indptr,
-    indices,
-    degree,
-    tri,
-    up_indptr,
-    up_indices,
-    slot_cliques,
-    tri_sum,
-    degree_sum,
-    first_up,
-    edge_offset,
-    start,
-    stop,
-    state,
-    slots,
-    half_cycles,
-    eorbits,
-):
+    csr, degree, tri, up, slot_cliques, tri_sum, degree_sum, upper, start, stop, state, slots,
+    half_cycles, eorbits,
+):  # fmt: skip
     """Raw sums of the edges ``x < y`` with ``start <= x < stop`` into ``eorbits``.
 
     Also ``half_cycles[q]`` for every slot ``q = (x, y)`` of those rows: the
@@ -57,16 +69,17 @@ def edge_orbit_sums(
     :func:`~engine.graphlets.four_kernels.node_orbits`);
     ``slots`` ``(n_workers, n)`` int64 receives the slot of ``x → z``.
     """
+    indptr, indices = csr.indptr, csr.indices
     for x in prange(start, stop):
         worker = numba.get_thread_id()
         here = state[worker]
         slot_of = slots[worker]
         dx = np.int64(degree[x])
-        mark, base = stamp_neighbourhood(indptr, indices, x, here)
+        mark, base = stamp_neighbourhood(csr, x, here)
         for q in range(indptr[x], indptr[x + 1]):
             slot_of[indices[q]] = q
         # First pass: |N(x) ∩ N(z)| for every z at distance two from x.
-        count_two_step(indptr, indices, x, mark, base, here)
+        count_two_step(csr, x, mark, base, here)
         for q in range(indptr[x], indptr[x + 1]):
             y = indices[q]
             owned = y > x
@@ -89,7 +102,7 @@ def edge_orbit_sums(
                 continue
             dy = np.int64(degree[y])
             t = np.int64(tri[q])
-            row = eorbits[edge_offset[x] + q - first_up[x]]
+            row = eorbits[edge_id(upper, x, q)]
             # Each row[k] counts configurations in which the edge sits where
             # orbit k puts it; solve_edge_orbits removes the denser graphlets.
             row[0] = (dx - 1 - t) + (dy - 1 - t)
@@ -105,18 +118,19 @@ def edge_orbit_sums(
             row[8] = t * (dx + dy - 4)
             row[9] = (tri_xz - t) + (tri_yz - t)
             row[10] = t * (t - 1)
-            row[11] = slot_cliques[up_slot(up_indptr, up_indices, x, y, degree)]
+            row[11] = slot_cliques[up_slot(up, x, y, degree)]
 
 
 @njit(parallel=True, cache=True)
-def solve_edge_orbits(indptr, indices, first_up, edge_offset, half_cycles, eorbits):
+def solve_edge_orbits(csr, upper, half_cycles, eorbits):
     """Add the twin half of the 4-cycle sum, then turn every row's raw sums into orbits."""
+    indptr, indices = csr.indptr, csr.indices
     n = indptr.shape[0] - 1
     for x in prange(n):
-        for q in range(first_up[x], indptr[x + 1]):
+        for q in range(upper.first[x], indptr[x + 1]):
             y = indices[q]
             twin = indptr[y] + np.searchsorted(indices[indptr[y] : indptr[y + 1]], x)
-            e = eorbits[edge_offset[x] + q - first_up[x]]
+            e = eorbits[edge_id(upper, x, q)]
             e[5] += half_cycles[twin]
             e[10] = (e[10] - 2 * e[11]) // 2
             e[9] = e[9] - 4 * e[11]

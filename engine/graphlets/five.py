@@ -154,7 +154,7 @@ def _probe_cost(code: int, probe: int) -> tuple[int, int]:
     return (2, -bin(code).count("1"))
 
 
-def _five_node_probes() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _five_node_probes() -> five_kernels.Probes:
     """The probes of the counting mode, one per orbit 15–72.
 
     A probe is a class of (4-node set T rooted at x, set P of T's nodes) under the
@@ -164,10 +164,8 @@ def _five_node_probes() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     it counts has more edges, so the system is triangular. For each orbit the
     cheapest probe leading to it is kept.
 
-    Returns ``(start, split, rows)``: per 6-bit code, the rows ``start[c] :
-    start[c + 1]`` of ``rows`` (see :func:`engine.graphlets.five_kernels.five_node_sums`),
-    the degree and common-neighbour ones before ``split[c]``. Probe ``j`` leads
-    to orbit ``15 + j``.
+    Returns the :class:`~engine.graphlets.five_kernels.Probes` of every 6-bit
+    code; probe ``j`` leads to orbit ``15 + j``.
     """
     fix_x = [(0, *rest) for rest in itertools.permutations((1, 2, 3))]
     key_of: dict[tuple[int, int], tuple[int, int]] = {}
@@ -207,7 +205,7 @@ def _five_node_probes() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
         code_rows.sort(key=_per_set)
         split[code] = start[code] + sum(not _per_set(row) for row in code_rows)
         rows.extend(code_rows)
-    return start, split, np.array(rows, dtype=np.int64).reshape(-1, 6)
+    return five_kernels.Probes(start, split, np.array(rows, dtype=np.int64).reshape(-1, 6))
 
 
 def _per_set(row: tuple) -> bool:
@@ -240,20 +238,16 @@ _PROBES = _five_node_probes()
 
 def _probe_sums(simple: SimpleGraph, start: int, stop: int, sums: np.ndarray) -> None:
     workers = thread_count()
-    probe_start, probe_split, probes = _PROBES
     # Per thread: the extension lists of levels 2 and 3, and the slots of their entries.
     lists = np.empty((workers, 4, 3 * int(simple.degree.max(initial=0)) + 1), dtype=np.int64)
     # One node at a time: hubs carry most of the work (email-Eu-core: 1 core busy
     # for most of the run with chunks of 64).
     with numba.parallel_chunksize(1):
         five_kernels.five_node_sums(
-            simple.indptr,
-            simple.indices,
+            simple.csr,
             simple.degree,
             simple.tri,
-            probe_start,
-            probe_split,
-            probes,
+            _PROBES,
             start,
             stop,
             np.zeros((workers, simple.n), dtype=np.int32),
@@ -326,21 +320,14 @@ def five_node_orbit_counts_by_enumeration(g: Graph, progress: Progress) -> np.nd
     max_degree = int(simple.degree.max())
     counts = np.zeros((workers, n, width), dtype=np.int64)
     masks = np.zeros((workers, n), dtype=np.int32)
-    lists = np.empty((workers, 2, 3 * max_degree + 1), dtype=np.int64)
+    lists = np.empty((workers, 3, 3 * max_degree + 1), dtype=np.int64)
     for start in range(0, n, BATCH_NODES):
         stop = min(start + BATCH_NODES, n)
         # One root at a time: a root's work is its share of the 5-node sets, which
         # hubs with small ids dominate.
         with numba.parallel_chunksize(1):
             five_kernels.five_node_orbits(
-                simple.indptr,
-                simple.indices,
-                _FIVE_NODE_ORBIT_OF,
-                start,
-                stop,
-                masks,
-                lists,
-                counts,
+                simple.csr, _FIVE_NODE_ORBIT_OF, start, stop, masks, lists, counts
             )
         if progress is not None:
             progress(stop, n, "5-node orbits")

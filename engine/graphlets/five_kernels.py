@@ -24,6 +24,8 @@ their sets over other nodes' rows); the caller sums the threads.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numba
 import numpy as np
 from numba import njit, prange
@@ -35,49 +37,34 @@ _MEMBER = 16  # mask bit of position 0; position s is bit 4 + s
 
 
 @njit(cache=True)
-def _mark(indptr, indices, node, position, mask):
+def _mark(csr, node, position, mask):
     """Add ``node`` at ``position``: its neighbours learn the adjacency, it the membership."""
     bit = np.int32(1 << position)
-    for p in range(indptr[node], indptr[node + 1]):
-        mask[indices[p]] |= bit
+    for p in range(csr.indptr[node], csr.indptr[node + 1]):
+        mask[csr.indices[p]] |= bit
     mask[node] |= np.int32(_MEMBER << position)
 
 
 @njit(cache=True)
-def _unmark(indptr, indices, node, position, mask):
+def _unmark(csr, node, position, mask):
     keep = np.int32(~(1 << position))
-    for p in range(indptr[node], indptr[node + 1]):
-        mask[indices[p]] &= keep
+    for p in range(csr.indptr[node], csr.indptr[node + 1]):
+        mask[csr.indices[p]] &= keep
     mask[node] &= np.int32(~(_MEMBER << position))
 
 
 @njit(cache=True)
-def _extend(indptr, indices, root, w, parent, start, stop, mask, out):
-    """``out`` = ``parent[start:stop]`` then the exclusive neighbours of ``w``
+def _extend(csr, root, w, parent, start, stop, mask, out, slots):
+    """``out`` = ``parent[start:stop]`` then the exclusive neighbours of ``w`` larger than
+    ``root`` (-1: any), each with the CSR slot of its edge from ``w`` in ``slots``
     (call before marking ``w``); returns the length."""
     size = 0
     for i in range(start, stop):
         out[size] = parent[i]
         size += 1
-    for p in range(indptr[w], indptr[w + 1]):
-        u = indices[p]
+    for p in range(csr.indptr[w], csr.indptr[w + 1]):
+        u = csr.indices[p]
         if u > root and mask[u] == 0:
-            out[size] = u
-            size += 1
-    return size
-
-
-@njit(cache=True)
-def _extend_with_slots(indptr, indices, w, parent, start, stop, mask, out, slots):
-    """:func:`_extend` for sets rooted at one node (no id rule), also writing, for
-    each exclusive neighbour ``u`` of ``w``, the CSR slot of the edge ``(w, u)``."""
-    size = 0
-    for i in range(start, stop):
-        out[size] = parent[i]
-        size += 1
-    for p in range(indptr[w], indptr[w + 1]):
-        u = indices[p]
-        if mask[u] == 0:
             out[size] = u
             slots[size] = p
             size += 1
@@ -85,42 +72,44 @@ def _extend_with_slots(indptr, indices, w, parent, start, stop, mask, out, slots
 
 
 @njit(parallel=True, cache=True)
-def five_node_orbits(indptr, indices, orbit_of, start, stop, masks, lists, counts):
+def five_node_orbits(csr, orbit_of, start, stop, masks, lists, counts):
     """Add every connected 5-node set whose smallest id is in ``start..stop-1`` to ``counts``.
 
     ``orbit_of`` is ``(1024, 5)`` int64 (orbit index, or -1 for a disconnected
     code); ``masks`` ``(n_threads, n)`` int32, zeros at first and left zero;
-    ``lists`` ``(n_threads, 2, L)`` int64 with ``L >= 3 × max degree``;
+    ``lists`` ``(n_threads, 3, L)`` int64 with ``L >= 3 × max degree``;
     ``counts`` ``(n_threads, n, n_orbits)`` int64.
     """
     for v in prange(start, stop):
         thread = numba.get_thread_id()
-        _sets_of_root(indptr, indices, orbit_of, v, masks[thread], lists[thread], counts[thread])
+        _sets_of_root(csr, orbit_of, v, masks[thread], lists[thread], counts[thread])
 
 
 @njit(cache=True)
-def _sets_of_root(indptr, indices, orbit_of, v, mask, lists, out):
+def _sets_of_root(csr, orbit_of, v, mask, lists, out):
+    indptr, indices = csr.indptr, csr.indices
     first = indptr[v] + np.searchsorted(indices[indptr[v] : indptr[v + 1]], v, side="right")
     last = indptr[v + 1]
     if last - first == 0:
         return
     level2 = lists[0]
     level3 = lists[1]
+    slots = lists[2]  # (not needed here)
     tally = np.zeros(16, dtype=np.int64)
-    _mark(indptr, indices, v, 0, mask)
+    _mark(csr, v, 0, mask)
     for i1 in range(first, last):
         w1 = indices[i1]
-        n2 = _extend(indptr, indices, v, w1, indices, i1 + 1, last, mask, level2)
-        _mark(indptr, indices, w1, 1, mask)
+        n2 = _extend(csr, v, w1, indices, i1 + 1, last, mask, level2, slots)
+        _mark(csr, w1, 1, mask)
         for i2 in range(n2):
             w2 = level2[i2]
             code2 = 1 | (mask[w2] & 3) << 1
-            n3 = _extend(indptr, indices, v, w2, level2, i2 + 1, n2, mask, level3)
-            _mark(indptr, indices, w2, 2, mask)
+            n3 = _extend(csr, v, w2, level2, i2 + 1, n2, mask, level3, slots)
+            _mark(csr, w2, 2, mask)
             for i3 in range(n3):
                 w3 = level3[i3]
                 code3 = code2 | (mask[w3] & 7) << 3
-                _mark(indptr, indices, w3, 3, mask)
+                _mark(csr, w3, 3, mask)
                 tally[:] = 0
                 # Fifth nodes: the rest of this level's list, then w3's exclusive
                 # neighbours (adjacent to w3 alone: mask exactly bit 3).
@@ -141,10 +130,10 @@ def _sets_of_root(indptr, indices, orbit_of, v, mask, lists, out):
                         out[w1, orbit_of[code, 1]] += tally[pattern]
                         out[w2, orbit_of[code, 2]] += tally[pattern]
                         out[w3, orbit_of[code, 3]] += tally[pattern]
-                _unmark(indptr, indices, w3, 3, mask)
-            _unmark(indptr, indices, w2, 2, mask)
-        _unmark(indptr, indices, w1, 1, mask)
-    _unmark(indptr, indices, v, 0, mask)
+                _unmark(csr, w3, 3, mask)
+            _unmark(csr, w2, 2, mask)
+        _unmark(csr, w1, 1, mask)
+    _unmark(csr, v, 0, mask)
 
 
 @njit(parallel=True, cache=True)
@@ -169,11 +158,11 @@ def sum_threads(counts, out):
 
 
 @njit(cache=True)
-def _adjacent(indptr, indices, a, b):
+def _adjacent(csr, a, b):
     """Whether ``a`` and ``b`` are adjacent (binary search in ``a``'s sorted row)."""
-    lo, hi = indptr[a], indptr[a + 1]
-    p = lo + np.searchsorted(indices[lo:hi], b)
-    return p < hi and indices[p] == b
+    lo, hi = csr.indptr[a], csr.indptr[a + 1]
+    p = lo + np.searchsorted(csr.indices[lo:hi], b)
+    return p < hi and csr.indices[p] == b
 
 
 # Probe kinds (decided per code in engine.graphlets.five, with the positions they use):
@@ -183,19 +172,43 @@ EDGE = 2  # an edge ``a``-``b``: its triangle count
 SCAN = 3  # anything else: scan the lowest-degree node's neighbours
 
 
+class Probes(NamedTuple):
+    """The probes of every 4-node code, as :func:`five_node_sums` reads them (chosen
+    in :mod:`engine.graphlets.five`).
+
+    Attributes
+    ----------
+    start : int64 (65,)
+        The rows of the 6-bit code ``c`` of T (x at position 0) are
+        ``rows[start[c]:start[c + 1]]``.
+    split : int64 (64,)
+        Degree and common-neighbour rows come first, edge and scan rows from
+        ``split[c]`` on.
+    rows : int64 (k, 6)
+        Per probe: the sum it adds to, its kind, positions ``a`` and ``b``, the
+        4-bit set of positions, and how many nodes of T to subtract (those
+        adjacent to the whole set).
+    """
+
+    start: np.ndarray
+    split: np.ndarray
+    rows: np.ndarray
+
+
 @njit(cache=True)
-def _edge_triangles(indptr, indices, degree, tri, u, v):
+def _edge_triangles(csr, degree, tri, u, v):
     """Common neighbours of the adjacent ``u`` and ``v``: the slot's count, from the shorter row."""
     if degree[u] > degree[v]:
         u, v = v, u
-    return np.int64(tri[indptr[u] + np.searchsorted(indices[indptr[u] : indptr[u + 1]], v)])
+    lo, hi = csr.indptr[u], csr.indptr[u + 1]
+    return np.int64(tri[lo + np.searchsorted(csr.indices[lo:hi], v)])
 
 
 _SEARCH_COST = 8
 
 
 @njit(cache=True)
-def _scan(indptr, indices, degree, probe, nodes, mask):
+def _scan(csr, degree, probe, nodes, mask):
     """Nodes outside T adjacent to every position in ``probe``, by scanning the
     neighbours of its lowest-degree node. Positions 0–2 of T are marked in
     ``mask`` (bits 0–2 adjacency, 4–6 membership); position 3 is not, so it is
@@ -212,45 +225,38 @@ def _scan(indptr, indices, degree, probe, nodes, mask):
     check_last = probe >> 3 & 1 and scan != 3
     last = nodes[3]
     count = 0
-    for p in range(indptr[nodes[scan]], indptr[nodes[scan] + 1]):
-        z = indices[p]
+    for p in range(csr.indptr[nodes[scan]], csr.indptr[nodes[scan] + 1]):
+        z = csr.indices[p]
         value = mask[z]
         if value >> 4 or z == last or (value & marked) != marked:
             continue
-        if check_last and not _adjacent(indptr, indices, last, z):
+        if check_last and not _adjacent(csr, last, z):
             continue
         count += 1
     return np.int64(count)
 
 
 @njit(parallel=True, cache=True)
-def five_node_sums(
-    indptr, indices, degree, tri, probe_start, probe_split, probes, start, stop, masks, commons,
-    lists, sums,
-):  # fmt: skip
+def five_node_sums(csr, degree, tri, probes, start, stop, masks, commons, lists, sums):
     """``sums[x, j]`` for ``start <= x < stop``: probe sums over the 4-node sets holding x.
 
-    ``probe_start`` ``(65,)`` indexes, per 6-bit code of T (x at position 0), the
-    rows of ``probes`` ``(k, 6)``: the sum it adds to, its kind, positions ``a``
-    and ``b``, the 4-bit set of positions, and how many nodes of T to subtract
-    (those adjacent to the whole set); degree and common-neighbour rows first,
-    edge and scan rows from ``probe_split[code]`` on. ``masks`` ``(n_threads, n)``
-    int32 zeros; ``commons`` ``(n_threads, 2, n)`` int64 zeros; ``lists``
-    ``(n_threads, 4, L)`` int64, ``L >= 3 × max degree``; ``tri`` the common
-    neighbours of each CSR slot's two ends.
+    ``probes`` says which sums each 4-node set T adds to (:class:`Probes`).
+    ``masks`` ``(n_threads, n)`` int32 zeros; ``commons`` ``(n_threads, 2, n)``
+    int64 zeros; ``lists`` ``(n_threads, 4, L)`` int64, ``L >= 3 × max degree``;
+    ``tri`` the common neighbours of each CSR slot's two ends.
     """
     for x in prange(start, stop):
         thread = numba.get_thread_id()
         _sums_of_root(
-            indptr, indices, degree, tri, probe_start, probe_split, probes, x, masks[thread],
-            commons[thread], lists[thread], sums[x],
-        )  # fmt: skip
+            csr, degree, tri, probes, x, masks[thread], commons[thread], lists[thread], sums[x]
+        )
 
 
 @njit(cache=True)
-def _count_common(indptr, indices, node, base, common):
+def _count_common(csr, node, base, common):
     """``common[z] = base + |N(node) ∩ N(z)|`` for every z two steps from ``node``
     (stamped, never cleared: other values read as 0)."""
+    indptr, indices = csr.indptr, csr.indices
     for q in range(indptr[node], indptr[node + 1]):
         y = indices[q]
         for p in range(indptr[y], indptr[y + 1]):
@@ -259,28 +265,28 @@ def _count_common(indptr, indices, node, base, common):
 
 
 @njit(cache=True)
-def _sums_of_root(
-    indptr, indices, degree, tri, probe_start, probe_split, probes, x, mask, common, lists, out
-):
+def _sums_of_root(csr, degree, tri, probes, x, mask, common, lists, out):
+    indptr, indices = csr.indptr, csr.indices
+    probe_start, probe_split, probe_rows = probes.start, probes.split, probes.rows
     bases = np.empty(2, dtype=np.int64)
     bases[0] = np.int64(x + 1) << COUNT_BITS
-    _count_common(indptr, indices, x, bases[0], common[0])
+    _count_common(csr, x, bases[0], common[0])
     level2, level3 = lists[0], lists[1]
     slots2, slots3 = lists[2], lists[3]
     nodes = np.empty(4, dtype=np.int64)
     nodes[0] = x
     tally = np.zeros((4, 8), dtype=np.int64)
     first, last = indptr[x], indptr[x + 1]
-    _mark(indptr, indices, x, 0, mask)
+    _mark(csr, x, 0, mask)
     for i1 in range(first, last):
         w1 = indices[i1]
         nodes[1] = w1
         # Common neighbours with w1: the slot number i1 stamps the pair (x, w1).
         bases[1] = np.int64(i1 + 1) << COUNT_BITS
-        _count_common(indptr, indices, w1, bases[1], common[1])
-        n2 = _extend_with_slots(indptr, indices, w1, indices, i1 + 1, last, mask, level2, slots2)
+        _count_common(csr, w1, bases[1], common[1])
+        n2 = _extend(csr, -1, w1, indices, i1 + 1, last, mask, level2, slots2)
         inherited2 = last - i1 - 1  # entries before this one came from N(x), not N(w1)
-        _mark(indptr, indices, w1, 1, mask)
+        _mark(csr, w1, 1, mask)
         for i2 in range(n2):
             w2 = level2[i2]
             nodes[2] = w2
@@ -289,12 +295,12 @@ def _sums_of_root(
                 if i2 >= inherited2:
                     tri12 = np.int64(tri[slots2[i2]])
                 else:
-                    tri12 = _edge_triangles(indptr, indices, degree, tri, w1, w2)
+                    tri12 = _edge_triangles(csr, degree, tri, w1, w2)
             else:
                 tri12 = 0
-            n3 = _extend_with_slots(indptr, indices, w2, level2, i2 + 1, n2, mask, level3, slots3)
+            n3 = _extend(csr, -1, w2, level2, i2 + 1, n2, mask, level3, slots3)
             inherited3 = n2 - i2 - 1
-            _mark(indptr, indices, w2, 2, mask)
+            _mark(csr, w2, 2, mask)
             # Degree and common-neighbour probes are sums over the last node:
             # tallied per code (w3's adjacency to the first three), then added
             # once per code. Edge and scan probes run per set.
@@ -309,22 +315,22 @@ def _sums_of_root(
                 tally[2, low] += count_of(common[0, w3], bases[0])
                 tally[3, low] += count_of(common[1, w3], bases[1])
                 for e in range(probe_split[code], probe_start[code + 1]):
-                    if probes[e, 1] == EDGE:
-                        a = probes[e, 2]
+                    if probe_rows[e, 1] == EDGE:
+                        a = probe_rows[e, 2]
                         if a == 2 and i3 >= inherited3:  # w2-w3, w3 found from w2
                             value = np.int64(tri[slots3[i3]])
                         else:
-                            value = _edge_triangles(indptr, indices, degree, tri, nodes[a], w3)
+                            value = _edge_triangles(csr, degree, tri, nodes[a], w3)
                     else:
-                        value = _scan(indptr, indices, degree, probes[e, 4], nodes, mask)
-                    out[probes[e, 0]] += value - probes[e, 5]
+                        value = _scan(csr, degree, probe_rows[e, 4], nodes, mask)
+                    out[probe_rows[e, 0]] += value - probe_rows[e, 5]
             for low in range(1, 8):
                 sets = tally[0, low]
                 if sets == 0:
                     continue
                 code = code2 | low << 3
                 for e in range(probe_start[code], probe_split[code]):
-                    kind, a, b = probes[e, 1], probes[e, 2], probes[e, 3]
+                    kind, a, b = probe_rows[e, 1], probe_rows[e, 2], probe_rows[e, 3]
                     if kind == DEGREE:
                         value = tally[1, low] if a == 3 else sets * degree[nodes[a]]
                     elif kind == EDGE:  # w1-w2
@@ -333,7 +339,7 @@ def _sums_of_root(
                         value = tally[2 + a, low]
                     else:
                         value = sets * count_of(common[a, nodes[b]], bases[a])
-                    out[probes[e, 0]] += value - sets * probes[e, 5]
-            _unmark(indptr, indices, w2, 2, mask)
-        _unmark(indptr, indices, w1, 1, mask)
-    _unmark(indptr, indices, x, 0, mask)
+                    out[probe_rows[e, 0]] += value - sets * probe_rows[e, 5]
+            _unmark(csr, w2, 2, mask)
+        _unmark(csr, w1, 1, mask)
+    _unmark(csr, x, 0, mask)

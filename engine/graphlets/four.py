@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from engine.estimate import orbit_counts_memory
-from engine.graphlets import common_kernels, four_kernels
+from engine.graphlets import four_kernels
 from engine.graphlets.common import (
     BATCH_NODES,
     CHUNK_NODES,
@@ -150,9 +150,7 @@ def _node_orbit_inputs(g: Graph):
     """The global pass every node range needs: simple graph, 4-cliques per node, sums."""
     simple = SimpleGraph.of(g)
     node_cliques, _ = simple.cliques(per_edge=False)
-    tri_sum, _, open_sum = common_kernels.node_sums(
-        simple.indptr, simple.indices, simple.degree, simple.tri
-    )
+    tri_sum, _, open_sum = simple.node_sums()
     return simple, node_cliques, tri_sum, open_sum
 
 
@@ -166,8 +164,7 @@ def _orbit_counts(g: Graph, progress: Progress, first: int, last: int, inputs=No
         stop = min(start + BATCH_NODES, last)
         with numba.parallel_chunksize(CHUNK_NODES):
             four_kernels.node_orbits(
-                simple.indptr,
-                simple.indices,
+                simple.csr,
                 simple.degree,
                 simple.tri,
                 tri_sum,

@@ -13,9 +13,7 @@ from engine.graphlets.common_kernels import count_of, stamp_neighbourhood
 
 
 @njit(parallel=True, cache=True)
-def node_orbits(
-    indptr, indices, degree, tri, tri_sum, open_sum, cliques, start, stop, state, orbits
-):
+def node_orbits(csr, degree, tri, tri_sum, open_sum, cliques, start, stop, state, orbits):
     """Fill ``orbits[x]`` (15 orbits) for the nodes ``start <= x < stop``.
 
     ``tri_sum[y] = Σ_z tri(y, z)`` and ``open_sum[y] = Σ_z (deg z − 1 − tri(y, z))``
@@ -28,8 +26,7 @@ def node_orbits(
     for x in prange(start, stop):
         _orbits_of_node(
             x,
-            indptr,
-            indices,
+            csr,
             degree,
             tri,
             tri_sum,
@@ -41,9 +38,10 @@ def node_orbits(
 
 
 @njit(cache=True)
-def _orbits_of_node(x, indptr, indices, degree, tri, tri_sum, open_sum, cliques, state, out):
+def _orbits_of_node(x, csr, degree, tri, tri_sum, open_sum, cliques, state, out):
+    indptr, indices = csr.indptr, csr.indices
     dx = np.int64(degree[x])
-    mark, base = stamp_neighbourhood(indptr, indices, x, state)
+    mark, base = stamp_neighbourhood(csr, x, state)
     # Each f_* below counts a set of 4-node configurations (not necessarily
     # induced) around x; it is a known combination of true orbit counts, and the
     # equations at the end peel off the denser graphlets it also counts.
