@@ -15,12 +15,14 @@ from app.cli.common import (
     SeedNodes,
     Stopwatch,
     check_table_path,
+    closed_summary,
     echo_summary,
-    node_labels,
     open_graph,
+    open_graph_and_nodes,
     output_option,
     parse_seed,
     progress_bar,
+    write_and_echo,
     write_table,
 )
 
@@ -42,9 +44,7 @@ def cluster(
 
     Example: gwb cluster sample:karate -s 0 --method heat
     """
-    check_table_path(output)
-    graph = open_graph(graph_path)
-    labels = node_labels(graph, seeds)
+    graph, labels = open_graph_and_nodes(graph_path, seeds, output)
     clock = Stopwatch()
     found = engine.local_cluster(
         graph, labels, method=method, alpha=alpha, t=t, eps=eps, refine="mqi" if refine else None
@@ -56,11 +56,9 @@ def cluster(
         "conductance": round(found.conductance, 6),
         "volume": found.volume,
         "cut": found.cut,
-        "output": None if output is None else str(output),
-        "seconds": clock.seconds(),
     }
     echo_summary(
-        summary,
+        closed_summary(summary, output, clock),
         as_json,
         found.members if output is None else None,
         f"{len(found)} members, conductance {found.conductance:.4f}, "
@@ -95,13 +93,8 @@ def ncp(
     clock = Stopwatch()
     with progress_bar(quiet, "NCP") as report:
         profile = engine.ncp(graph, n_seeds=n_seeds, sizes=bins, seed=seed, progress=report)
-    write_table(profile, output)
     summary = {
         "rows": len(profile),
         "best_conductance": float(profile["conductance"].min()) if len(profile) else None,
-        "output": None if output is None else str(output),
-        "seconds": clock.seconds(),
     }
-    echo_summary(
-        summary, as_json, profile if output is None else f"wrote {output}: {len(profile)} sizes"
-    )
+    write_and_echo(profile, output, summary, clock, as_json, f"{len(profile)} sizes")

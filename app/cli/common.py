@@ -6,7 +6,9 @@
   ``-o`` and the Dask options, so a command's signature says only what is its own;
 - the engine's ``progress`` callback as a rich bar on stderr and its Dask ``client``
   (:func:`engine_hooks`);
-- reading a graph and node labels, writing a table, and the ``--json`` summary.
+- reading a graph and node labels, writing a table, and the ``--json`` summary
+  (:func:`open_graph_and_nodes` and :func:`write_and_echo` are a command's first and
+  last steps).
 """
 
 from __future__ import annotations
@@ -156,6 +158,16 @@ def node_labels(graph: engine.Graph, values: list[str]) -> list:
     return labels
 
 
+def open_graph_and_nodes(
+    graph_path: str, values: list[str], output: Path | None
+) -> tuple[engine.Graph, list]:
+    """The first steps of a command about nodes: refuse a bad ``-o`` before any work, open
+    the graph, read the node labels from the repeatable option's ``values``."""
+    check_table_path(output)
+    graph = open_graph(graph_path)
+    return graph, node_labels(graph, values)
+
+
 # --- running ---------------------------------------------------------------------------
 
 
@@ -260,3 +272,28 @@ def echo_summary(summary: dict, as_json: bool, *lines) -> None:
     for line in lines:
         if line is not None:
             typer.echo(line if isinstance(line, str) else line.to_string(index=False))
+
+
+def closed_summary(summary: dict, output: Path | None, clock: Stopwatch) -> dict:
+    """``summary`` with what every command reports last: the file written (or None), the seconds.
+
+    Call it once the work and the writing are done: the clock is read here.
+    """
+    return {
+        **summary,
+        "output": None if output is None else str(output),
+        "seconds": clock.seconds(),
+    }
+
+
+def write_and_echo(
+    table, output: Path | None, summary: dict, clock: Stopwatch, as_json: bool, wrote: str
+) -> None:
+    """The last step of a command whose result is one table.
+
+    Writes ``table`` to ``output`` when given, then prints the closed summary
+    (``--json``), the table itself (no ``-o``), or ``wrote OUTPUT: <wrote>``.
+    """
+    write_table(table, output)
+    shown = table if output is None else f"wrote {output}: {wrote}"
+    echo_summary(closed_summary(summary, output, clock), as_json, shown)

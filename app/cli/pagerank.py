@@ -17,12 +17,9 @@ from app.cli.common import (
     Seed,
     Stopwatch,
     TableOutput,
-    check_table_path,
-    echo_summary,
     engine_hooks,
-    node_labels,
-    open_graph,
-    write_table,
+    open_graph_and_nodes,
+    write_and_echo,
 )
 
 
@@ -50,26 +47,13 @@ def ppr(
 
     Example: gwb ppr sample:karate -s 0 -s 33 --top-k 5
     """
-    check_table_path(output)
-    graph = open_graph(graph_path)
-    labels = node_labels(graph, sources)
+    graph, labels = open_graph_and_nodes(graph_path, sources, output)
     options = {"eps": eps, "seed": seed, "device": device} if method != "exact" else {}
     clock = Stopwatch()
     with engine_hooks("PPR", quiet, dask_workers, dask_address) as hooks:
         table = engine.ppr_batch(
             graph, labels, alpha=alpha, method=method, top_k=top_k, **options, **hooks
         )
-    write_table(table, output)
-    summary = {
-        "sources": len(labels),
-        "rows": len(table),
-        "method": method,
-        "output": None if output is None else str(output),
-        "seconds": clock.seconds(),
-    }
-    shown = (
-        table
-        if output is None
-        else f"wrote {output}: {len(table):,} rows for {len(labels)} sources"
-    )
-    echo_summary(summary, as_json, shown)
+    summary = {"sources": len(labels), "rows": len(table), "method": method}
+    wrote = f"{len(table):,} rows for {len(labels)} sources"
+    write_and_echo(table, output, summary, clock, as_json, wrote)

@@ -18,12 +18,12 @@ from app.cli.common import (
     SeedNodes,
     Stopwatch,
     TableOutput,
-    check_table_path,
+    closed_summary,
     echo_summary,
     engine_hooks,
-    node_labels,
-    open_graph,
+    open_graph_and_nodes,
     output_option,
+    write_and_echo,
     write_table,
 )
 
@@ -74,9 +74,7 @@ def similar(
     """
     import pandas as pd
 
-    check_table_path(output)
-    graph = open_graph(graph_path)
-    labels = node_labels(graph, nodes)
+    graph, labels = open_graph_and_nodes(graph_path, nodes, output)
     clock = Stopwatch()
     index = neighbourhood_index(
         graph, index_path, num_perm, threshold, quiet, dask_workers, dask_address
@@ -84,17 +82,9 @@ def similar(
     table = pd.concat(
         [index.similar(label, k).assign(query=label) for label in labels], ignore_index=True
     )[["query", "node", "estimated_jaccard", "jaccard"]]
-    write_table(table, output)
-    summary = {
-        "queries": len(labels),
-        "rows": len(table),
-        "output": None if output is None else str(output),
-        "seconds": clock.seconds(),
-    }
-    shown = (
-        table if output is None else f"wrote {output}: {len(table):,} rows for {len(labels)} nodes"
-    )
-    echo_summary(summary, as_json, shown)
+    summary = {"queries": len(labels), "rows": len(table)}
+    wrote = f"{len(table):,} rows for {len(labels)} nodes"
+    write_and_echo(table, output, summary, clock, as_json, wrote)
 
 
 def expand(
@@ -111,9 +101,7 @@ def expand(
 
     Example: gwb expand sample:planted -s 0 -s 1 -s 2
     """
-    check_table_path(output)
-    graph = open_graph(graph_path)
-    labels = node_labels(graph, seeds)
+    graph, labels = open_graph_and_nodes(graph_path, seeds, output)
     clock = Stopwatch()
     index = neighbourhood_index(graph, index_path, 128, 0.5, quiet)
     community = index.expand(labels, rounds=rounds, max_size=max_size)
@@ -122,11 +110,7 @@ def expand(
         "seeds": len(labels),
         "members": len(community),
         "conductance": round(community.conductance, 6),
-        "output": None if output is None else str(output),
-        "seconds": clock.seconds(),
     }
     found = f"{len(community)} members, conductance {community.conductance:.4f}"
-    if output is None:
-        echo_summary(summary, as_json, community.members, found)
-    else:
-        echo_summary(summary, as_json, f"wrote {output}: {found}")
+    shown = (community.members, found) if output is None else (f"wrote {output}: {found}",)
+    echo_summary(closed_summary(summary, output, clock), as_json, *shown)
