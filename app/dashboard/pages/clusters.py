@@ -7,27 +7,27 @@ from app.dashboard.figures import ncp_figure, neighbourhood_figure, sweep_profil
 from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_nodes, read_picks
 from app.dashboard.progress import ProgressBar
-from app.dashboard.state import current_graph
+from app.dashboard.widgets import figure_beside_table, metric_row, page_header
 from engine.cluster import local_cluster
 from engine.community_profile import ncp
 
 METHODS = {"PPR push (Andersen–Chung–Lang)": "ppr", "heat kernel (hk-relax)": "heat"}
 
 
-graph = current_graph()
-st.title(f"Local clusters: {graph.name}")
+graph = page_header("Local clusters")
 
 
 def show_cluster(seeds, found, seconds: float) -> None:
-    columns = st.columns(5)
-    columns[0].metric("Members", f"{len(found):,}")
-    columns[1].metric("Conductance", f"{found.conductance:.4f}")
-    columns[2].metric("Volume", f"{found.volume:,.0f}")
-    columns[3].metric("Cut", f"{found.cut:,.0f}")
-    columns[4].metric("Time", f"{seconds * 1000:.1f} ms")
-    left, right = st.columns([3, 2])
-    left.plotly_chart(sweep_profile_figure(found.profile, len(found)), width="stretch")
-    right.dataframe(found.members, hide_index=True, width="stretch", height=380)
+    metric_row(
+        {
+            "Members": f"{len(found):,}",
+            "Conductance": f"{found.conductance:.4f}",
+            "Volume": f"{found.volume:,.0f}",
+            "Cut": f"{found.cut:,.0f}",
+            "Time": f"{seconds * 1000:.1f} ms",
+        }
+    )
+    figure_beside_table(sweep_profile_figure(found.profile, len(found)), found.members, 380)
     scores = np.zeros(graph.n_nodes)
     scores[found.node_ids] = found.scores
     st.plotly_chart(neighbourhood_figure(graph, scores, seeds), width="stretch")
@@ -99,9 +99,7 @@ def ncp_panel() -> None:
     if ncp_result is not None and ncp_result[0] == graph.name:
         _, profile, seconds = ncp_result
         st.caption(f"{len(profile)} sizes, computed in {seconds:.2f} s")
-        left, right = st.columns([3, 2])
-        left.plotly_chart(ncp_figure(profile), width="stretch")
-        right.dataframe(profile, hide_index=True, width="stretch", height=380)
+        figure_beside_table(ncp_figure(profile), profile, 380)
 
 
 cluster_panel()

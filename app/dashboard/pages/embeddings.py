@@ -5,10 +5,8 @@ import streamlit as st
 import engine
 from app.dashboard.downloads import embedding_file
 from app.dashboard.figures import embedding_clusters, embedding_scatter, pca_2d
-from app.dashboard.inputs import error_message
-from app.dashboard.pickers import pick_node
 from app.dashboard.progress import ProgressBar
-from app.dashboard.state import current_graph
+from app.dashboard.widgets import node_table_panel, page_header
 from engine.export import word2vec_label_problem
 
 PARAMETER_NAMES = (
@@ -25,11 +23,10 @@ PARAMETER_NAMES = (
 KMEANS = "k-means clusters of the embedding"
 DOWNLOADS = {"Parquet": ".parquet", "CSV": ".csv", "NumPy (.npy)": ".npy", "word2vec text": ".txt"}
 
-graph = current_graph()
-st.title(f"Embeddings: {graph.name}")
-st.caption(
+graph = page_header(
+    "Embeddings",
     "FastRP (Chen et al., CIKM 2019): very sparse random projection averaged over "
-    "neighbourhoods. Parameters follow Neo4j GDS."
+    "neighbourhoods. Parameters follow Neo4j GDS.",
 )
 
 with st.form("fastrp"):
@@ -118,18 +115,12 @@ def projection_panel() -> None:
 
 @st.fragment
 def neighbours_panel() -> None:
-    st.subheader("Nearest neighbours")
-    node = pick_node(graph, "Node", "embedding_node")
-    k = st.slider("How many", 1, 50, 10, key="embedding_k")
-    if node is None:
-        st.info("Choose a node.")
-        return
-    try:
-        table = engine.nearest(embedding, node, k=k, graph=graph)
-    except KeyError as error:
-        st.error(error_message(error))
-        return
-    st.dataframe(table, hide_index=True, width="stretch")
+    node_table_panel(
+        graph,
+        "Nearest neighbours",
+        "embedding",
+        lambda node, k: engine.nearest(embedding, node, k=k, graph=graph),
+    )
 
 
 @st.fragment

@@ -11,10 +11,9 @@ from app.dashboard.figures import (
     graph_layout,
     top_degree_table,
 )
-from app.dashboard.state import current_graph
+from app.dashboard.widgets import page_header
 
-graph = current_graph()
-st.title(f"Overview: {graph.name}")
+graph = page_header("Overview")
 
 degrees = graph.degree()
 possible_edges = graph.n_nodes * (graph.n_nodes - 1) / (1 if graph.directed else 2)

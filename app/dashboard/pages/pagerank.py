@@ -1,14 +1,12 @@
 """PageRank explorer: Personalized PageRank from seeds chosen by label."""
 
-import time
-
 import streamlit as st
 
 import engine
 from app.dashboard.figures import neighbourhood_figure
 from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_nodes, read_seed_picks
-from app.dashboard.state import current_graph
+from app.dashboard.widgets import figure_beside_table, metric_row, page_header, timed
 
 METHODS = {
     "hybrid (push + walks)": "hybrid",
@@ -17,8 +15,7 @@ METHODS = {
     "walks": "walks",
 }
 
-graph = current_graph()
-st.title(f"PageRank explorer: {graph.name}")
+graph = page_header("PageRank explorer")
 
 
 @st.fragment
@@ -43,18 +40,10 @@ def pagerank_panel() -> None:
     if submitted:
         try:
             seeds = read_seed_picks(graph, picks)
-            started = time.perf_counter()
-            with st.spinner("Computing PageRank…", show_time=True):
-                scores = engine.ppr(
-                    graph,
-                    seeds,
-                    alpha=alpha,
-                    method=METHODS[method],
-                    eps=eps,
-                    device=device,
-                    seed=0,
-                )
-            seconds = time.perf_counter() - started
+            options = {"alpha": alpha, "method": METHODS[method], "eps": eps, "device": device}
+            scores, seconds = timed(
+                lambda: engine.ppr(graph, seeds, **options, seed=0), "Computing PageRank…"
+            )
         except (ValueError, KeyError, RuntimeError) as error:
             st.error(error_message(error))
             return
@@ -66,16 +55,15 @@ def pagerank_panel() -> None:
         return
     _, seeds, scores, seconds, top_k = result
     top = engine.top_nodes(graph, scores, top_k)
-    columns = st.columns(3)
-    columns[0].metric("Top node", str(top["node"].iloc[0]) if len(top) else "—")
-    columns[1].metric("Nodes with a score", f"{int((scores > 0).sum()):,}")
-    columns[2].metric("Time", f"{seconds * 1000:.0f} ms")
-    left, right = st.columns([3, 2])
-    left.plotly_chart(
-        neighbourhood_figure(graph, scores, seeds if not isinstance(seeds, dict) else list(seeds)),
-        width="stretch",
+    metric_row(
+        {
+            "Top node": str(top["node"].iloc[0]) if len(top) else "—",
+            "Nodes with a score": f"{int((scores > 0).sum()):,}",
+            "Time": f"{seconds * 1000:.0f} ms",
+        }
     )
-    right.dataframe(top, hide_index=True, width="stretch")
+    seed_labels = seeds if not isinstance(seeds, dict) else list(seeds)
+    figure_beside_table(neighbourhood_figure(graph, scores, seed_labels), top)
 
 
 pagerank_panel()

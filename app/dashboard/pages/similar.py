@@ -1,6 +1,6 @@
 """Similar nodes: MinHash-LSH neighbourhood queries and community expansion from seeds."""
 
-import time
+from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
@@ -9,14 +9,13 @@ from app.dashboard.figures import neighbourhood_figure
 from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_node, pick_nodes, read_picks
 from app.dashboard.progress import ProgressBar
-from app.dashboard.state import current_graph
+from app.dashboard.widgets import figure_beside_table, metric_row, page_header, timed
 from engine.similarity import NeighbourhoodIndex
 
-graph = current_graph()
-st.title(f"Similar nodes: {graph.name}")
-st.caption(
+graph = page_header(
+    "Similar nodes",
     "Each node's neighbourhood is summarised by a MinHash signature; an LSH index finds "
-    "nodes with similar neighbourhoods, re-ranked by exact Jaccard (Chamberlain et al. 2016)."
+    "nodes with similar neighbourhoods, re-ranked by exact Jaccard (Chamberlain et al. 2016).",
 )
 
 with st.expander("Index parameters"):
@@ -44,76 +43,99 @@ def scores_of(labels, values) -> np.ndarray:
     return scores
 
 
+def query_panel(
+    form: str,
+    *,
+    pick: Callable[[], object],
+    number: tuple[str, int, int, int],
+    button: str,
+    answer: Callable[[object, int], tuple],
+    show: Callable[..., None],
+) -> None:
+    """What both tabs draw: a form (a picker beside a number input), its answer, then that shown.
+
+    ``answer(picked, number)`` returns ``(query, result, seconds)``, kept in the session
+    under ``<form>_result`` beside the index it came from; ``show(query, result, seconds)``
+    draws it for as long as that index is the one in use.
+    """
+    with st.form(form):
+        left, right = st.columns([3, 1])
+        with left:
+            picked = pick()
+        amount = right.number_input(*number)
+        asked = st.form_submit_button(button, type="primary")
+    if asked:
+        try:
+            st.session_state[f"{form}_result"] = (key, *answer(picked, int(amount)))
+        except (ValueError, KeyError) as error:
+            st.error(error_message(error))
+    result = st.session_state.get(f"{form}_result")
+    if result is not None and result[0] == key:
+        show(*result[1:])
+
+
+def similar_answer(node, k: int) -> tuple:
+    if node is None:
+        raise ValueError("choose a node")
+    table, seconds = timed(lambda: index.similar(node, k))
+    return node, table, seconds
+
+
+def show_similar(node, table, seconds: float) -> None:
+    metric_row(
+        {
+            "Most similar": str(table["node"].iloc[0]) if len(table) else "—",
+            "Its Jaccard": f"{table['jaccard'].iloc[0]:.3f}" if len(table) else "—",
+            "Query time": f"{seconds * 1000:.1f} ms",
+        }
+    )
+    scores = scores_of(table["node"], table["jaccard"])
+    figure_beside_table(neighbourhood_figure(graph, scores, [node]), table)
+
+
+def expand_answer(picks, rounds: int) -> tuple:
+    seeds = read_picks(graph, picks)
+    community, seconds = timed(lambda: index.expand(seeds, rounds=rounds), "Growing the community…")
+    return seeds, community, seconds
+
+
+def show_expand(seeds, community, seconds: float) -> None:
+    metric_row(
+        {
+            "Members": f"{len(community):,}",
+            "Conductance": f"{community.conductance:.4f}",
+            "Time": f"{seconds * 1000:.0f} ms",
+        }
+    )
+    members = community.members
+    scores = scores_of(members["node"], members["score"])
+    figure_beside_table(neighbourhood_figure(graph, scores, seeds), members)
+
+
 @st.fragment
 def similar_panel() -> None:
     """Query one node; a submit reruns this panel only."""
-    with st.form("similar"):
-        left, right = st.columns([3, 1])
-        with left:
-            node = pick_node(graph, "Node", "similar_node")
-        k = right.number_input("How many", 1, 100, 10)
-        asked = st.form_submit_button("Find similar nodes", type="primary")
-    if asked:
-        try:
-            if node is None:
-                raise ValueError("choose a node")
-            started = time.perf_counter()
-            table = index.similar(node, int(k))
-            st.session_state["similar_result"] = (key, node, table, time.perf_counter() - started)
-        except (ValueError, KeyError) as error:
-            st.error(error_message(error))
-    result = st.session_state.get("similar_result")
-    if result is not None and result[0] == key:
-        _, node, table, seconds = result
-        columns = st.columns(3)
-        columns[0].metric("Most similar", str(table["node"].iloc[0]) if len(table) else "—")
-        columns[1].metric("Its Jaccard", f"{table['jaccard'].iloc[0]:.3f}" if len(table) else "—")
-        columns[2].metric("Query time", f"{seconds * 1000:.1f} ms")
-        left, right = st.columns([3, 2])
-        left.plotly_chart(
-            neighbourhood_figure(graph, scores_of(table["node"], table["jaccard"]), [node]),
-            width="stretch",
-        )
-        right.dataframe(table, hide_index=True, width="stretch")
+    query_panel(
+        "similar",
+        pick=lambda: pick_node(graph, "Node", "similar_node"),
+        number=("How many", 1, 100, 10),
+        button="Find similar nodes",
+        answer=similar_answer,
+        show=show_similar,
+    )
 
 
 @st.fragment
 def expand_panel() -> None:
     """Grow a community from seeds; a submit reruns this panel only."""
-    with st.form("expand"):
-        left, right = st.columns([3, 1])
-        with left:
-            picks = pick_nodes(graph, "Seed nodes", "expand_seeds")
-        rounds = right.number_input("Rounds", 1, 10, 3)
-        grown = st.form_submit_button("Grow community", type="primary")
-    if grown:
-        try:
-            seeds = read_picks(graph, picks)
-            started = time.perf_counter()
-            with st.spinner("Growing the community…", show_time=True):
-                community = index.expand(seeds, rounds=int(rounds))
-            st.session_state["expand_result"] = (
-                key,
-                seeds,
-                community,
-                time.perf_counter() - started,
-            )
-        except (ValueError, KeyError) as error:
-            st.error(error_message(error))
-    result = st.session_state.get("expand_result")
-    if result is not None and result[0] == key:
-        _, seeds, community, seconds = result
-        columns = st.columns(3)
-        columns[0].metric("Members", f"{len(community):,}")
-        columns[1].metric("Conductance", f"{community.conductance:.4f}")
-        columns[2].metric("Time", f"{seconds * 1000:.0f} ms")
-        members = community.members
-        left, right = st.columns([3, 2])
-        left.plotly_chart(
-            neighbourhood_figure(graph, scores_of(members["node"], members["score"]), seeds),
-            width="stretch",
-        )
-        right.dataframe(members, hide_index=True, width="stretch")
+    query_panel(
+        "expand",
+        pick=lambda: pick_nodes(graph, "Seed nodes", "expand_seeds"),
+        number=("Rounds", 1, 10, 3),
+        button="Grow community",
+        answer=expand_answer,
+        show=show_expand,
+    )
 
 
 similar_tab, expand_tab = st.tabs(["Similar nodes", "Grow a community"])

@@ -1,0 +1,82 @@
+"""Page pieces drawn the same way on every page: the header, a timed run, a result's layout.
+
+A page reads top to bottom as header, form, run, result; these helpers are the
+parts that do not change from page to page, so each page file holds only what
+is its own (its form's widgets, the engine call, the metrics it names).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+import engine
+from app.dashboard.inputs import error_message
+from app.dashboard.pickers import pick_node
+from app.dashboard.state import current_graph
+
+Result = TypeVar("Result")
+
+
+def page_header(title: str, caption: str | None = None) -> engine.Graph:
+    """The graph chosen in the sidebar, after drawing ``"<title>: <graph name>"`` and a caption."""
+    graph = current_graph()
+    st.title(f"{title}: {graph.name}")
+    if caption is not None:
+        st.caption(caption)
+    return graph
+
+
+def timed(work: Callable[[], Result], spinner: str | None = None) -> tuple[Result, float]:
+    """``work()`` and the seconds it took, under a spinner saying ``spinner`` when given."""
+    started = time.perf_counter()
+    if spinner is None:
+        result = work()
+    else:
+        with st.spinner(spinner, show_time=True):
+            result = work()
+    return result, time.perf_counter() - started
+
+
+def metric_row(metrics: dict[str, str]) -> None:
+    """One row of ``st.metric``, a column each, in the order given (label: shown value)."""
+    for column, (label, value) in zip(st.columns(len(metrics)), metrics.items()):
+        column.metric(label, value)
+
+
+def figure_beside_table(figure: go.Figure, table: pd.DataFrame, height: int | None = None) -> None:
+    """A chart on the left three fifths, its table on the right (``height`` pixels when given)."""
+    left, right = st.columns([3, 2])
+    left.plotly_chart(figure, width="stretch")
+    sizing = {} if height is None else {"height": height}
+    right.dataframe(table, hide_index=True, width="stretch", **sizing)
+
+
+def node_table_panel(
+    graph: engine.Graph,
+    title: str,
+    key: str,
+    query: Callable[[object, int], pd.DataFrame],
+) -> None:
+    """A node picker and a "How many" slider, then the table ``query(node, k)`` returns.
+
+    Widget keys are ``<key>_node`` and ``<key>_k``; an unknown node's KeyError is shown,
+    not raised. The embeddings' nearest neighbours and the graphlets' similar roles.
+    """
+    st.subheader(title)
+    node = pick_node(graph, "Node", f"{key}_node")
+    k = st.slider("How many", 1, 50, 10, key=f"{key}_k")
+    if node is None:
+        st.info("Choose a node.")
+        return
+    try:
+        table = query(node, k)
+    except KeyError as error:
+        st.error(error_message(error))
+        return
+    st.dataframe(table, hide_index=True, width="stretch")
