@@ -4,6 +4,7 @@ Skipped when Chromium or Playwright is missing (``make test`` installs Chromium 
 apt-get). A screenshot is kept in ``test-artifacts/``.
 """
 
+import contextlib
 import os
 import shutil
 import socket
@@ -93,31 +94,41 @@ def dashboard_url():
         log.close()
 
 
-def test_pick_a_sample_and_read_its_size(dashboard_url):
-    playwright = pytest.importorskip("playwright.sync_api")
-    artifacts = ROOT / "test-artifacts"
-    artifacts.mkdir(exist_ok=True)
-    planted = engine.sample("planted")
+@contextlib.contextmanager
+def overview_page(playwright, dashboard_url: str, height: int):
+    """A headless Chromium page on the dashboard, once the karate overview is drawn.
+
+    The browser closes when the block ends, whether the test passed or not.
+    """
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(
             executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
         )
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page = browser.new_page(viewport={"width": 1400, "height": height})
             page.goto(dashboard_url)
             page.get_by_text("Overview: karate").wait_for(timeout=60_000)
-            page.get_by_test_id("stSelectbox").click()
-            page.get_by_role("option", name="planted").click()
-            page.get_by_text("Overview: planted").wait_for(timeout=60_000)
-            nodes = page.get_by_test_id("stMetric").filter(has_text="Nodes")
-            # The title is drawn before the metrics, so the previous graph's
-            # values can still be on screen for a moment: wait for the new ones.
-            playwright.expect(nodes.get_by_test_id("stMetricValue")).to_have_text(
-                f"{planted.n_nodes:,}", timeout=30_000
-            )
-            page.screenshot(path=str(artifacts / "dashboard-overview.png"), full_page=True)
+            yield page
         finally:
             browser.close()
+
+
+def test_pick_a_sample_and_read_its_size(dashboard_url):
+    playwright = pytest.importorskip("playwright.sync_api")
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    planted = engine.sample("planted")
+    with overview_page(playwright, dashboard_url, height=900) as page:
+        page.get_by_test_id("stSelectbox").click()
+        page.get_by_role("option", name="planted").click()
+        page.get_by_text("Overview: planted").wait_for(timeout=60_000)
+        nodes = page.get_by_test_id("stMetric").filter(has_text="Nodes")
+        # The title is drawn before the metrics, so the previous graph's
+        # values can still be on screen for a moment: wait for the new ones.
+        playwright.expect(nodes.get_by_test_id("stMetricValue")).to_have_text(
+            f"{planted.n_nodes:,}", timeout=30_000
+        )
+        page.screenshot(path=str(artifacts / "dashboard-overview.png"), full_page=True)
     assert os.path.getsize(artifacts / "dashboard-overview.png") > 10_000
 
 
@@ -128,27 +139,18 @@ def test_pagerank_query_in_the_browser(dashboard_url):
     karate = engine.sample("karate")
     scores = engine.ppr(karate, [33], seed=0, device="cpu")
     expected = engine.top_nodes(karate, scores, 1)["node"].iloc[0]
-    with playwright.sync_playwright() as driver:
-        browser = driver.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True
-        )
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(dashboard_url)
-            page.get_by_text("Overview: karate").wait_for(timeout=60_000)
-            page.get_by_role("link", name="PageRank explorer").click()
-            page.get_by_text("PageRank explorer: karate").wait_for(timeout=60_000)
-            seeds = page.get_by_test_id("stMultiSelect").filter(has_text="Seed nodes")
-            # The picker starts with the first node; clear it, then search and pick 33.
-            seeds.get_by_role("button", name="Clear all").click()
-            seeds.get_by_role("combobox").fill("33")
-            page.get_by_role("option", name="33", exact=True).click()
-            page.keyboard.press("Escape")  # the open list covers the Run button
-            page.get_by_role("button", name="Run").click()
-            top = page.get_by_test_id("stMetric").filter(has_text="Top node")
-            value = top.get_by_test_id("stMetricValue").inner_text(timeout=60_000)
-            page.get_by_test_id("stPlotlyChart").wait_for(timeout=60_000)
-            page.screenshot(path=str(artifacts / "dashboard-pagerank.png"), full_page=True)
-        finally:
-            browser.close()
+    with overview_page(playwright, dashboard_url, height=1000) as page:
+        page.get_by_role("link", name="PageRank explorer").click()
+        page.get_by_text("PageRank explorer: karate").wait_for(timeout=60_000)
+        seeds = page.get_by_test_id("stMultiSelect").filter(has_text="Seed nodes")
+        # The picker starts with the first node; clear it, then search and pick 33.
+        seeds.get_by_role("button", name="Clear all").click()
+        seeds.get_by_role("combobox").fill("33")
+        page.get_by_role("option", name="33", exact=True).click()
+        page.keyboard.press("Escape")  # the open list covers the Run button
+        page.get_by_role("button", name="Run").click()
+        top = page.get_by_test_id("stMetric").filter(has_text="Top node")
+        value = top.get_by_test_id("stMetricValue").inner_text(timeout=60_000)
+        page.get_by_test_id("stPlotlyChart").wait_for(timeout=60_000)
+        page.screenshot(path=str(artifacts / "dashboard-pagerank.png"), full_page=True)
     assert value == str(expected)

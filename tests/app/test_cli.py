@@ -20,14 +20,24 @@ def gwb(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def gwb_ok(*args: str) -> subprocess.CompletedProcess:
+    """``gwb(*args)``, which must succeed (its stderr shown when it does not)."""
+    result = gwb(*args)
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def gwb_json(*args: str) -> dict:
+    """The ``--json`` summary of a ``gwb`` run that must succeed."""
+    return json.loads(gwb_ok(*args, "--json").stdout)
+
+
 def test_convert_then_info(tmp_path):
     source = tmp_path / "edges.txt"
     source.write_text("a b\nb c\nc a\nc c\n")
-    result = gwb(
-        "convert", str(source), "-o", str(tmp_path / "g.gwb"), "--self-loops", "drop", "--json"
+    summary = gwb_json(
+        "convert", str(source), "-o", str(tmp_path / "g.gwb"), "--self-loops", "drop"
     )
-    assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout)
     assert (summary["nodes"], summary["edges"]) == (3, 3)
     info = json.loads(gwb("info", str(tmp_path / "g.gwb"), "--json").stdout)
     graph = engine.load(tmp_path / "g.gwb")
@@ -42,9 +52,7 @@ def test_convert_with_a_node_table_and_weights(tmp_path):
     nodes = tmp_path / "nodes.csv"
     nodes.write_text("Id,Label,team\nann,Ann,red\nbo,Bo,blue\ncy,Cy,red\ndee,Dee,green\n")
     store = tmp_path / "g.gwb"
-    result = gwb("convert", str(edges), "--nodes", str(nodes), "-o", str(store), "--json")
-    assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout)
+    summary = gwb_json("convert", str(edges), "--nodes", str(nodes), "-o", str(store))
     assert (summary["nodes"], summary["weighted"]) == (4, True)
     assert summary["attributes"] == ["label", "team"]
     text = gwb("info", str(store)).stdout
@@ -52,8 +60,7 @@ def test_convert_with_a_node_table_and_weights(tmp_path):
     assert "read: node table:" in text
     graph = engine.load(store)
     assert graph.attributes["team"].tolist() == ["red", "blue", "red", "green"]
-    unweighted = gwb("convert", str(edges), "-o", str(tmp_path / "u.gwb"), "--weight-col", "none")
-    assert unweighted.returncode == 0, unweighted.stderr
+    gwb_ok("convert", str(edges), "-o", str(tmp_path / "u.gwb"), "--weight-col", "none")
     assert not engine.load(tmp_path / "u.gwb").is_weighted
 
 
@@ -93,23 +100,8 @@ def test_bad_line_message(tmp_path):
 
 def test_embed_matches_the_engine(tmp_path):
     out = tmp_path / "emb.npy"
-    result = gwb(
-        "embed",
-        "sample:karate",
-        "-o",
-        str(out),
-        "--dim",
-        "16",
-        "--seed",
-        "3",
-        "--iteration-weights",
-        "0,1,1,1",
-        "--device",
-        "cpu",
-        "--json",
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["dim"] == 16
+    options = ("--dim", "16", "--seed", "3", "--iteration-weights", "0,1,1,1", "--device", "cpu")
+    assert gwb_json("embed", "sample:karate", "-o", str(out), *options)["dim"] == 16
     import numpy as np
 
     expected = engine.fastrp(
@@ -139,21 +131,8 @@ def test_ppr_matches_the_engine(tmp_path):
     sources = tmp_path / "sources.txt"
     sources.write_text("0\n33\n")
     out = tmp_path / "ppr.parquet"
-    result = gwb(
-        "ppr",
-        "sample:karate",
-        "-s",
-        str(sources),
-        "--top-k",
-        "5",
-        "--method",
-        "exact",
-        "-o",
-        str(out),
-        "--json",
-    )
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["rows"] == 10
+    options = ("--top-k", "5", "--method", "exact", "-o", str(out))
+    assert gwb_json("ppr", "sample:karate", "-s", str(sources), *options)["rows"] == 10
     import pandas as pd
 
     table = pd.read_parquet(out)
@@ -178,9 +157,8 @@ def test_similar_matches_the_engine_and_reuses_a_saved_index(tmp_path):
     out = tmp_path / "similar.csv"
     index_path = tmp_path / "lesmis.npz"
     args = ("similar", "sample:lesmis", "-n", "Valjean", "-n", "Javert", "-k", "4")
-    first = gwb(*args, "--index", str(index_path), "-o", str(out), "--json")
-    assert first.returncode == 0, first.stderr
-    assert index_path.exists() and json.loads(first.stdout)["rows"] == 8
+    first = gwb_json(*args, "--index", str(index_path), "-o", str(out))
+    assert index_path.exists() and first["rows"] == 8
     import pandas as pd
 
     table = pd.read_csv(out)
@@ -197,9 +175,7 @@ def test_similar_matches_the_engine_and_reuses_a_saved_index(tmp_path):
 def test_expand_reports_members_and_conductance(tmp_path):
     from engine.similarity import NeighbourhoodIndex
 
-    result = gwb("expand", "sample:planted", "-s", "0", "-s", "1", "-s", "2", "--json")
-    assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout)
+    summary = gwb_json("expand", "sample:planted", "-s", "0", "-s", "1", "-s", "2")
     community = NeighbourhoodIndex.build(engine.sample("planted")).expand([0, 1, 2])
     assert summary["members"] == len(community)
     assert summary["conductance"] == pytest.approx(community.conductance, abs=1e-6)
@@ -209,11 +185,7 @@ def test_expand_reports_members_and_conductance(tmp_path):
 
 def test_cluster_matches_the_engine(tmp_path):
     out = tmp_path / "members.csv"
-    result = gwb(
-        "cluster", "sample:karate", "-s", "0", "--method", "heat", "-o", str(out), "--json"
-    )
-    assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout)
+    summary = gwb_json("cluster", "sample:karate", "-s", "0", "--method", "heat", "-o", str(out))
     expected = engine.local_cluster(engine.sample("karate"), [0], method="heat")
     assert summary["members"] == len(expected)
     assert summary["conductance"] == pytest.approx(expected.conductance, abs=1e-6)
@@ -226,10 +198,7 @@ def test_cluster_matches_the_engine(tmp_path):
 
 def test_ncp_matches_the_engine(tmp_path):
     out = tmp_path / "ncp.csv"
-    result = gwb(
-        "ncp", "sample:karate", "--seeds", "10", "--random-seed", "1", "-o", str(out), "--json"
-    )
-    assert result.returncode == 0, result.stderr
+    gwb_json("ncp", "sample:karate", "--seeds", "10", "--random-seed", "1", "-o", str(out))
     import pandas as pd
 
     expected = engine.ncp(engine.sample("karate"), n_seeds=10, seed=1)
@@ -246,21 +215,18 @@ def test_orbits_match_the_engine(tmp_path):
 
     graph = engine.sample("karate")
     nodes = tmp_path / "orbits.parquet"
-    result = gwb("orbits", "sample:karate", "-o", str(nodes), "--json")
-    assert result.returncode == 0, result.stderr
+    gwb_json("orbits", "sample:karate", "-o", str(nodes))
     table = pd.read_parquet(nodes)
     assert table["node"].tolist() == graph.labels.tolist()
     np.testing.assert_array_equal(table.drop(columns="node").to_numpy(), orbit_counts(graph))
     edges = tmp_path / "edges.csv"
-    result = gwb("orbits", "sample:karate", "--edges", "-o", str(edges))
-    assert result.returncode == 0, result.stderr
+    gwb_ok("orbits", "sample:karate", "--edges", "-o", str(edges))
     table = pd.read_csv(edges)
     np.testing.assert_array_equal(table.iloc[:, 2:].to_numpy(), edge_orbit_counts(graph))
     bad = gwb("orbits", "sample:karate", "-o", str(tmp_path / "orbits.txt"))
     assert bad.returncode == 1 and "must end in .parquet or .csv" in bad.stderr
     five = tmp_path / "orbits5.csv"
-    result = gwb("orbits", "sample:karate", "--size", "5", "-o", str(five))
-    assert result.returncode == 0, result.stderr
+    gwb_ok("orbits", "sample:karate", "--size", "5", "-o", str(five))
     table = pd.read_csv(five)
     assert table.shape == (graph.n_nodes, 1 + 73)
     counts = orbit_counts(graph, graphlet_size=5)
@@ -277,20 +243,17 @@ def test_ppr_and_similar_on_a_local_dask_cluster(tmp_path):
 
     out = tmp_path / "ppr.csv"
     args = ("ppr", "sample:lesmis", "-s", "Valjean", "-s", "Javert", "--top-k", "4")
-    result = gwb(*args, "--method", "hybrid", "--seed", "2", "--dask-workers", "2", "-o", str(out))
-    assert result.returncode == 0, result.stderr
+    gwb_ok(*args, "--method", "hybrid", "--seed", "2", "--dask-workers", "2", "-o", str(out))
     expected = engine.ppr_batch(
         engine.sample("lesmis"), ["Valjean", "Javert"], method="hybrid", top_k=4, seed=2
     )
     table = pd.read_csv(out)
     assert table["node"].tolist() == expected["node"].tolist()
     assert table["score"].tolist() == pytest.approx(expected["score"].tolist())
-    similar = gwb("similar", "sample:lesmis", "-n", "Valjean", "-k", "3", "--dask-workers", "2")
-    assert similar.returncode == 0, similar.stderr
+    similar = gwb_ok("similar", "sample:lesmis", "-n", "Valjean", "-k", "3", "--dask-workers", "2")
     assert "Javert" in similar.stdout
     orbits = tmp_path / "orbits.csv"
-    result = gwb("orbits", "sample:lesmis", "-o", str(orbits), "--dask-workers", "2")
-    assert result.returncode == 0, result.stderr
+    gwb_ok("orbits", "sample:lesmis", "-o", str(orbits), "--dask-workers", "2")
     from engine.graphlets import orbit_counts
 
     counts = pd.read_csv(orbits).drop(columns="node").to_numpy()
@@ -298,19 +261,8 @@ def test_ppr_and_similar_on_a_local_dask_cluster(tmp_path):
     edges = gwb("orbits", "sample:lesmis", "--edges", "-o", str(orbits), "--dask-workers", "2")
     assert edges.returncode == 1 and "edge orbits do not run on Dask" in edges.stderr
     vectors = tmp_path / "emb.npy"
-    result = gwb(
-        "embed",
-        "sample:lesmis",
-        "-o",
-        str(vectors),
-        "--dim",
-        "16",
-        "--seed",
-        "1",
-        "--dask-workers",
-        "2",
-    )
-    assert result.returncode == 0, result.stderr
+    options = ("--dim", "16", "--seed", "1", "--dask-workers", "2")
+    gwb_ok("embed", "sample:lesmis", "-o", str(vectors), *options)
     import numpy as np
 
     expected = engine.fastrp(engine.sample("lesmis"), dim=16, seed=1, device="cpu")
