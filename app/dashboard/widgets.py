@@ -66,7 +66,7 @@ def node_table_panel(
     """A node picker and a "How many" slider, then the table ``query(node, k)`` returns.
 
     Widget keys are ``<key>_node`` and ``<key>_k``; an unknown node's KeyError is shown,
-    not raised. The embeddings' nearest neighbours and the graphlets' similar roles.
+    not raised. For any "nodes like this one" table, e.g. the embeddings' nearest neighbours.
     """
     st.subheader(title)
     node = pick_node(graph, "Node", f"{key}_node")
