@@ -233,26 +233,9 @@ def local_cluster(
     K. Fountoulakis, S. Yang, "Local graph clustering with noisy labels", ICLR 2024
     (arXiv:2310.08031).
     """
-    check_seed(seed)  # unused (deterministic), but refused alike when bad
-    alpha, eps, t = _check_options(method, alpha, t, eps, refine)
-    undirected = symmetrised(g)
-    seed_nodes, seed_mass = seed_distribution(undirected, seeds)
-    diffusion_graph = undirected
-    if labels is not None:
-        diffusion_graph = label_weighted_graph(undirected, labels, label_epsilon)
-    return _cluster(
-        g,
-        undirected,
-        diffusion_graph,
-        seed_nodes,
-        seed_mass,
-        method,
-        alpha,
-        eps,
-        t,
-        refine,
-        progress,
-    )
+    plan = _Plan(g, method, alpha, t, eps, refine, labels, seed, label_epsilon)
+    seed_nodes, seed_mass = seed_distribution(plan.undirected, seeds)
+    return plan.cluster(seed_nodes, seed_mass, progress)
 
 
 def local_cluster_batch(
@@ -290,28 +273,21 @@ def local_cluster_batch(
     >>> [len(found) for found in local_cluster_batch(g, [0, 33], workers=2)]
     [16, 19]
     """
-    check_seed(seed)
-    alpha, eps, t = _check_options(method, alpha, t, eps, refine)
+    plan = _Plan(g, method, alpha, t, eps, refine, labels, seed, label_epsilon)
     seeds = list(seeds)
     if workers is not None and (
         isinstance(workers, bool) or int(workers) != workers or workers < 1
     ):
         raise ValueError(f"workers must be an integer >= 1; got {workers!r}")
-    undirected = symmetrised(g)
-    diffusion_graph = undirected
-    if labels is not None:
-        diffusion_graph = label_weighted_graph(undirected, labels, label_epsilon)
     # Built here, once, rather than by the first threads at the same time.
-    local_view(undirected), local_view(diffusion_graph)
-    distributions = [seed_distribution(undirected, item) for item in seeds]
+    local_view(plan.undirected), local_view(plan.diffusion_graph)
+    distributions = [seed_distribution(plan.undirected, item) for item in seeds]
     done = 0
     lock = threading.Lock()
 
     def one(distribution) -> LocalCluster:
         nonlocal done
-        found = _cluster(
-            g, undirected, diffusion_graph, *distribution, method, alpha, eps, t, refine, None
-        )
+        found = plan.cluster(*distribution, None)
         if progress is not None:
             with lock:
                 done += 1
@@ -325,55 +301,78 @@ def local_cluster_batch(
         return list(pool.map(one, distributions))
 
 
-def _check_options(method, alpha, t, eps, refine) -> tuple[float, float, float]:
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}")
-    if refine not in REFINEMENTS:
-        raise ValueError(f"refine must be None or 'mqi'; got {refine!r}")
-    alpha = check_alpha(alpha)
-    eps = check_eps(DEFAULT_EPS[method] if eps is None else eps)
-    t = check_t(DEFAULT_T if t is None else t)
-    return alpha, eps, t
+class _Plan:
+    """What every seed of one call shares: the checked options, and the graphs to
+    diffuse on and to measure in. The graphs are built on first use, so that
+    :func:`local_cluster` reports a bad seed before it weighs any labels."""
 
+    def __init__(self, g, method, alpha, t, eps, refine, labels, seed, label_epsilon):
+        check_seed(seed)  # unused (deterministic), but refused alike when bad
+        if method not in METHODS:
+            raise ValueError(
+                f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}"
+            )
+        if refine not in REFINEMENTS:
+            raise ValueError(f"refine must be None or 'mqi'; got {refine!r}")
+        self.g = g
+        self.method = method
+        self.alpha = check_alpha(alpha)
+        self.eps = check_eps(DEFAULT_EPS[method] if eps is None else eps)
+        self.t = check_t(DEFAULT_T if t is None else t)
+        self.refine = refine
+        self.labels = labels
+        self.label_epsilon = label_epsilon
 
-def _cluster(
-    g, undirected, diffusion_graph, seed_nodes, seed_mass, method, alpha, eps, t, refine, progress
-) -> LocalCluster:
-    """Diffuse, sweep, refine and measure one seed distribution (ids, checked options)."""
-    view = local_view(diffusion_graph)
-    if progress is not None:
-        progress(0, 2, method)
-    found = diffuse_and_sweep(view, seed_nodes, seed_mass, method, alpha, eps, t)
-    if progress is not None:
-        progress(1, 2, "sweep")
-    order, scores, profile, best, pushes, touched = found
-    members, member_scores = order[: best + 1], scores[: best + 1]
-    refined = False
-    if refine == "mqi" and members.size > 1:
-        improved = _mqi_ids(view, members)
-        if improved.size < members.size:
-            keep = np.isin(members, improved)
-            members, member_scores, refined = members[keep], member_scores[keep], True
-    if diffusion_graph is undirected and not refined and members.size:
-        # The sweep already measured this prefix in the graph itself.
-        volume, cut, conductance = (float(column[best]) for column in profile)
-    else:
-        volume, cut, conductance = set_stats(local_view(undirected), members)
-    if progress is not None:
-        progress(2, 2, "done")
-    return LocalCluster(
-        g,
-        members,
-        member_scores,
-        conductance,
-        volume,
-        cut,
-        profile,
-        method,
-        refined,
-        pushes,
-        touched,
-    )
+    @cached_property
+    def undirected(self) -> Graph:
+        """The graph whose conductance is reported (see the module's conventions)."""
+        return symmetrised(self.g)
+
+    @cached_property
+    def diffusion_graph(self) -> Graph:
+        """The graph the diffusion runs on: label-weighted when there are labels."""
+        if self.labels is None:
+            return self.undirected
+        return label_weighted_graph(self.undirected, self.labels, self.label_epsilon)
+
+    def cluster(self, seed_nodes, seed_mass, progress: Progress) -> LocalCluster:
+        """Diffuse, sweep, refine and measure one seed distribution (ids)."""
+        view = local_view(self.diffusion_graph)
+        if progress is not None:
+            progress(0, 2, self.method)
+        found = diffuse_and_sweep(
+            view, seed_nodes, seed_mass, self.method, self.alpha, self.eps, self.t
+        )
+        if progress is not None:
+            progress(1, 2, "sweep")
+        order, scores, profile, best, pushes, touched = found
+        members, member_scores = order[: best + 1], scores[: best + 1]
+        refined = False
+        if self.refine == "mqi" and members.size > 1:
+            improved = _mqi_ids(view, members)
+            if improved.size < members.size:
+                keep = np.isin(members, improved)
+                members, member_scores, refined = members[keep], member_scores[keep], True
+        if self.diffusion_graph is self.undirected and not refined and members.size:
+            # The sweep already measured this prefix in the graph itself.
+            volume, cut, conductance = (float(column[best]) for column in profile)
+        else:
+            volume, cut, conductance = set_stats(local_view(self.undirected), members)
+        if progress is not None:
+            progress(2, 2, "done")
+        return LocalCluster(
+            self.g,
+            members,
+            member_scores,
+            conductance,
+            volume,
+            cut,
+            profile,
+            self.method,
+            refined,
+            pushes,
+            touched,
+        )
 
 
 def label_weighted_graph(g: Graph, labels, epsilon: float = DEFAULT_LABEL_EPSILON) -> Graph:
@@ -424,8 +423,9 @@ def mqi(g: Graph, nodes: Iterable) -> np.ndarray:
 
     >>> import engine
     >>> g = engine.sample("karate")
+    >>> from engine.conductance import set_conductance
     >>> big = local_cluster(g, 0, alpha=0.5).nodes
-    >>> engine.set_conductance(g, mqi(g, big))[2] <= engine.set_conductance(g, big)[2]
+    >>> set_conductance(g, mqi(g, big))[2] <= set_conductance(g, big)[2]
     True
     """
     ids = _mqi_ids(local_view(symmetrised(g)), g.node_ids(list(nodes)))
@@ -438,7 +438,8 @@ def _mqi_ids(view: LocalView, ids) -> np.ndarray:
     if current.size <= 1 or 2 * volume > view.total_volume or cut == 0:
         return current
     for _ in range(64):
-        candidate = _mqi_step(view, current, cut, volume)
+        # One max flow: the source side of the minimum cut (empty if none beats S).
+        candidate = kernels.mqi_step(view.csr, current, view.scratch().rank, cut, volume)
         if candidate.size == 0 or candidate.size == current.size:
             return current
         new_volume, new_cut, new_conductance = set_stats(view, candidate)
@@ -469,21 +470,3 @@ def _label_values(g: Graph, labels) -> np.ndarray:
     if not np.all((values >= 0) & (values <= 1)):
         raise ValueError("labels must be 0/1 or scores in [0, 1]")
     return values
-
-
-# ------------------------------------------------------------------ MQI
-
-
-def _mqi_step(view: LocalView, nodes: np.ndarray, cut: float, volume: float) -> np.ndarray:
-    """One MQI max flow: the source side of the minimum cut (empty if none beats S)."""
-    return kernels.mqi_step(
-        view.indptr,
-        view.indices,
-        view.weights,
-        view.weighted,
-        view.out_weight,
-        nodes,
-        view.scratch().rank,
-        float(cut),
-        float(volume),
-    )

@@ -1,7 +1,8 @@
 """Clustering's own kernel: one MQI max flow (Lang & Rao 2004), by Dinic's blocking flows.
 
-Takes raw CSR arrays and works on arrays sized by the set's volume; the n-sized
-``local`` scratch array is lent zeroed by the caller and left zeroed again.
+Takes the graph as one :class:`engine._kernels.csr.CSR` and works on arrays sized
+by the set's volume; the n-sized ``local`` scratch array is lent zeroed by the
+caller and left zeroed again.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.conductance_kernels import node_degree
+from engine.conductance_kernels import edge_weight, node_degree
 
 
 @njit(cache=True, nogil=True)
-def mqi_step(indptr, indices, weights, weighted, out_weight, nodes, local, cut, volume):
+def mqi_step(csr, nodes, local, cut, volume):
     """One MQI max flow (Lang & Rao 2004) on the set ``nodes`` (sorted ids): the source
     side of a minimum cut, sorted, or an empty array when no subset beats the set.
 
@@ -36,8 +37,8 @@ def mqi_step(indptr, indices, weights, weighted, out_weight, nodes, local, cut, 
     count = np.zeros(n_local + 1, dtype=np.int64)
     for k in range(size):
         node = nodes[k]
-        for p in range(indptr[node], indptr[node + 1]):
-            other = local[indices[p]] - 1
+        for p in range(csr.indptr[node], csr.indptr[node + 1]):
+            other = local[csr.indices[p]] - 1
             if other > k:
                 count[k + 1] += 1
                 count[other + 1] += 1
@@ -54,43 +55,19 @@ def mqi_step(indptr, indices, weights, weighted, out_weight, nodes, local, cut, 
     for k in range(size):
         node = nodes[k]
         leaving = 0.0
-        for p in range(indptr[node], indptr[node + 1]):
-            target = indices[p]
-            weight = weights[p] if weighted else 1.0
-            other = local[target] - 1
+        for p in range(csr.indptr[node], csr.indptr[node + 1]):
+            weight = edge_weight(csr, p)
+            other = local[csr.indices[p]] - 1
             if other < 0:
                 leaving += weight
             elif other > k:
-                a = fill[k]
-                b = fill[other]
-                fill[k] += 1
-                fill[other] += 1
-                head[a] = other
-                head[b] = k
-                capacity[a] = volume * weight
-                capacity[b] = volume * weight
-                reverse[a] = b
-                reverse[b] = a
+                _add_arc_pair(
+                    fill, head, capacity, reverse, k, other, volume * weight, volume * weight
+                )
                 largest = max(largest, volume * weight)
-        degree = node_degree(indptr, weighted, out_weight, node)
-        a = fill[source]
-        b = fill[k]
-        fill[source] += 1
-        fill[k] += 1
-        head[a] = k
-        head[b] = source
-        capacity[a] = cut * degree
-        reverse[a] = b
-        reverse[b] = a
-        a = fill[k]
-        b = fill[sink]
-        fill[k] += 1
-        fill[sink] += 1
-        head[a] = sink
-        head[b] = k
-        capacity[a] = volume * leaving
-        reverse[a] = b
-        reverse[b] = a
+        degree = node_degree(csr, node)
+        _add_arc_pair(fill, head, capacity, reverse, source, k, cut * degree, 0.0)
+        _add_arc_pair(fill, head, capacity, reverse, k, sink, volume * leaving, 0.0)
         largest = max(largest, cut * degree, volume * leaving)
     for k in range(size):
         local[nodes[k]] = 0
@@ -147,6 +124,22 @@ def mqi_step(indptr, indices, weights, weighted, out_weight, nodes, local, cut, 
             found[side] = nodes[k]
             side += 1
     return found
+
+
+@njit(inline="always")
+def _add_arc_pair(fill, head, capacity, reverse, tail, target, forward, backward):
+    """Add the arc ``tail → target`` with capacity ``forward`` and its reverse arc with
+    ``backward``, each in the next free slot of its tail's range."""
+    arc = fill[tail]
+    back = fill[target]
+    fill[tail] += 1
+    fill[target] += 1
+    head[arc] = target
+    head[back] = tail
+    capacity[arc] = forward
+    capacity[back] = backward
+    reverse[arc] = back
+    reverse[back] = arc
 
 
 @njit(inline="always")

@@ -52,7 +52,7 @@ def ncp(
     seed = check_seed(seed)
     alphas = [check_alpha(a) for a in alphas]
     view = local_view(symmetrised(g))
-    candidates = np.flatnonzero(np.diff(view.indptr) > 0)
+    candidates = np.flatnonzero(np.diff(view.csr.indptr) > 0)
     if candidates.size == 0 or view.total_volume <= 0:
         return pd.DataFrame({"size": [], "conductance": [], "seed": []})
     if eps_values is None:

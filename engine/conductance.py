@@ -46,17 +46,7 @@ def prefix_conductance(g: Graph, node_ids) -> tuple[np.ndarray, np.ndarray, np.n
     >>> float(conductance[-1]) == set_conductance(engine.sample("karate"), [0, 1])[2]
     True
     """
-    view = local_view(symmetrised(g))
-    return kernels.sweep_profile(
-        view.indptr,
-        view.indices,
-        view.weights,
-        view.weighted,
-        view.out_weight,
-        np.asarray(node_ids, dtype=np.int64),
-        view.scratch().rank,
-        view.total_volume,
-    )
+    return prefix_stats(local_view(symmetrised(g)), np.asarray(node_ids, dtype=np.int64))
 
 
 def set_stats(view: LocalView, ids) -> tuple[float, float, float]:
@@ -64,14 +54,10 @@ def set_stats(view: LocalView, ids) -> tuple[float, float, float]:
     ids = np.unique(np.asarray(ids, dtype=np.int64))
     if ids.size == 0:
         return 0.0, 0.0, 1.0
-    volume, cut, conductance = kernels.sweep_profile(
-        view.indptr,
-        view.indices,
-        view.weights,
-        view.weighted,
-        view.out_weight,
-        ids,
-        view.scratch().rank,
-        view.total_volume,
-    )
+    volume, cut, conductance = prefix_stats(view, ids)
     return float(volume[-1]), float(cut[-1]), float(conductance[-1])
+
+
+def prefix_stats(view: LocalView, order: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(volume, cut, conductance)`` of every prefix of ``order`` (int64 ids) in ``view``."""
+    return kernels.sweep_profile(view.csr, order, view.scratch().rank, view.total_volume)

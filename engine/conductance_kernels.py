@@ -1,9 +1,10 @@
 """Conductance kernels: the sweep profile of an ordered set, and the sort that orders it.
 
-Every kernel takes raw CSR arrays (``weighted`` tells whether ``weights`` and
-``out_weight``, the weighted degrees, are read) and does work proportional to the
-volume of the nodes it is given: the n-sized ``rank`` scratch array is lent
-zeroed by the caller and left zeroed again on return, so no call costs O(n).
+Every kernel takes the graph as one :class:`engine._kernels.csr.CSR` (its weights
+and weighted degrees are read only when it has weights; :func:`node_degree` and
+:func:`edge_weight` say which) and does work proportional to the volume of the
+nodes it is given: the n-sized ``rank`` scratch array is lent zeroed by the
+caller and left zeroed again on return, so no call costs O(n).
 """
 
 from __future__ import annotations
@@ -11,17 +12,25 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from engine._kernels.csr import is_weighted, out_degree
+
 
 @njit(inline="always")
-def node_degree(indptr, weighted, out_weight, node):
+def node_degree(csr, node):
     """Degree of ``node``: its weighted degree, or its number of edges."""
-    if weighted:
-        return out_weight[node]
-    return float(indptr[node + 1] - indptr[node])
+    if is_weighted(csr):
+        return csr.strength[node]
+    return float(out_degree(csr, node))
+
+
+@njit(inline="always")
+def edge_weight(csr, position):
+    """Weight of the edge at ``position`` in ``csr.indices``: 1 on an unweighted graph."""
+    return csr.weights[position] if is_weighted(csr) else 1.0
 
 
 @njit(cache=True, nogil=True)
-def sweep_profile(indptr, indices, weights, weighted, out_weight, order, rank, total_volume):
+def sweep_profile(csr, order, rank, total_volume):
     """Volume, cut and conductance of every prefix ``order[:k+1]`` of a sweep.
 
     Adding ``u`` to the prefix ``S`` turns its edges into ``S`` from cut into inside
@@ -43,14 +52,14 @@ def sweep_profile(indptr, indices, weights, weighted, out_weight, order, rank, t
         rank[node] = k + 1
         inside = 0.0
         loop = 0.0
-        for p in range(indptr[node], indptr[node + 1]):
-            target = indices[p]
-            weight = weights[p] if weighted else 1.0
+        for p in range(csr.indptr[node], csr.indptr[node + 1]):
+            target = csr.indices[p]
+            weight = edge_weight(csr, p)
             if target == node:
                 loop += weight
             elif rank[target] > 0:
                 inside += weight
-        degree = node_degree(indptr, weighted, out_weight, node)
+        degree = node_degree(csr, node)
         running_volume += degree
         running_cut += degree - loop - 2.0 * inside
         # Float sums of weights can dip a hair below zero when a prefix closes a component.
@@ -65,9 +74,7 @@ def sweep_profile(indptr, indices, weights, weighted, out_weight, order, rank, t
 
 
 @njit(cache=True, nogil=True)
-def sort_and_sweep(
-    indptr, indices, weights, weighted, out_weight, support, values, scale, rank, total_volume
-):
+def sort_and_sweep(csr, support, values, scale, rank, total_volume):
     """Sort ``support`` by ``scale·value/deg`` (best first, ties by id) and sweep it.
 
     A node without edges has no degree to normalise by; its raw score stands in.
@@ -80,14 +87,12 @@ def sort_and_sweep(
     size = support.shape[0]
     scores = np.empty(size)
     for k in range(size):
-        degree = node_degree(indptr, weighted, out_weight, support[k])
+        degree = node_degree(csr, support[k])
         scores[k] = values[k] / (degree if degree > 0 else 1.0) * scale
     # A stable sort of the negated scores keeps equal scores in id order.
     by_score = np.argsort(-scores, kind="mergesort")
     order = support[by_score]
     scores = scores[by_score]
-    volume, cut, conductance = sweep_profile(
-        indptr, indices, weights, weighted, out_weight, order, rank, total_volume
-    )
+    volume, cut, conductance = sweep_profile(csr, order, rank, total_volume)
     best = np.argmin(conductance) if size > 0 else 0
     return order, scores, volume, cut, conductance, best

@@ -31,6 +31,7 @@ import pandas as pd
 from engine import diffusion_kernels as kernels
 from engine.local_view import LocalView
 from engine.pagerank.common import seed_distribution as any_seed_distribution
+from engine.pagerank.common_kernels import Seeds
 from engine.per_graph import derived
 from loaders import Graph
 
@@ -45,42 +46,12 @@ MAX_T = 100.0
 def diffuse_and_sweep(view: LocalView, seed_nodes, seed_mass, method, alpha, eps, t):
     """``(order, scores, profile arrays, best index, pushes, touched)`` of one diffusion:
     one kernel call does the diffusion, the sort and the sweep."""
-    scratch = view.scratch()
+    seeds = Seeds.of(seed_nodes, seed_mass)
     if method == "ppr":
-        found = kernels.ppr_sweep(
-            view.indptr,
-            view.indices,
-            view.weights,
-            view.weighted,
-            view.out_weight,
-            seed_nodes,
-            seed_mass,
-            alpha,
-            eps,
-            scratch.estimate,
-            scratch.residual,
-            scratch.touched,
-            view.total_volume,
-        )
+        found = kernels.ppr_sweep(view.csr, seeds, alpha, eps, view.scratch(), view.total_volume)
     else:
         found = kernels.heat_sweep(
-            view.indptr,
-            view.indices,
-            view.weights,
-            view.weighted,
-            view.out_weight,
-            seed_nodes,
-            seed_mass,
-            t,
-            eps,
-            psi(t, eps),
-            scratch.estimate,
-            scratch.residual,
-            scratch.spare,
-            scratch.touched,
-            scratch.listed,
-            scratch.next_listed,
-            view.total_volume,
+            view.csr, seeds, t, eps, psi(t, eps), view.scratch(), view.total_volume
         )
     order, scores, volume, cut, conductance, best, pushes = found
     return order, scores, (volume, cut, conductance), int(best), pushes, order.size

@@ -1,14 +1,17 @@
 """Diffusion kernels: hk-relax, and each diffusion fused with its sort and sweep.
 
-The PPR diffusion itself is the shared forward push of :mod:`engine.pagerank.push_kernels`,
-called from inside :func:`ppr_sweep`; :func:`heat_sweep` runs hk-relax
-(:func:`heat_kernel_push`). Each then sorts the support by degree-normalised score
-and sweeps it (:func:`engine.conductance_kernels.sort_and_sweep`), so a local
-cluster costs one trip from Python into compiled code (the trips, not the
-arithmetic, were half the time of a 1 ms cluster). Every kernel takes raw CSR
-arrays and does work proportional to the part of the graph it touches: the
-n-sized scratch arrays are allocated zeroed once per graph and thread by the
-caller and left zeroed again on return, so no call costs O(n).
+The PPR diffusion itself is the shared forward push
+(:func:`engine.pagerank.push_kernels.seeded_push`), called from inside
+:func:`ppr_sweep`; :func:`heat_sweep` runs hk-relax (:func:`heat_kernel_push`).
+Each then sorts the support by degree-normalised score and sweeps it
+(:func:`engine.conductance_kernels.sort_and_sweep`), so a local cluster costs one
+trip from Python into compiled code (the trips, not the arithmetic, were half the
+time of a 1 ms cluster). Every kernel takes the graph as one
+:class:`engine._kernels.csr.CSR`, the seed distribution as one
+:class:`engine.pagerank.common_kernels.Seeds` and its work arrays as one
+:class:`engine.local_view.Scratch`, and does work proportional to the part of the
+graph it touches: the n-sized scratch arrays are allocated zeroed once per graph
+and thread by the caller and left zeroed again on return, so no call costs O(n).
 """
 
 from __future__ import annotations
@@ -16,29 +19,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from engine.conductance_kernels import node_degree, sort_and_sweep
-from engine.pagerank.push_kernels import forward_push
+from engine.conductance_kernels import edge_weight, node_degree, sort_and_sweep
+from engine.pagerank.push_kernels import seeded_push
 
 
 @njit(cache=True, nogil=True)
-def heat_kernel_push(
-    indptr,
-    indices,
-    weights,
-    weighted,
-    out_weight,
-    seed_nodes,
-    seed_mass,
-    t,
-    eps,
-    psi,
-    x,
-    current,
-    following,
-    touched,
-    listed,
-    next_listed,
-):
+def heat_kernel_push(csr, seeds, t, eps, psi, scratch):
     """hk-relax (Kloster & Gleich, KDD 2014): ``x ≈ Σ_{k≤N} tᵏ/k! Pᵏ s``, ``N = len(psi) - 1``.
 
     ``P = A D⁻¹`` is the random walk (by weight); a node without edges keeps its
@@ -50,17 +36,23 @@ def heat_kernel_push(
     what is left below the thresholds bounds the error by ``eps/2`` in
     ``‖D⁻¹(eᵗh − x)‖∞ / eᵗ``.
 
-    ``x``, ``current`` and ``following`` are n-sized float64 arrays of zeros (the two
-    residual terms come back zeroed); ``touched`` (n int64) receives the support of
-    ``x``; ``listed`` and ``next_listed`` are n-sized int64 work lists (any content).
-    Returns ``(pushes, n_touched)``.
+    ``x`` is ``scratch.estimate``; ``scratch.residual`` and ``scratch.spare`` hold
+    the two residual terms in turn and come back zeroed; ``scratch.touched``
+    receives the support of ``x``; ``scratch.listed`` and ``scratch.next_listed``
+    are the work lists. Returns ``(pushes, n_touched)``.
     """
+    x = scratch.estimate
+    current = scratch.residual
+    following = scratch.spare
+    touched = scratch.touched
+    listed = scratch.listed
+    next_listed = scratch.next_listed
     last = psi.shape[0] - 1
     scale = np.exp(t) * eps / (2.0 * last)
     n_listed = 0
-    for k in range(seed_nodes.shape[0]):
-        current[seed_nodes[k]] += seed_mass[k]
-        listed[n_listed] = seed_nodes[k]
+    for k in range(seeds.nodes.shape[0]):
+        current[seeds.nodes[k]] += seeds.mass[k]
+        listed[n_listed] = seeds.nodes[k]
         n_listed += 1
     n_touched = 0
     pushes = 0
@@ -68,11 +60,12 @@ def heat_kernel_push(
         threshold = scale / psi[j]
         n_next = 0
         share_scale = t / (j + 1)
+        last_term = j + 1 == last
         for k in range(n_listed):
             node = listed[k]
             mass = current[node]
             current[node] = 0.0
-            degree = node_degree(indptr, weighted, out_weight, node)
+            degree = node_degree(csr, node)
             if mass < threshold * (degree if degree > 0 else 1.0):
                 continue
             pushes += 1
@@ -80,27 +73,26 @@ def heat_kernel_push(
                 touched[n_touched] = node
                 n_touched += 1
             x[node] += mass
-            start = indptr[node]
-            stop = indptr[node + 1]
+            start = csr.indptr[node]
+            stop = csr.indptr[node + 1]
             spread = share_scale * mass
-            if stop == start or degree <= 0:
-                # No edges: the walk stays put, so the mass moves to the next term here.
-                target = node
-                if j + 1 == last:
-                    x[target] += spread
-                else:
-                    if following[target] == 0.0:
-                        next_listed[n_next] = target
-                        n_next += 1
-                    following[target] += spread
-                continue
-            spread /= degree
+            # Without edges the walk stays put: the mass moves to the next term here,
+            # as if along one edge to the node itself.
+            stays = stop == start or degree <= 0
+            if stays:
+                stop = start + 1
+            else:
+                spread /= degree
             for p in range(start, stop):
-                target = indices[p]
-                share = spread * (weights[p] if weighted else 1.0)
-                if share <= 0.0:
-                    continue
-                if j + 1 == last:
+                if stays:
+                    target = node
+                    share = spread
+                else:
+                    target = csr.indices[p]
+                    share = spread * edge_weight(csr, p)
+                    if share <= 0.0:
+                        continue
+                if last_term:
                     if x[target] == 0.0:
                         touched[n_touched] = target
                         n_touched += 1
@@ -119,122 +111,59 @@ def heat_kernel_push(
 
 
 @njit(cache=True, nogil=True)
-def ppr_sweep(
-    indptr,
-    indices,
-    weights,
-    weighted,
-    out_weight,
-    seed_nodes,
-    seed_mass,
-    alpha,
-    eps,
-    estimate,
-    residual,
-    touched,
-    total_volume,
-):
+def ppr_sweep(csr, seeds, alpha, eps, scratch, total_volume):
     """Andersen–Chung–Lang: the shared forward push to ``eps·deg``, then the sweep.
 
-    ``estimate`` and ``residual`` (n float64) are scratch arrays of zeros and
-    ``touched`` one of n int64; they are zero again on return (residual mass sits
-    only on pushed nodes, their neighbours and the seeds, so clearing it costs the
-    support's volume). Returns what :func:`sort_and_sweep` returns, then
-    ``pushes``.
+    Uses ``scratch.estimate``, ``scratch.residual`` and ``scratch.touched``; they
+    are zero again on return (residual mass sits only on pushed nodes, their
+    neighbours and the seeds, so clearing it costs the support's volume). Returns
+    what :func:`sort_and_sweep` returns, then ``pushes``.
     """
-    for k in range(seed_nodes.shape[0]):
-        residual[seed_nodes[k]] += seed_mass[k]
-    pushes, n_touched = forward_push(
-        indptr,
-        indices,
-        weights,
-        weighted,
-        out_weight,
-        seed_nodes,
-        seed_mass,
-        alpha,
-        eps,
-        estimate,
-        residual,
-        touched,
+    residual = scratch.residual
+    for k in range(seeds.nodes.shape[0]):
+        residual[seeds.nodes[k]] += seeds.mass[k]
+    pushes, n_touched = seeded_push(
+        csr, seeds, alpha, eps, scratch.estimate, residual, scratch.touched
     )
-    support = touched[:n_touched].copy()
-    values = np.empty(n_touched)
+    support, values = _take_support(scratch.estimate, scratch.touched, n_touched)
     for k in range(n_touched):
         node = support[k]
-        values[k] = estimate[node]
-        estimate[node] = 0.0
         residual[node] = 0.0
-        for p in range(indptr[node], indptr[node + 1]):
-            residual[indices[p]] = 0.0
-    for k in range(seed_nodes.shape[0]):
-        residual[seed_nodes[k]] = 0.0
+        for p in range(csr.indptr[node], csr.indptr[node + 1]):
+            residual[csr.indices[p]] = 0.0
+    for k in range(seeds.nodes.shape[0]):
+        residual[seeds.nodes[k]] = 0.0
     # The zeroed residual marks the sweep's prefix: it was just touched on the support
     # and its neighbours, the very entries the sweep reads, so they are in cache.
     order, scores, volume, cut, conductance, best = sort_and_sweep(
-        indptr, indices, weights, weighted, out_weight, support, values, 1.0, residual, total_volume
+        csr, support, values, 1.0, residual, total_volume
     )
     return order, scores, volume, cut, conductance, best, pushes
 
 
 @njit(cache=True, nogil=True)
-def heat_sweep(
-    indptr,
-    indices,
-    weights,
-    weighted,
-    out_weight,
-    seed_nodes,
-    seed_mass,
-    t,
-    eps,
-    psi,
-    x,
-    current,
-    following,
-    touched,
-    listed,
-    next_listed,
-    total_volume,
-):
+def heat_sweep(csr, seeds, t, eps, psi, scratch, total_volume):
     """hk-relax (:func:`heat_kernel_push`), then the sweep over ``e⁻ᵗ·x/deg``.
 
     Scratch arrays as in :func:`heat_kernel_push`; all come back zeroed. Returns
     what :func:`sort_and_sweep` returns, then ``pushes``.
     """
-    pushes, n_touched = heat_kernel_push(
-        indptr,
-        indices,
-        weights,
-        weighted,
-        out_weight,
-        seed_nodes,
-        seed_mass,
-        t,
-        eps,
-        psi,
-        x,
-        current,
-        following,
-        touched,
-        listed,
-        next_listed,
+    pushes, n_touched = heat_kernel_push(csr, seeds, t, eps, psi, scratch)
+    support, values = _take_support(scratch.estimate, scratch.touched, n_touched)
+    # The residual is zero again, and in cache on the support's neighbourhood.
+    order, scores, volume, cut, conductance, best = sort_and_sweep(
+        csr, support, values, np.exp(-t), scratch.residual, total_volume
     )
+    return order, scores, volume, cut, conductance, best, pushes
+
+
+@njit(inline="always")
+def _take_support(x, touched, n_touched):
+    """``(support, values)``: the first ``n_touched`` ids of ``touched`` and their
+    values in ``x``, which is zeroed there (zero everywhere again)."""
     support = touched[:n_touched].copy()
     values = np.empty(n_touched)
     for k in range(n_touched):
         values[k] = x[support[k]]
         x[support[k]] = 0.0
-    order, scores, volume, cut, conductance, best = sort_and_sweep(
-        indptr,
-        indices,
-        weights,
-        weighted,
-        out_weight,
-        support,
-        values,
-        np.exp(-t),
-        current,  # zero again, and in cache on the support's neighbourhood
-        total_volume,
-    )
-    return order, scores, volume, cut, conductance, best, pushes
+    return support, values
