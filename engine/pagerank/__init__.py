@@ -55,7 +55,7 @@ from engine.pagerank.push import forward_push_from
 from engine.pagerank.walks import visit_estimate
 from engine.per_graph import Progress
 from loaders import Graph
-from loaders.check import check_choice, check_positive, check_seed
+from loaders.check import check_choice, check_positive, check_positive_int, check_seed
 
 __all__ = ["PPRIndex", "forward_push", "ppr", "ppr_batch", "top_nodes"]
 
@@ -176,18 +176,22 @@ def _scores(
     serial: bool = False,
 ) -> np.ndarray:
     """The score vector of :func:`ppr` for a checked seed distribution; ``serial``
-    keeps every kernel on the calling thread (batches run one query per thread)."""
+    keeps every kernel on the calling thread (batches run one query per thread).
+
+    Every option is checked whichever method reads it, so a bad value is refused
+    the same way under every method (a zero ``r_max`` would push forever)."""
+    tol = check_positive("tol", tol)
+    max_iter = check_positive_int("max_iter", max_iter)
+    r_max = None if r_max is None else check_positive("r_max", r_max)
+    n_walks = None if n_walks is None else check_positive_int("n_walks", n_walks)
+    accuracy = Accuracy.of(g, eps, delta, threshold)
     if method == "exact":
         return power_iteration(g, seed_nodes, seed_mass, alpha, tol=tol, max_iter=max_iter)
     if method == "push":
-        r_max = 1e-7 if r_max is None else check_positive("r_max", r_max)
-        return forward_push_from(g, seed_nodes, seed_mass, alpha, r_max)[0]
-    accuracy = Accuracy.of(g, eps, delta, threshold)
+        return forward_push_from(g, seed_nodes, seed_mass, alpha, r_max or 1e-7)[0]
     where = resolve_device(device)
     if method == "walks":
-        walks = accuracy.walks_for_mass(1.0) if n_walks is None else int(n_walks)
-        if walks < 1:
-            raise ValueError(f"n_walks must be >= 1; got {n_walks}")
+        walks = accuracy.walks_for_mass(1.0) if n_walks is None else n_walks
         return visit_estimate(g, seed_nodes, seed_mass, alpha, walks, where, seed)
     return fora(g, seed_nodes, seed_mass, alpha, accuracy, where, seed, r_max, serial=serial)
 
@@ -263,8 +267,9 @@ def ppr_batch(
             **options,
         )
         return pd.concat(frames, ignore_index=True)
+    block_size = check_positive_int("block_size", block_size)
     if method == "exact":
-        tol = options.get("tol", 1e-10)
+        tol = check_positive("tol", options.get("tol", 1e-10))
         return exact_batch(g, sources, ids, alpha, top_k, block_size, progress, tol)
     where = resolve_device(options.get("device", "auto"))
     workers = n_threads() if method != "walks" and where == "cpu" else 1

@@ -17,13 +17,18 @@ import engine
         ({0: 0.0}, {}, ValueError, "must not all be zero"),
         ([], {}, ValueError, "at least one node"),
         (0, {"method": "magic"}, ValueError, "method must be one of 'exact'"),
-        (0, {"top_k": 0}, ValueError, "top_k must be an integer >= 1"),
         (0, {"delta": 2.0}, ValueError, r"delta must be in \(0, 1\)"),
     ],
 )
 def test_bad_input(seeds, kwargs, error, message):
     with pytest.raises(error, match=message):
         engine.ppr(engine.sample("karate"), seeds, **{"device": "cpu", **kwargs})
+
+
+def test_top_nodes_refuses_a_bad_k():
+    g = engine.sample("karate")
+    with pytest.raises(ValueError, match="top_k must be an integer >= 1"):
+        engine.top_nodes(g, engine.ppr(g, 0, device="cpu"), 0)
 
 
 def test_gpu_without_a_gpu():
