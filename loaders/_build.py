@@ -210,6 +210,8 @@ def graph_arrays(
         labels = None
     elif nodes is not None:
         labels = np.asarray(nodes)
+        if labels.size == 0:
+            labels = np.empty(0, np.int64)  # np.asarray([]) is float64: no graph has float labels
         index = pd.Index(labels)
         if not index.is_unique:
             raise ValueError("nodes must not repeat a label")

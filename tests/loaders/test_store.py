@@ -25,6 +25,13 @@ def test_round_trip_tiny_graphs(tiny, tmp_path):
     assert again.n_edges == graph.n_edges and again.n_self_loops == graph.n_self_loops
 
 
+@pytest.mark.parametrize("nodes", [[], np.array([], dtype=object)])
+def test_round_trip_empty_node_list(nodes, tmp_path):
+    graph = Graph.from_edges([], [], nodes=nodes)
+    again = _round_trip(graph, tmp_path)
+    assert again.n_nodes == 0 and again.n_edges == 0 and again.equals(graph)
+
+
 def test_round_trip_labels_weights_attributes(tmp_path):
     src, dst = random_edges(500, 3000, seed=1)
     weights = np.random.default_rng(2).random(3000)
