@@ -19,6 +19,7 @@ import numpy as np
 
 from engine._device import resolve_device
 from engine._kernels import embed as kernels
+from engine._kernels.csr import CSR, csr_of
 from engine.estimate import fastrp_memory
 from engine.per_graph import Progress
 from loaders import Graph
@@ -292,12 +293,7 @@ def _propagate_cpu(
     current = 0  # buffers[current] holds N_k
     lazy_scale: float | None = 0.0  # E == lazy_scale · N_k; None once E is materialised
     embedding_buffer = 1  # where E lives once materialised
-    csr = (
-        g.indptr,
-        g.indices,
-        g.weights if g.weights is not None else np.empty(0, dtype=np.float32),
-        g.weights is not None,
-    )
+    csr = csr_of(g)
     if self_influence:
         buffers[1][...] = 0.0
         kernels.normalize_and_accumulate(buffers[0], buffers[1], np.float32(self_influence), False)
@@ -313,10 +309,10 @@ def _propagate_cpu(
                 else:
                     np.multiply(buffers[current], np.float32(lazy_scale), out=buffers[other])
             kernels.propagate_normalize_accumulate(
-                *csr, buffers[current], buffers[embedding_buffer], np.float32(weight)
+                csr, buffers[current], buffers[embedding_buffer], np.float32(weight)
             )
         elif lazy_scale is not None:
-            kernels.propagate_normalize(*csr, buffers[current], buffers[other])
+            kernels.propagate_normalize(csr, buffers[current], buffers[other])
             if lazy_scale == 0.0:
                 lazy_scale = weight
             else:
@@ -337,7 +333,7 @@ def _propagate_cpu(
     return buffers[embedding_buffer]
 
 
-def _propagate_in_place(csr, matrix: np.ndarray, block_width: int | None) -> None:
+def _propagate_in_place(csr: CSR, matrix: np.ndarray, block_width: int | None) -> None:
     """``matrix ← A·matrix`` one column block at a time: block c of A·N needs only block c of N."""
     n, dim = matrix.shape
     width = (
@@ -350,12 +346,12 @@ def _propagate_in_place(csr, matrix: np.ndarray, block_width: int | None) -> Non
     for start in range(0, dim, width):
         stop = min(start + width, dim)
         block = scratch[:, : stop - start]
-        kernels.propagate_columns(*csr, matrix, start, stop, block)
+        kernels.propagate_columns(csr, matrix, start, stop, block)
         kernels.copy_columns(block, matrix, start)
 
 
-def _block_width(csr, n: int, dim: int) -> int:
-    graph_bytes = sum(part.nbytes for part in csr[:3])
+def _block_width(csr: CSR, n: int, dim: int) -> int:
+    graph_bytes = csr.indptr.nbytes + csr.indices.nbytes + csr.weights.nbytes
     fits = graph_bytes // max(4 * n, 1)
     return int(max(_MIN_BLOCK, min(dim, fits // _MIN_BLOCK * _MIN_BLOCK)))
 
