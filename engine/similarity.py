@@ -35,10 +35,12 @@ import pandas as pd
 
 from engine._device import resolve_device
 from engine._kernels import similarity as kernels
+from engine._kernels.csr import csr_of
 from engine.conductance import prefix_conductance, set_conductance
 from engine.per_graph import Progress
 from loaders import Graph
 from loaders.check import check_positive_int, check_seed
+from loaders.fingerprint import graph_fingerprint
 from sketches.lsh import MinHashLSH, recall_banding
 from sketches.minhash import estimated_jaccard, minhash_signatures
 
@@ -213,15 +215,10 @@ class NeighbourhoodIndex:
 
     def jaccard(self, node_id: int, others: np.ndarray) -> np.ndarray:
         """Exact Jaccard of node ``node_id``'s neighbourhood with each of ``others`` (ids)."""
-        g = self.graph
-        marks = np.zeros(g.n_nodes, dtype=np.bool_)
+        marks = np.zeros(self.graph.n_nodes, dtype=np.bool_)
+        others = np.asarray(others, dtype=np.int64)
         return kernels.exact_jaccard(
-            g.indptr,
-            g.indices,
-            self.include_self,
-            int(node_id),
-            np.asarray(others, dtype=np.int64),
-            marks,
+            csr_of(self.graph), self.include_self, int(node_id), others, marks
         )
 
     def expand(
@@ -295,9 +292,7 @@ class NeighbourhoodIndex:
                 break
             found = [self.lsh.query_top(self.signatures[m], per_member) for m in members]
             candidates = np.setdiff1d(np.concatenate(found), members)
-            score = kernels.containment(
-                g.indptr, g.indices, self.include_self, members, candidates, marks
-            )
+            score = kernels.containment(csr_of(g), self.include_self, members, candidates, marks)
             eligible = np.flatnonzero(score >= min_score)
             ranked = eligible[np.lexsort((candidates[eligible], -score[eligible]))]
             ranked = ranked[: limit - len(members)]
@@ -317,8 +312,6 @@ class NeighbourhoodIndex:
 
     def save(self, path) -> str:
         """Write the signatures and parameters (``.npz``) atomically; bands re-sort on load."""
-        from engine.export import graph_fingerprint
-
         extra = {
             "format_version": FORMAT_VERSION,
             "include_self": self.include_self,
@@ -338,7 +331,6 @@ class NeighbourhoodIndex:
             not the node ids ``0..n-1`` in order (the Jaccard kernels index the
             CSR with them).
         """
-        from engine.export import graph_fingerprint
         from sketches.bundle import IndexFileError
 
         lsh = MinHashLSH.load(path)
@@ -353,8 +345,9 @@ class NeighbourhoodIndex:
         if version > FORMAT_VERSION:
             raise refuse(f"index format {version} is newer than this gwb reads ({FORMAT_VERSION})")
         built_for = extra.get("graph")
-        if not isinstance(built_for, dict) or built_for.get("sha256") != (
-            graph_fingerprint(g)["sha256"]
+        if (
+            not isinstance(built_for, dict)
+            or built_for.get("sha256") != graph_fingerprint(g)["sha256"]
         ):
             built_for = built_for if isinstance(built_for, dict) else {}
             raise refuse(
