@@ -119,7 +119,8 @@ def test_pick_a_sample_and_read_its_size(dashboard_url):
     artifacts.mkdir(exist_ok=True)
     planted = engine.sample("planted")
     with overview_page(playwright, dashboard_url, height=900) as page:
-        page.get_by_test_id("stSelectbox").click()
+        # The sidebar's sample picker: the overview may already show its own "Colour by" box.
+        page.get_by_test_id("stSidebarUserContent").get_by_test_id("stSelectbox").click()
         page.get_by_role("option", name="planted").click()
         page.get_by_text("Overview: planted").wait_for(timeout=60_000)
         nodes = page.get_by_test_id("stMetric").filter(has_text="Nodes")
