@@ -290,16 +290,7 @@ class Graph:
         attributes = dict(self._attributes)
         for key, column in columns.items():
             attributes[key] = aligned_column(key, column, self.labels)
-        graph = Graph(
-            self.indptr,
-            self.indices,
-            self.weights,
-            directed=self.directed,
-            labels=self._labels,
-            attributes=attributes,
-            name=self.name,
-            validate=False,
-        )
+        graph = self._relabelled(self._labels, attributes)
         graph._label_index = self._label_index
         graph._n_self_loops = self._n_self_loops
         graph.provenance = dict(self.provenance)
@@ -465,14 +456,19 @@ class Graph:
         )
         if parts.labels is None and not parts.attributes:
             return built
-        return cls(
-            built.indptr,
-            built.indices,
-            built.weights,
-            directed=built.directed,
-            labels=parts.labels,
-            attributes=parts.attributes,
-            name=parts.name,
+        return built._relabelled(parts.labels, parts.attributes, validate=True)
+
+    def _relabelled(self, labels, attributes: dict, *, validate: bool = False) -> Graph:
+        """This graph's arrays (shared, not copied) under other labels and attributes."""
+        return Graph(
+            self.indptr,
+            self.indices,
+            self.weights,
+            directed=self.directed,
+            labels=labels,
+            attributes=attributes,
+            name=self.name,
+            validate=validate,
         )
 
     # ------------------------------------------------------------------ storage
