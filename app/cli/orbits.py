@@ -22,7 +22,7 @@ from app.cli.common import (
     output_option,
     write_table,
 )
-from engine.graphlets import edge_orbit_counts_frame, orbit_counts_frame
+from app.tables import edge_orbit_table, orbit_table
 
 
 def check_orbit_options(edges: bool, size: int, on_dask: bool) -> None:
@@ -66,10 +66,10 @@ def orbits(
     with engine_hooks("Orbits", quiet, dask_workers, dask_address) as hooks:
         if edges:
             counts = engine.edge_orbit_counts(graph, progress=hooks["progress"])
-            table = edge_orbit_counts_frame(graph, counts)
+            table = edge_orbit_table(graph, counts)
         else:
             counts = engine.orbit_counts(graph, graphlet_size=size, **hooks)
-            table = orbit_counts_frame(graph, counts, graphlet_size=size)
+            table = orbit_table(graph, counts)
     write_table(table, output)
     summary = {
         "rows": len(table),

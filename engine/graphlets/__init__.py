@@ -47,9 +47,9 @@ ignored. Node ids and labels are those of ``g``.
 
 from engine.graphlets.adjacency import ORBIT_ADJACENCY_KEYS, orbit_adjacency
 from engine.graphlets.common import N_EDGE_ORBITS, N_NODE_ORBITS, N_NODE_ORBITS_5
-from engine.graphlets.edges import edge_orbit_counts, edge_orbit_counts_frame, graphlet_edges
+from engine.graphlets.edges import edge_orbit_counts, graphlet_edges
 from engine.graphlets.five import FIVE_NODE_GRAPHLETS
-from engine.graphlets.four import GRAPHLETS, graphlet_counts, orbit_counts, orbit_counts_frame
+from engine.graphlets.four import GRAPHLETS, graphlet_counts, orbit_counts
 from engine.graphlets.signature import (
     AFFECTED_ORBITS,
     ORBIT_WEIGHTS,
@@ -67,12 +67,10 @@ __all__ = [
     "ORBIT_ADJACENCY_KEYS",
     "ORBIT_WEIGHTS",
     "edge_orbit_counts",
-    "edge_orbit_counts_frame",
     "gdv_similarity",
     "graphlet_counts",
     "graphlet_edges",
     "orbit_adjacency",
     "orbit_counts",
-    "orbit_counts_frame",
     "signature_similarity",
 ]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-import pandas as pd
 
 from engine.graphlets import edges_kernels
 from engine.graphlets.common import (
@@ -106,27 +105,3 @@ def graphlet_edges(g: Graph) -> np.ndarray:
     rows = np.repeat(np.arange(simple.n, dtype=np.int64), simple.degree)
     upper = indices > rows
     return np.column_stack([rows[upper], indices[upper].astype(np.int64)])
-
-
-def edge_orbit_counts_frame(g: Graph, eorbits: np.ndarray | None = None) -> pd.DataFrame:
-    """The edge orbit counts as a table: ``source``, ``target`` (labels), ``e0`` … ``e11``.
-
-    Examples
-    --------
-    >>> import engine
-    >>> table = edge_orbit_counts_frame(engine.sample("karate"))
-    >>> list(table.columns[:4]), len(table)
-    (['source', 'target', 'e0', 'e1'], 78)
-    """
-    edges = graphlet_edges(g)
-    eorbits = edge_orbit_counts(g) if eorbits is None else np.asarray(eorbits)
-    if eorbits.shape != (len(edges), N_EDGE_ORBITS):
-        raise ValueError(
-            f"eorbits must have shape ({len(edges)}, {N_EDGE_ORBITS}) for this graph; "
-            f"got {eorbits.shape}"
-        )
-    labels = g.labels
-    table = pd.DataFrame(eorbits, columns=[f"e{k}" for k in range(N_EDGE_ORBITS)])
-    table.insert(0, "target", labels[edges[:, 1]])
-    table.insert(0, "source", labels[edges[:, 0]])
-    return table

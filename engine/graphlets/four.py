@@ -180,38 +180,6 @@ def _orbit_counts(g: Graph, progress: Progress, first: int, last: int, inputs=No
     return orbits
 
 
-def orbit_counts_frame(
-    g: Graph, orbits: np.ndarray | None = None, *, graphlet_size: int = 4
-) -> pd.DataFrame:
-    """The orbit counts as a table: ``node`` (label), then ``o0`` … ``o14`` (or ``o72``).
-
-    Parameters
-    ----------
-    g : Graph
-    orbits : array (n, 15) or (n, 73), optional
-        Counts already computed by :func:`orbit_counts`; their width decides
-        the columns.
-    graphlet_size : {4, 5}
-        What to count when ``orbits`` is not given.
-
-    Examples
-    --------
-    >>> import engine
-    >>> from engine.graphlets import orbit_counts_frame
-    >>> table = orbit_counts_frame(engine.sample("karate"))
-    >>> table.loc[0, ["node", "o0", "o3"]].tolist()
-    [0, 16, 18]
-    >>> list(orbit_counts_frame(engine.sample("karate"), graphlet_size=5).columns[-2:])
-    ['o71', 'o72']
-    """
-    if orbits is None:
-        orbits = orbit_counts(g, graphlet_size=graphlet_size)
-    orbits = check_orbits(g, orbits, widths=(N_NODE_ORBITS, N_NODE_ORBITS_5))
-    table = pd.DataFrame(orbits, columns=[f"o{k}" for k in range(orbits.shape[1])])
-    table.insert(0, "node", g.labels)
-    return table
-
-
 def graphlet_counts(
     g: Graph, orbits: np.ndarray | None = None, *, graphlet_size: int = 4
 ) -> pd.DataFrame:

@@ -6,14 +6,8 @@ from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_node
 from app.dashboard.progress import ProgressBar
 from app.dashboard.state import current_graph
-from engine.graphlets import (
-    edge_orbit_counts,
-    edge_orbit_counts_frame,
-    gdv_similarity,
-    graphlet_counts,
-    orbit_counts,
-    orbit_counts_frame,
-)
+from app.tables import edge_orbit_table, orbit_table
+from engine.graphlets import edge_orbit_counts, gdv_similarity, graphlet_counts, orbit_counts
 
 graph = current_graph()
 st.title(f"Graphlets: {graph.name}")
@@ -81,7 +75,7 @@ def similar_panel() -> None:
 
 similar_panel()
 st.subheader("Graphlet degree vectors")
-vectors = orbit_counts_frame(graph, orbits, graphlet_size=size)
+vectors = orbit_table(graph, orbits)
 st.dataframe(vectors, hide_index=True, width="stretch")
 # Written when pressed, not on every rerun: 100k nodes make a ~5 MB CSV.
 st.download_button(
@@ -92,4 +86,4 @@ st.download_button(
 )
 if edge_orbits is not None:
     st.subheader("Edge orbits")
-    st.dataframe(edge_orbit_counts_frame(graph, edge_orbits), hide_index=True, width="stretch")
+    st.dataframe(edge_orbit_table(graph, edge_orbits), hide_index=True, width="stretch")

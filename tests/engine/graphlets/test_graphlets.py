@@ -19,23 +19,21 @@ import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import engine
 from engine.graphlets import (
     ORBIT_ADJACENCY_KEYS,
     edge_orbit_counts,
-    edge_orbit_counts_frame,
     gdv_similarity,
     graphlet_counts,
     graphlet_edges,
     orbit_adjacency,
     orbit_counts,
-    orbit_counts_frame,
     signature_similarity,
 )
 from loaders import Graph, NodeNotFoundError
 from tests.conftest import shared_dataset
+from tests.engine.graphlets.random_graphs import dense_random, edge_lists, simple_networkx
 from tests.graphs import TINY_GRAPHS
 
 # ------------------------------------------------------------------ brute force
@@ -105,14 +103,6 @@ def brute_force(graph: nx.Graph) -> tuple[dict, dict]:
     return node_counts, edge_counts
 
 
-def simple_networkx(edges, nodes) -> nx.Graph:
-    """The simple undirected graph of an edge list, built without the engine."""
-    graph = nx.Graph()
-    graph.add_nodes_from(nodes)
-    graph.add_edges_from((u, v) for u, v in edges if u != v)
-    return graph
-
-
 def assert_matches_brute_force(g: Graph, reference: nx.Graph) -> None:
     node_counts, edge_counts = brute_force(reference)
     labels = g.labels.tolist()
@@ -172,27 +162,15 @@ def test_orbit_naming_agrees_with_isomorphism():
 
 
 @settings(max_examples=60, deadline=None)
-@given(
-    data=st.integers(1, 9).flatmap(
-        lambda n: st.tuples(
-            st.just(n),
-            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=26),
-            st.booleans(),
-        )
-    )
-)
-def test_random_graphs_match_brute_force(data):
-    n, edges, directed = data
-    g = Graph.from_edges([u for u, _ in edges], [v for _, v in edges], directed=directed, n_nodes=n)
-    assert_matches_brute_force(g, simple_networkx(edges, range(n)))
+@given(drawn=edge_lists(max_nodes=9, max_edges=26))
+def test_random_graphs_match_brute_force(drawn):
+    assert_matches_brute_force(*drawn)
 
 
 @pytest.mark.parametrize("seed", range(3))
 def test_dense_random_graphs_match_brute_force(seed):
     """Denser than hypothesis draws: many diamonds and 4-cliques, and hubs."""
-    reference = nx.gnp_random_graph(14, 0.5, seed=seed)
-    g = Graph.from_edges(*zip(*reference.edges, strict=True), n_nodes=14)
-    assert_matches_brute_force(g, reference)
+    assert_matches_brute_force(*dense_random(14, 0.5, seed))
 
 
 def test_karate_matches_brute_force():
@@ -206,9 +184,6 @@ def test_tiny_graphs(name):
     g = tiny.build()
     reference = simple_networkx(tiny.edges, g.labels.tolist())
     assert_matches_brute_force(g, reference)
-    frame = orbit_counts_frame(g)
-    assert frame["node"].tolist() == g.labels.tolist()
-    assert len(edge_orbit_counts_frame(g)) == reference.number_of_edges()
     assert graphlet_counts(g)["count"].sum() >= 0
 
 
@@ -330,19 +305,10 @@ def test_errors_name_the_bad_value():
             gdv_similarity(g, 0, k=bad)
     with pytest.raises(ValueError, match="shape"):
         graphlet_counts(g, orbits=np.zeros((3, 15)))
-    with pytest.raises(ValueError, match="shape"):
-        edge_orbit_counts_frame(g, eorbits=np.zeros((3, 12)))
 
 
-def test_results_are_tables_with_labels():
+def test_graphlet_totals_are_a_table():
     g = TINY_GRAPHS["strings"].build()
-    table = edge_orbit_counts_frame(g)
-    assert table[["source", "target"]].values.tolist() == [
-        ["alice", "bob"],
-        ["alice", "carol"],
-        ["alice", "dave"],
-        ["bob", "carol"],
-    ]
     counts = graphlet_counts(g)
     assert isinstance(counts, pd.DataFrame)
     assert counts.set_index("name").loc["paw", "count"] == 1
@@ -404,25 +370,14 @@ def assert_adjacency_matches_brute_force(g: Graph, reference: nx.Graph) -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(
-    data=st.integers(1, 8).flatmap(
-        lambda n: st.tuples(
-            st.just(n),
-            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=20),
-        )
-    )
-)
-def test_orbit_adjacency_matches_brute_force(data):
-    n, edges = data
-    g = Graph.from_edges([u for u, _ in edges], [v for _, v in edges], n_nodes=n)
-    assert_adjacency_matches_brute_force(g, simple_networkx(edges, range(n)))
+@given(drawn=edge_lists(max_nodes=8, max_edges=20, directed=False))
+def test_orbit_adjacency_matches_brute_force(drawn):
+    assert_adjacency_matches_brute_force(*drawn)
 
 
 @pytest.mark.parametrize("seed", range(2))
 def test_orbit_adjacency_on_dense_graphs(seed):
-    reference = nx.gnp_random_graph(11, 0.45, seed=seed)
-    g = Graph.from_edges(*zip(*reference.edges, strict=True), n_nodes=11)
-    assert_adjacency_matches_brute_force(g, reference)
+    assert_adjacency_matches_brute_force(*dense_random(11, 0.45, seed))
 
 
 @pytest.mark.parametrize("name", ["directed", "self_loops", "disconnected", "empty"])

@@ -21,16 +21,11 @@ import networkx as nx
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import engine
-from engine.graphlets import (
-    graphlet_counts,
-    graphlet_edges,
-    orbit_counts,
-    orbit_counts_frame,
-)
+from engine.graphlets import graphlet_counts, graphlet_edges, orbit_counts
 from loaders import Graph
+from tests.engine.graphlets.random_graphs import dense_random, edge_lists, simple_networkx
 from tests.graphs import TINY_GRAPHS
 
 
@@ -221,40 +216,21 @@ def brute_force_orbits(graph: nx.Graph, nodes: list, max_size: int = 5) -> np.nd
     return counts
 
 
-def simple_networkx(edges, nodes) -> nx.Graph:
-    graph = nx.Graph()
-    graph.add_nodes_from(nodes)
-    graph.add_edges_from((u, v) for u, v in edges if u != v)
-    return graph
-
-
 def assert_matches_brute_force(g: Graph, reference: nx.Graph) -> None:
     expected = brute_force_orbits(reference, g.labels.tolist())
     np.testing.assert_array_equal(orbit_counts(g, graphlet_size=5), expected)
 
 
 @settings(max_examples=40, deadline=None)
-@given(
-    data=st.integers(1, 10).flatmap(
-        lambda n: st.tuples(
-            st.just(n),
-            st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1)), max_size=30),
-            st.booleans(),
-        )
-    )
-)
-def test_random_graphs_match_brute_force(data):
-    n, edges, directed = data
-    g = Graph.from_edges([u for u, _ in edges], [v for _, v in edges], directed=directed, n_nodes=n)
-    assert_matches_brute_force(g, simple_networkx(edges, range(n)))
+@given(drawn=edge_lists(max_nodes=10, max_edges=30))
+def test_random_graphs_match_brute_force(drawn):
+    assert_matches_brute_force(*drawn)
 
 
 @pytest.mark.parametrize(("n", "p", "seed"), [(13, 0.5, 0), (13, 0.75, 1), (16, 0.25, 2)])
 def test_dense_random_graphs_match_brute_force(n, p, seed):
     """Denser than hypothesis draws: every 5-node graphlet up to the 5-clique, and hubs."""
-    reference = nx.gnp_random_graph(n, p, seed=seed)
-    g = Graph.from_edges(*zip(*reference.edges, strict=True), n_nodes=n)
-    assert_matches_brute_force(g, reference)
+    assert_matches_brute_force(*dense_random(n, p, seed))
 
 
 def test_every_graphlet_alone():
@@ -332,11 +308,8 @@ def test_graphlet_counts_cover_g0_to_g29():
     assert same["count"].tolist() == table["count"].tolist()
 
 
-def test_frames_and_errors():
+def test_size_and_shape_errors():
     g = engine.sample("karate")
-    frame = orbit_counts_frame(g, graphlet_size=5)
-    assert list(frame.columns) == ["node"] + [f"o{k}" for k in range(73)]
-    assert len(orbit_counts_frame(g).columns) == 16  # the default stays 2–4 nodes
     with pytest.raises(ValueError, match="graphlet_size must be 4 or 5; got 6"):
         orbit_counts(g, graphlet_size=6)
     with pytest.raises(ValueError, match="client=None"):
