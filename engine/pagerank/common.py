@@ -1,6 +1,6 @@
 """What the PageRank algorithms share: the seed distribution, the PPR-specific
-parameter checks, the CSR arrays as the kernels take them, the random seed, and
-the top-``k`` tables of single queries and batches."""
+parameter checks, the random seed, and the top-``k`` tables of single queries and
+batches."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-from engine.pagerank.common_kernels import row_cumulative_weights, top_scores
+from engine.pagerank.common_kernels import top_scores
 from loaders import Graph
 
 DEFAULT_ALPHA = 0.15
@@ -69,28 +69,6 @@ def top_nodes(g: Graph, scores: np.ndarray, top_k: int) -> pd.DataFrame:
     top_k = check_top_k(top_k)
     order, values = top_scores(np.ascontiguousarray(scores, dtype=np.float64), top_k)
     return pd.DataFrame({"node": g.labels_of(order), "score": values})
-
-
-def unsigned_indices(g: Graph) -> np.ndarray:
-    """``g.indices`` viewed as uint32 when they are int32 (a free view: ids are never
-    negative), so that the kernels' gathers skip Numba's negative-index check
-    (1.2-1.7x faster gathers on the BA graphs of benchmarks/ppr.py). int64 indices
-    stay signed: Numba would unify uint64 with int64 node ids as floats."""
-    return g.indices.view(np.uint32) if g.indices.dtype == np.int32 else g.indices
-
-
-def edge_weights(g: Graph):
-    """``(weights, out-weights)`` for the push kernels; empty arrays when unweighted."""
-    if g.weights is None:
-        return np.empty(0, np.float32), np.empty(0)
-    return g.weights, g.degree(weighted=True)
-
-
-def cumulative(g: Graph) -> np.ndarray:
-    """The rows' running weights for weighted walks; empty when unweighted."""
-    if g.weights is None:
-        return np.empty(0, dtype=np.float64)
-    return row_cumulative_weights(g.indptr, g.weights)
 
 
 def n_threads() -> int:

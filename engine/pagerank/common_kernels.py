@@ -1,6 +1,6 @@
 """Kernel pieces the PageRank kernels share: the seed distribution as kernels take
 it (:class:`Seeds`), the push of one node and its threshold test, the random stream
-for plain CPU kernels, rows' running weights and the top-k selection.
+for plain CPU kernels and the top-k selection.
 
 Every kernel takes the graph as one :class:`~engine._kernels.csr.CSR` and the seeds
 as one :class:`Seeds`, so a call reads ``csr, seeds, alpha`` and then what is its own.
@@ -11,12 +11,12 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from engine._kernels import random as rng
 from engine._kernels.csr import is_weighted, out_degree
 
-# The stream for plain CPU kernels (the walk kernels compile theirs in make_walk).
+# The stream for plain CPU kernels (the walk kernels compile theirs in make_steps).
 stream_start = njit(inline="always")(rng.stream_start)
 next_uniform = njit(inline="always")(rng.next_uniform)
 
@@ -88,18 +88,6 @@ def push_node(csr, seeds, alpha, node, estimate, residual):
     share = spread / (csr.strength[node] if weighted else stop - start)
     for p in range(start, stop):
         residual[csr.indices[p]] += share * (csr.weights[p] if weighted else 1.0)
-
-
-@njit(parallel=True, cache=True)
-def row_cumulative_weights(indptr, weights):
-    """Running sums of the weights within each CSR row (for weighted neighbour sampling)."""
-    cumulative = np.empty(weights.shape[0], dtype=np.float64)
-    for row in prange(indptr.shape[0] - 1):
-        total = 0.0
-        for p in range(indptr[row], indptr[row + 1]):
-            total += weights[p]
-            cumulative[p] = total
-    return cumulative
 
 
 @njit(nogil=True, cache=True)

@@ -18,7 +18,7 @@ from engine.pagerank import hybrid_kernels as kernels
 from engine.pagerank import walks
 from engine.pagerank.accuracy import Accuracy
 from engine.pagerank.common import seed_int
-from engine.pagerank.push import forward_push_from, power_push, prepare
+from engine.pagerank.push import forward_push_from, power_push
 from loaders import Graph
 
 # Cost of one walk step in units of one edge of a sweep, for the rule that ends the
@@ -56,30 +56,15 @@ def fora(
         estimate, residual = forward_push_from(g, seed_nodes, seed_mass, alpha, r_max)
     if device == "gpu":
         return _fora_walks_gpu(g, seed_nodes, seed_mass, alpha, accuracy, seed, estimate, residual)
-    seed = seed_int(seed)
+    walker = walks.query_walker(g, seed_nodes, seed_mass, alpha, seed)
     nodes, offsets, positive = kernels.allocate_walks(
-        residual, alpha, accuracy.omega, seed, estimate
+        residual, alpha, accuracy.omega, walker.seed, estimate
     )
     if offsets[-1] == 0:
         return np.maximum(estimate, 0.0, out=estimate)
-    prepared = prepare(g)
-    seed_cdf = np.cumsum(seed_mass)
-    seed_cdf[-1] = np.inf
     ends = np.empty(int(offsets[-1]), dtype=np.int64)
     walk = kernels.forced_walk_ends_serial if serial else kernels.forced_walk_ends_parallel
-    walk(
-        g.indptr,
-        prepared.csr.indices,
-        prepared.cumulative,
-        g.is_weighted,
-        nodes,
-        offsets,
-        seed_nodes,
-        seed_cdf,
-        alpha,
-        seed,
-        ends,
-    )
+    walk(walker, nodes, offsets, ends)
     kernels.add_walk_ends(ends, positive, 1.0 / accuracy.omega, estimate)
     # A negative walk (from a node the sweeps overshot) may take a node's estimate
     # below zero by at most its weight 1/ω, far below the significance threshold.

@@ -7,7 +7,8 @@ the walk counts are ``⌊(1−α)·|r|·scale⌋`` plus one with the fractional 
 probability, so every walk carries the same weight ``±1/scale`` (the sign of its
 node's residual) and the expected estimate is exact. Walk ``w`` draws from the
 counter-based stream ``(seed, w)`` of :mod:`engine._kernels.random`, so its path
-does not depend on the thread that runs it.
+does not depend on the thread that runs it. Every step is the walk step of
+:mod:`engine.pagerank.walks_kernels`, the one the ``walks`` method takes.
 """
 
 from __future__ import annotations
@@ -15,9 +16,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from engine._kernels.random import GOLDEN, MIX_1, MIX_2, TO_UNIT
 from engine.pagerank.common_kernels import next_uniform, stream_start
-from engine.pagerank.walks_kernels import LOW_32, SHIFT_32
+from engine.pagerank.walks_kernels import first_step, make_interleaved
 from loaders._jit import serial_and_parallel
 
 
@@ -63,160 +63,51 @@ def allocate_walks(residual, alpha, scale, seed, estimate):
     return nodes, offsets, positive
 
 
-@njit(inline="always")
-def _pick(cdf, u):
-    low = 0
-    high = cdf.shape[0] - 1
-    while low < high:
-        middle = (low + high) // 2
-        if cdf[middle] > u:
-            high = middle
-        else:
-            low = middle + 1
-    return low
-
-
-@njit(inline="always")
-def _mix(state):
-    z = state
-    z = (z ^ (z >> np.uint64(30))) * MIX_1
-    z = (z ^ (z >> np.uint64(27))) * MIX_2
-    return z ^ (z >> np.uint64(31))
-
-
-@njit(inline="always")
-def _step(indptr, indices, cumulative, weighted, seed_nodes, seed_cdf, node, bits):
-    """The next node from ``node`` with the random ``bits`` (the high 32 choose the
-    neighbour); a dangling node jumps to the seed distribution."""
-    start = indptr[node]
-    degree = indptr[node + 1] - start
-    if degree == 0:
-        return seed_nodes[_pick(seed_cdf, float(bits >> np.uint64(11)) * TO_UNIT)]
-    if weighted:
-        target = float(bits >> np.uint64(11)) * TO_UNIT * cumulative[start + degree - 1]
-        low = start
-        high = start + degree - 1
-        while low < high:
-            middle = (low + high) // 2
-            if cumulative[middle] > target:
-                high = middle
-            else:
-                low = middle + 1
-        return indices[low]
-    return indices[start + np.int64(((bits >> SHIFT_32) * np.uint64(degree)) >> SHIFT_32)]
-
-
-INTERLEAVE = 16
-
-
+# Walks per chunk: the threads take chunks of walks in turn.
 CHUNK = 4096
 
 
+# The walks start at the residual node that owns them, with a first step taken for
+# sure, and only their end points are kept, in ``out``. job: (nodes, offsets); the
+# cursor is the index in ``nodes`` of the last walk begun (walk ids only grow).
+
+
 @njit(inline="always")
-def _walk_chunk(
-    indptr,
-    indices,
-    cumulative,
-    weighted,
-    nodes,
-    offsets,
-    seed_nodes,
-    seed_cdf,
-    alpha,
-    seed,
-    ends,
-    chunk,
-):
-    """Walks ``chunk·CHUNK`` to the chunk's end, ``INTERLEAVE`` in flight, each in its
-    own slot, so that their cache misses overlap; returns the steps taken."""
-    total = offsets[-1]
-    stop_below = np.uint64(int(alpha * 4294967296.0))
+def _begin_owned(walker, job, walk_id, owner):
+    nodes, offsets = job
+    while offsets[owner + 1] <= walk_id:
+        owner += 1
+    node, state, _ = first_step(walker, nodes[owner], walk_id)
+    return node, state, 1, owner
+
+
+@njit(inline="always")
+def _no_visit(job, out, node):
+    pass
+
+
+@njit(inline="always")
+def _keep_end(job, out, walk_id, node, status):
+    out[walk_id] = node
+
+
+_run_forced = make_interleaved(_begin_owned, _no_visit, _keep_end)
+
+
+@njit(inline="always")
+def _walk_chunk(walker, nodes, offsets, ends, chunk):
+    """Walks ``chunk·CHUNK`` to the chunk's end; returns the steps taken."""
     first = chunk * CHUNK
-    last = min(first + CHUNK, total)
+    last = min(first + CHUNK, offsets[-1])
     owner = np.searchsorted(offsets, first, side="right") - 1
-    current = np.empty(INTERLEAVE, dtype=np.int64)
-    states = np.empty(INTERLEAVE, dtype=np.uint64)
-    walk_ids = np.empty(INTERLEAVE, dtype=np.int64)
-    following = first
-    active = 0
-    taken = 0
-    while active < INTERLEAVE and following < last:
-        while offsets[owner + 1] <= following:
-            owner += 1
-        state = stream_start(np.uint64(seed), np.uint64(following)) + GOLDEN
-        current[active] = _step(
-            indptr,
-            indices,
-            cumulative,
-            weighted,
-            seed_nodes,
-            seed_cdf,
-            nodes[owner],
-            _mix(state),
-        )
-        states[active] = state
-        walk_ids[active] = following
-        taken += 1
-        following += 1
-        active += 1
-    while active > 0:
-        slot = 0
-        while slot < active:
-            state = states[slot] + GOLDEN
-            bits = _mix(state)
-            node = current[slot]
-            if (bits & LOW_32) < stop_below:
-                ends[walk_ids[slot]] = node
-                if following < last:
-                    while offsets[owner + 1] <= following:
-                        owner += 1
-                    state = stream_start(np.uint64(seed), np.uint64(following)) + GOLDEN
-                    current[slot] = _step(
-                        indptr,
-                        indices,
-                        cumulative,
-                        weighted,
-                        seed_nodes,
-                        seed_cdf,
-                        nodes[owner],
-                        _mix(state),
-                    )
-                    states[slot] = state
-                    walk_ids[slot] = following
-                    taken += 1
-                    following += 1
-                    slot += 1
-                else:
-                    active -= 1
-                    current[slot] = current[active]
-                    states[slot] = states[active]
-                    walk_ids[slot] = walk_ids[active]
-                continue
-            states[slot] = state
-            current[slot] = _step(
-                indptr, indices, cumulative, weighted, seed_nodes, seed_cdf, node, bits
-            )
-            taken += 1
-            slot += 1
-    return taken
+    return _run_forced(walker, (nodes, offsets), ends, first, last, owner)
 
 
-def forced_walk_ends(
-    indptr,
-    indices,
-    cumulative,
-    weighted,
-    nodes,
-    offsets,
-    seed_nodes,
-    seed_cdf,
-    alpha,
-    seed,
-    ends,
-):
+def forced_walk_ends(walker, nodes, offsets, ends):
     """End node of every walk into ``ends``: walk ``w`` starts at the node that owns
-    it in ``offsets``, steps to a neighbour for sure, then stops with probability
-    ``alpha`` before each further step. Returns the steps taken.
+    it in ``offsets`` (walks ``offsets[k]..offsets[k+1]-1`` start at ``nodes[k]``),
+    steps to a neighbour for sure, then stops with probability ``walker.alpha``
+    before each further step. Returns the steps taken.
 
     Chunks of ``CHUNK`` walks run over the threads. One 64-bit draw per step gives
     both the stop test (low 32 bits) and the neighbour (high 32 bits).
@@ -224,20 +115,7 @@ def forced_walk_ends(
     n_chunks = (offsets[-1] + CHUNK - 1) // CHUNK
     steps = np.zeros(n_chunks, dtype=np.int64)
     for chunk in prange(n_chunks):
-        steps[chunk] = _walk_chunk(
-            indptr,
-            indices,
-            cumulative,
-            weighted,
-            nodes,
-            offsets,
-            seed_nodes,
-            seed_cdf,
-            alpha,
-            seed,
-            ends,
-            chunk,
-        )
+        steps[chunk] = _walk_chunk(walker, nodes, offsets, ends, chunk)
     return steps.sum()
 
 

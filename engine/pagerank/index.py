@@ -18,14 +18,15 @@ from engine.pagerank.common import (
     ONE,
     check_alpha,
     check_top_k,
-    cumulative,
     n_threads,
     seed_distribution,
     seed_int,
     top_table,
-    unsigned_indices,
 )
+from engine.pagerank.common_kernels import Seeds
 from engine.pagerank.push import power_push
+from engine.pagerank.walks import walk_graph
+from engine.pagerank.walks_kernels import Walker
 from engine.per_graph import Progress
 from loaders import Graph
 from loaders.check import check_positive, check_seed
@@ -123,23 +124,12 @@ class PPRIndex:
         np.cumsum(per_node.astype(np.int64), out=offsets[1:])
         total = int(offsets[-1])
         ends = np.empty(total, dtype=np.int64)
-        running_weights = cumulative(g)
-        indices = unsigned_indices(g)
+        walker = Walker.of(walk_graph(g), Seeds.none(), alpha, seed)
         chunk = max(1, -(-total // 20))
         for first in range(0, total, chunk):
             last = min(first + chunk, total)
             starts = np.searchsorted(offsets, np.arange(first, last), side="right") - 1
-            kernels.stored_walk_ends(
-                g.indptr,
-                indices,
-                running_weights,
-                g.is_weighted,
-                starts,
-                alpha,
-                seed,
-                first,
-                ends[first:last],
-            )
+            kernels.stored_walk_ends(walker, starts, first, ends[first:last])
             if progress is not None:
                 progress(last, total, "walks")
         small = ends.astype(np.int32) if g.n_nodes < 2**31 else ends

@@ -8,32 +8,30 @@ import numpy as np
 from numba import njit, prange
 
 from engine.pagerank.common_kernels import next_uniform, stream_start
-from engine.pagerank.walks_kernels import _stop_threshold_cpu, advance_walk
+from engine.pagerank.walks_kernels import (
+    MOVED,
+    STOPPED,
+    advance_walk,
+    first_step,
+    stop_threshold,
+)
 from loaders._jit import serial_and_parallel
 
 
 @njit(parallel=True, cache=True)
-def stored_walk_ends(indptr, indices, cumulative, weighted, starts, alpha, seed, first_walk, ends):
+def stored_walk_ends(walker, starts, first_walk, ends):
     """End node of one walk from each ``starts[w]`` (walk id ``first_walk + w``) into
     ``ends[w]``: the walk steps to a neighbour for sure, then stops with probability
-    ``alpha`` before each further step (the index's walks: a query keeps ``α·r`` at
-    the node itself). -1 when the walk met a dangling node, or started at one, where
-    the query's seeds (unknown here) take over.
+    ``walker.alpha`` before each further step (the index's walks: a query keeps
+    ``α·r`` at the node itself). -1 when the walk met a dangling node, or started at
+    one, where the query's seeds (unknown here: the walker has none) take over.
     """
-    no_seeds = np.empty(0, dtype=np.int64)
-    no_cdf = np.empty(0, dtype=np.float64)
-    stop_below = _stop_threshold_cpu(alpha)
-    never = np.uint64(0)
+    stop_below = stop_threshold(walker.alpha)
     for w in prange(starts.shape[0]):
-        state = stream_start(np.uint64(seed), np.uint64(first_walk + w))
-        node, state, status = advance_walk(
-            indptr, indices, cumulative, weighted, no_seeds, no_cdf, never, starts[w], state
-        )
-        while status == 0:
-            node, state, status = advance_walk(
-                indptr, indices, cumulative, weighted, no_seeds, no_cdf, stop_below, node, state
-            )
-        ends[w] = node if status == 1 else -1
+        node, state, status = first_step(walker, starts[w], first_walk + w)
+        while status == MOVED:
+            node, state, status = advance_walk(walker, stop_below, node, state)
+        ends[w] = node if status == STOPPED else -1
 
 
 @njit(inline="always")

@@ -18,7 +18,6 @@ import numpy as np
 
 from engine._kernels.csr import CSR, csr_of
 from engine.pagerank import push_kernels, sweep_kernels
-from engine.pagerank.common import cumulative
 from engine.pagerank.common_kernels import Seeds
 from engine.pagerank.sweep_kernels import SweepGraph
 from engine.per_graph import derived
@@ -119,7 +118,6 @@ class Prepared:
         np.divide(1.0, out, out=self.inverse_out, where=out > 0)
         self.dangling_nodes = np.flatnonzero(out <= 0)
         self.pull = _pull_csr(g, self.csr)
-        self.cumulative = cumulative(g)
         self._sweep_graph = None
 
     def sweep_graph(self, g: Graph) -> SweepGraph:

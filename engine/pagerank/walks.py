@@ -4,7 +4,7 @@
 estimator of Avrachenkov et al. 2007): each walk reports ``1/α`` nodes on average
 instead of one, and on the test graphs it has about a third of the end-point
 estimator's variance at the same walk count
-(``tests/engine/pagerank/test_ppr.py::test_visit_estimator_has_lower_variance``).
+(``tests/engine/pagerank/test_walks.py::test_visit_estimator_has_lower_variance``).
 On the CPU the walks run in Numba on every core
 (:mod:`engine.pagerank.walks_kernels`); on the GPU one CUDA thread runs each walk
 (:mod:`engine.pagerank.walks_gpu`, the same walk compiled for CUDA).
@@ -16,10 +16,32 @@ from __future__ import annotations
 
 import numpy as np
 
+from engine._kernels.csr import csr_of
 from engine.pagerank import walks_kernels as kernels
-from engine.pagerank.common import cumulative, n_threads, seed_int, unsigned_indices
+from engine.pagerank.common import n_threads, seed_int
+from engine.pagerank.common_kernels import Seeds
+from engine.pagerank.walks_kernels import Walker, WalkGraph
 from engine.per_graph import derived
 from loaders import Graph
+
+
+def walk_graph(g: Graph) -> WalkGraph:
+    """The graph as walks read it (:class:`~engine.pagerank.walks_kernels.WalkGraph`),
+    built once per graph: the running weights are O(m) to sum."""
+    return derived("pagerank.walk_graph", g, _build_walk_graph)
+
+
+def _build_walk_graph(g: Graph) -> WalkGraph:
+    csr = csr_of(g)
+    if g.weights is None:
+        return WalkGraph(csr.indptr, csr.indices, np.empty(0, dtype=np.float64))
+    return WalkGraph(csr.indptr, csr.indices, kernels.row_cumulative_weights(g.indptr, g.weights))
+
+
+def query_walker(g: Graph, seed_nodes, seed_mass, alpha: float, seed: int | None) -> Walker:
+    """The :class:`~engine.pagerank.walks_kernels.Walker` of a query: its walks restart
+    at the seed distribution; ``seed`` None draws a fresh stream."""
+    return Walker.of(walk_graph(g), Seeds.of(seed_nodes, seed_mass), alpha, seed_int(seed))
 
 
 def run_walks(
@@ -36,68 +58,38 @@ def run_walks(
 ) -> np.ndarray:
     """Integer counts per node of ``n_walks`` walks started from ``start_mass`` (end points,
     or every visit with ``count_visits``). Same seed, same device → same counts."""
-    seed = seed_int(seed)
-    start_cdf = np.cumsum(start_mass)
-    start_cdf[-1] = np.inf  # a draw of exactly the total never falls off the end
-    seed_cdf = np.cumsum(seed_mass)
-    seed_cdf[-1] = np.inf
+    seeds = Seeds.of(seed_nodes, seed_mass)
+    starts = Seeds.of(start_nodes, start_mass)
     if device == "gpu":
-        return _run_walks_gpu(
-            g, start_nodes, start_cdf, seed_nodes, seed_cdf, alpha, n_walks, count_visits, seed
-        )
+        return _run_walks_gpu(g, seeds, starts, alpha, n_walks, count_visits, seed_int(seed))
+    walker = Walker.of(walk_graph(g), seeds, alpha, seed_int(seed))
     counts = np.zeros((n_threads(), g.n_nodes), dtype=np.int64)
-    kernels.sample_walks(
-        g.indptr,
-        unsigned_indices(g),
-        cumulative(g),
-        g.is_weighted,
-        np.asarray(start_nodes, np.int64),
-        start_cdf,
-        np.asarray(seed_nodes, np.int64),
-        seed_cdf,
-        n_walks,
-        alpha,
-        seed,
-        count_visits,
-        counts,
-    )
+    kernels.sample_walks(walker, starts, n_walks, count_visits, counts)
     return counts.sum(axis=0)
 
 
-def _run_walks_gpu(
-    g, start_nodes, start_cdf, seed_nodes, seed_cdf, alpha, n_walks, count_visits, seed
-):
+def _run_walks_gpu(g, seeds, starts, alpha, n_walks, count_visits, seed) -> np.ndarray:
     import cupy
 
     from engine.pagerank import walks_gpu
 
-    arrays = _device_graph(g)
-    arrays.update(
-        start_nodes=cupy.asarray(start_nodes, dtype=cupy.int64),
-        start_cdf=cupy.asarray(start_cdf),
-        seed_nodes=cupy.asarray(seed_nodes, dtype=cupy.int64),
-        seed_cdf=cupy.asarray(seed_cdf),
-    )
+    walker = Walker.of(_device_graph(g), _on_device(seeds), alpha, seed)
     counts = cupy.zeros((1, g.n_nodes), dtype=cupy.int64)
     steps = cupy.zeros(1, dtype=cupy.int64)
-    walks_gpu.launch(arrays, n_walks, alpha, seed, count_visits, counts, steps)
+    walks_gpu.launch(walker, _on_device(starts), n_walks, count_visits, counts, steps)
     return cupy.asnumpy(counts[0])
 
 
-def _device_graph(g: Graph) -> dict:
-    """The CSR in GPU memory, copied once per graph and kept while the graph lives."""
+def _on_device(bundle):
+    """A named tuple of arrays, copied to GPU memory."""
+    import cupy
 
-    def copy(graph: Graph) -> dict:
-        import cupy
+    return type(bundle)(*(cupy.asarray(array) for array in bundle))
 
-        return {
-            "indptr": cupy.asarray(graph.indptr),
-            "indices": cupy.asarray(graph.indices),
-            "cumulative": cupy.asarray(cumulative(graph)),
-            "weighted": graph.is_weighted,
-        }
 
-    return dict(derived("pagerank.device_graph", g, copy))
+def _device_graph(g: Graph) -> WalkGraph:
+    """The walk graph in GPU memory, copied once per graph and kept while the graph lives."""
+    return derived("pagerank.device_graph", g, lambda graph: _on_device(walk_graph(graph)))
 
 
 def visit_estimate(

@@ -1,9 +1,10 @@
-"""The random-walk kernel for CUDA: the CPU walk (``make_walk`` of
-:mod:`engine.pagerank.walks_kernels`) compiled as a device function, one thread per
-walk, counts added atomically.
+"""The random-walk kernel for CUDA: one thread per walk, on the walk step of the CPU
+kernels (``make_steps`` of :mod:`engine.pagerank.walks_kernels`) compiled as device
+functions, counts added atomically.
 
 Launched on CuPy arrays on a GPU; CI runs it on NumPy arrays under
-``NUMBA_ENABLE_CUDASIM=1`` and checks it against the CPU kernel count for count.
+``NUMBA_ENABLE_CUDASIM=1`` and checks it against the CPU kernel
+(:func:`~engine.pagerank.walks_kernels.sample_walks`) count for count.
 Importing this module needs numba's CUDA target (the ``gpu`` extra), not a GPU.
 """
 
@@ -11,85 +12,74 @@ from __future__ import annotations
 
 from numba import cuda
 
-from engine.pagerank.walks_kernels import make_walk
+from engine.pagerank.walks_kernels import LOST, STOPPED, make_steps
+
+_begin, _advance, _, _stop_threshold = make_steps(cuda.jit(device=True))
 
 
 @cuda.jit(device=True)
-def _atomic_increment(counts, lane, node):
-    cuda.atomic.add(counts, (lane, node), 1)
-
-
-_walk, _, _ = make_walk(cuda.jit(device=True), _atomic_increment)
+def _walk(walker, starts, walk_id, count_visits, counts):
+    """Run walk ``walk_id`` from ``starts``; add its end point (or every visit) to
+    ``counts[0]``, atomically. Returns the number of steps, or ``-1 - steps`` when it
+    met a dangling node with no seeds."""
+    node, state = _begin(starts, walker.seed, walk_id)
+    stop_below = _stop_threshold(walker.alpha)
+    steps = 0
+    while True:
+        if count_visits:
+            cuda.atomic.add(counts, (0, node), 1)
+        following, state, status = _advance(walker, stop_below, node, state)
+        if status == STOPPED:
+            if not count_visits:
+                cuda.atomic.add(counts, (0, node), 1)
+            return steps
+        if status == LOST:
+            return -1 - steps
+        node = following
+        steps += 1
 
 
 @cuda.jit
-def sample_walks_kernel(
-    indptr,
-    indices,
-    cumulative,
-    weighted,
-    start_nodes,
-    start_cdf,
-    seed_nodes,
-    seed_cdf,
-    n_walks,
-    alpha,
-    seed,
-    count_visits,
-    counts,
-    steps,
-):
-    """Walks ``0..n_walks-1`` in a grid-stride loop; ``counts`` has one row; ``steps[0]``
-    receives the total number of steps."""
+def sample_walks_kernel(walker, starts, n_walks, count_visits, counts, steps):
+    """Walks ``0..n_walks-1`` from ``starts`` in a grid-stride loop, as
+    :func:`engine.pagerank.walks_kernels.sample_walks` runs them; ``counts`` has one
+    row; ``steps[0]`` receives the total number of steps."""
     first = cuda.grid(1)
     stride = cuda.gridsize(1)
     taken = 0
     for walk in range(first, n_walks, stride):
-        taken += _walk(
-            indptr,
-            indices,
-            cumulative,
-            weighted,
-            start_nodes,
-            start_cdf,
-            seed_nodes,
-            seed_cdf,
-            alpha,
-            seed,
-            walk,
-            count_visits,
-            counts,
-            0,
-        )
+        taken += _walk(walker, starts, walk, count_visits, counts)
     cuda.atomic.add(steps, 0, taken)
 
 
 def launch(
-    arrays: dict,
+    walker,
+    starts,
     n_walks: int,
-    alpha: float,
-    seed: int,
     count_visits: bool,
     counts,
     steps,
     threads_per_block: int = 256,
     max_blocks: int = 4096,
 ) -> None:
-    """Launch ``sample_walks_kernel`` with enough blocks to keep the device busy."""
+    """Launch ``sample_walks_kernel`` with enough blocks to keep the device busy.
+
+    ``walker`` and ``starts`` are the bundles of :mod:`engine.pagerank.walks_kernels`
+    with their arrays in device memory (CuPy arrays, or NumPy ones under the
+    simulator)."""
     blocks = max(1, min(max_blocks, (n_walks + threads_per_block - 1) // threads_per_block))
+    walker, starts = _kernel_argument(walker), _kernel_argument(starts)
     sample_walks_kernel[blocks, threads_per_block](
-        arrays["indptr"],
-        arrays["indices"],
-        arrays["cumulative"],
-        arrays["weighted"],
-        arrays["start_nodes"],
-        arrays["start_cdf"],
-        arrays["seed_nodes"],
-        arrays["seed_cdf"],
-        n_walks,
-        alpha,
-        seed,
-        count_visits,
-        counts,
-        steps,
+        walker, starts, n_walks, count_visits, counts, steps
     )
+
+
+def _kernel_argument(value):
+    """``value`` with every CuPy array in its named tuples viewed as a Numba device
+    array (no copy): Numba types an array inside a tuple argument by its own type,
+    not by the CUDA array interface it accepts for a bare argument."""
+    if hasattr(value, "_fields"):
+        return type(value)(*(_kernel_argument(field) for field in value))
+    if hasattr(value, "__cuda_array_interface__"):
+        return cuda.as_cuda_array(value)
+    return value

@@ -1,23 +1,95 @@
-"""Monte-Carlo walk kernels (CPU) for ``method="walks"`` and the hybrid's GPU walks.
+"""Monte-Carlo walk kernels (CPU) for ``method="walks"``, and the walk step that every
+walk of the package takes: the hybrid's (:mod:`engine.pagerank.hybrid_kernels`), the
+index's (:mod:`engine.pagerank.index_kernels`) and the GPU's.
 
-The walk step is written once (``make_walk``) and compiled here with
-``numba.njit``; :mod:`engine.pagerank.walks_gpu` compiles the same
-function for CUDA. Dangling nodes (no out-edges) send the walk back to the seed
-distribution. Walk ``i`` of a run seeded ``seed`` draws from the counter-based
-stream ``(seed, i)`` of :mod:`engine._kernels.random`, so its path does not depend
-on the thread or the device that runs it.
+The step is written once (``make_steps``) and compiled here with ``numba.njit``;
+:mod:`engine.pagerank.walks_gpu` compiles the same functions for CUDA. The CPU
+kernels run their walks interleaved (``make_interleaved``), the GPU one per thread. A walk reads
+what decides its steps from one :class:`Walker`: the graph (a :class:`WalkGraph`),
+the seeds (a dangling node, with no out-edges, sends the walk back to them), ``alpha``
+(the chance to stop before each step) and the random seed. Walk ``i`` of a run seeded
+``seed`` draws from the counter-based stream ``(seed, i)`` of
+:mod:`engine._kernels.random`, so its path does not depend on the thread or the
+device that runs it.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 from numba import njit, prange
 
 from engine._kernels import random as rng
+from engine.pagerank.common_kernels import Seeds
 
 LOW_32 = np.uint64(0xFFFFFFFF)
 SHIFT_32 = np.uint64(32)
 TO_UNIT_32 = 1.0 / 4294967296.0  # 2**-32
+# What a step did: moved to a neighbour (or a seed), stopped where it was, or met a
+# dangling node with no seeds to go back to (the index's walks, resolved at query time).
+MOVED, STOPPED, LOST = 0, 1, 2
+NEVER = np.uint64(0)  # the stop threshold of a step that is taken for sure
+
+
+class WalkGraph(NamedTuple):
+    """The graph as walks read it: the CSR rows and, on weighted graphs, their running
+    weights (a walk picks a neighbour by a binary search in its row's running sum).
+
+    Attributes
+    ----------
+    indptr : int64 (n + 1,)
+    indices : uint32 or int64 (nnz,)
+        As in :class:`~engine._kernels.csr.CSR`.
+    cumulative : float64 (nnz,), or empty when unweighted
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    cumulative: np.ndarray
+
+
+class Walker(NamedTuple):
+    """What decides every step of a walk, besides where it starts: one flat bundle
+    (Numba's parallel loops take a named tuple of arrays and numbers, not nested ones).
+
+    Attributes
+    ----------
+    indptr, indices, cumulative
+        The graph, as in :class:`WalkGraph`.
+    seed_nodes, seed_cdf
+        Where a dangling node sends the walk (as in
+        :class:`~engine.pagerank.common_kernels.Seeds`); with no seeds the walk ends
+        there, lost.
+    alpha : float
+        The chance to stop before each step (but a first step taken for sure).
+    seed : int
+        The random seed (63 bits): walk ``i`` draws from the stream ``(seed, i)``.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    cumulative: np.ndarray
+    seed_nodes: np.ndarray
+    seed_cdf: np.ndarray
+    alpha: float
+    seed: int
+
+    @classmethod
+    def of(cls, graph: WalkGraph, seeds: Seeds, alpha: float, seed: int) -> Walker:
+        return cls(*graph, seeds.nodes, seeds.cdf, alpha, seed)
+
+
+@njit(parallel=True, cache=True)
+def row_cumulative_weights(indptr, weights):
+    """Running sums of the weights within each CSR row (for weighted neighbour sampling)."""
+    cumulative = np.empty(weights.shape[0], dtype=np.float64)
+    for row in prange(indptr.shape[0] - 1):
+        total = 0.0
+        for p in range(indptr[row], indptr[row + 1]):
+            total += weights[p]
+            cumulative[p] = total
+    return cumulative
 
 
 def _stop_threshold(alpha):
@@ -25,151 +97,173 @@ def _stop_threshold(alpha):
     return np.uint64(alpha * 4294967296.0)
 
 
-def make_walk(jit, add):
-    """The single-walk function compiled with ``jit`` (``numba.njit`` or a CUDA device jit).
+def _pick(cdf, low, high, target):
+    """The first index in ``low..high`` whose ``cdf`` entry is greater than ``target``
+    (binary search; ``high`` if none is)."""
+    while low < high:
+        middle = (low + high) // 2
+        if cdf[middle] > target:
+            high = middle
+        else:
+            low = middle + 1
+    return low
 
-    ``add(counts, lane, node)`` records a count: a plain increment on the CPU,
-    an atomic one on the GPU.
-    """
+
+def make_steps(jit):
+    """The walk step, compiled with ``jit`` (``numba.njit`` or a CUDA device jit):
+    ``(begin, advance, first_step, stop_threshold)``. The CPU kernels here and the GPU
+    kernel of :mod:`engine.pagerank.walks_gpu` run their walks on these."""
     stream_start = jit(rng.stream_start)
     next_uniform = jit(rng.next_uniform)
     next_bits = jit(rng.next_bits)
-    stop_threshold = jit(_stop_threshold)
+    pick = jit(_pick)
 
     @jit
-    def pick(cdf, u):
-        """Index of the first ``cdf`` entry greater than ``u`` (binary search)."""
-        low = 0
-        high = cdf.shape[0] - 1
-        while low < high:
-            middle = (low + high) // 2
-            if cdf[middle] > u:
-                high = middle
-            else:
-                low = middle + 1
-        return low
-
-    @jit
-    def pick_in_row(cumulative, start, stop, u):
-        """Like ``pick`` over ``cumulative[start:stop]``, scaled by the row's total weight."""
-        target = u * cumulative[stop - 1]
-        low = start
-        high = stop - 1
-        while low < high:
-            middle = (low + high) // 2
-            if cumulative[middle] > target:
-                high = middle
-            else:
-                low = middle + 1
-        return low
-
-    @jit
-    def begin(start_nodes, start_cdf, seed, walk_id):
-        """The first node and random state of walk ``walk_id``."""
+    def begin(starts, seed, walk_id):
+        """The first node (drawn from the distribution ``starts``) and random state of
+        walk ``walk_id``."""
         state = stream_start(seed, walk_id)
         u, state = next_uniform(state)
-        return start_nodes[pick(start_cdf, u)], state
+        return starts.nodes[pick(starts.cdf, 0, starts.cdf.shape[0] - 1, u)], state
 
     @jit
-    def advance(
-        indptr, indices, cumulative, weighted, seed_nodes, seed_cdf, stop_below, node, state
-    ):
-        """One step from ``node``: ``(next node, state, status)``; status 0 moved, 1 stopped
-        at ``node``, 2 met a dangling node with no seeds to return to.
+    def advance(walker, stop_below, node, state):
+        """One step from ``node``: ``(next node, state, MOVED | STOPPED | LOST)``.
 
         One 64-bit draw per step: its low 32 bits below ``stop_below``
-        (:func:`stop_threshold` of alpha) stop the walk, its high 32 bits pick the
-        neighbour, so a step costs one mix."""
+        (:func:`_stop_threshold` of alpha) stop the walk, its high 32 bits pick the
+        neighbour (by weight, on a weighted graph) or the seed, so a step costs one mix."""
         bits, state = next_bits(state)
         if (bits & LOW_32) < stop_below:
-            return node, state, 1
-        start = indptr[node]
-        stop = indptr[node + 1]
+            return node, state, STOPPED
+        start = walker.indptr[node]
+        stop = walker.indptr[node + 1]
         high = bits >> SHIFT_32
         if stop == start:
-            if seed_nodes.shape[0] == 0:
-                return node, state, 2
-            return seed_nodes[pick(seed_cdf, float(high) * TO_UNIT_32)], state, 0
-        if weighted:
-            return indices[pick_in_row(cumulative, start, stop, float(high) * TO_UNIT_32)], state, 0
-        return indices[start + np.int64((high * np.uint64(stop - start)) >> SHIFT_32)], state, 0
+            seed_cdf = walker.seed_cdf
+            if seed_cdf.shape[0] == 0:
+                return node, state, LOST
+            u = float(high) * TO_UNIT_32
+            return walker.seed_nodes[pick(seed_cdf, 0, seed_cdf.shape[0] - 1, u)], state, MOVED
+        cumulative = walker.cumulative
+        if cumulative.shape[0] > 0:
+            target = float(high) * TO_UNIT_32 * cumulative[stop - 1]
+            return walker.indices[pick(cumulative, start, stop - 1, target)], state, MOVED
+        offset = np.int64((high * np.uint64(stop - start)) >> SHIFT_32)
+        return walker.indices[start + offset], state, MOVED
 
     @jit
-    def walk(
-        indptr,
-        indices,
-        cumulative,
-        weighted,
-        start_nodes,
-        start_cdf,
-        seed_nodes,
-        seed_cdf,
-        alpha,
-        seed,
-        walk_id,
-        count_visits,
-        counts,
-        lane,
-    ):
-        """Run walk ``walk_id``; add its end point (or every visit) to ``counts[lane]``.
+    def first_step(walker, node, walk_id):
+        """The step of walk ``walk_id`` from ``node`` that is taken for sure (the
+        hybrid's and the index's walks), from the start of its stream."""
+        return advance(walker, NEVER, node, stream_start(walker.seed, walk_id))
 
-        Returns the number of steps, or ``-1 - steps`` when it met a dangling node with
-        no seeds (the index's walks). ``counts`` is only touched through ``add``, so the
-        CUDA version can make the update atomic.
-        """
-        node, state = begin(start_nodes, start_cdf, seed, walk_id)
-        stop_below = stop_threshold(alpha)
-        steps = 0
-        while True:
-            if count_visits:
-                add(counts, lane, node)
-            following, state, status = advance(
-                indptr, indices, cumulative, weighted, seed_nodes, seed_cdf, stop_below, node, state
-            )
-            if status == 1:
-                if not count_visits:
-                    add(counts, lane, node)
-                return steps
-            if status == 2:
-                return -1 - steps
-            node = following
-            steps += 1
-
-    return walk, begin, advance
+    return begin, advance, first_step, jit(_stop_threshold)
 
 
-@njit(inline="always")
-def _increment(counts, lane, node):
-    counts[lane, node] += 1
-
-
-walk_one, begin_walk, advance_walk = make_walk(njit(inline="always"), _increment)
-
-
-_stop_threshold_cpu = njit(inline="always")(_stop_threshold)
-
+begin_walk, advance_walk, first_step, stop_threshold = make_steps(njit(inline="always"))
 
 # Walks in flight per thread: independent walks let the CPU overlap their cache misses.
 INTERLEAVE = 16
 
 
+def make_interleaved(begin, visit, end):
+    """The runner every interleaved walk kernel uses: ``run(walker, job, out, first,
+    last, cursor)`` runs walks ``first..last-1`` ``INTERLEAVE`` at a time, one step
+    each in turn, so that their memory accesses overlap, and returns the steps taken.
+    A walk's path depends only on its id, so the order they run in changes nothing.
+
+    The hooks, compiled into the runner, read ``job`` (a tuple) and write ``out`` (an
+    array):
+
+    - ``begin(walker, job, walk_id, cursor)`` → ``(node, state, steps, cursor)``:
+      where walk ``walk_id`` is after ``steps`` steps taken for sure, and its random
+      state; ``cursor`` is the hooks' own position, carried from one walk to the
+      next (the hybrid's owner of the last walk begun);
+    - ``visit(job, out, node)``: a walk is at ``node`` (where it began, or stepped to);
+    - ``end(job, out, walk_id, node, status)``: walk ``walk_id`` stopped at ``node``
+      (``STOPPED``), or met a dangling node with no seeds to go back to (``LOST``).
+
+    The walks in flight fill slots ``0..active-1``: a finished walk's slot takes the
+    last slot's walk, so a pass never tests an idle slot, and the free slots take new
+    walks before the next pass. Call the runner inside the kernel's ``prange`` (it is
+    inlined): compiled as a separate function, the same loop ran 3x slower here
+    (Numba 0.68). ``out`` is an argument rather than part of ``job``: a write to an
+    array taken from a tuple inside a ``prange`` body can be lost (Numba 0.68).
+    """
+
+    @njit(inline="always")
+    def run(walker, job, out, first, last, cursor):
+        nodes = np.empty(INTERLEAVE, dtype=np.int64)
+        states = np.empty(INTERLEAVE, dtype=np.uint64)
+        walk_ids = np.empty(INTERLEAVE, dtype=np.int64)
+        stop_below = stop_threshold(walker.alpha)
+        next_walk = first
+        active = 0
+        taken = 0
+        running = True
+        while running:
+            while active < INTERLEAVE and next_walk < last:
+                node, state, steps, cursor = begin(walker, job, next_walk, cursor)
+                visit(job, out, node)
+                nodes[active] = node
+                states[active] = state
+                walk_ids[active] = next_walk
+                taken += steps
+                next_walk += 1
+                active += 1
+            running = active > 0
+            slot = 0
+            while slot < active:
+                node, state, status = advance_walk(walker, stop_below, nodes[slot], states[slot])
+                if status == MOVED:
+                    visit(job, out, node)
+                    nodes[slot] = node
+                    states[slot] = state
+                    taken += 1
+                    slot += 1
+                    continue
+                end(job, out, walk_ids[slot], node, status)
+                active -= 1
+                nodes[slot] = nodes[active]
+                states[slot] = states[active]
+                walk_ids[slot] = walk_ids[active]
+        return taken
+
+    return run
+
+
+# ``method="walks"``: walks drawn from a start distribution, counting their end
+# points, or every visit, in row ``lane`` of ``out``. job: (starts, count_visits, lane).
+
+
+@njit(inline="always")
+def _begin_drawn(walker, job, walk_id, cursor):
+    node, state = begin_walk(job[0], walker.seed, walk_id)
+    return node, state, 0, cursor
+
+
+@njit(inline="always")
+def _count_visit(job, out, node):
+    _, count_visits, lane = job
+    if count_visits:
+        out[lane, node] += 1
+
+
+@njit(inline="always")
+def _count_end(job, out, walk_id, node, status):
+    _, count_visits, lane = job
+    if not count_visits and status == STOPPED:
+        out[lane, node] += 1
+
+
+_run_counting = make_interleaved(_begin_drawn, _count_visit, _count_end)
+
+
 @njit(parallel=True, cache=True)
-def sample_walks(
-    indptr,
-    indices,
-    cumulative,
-    weighted,
-    start_nodes,
-    start_cdf,
-    seed_nodes,
-    seed_cdf,
-    n_walks,
-    alpha,
-    seed,
-    count_visits,
-    counts,
-):
-    """Walks ``0..n_walks-1`` split over ``counts.shape[0]`` lanes; returns the total steps.
+def sample_walks(walker, starts, n_walks, count_visits, counts):
+    """Walks ``0..n_walks-1`` from the distribution ``starts`` (a :class:`Seeds`), split
+    over ``counts.shape[0]`` lanes; returns the total steps.
 
     A walk's path depends only on its id, so the counts are those of running the walks
     one by one, or of the GPU kernel. Each lane owns a row of ``counts`` (integers):
@@ -178,95 +272,8 @@ def sample_walks(
     n_lanes = counts.shape[0]
     steps = np.zeros(n_lanes, dtype=np.int64)
     for lane in prange(n_lanes):
-        steps[lane] = _run_lane(
-            indptr,
-            indices,
-            cumulative,
-            weighted,
-            start_nodes,
-            start_cdf,
-            seed_nodes,
-            seed_cdf,
-            lane * n_walks // n_lanes,
-            (lane + 1) * n_walks // n_lanes,
-            alpha,
-            seed,
-            count_visits,
-            counts[lane],
-        )
+        first = lane * n_walks // n_lanes
+        last = (lane + 1) * n_walks // n_lanes
+        job = (starts, count_visits, lane)
+        steps[lane] = _run_counting(walker, job, counts, first, last, 0)
     return steps.sum()
-
-
-@njit(cache=True)
-def _run_lane(
-    indptr,
-    indices,
-    cumulative,
-    weighted,
-    start_nodes,
-    start_cdf,
-    seed_nodes,
-    seed_cdf,
-    first,
-    last,
-    alpha,
-    seed,
-    count_visits,
-    counts,
-):
-    """Walks ``first..last-1``, ``INTERLEAVE`` at a time, one step each in turn, so that
-    their memory accesses overlap. The walks in flight fill slots ``0..active-1``: a
-    finished walk's slot takes the next walk, or the last slot's walk when none is
-    left, so the loop never tests an idle slot. Returns the steps taken."""
-    nodes = np.empty(INTERLEAVE, dtype=np.int64)
-    states = np.empty(INTERLEAVE, dtype=np.uint64)
-    stop_below = _stop_threshold_cpu(alpha)
-    next_walk = first
-    active = 0
-    while active < INTERLEAVE and next_walk < last:
-        node, state = begin_walk(start_nodes, start_cdf, seed, next_walk)
-        nodes[active] = node
-        states[active] = state
-        next_walk += 1
-        active += 1
-        if count_visits:
-            counts[node] += 1
-    taken = 0
-    while active > 0:
-        slot = 0
-        while slot < active:
-            node = nodes[slot]
-            following, state, status = advance_walk(
-                indptr,
-                indices,
-                cumulative,
-                weighted,
-                seed_nodes,
-                seed_cdf,
-                stop_below,
-                node,
-                states[slot],
-            )
-            if status == 0:
-                nodes[slot] = following
-                states[slot] = state
-                taken += 1
-                if count_visits:
-                    counts[following] += 1
-                slot += 1
-                continue
-            if not count_visits and status == 1:
-                counts[node] += 1
-            if next_walk < last:
-                node, state = begin_walk(start_nodes, start_cdf, seed, next_walk)
-                nodes[slot] = node
-                states[slot] = state
-                next_walk += 1
-                if count_visits:
-                    counts[node] += 1
-                slot += 1
-            else:
-                active -= 1
-                nodes[slot] = nodes[active]
-                states[slot] = states[active]
-    return taken

@@ -7,6 +7,9 @@ import engine
 from engine.pagerank import (
     index_kernels,
 )
+from engine.pagerank.common_kernels import Seeds
+from engine.pagerank.walks import walk_graph
+from engine.pagerank.walks_kernels import Walker
 from loaders import Graph
 from tests.engine.pagerank.graphs import (
     check_guarantee,
@@ -51,14 +54,15 @@ def test_stored_walks_take_their_first_step_for_sure():
     that steps first, then stops with probability α); on a directed path 0→1→2 they
     end at 1, at 2, or meet the dangling node 2 (-1) with probabilities α, (1−α)·α,
     (1−α)², and every walk from 2 itself is -1."""
-    stored_walk_ends = index_kernels.stored_walk_ends
     g = engine.sample("karate")
     n_walks, alpha = 200_000, 0.15
+
+    def stored_walk_ends(graph, starts, ends):
+        walker = Walker.of(walk_graph(graph), Seeds.none(), alpha, 3)
+        index_kernels.stored_walk_ends(walker, starts, 0, ends)
+
     ends = np.empty(n_walks, dtype=np.int64)
-    no_weights = np.empty(0)
-    stored_walk_ends(
-        g.indptr, g.indices, no_weights, False, np.zeros(n_walks, np.int64), alpha, 3, 0, ends
-    )
+    stored_walk_ends(g, np.zeros(n_walks, np.int64), ends)
     frequency = np.bincount(ends, minlength=g.n_nodes) / n_walks
     exact = engine.ppr(g, 0, alpha=alpha, method="exact")
     exact[0] -= alpha
@@ -67,7 +71,7 @@ def test_stored_walks_take_their_first_step_for_sure():
     path = Graph.from_edges(np.array([0, 1]), np.array([1, 2]), n_nodes=3, directed=True)
     starts = np.r_[np.zeros(n_walks, np.int64), [2, 2, 2]]
     ends = np.empty(starts.shape[0], dtype=np.int64)
-    stored_walk_ends(path.indptr, path.indices, no_weights, False, starts, alpha, 3, 0, ends)
+    stored_walk_ends(path, starts, ends)
     assert (ends[n_walks:] == -1).all()
     counts = {end: np.mean(ends[:n_walks] == end) for end in (1, 2, -1)}
     expected = {1: alpha, 2: (1 - alpha) * alpha, -1: (1 - alpha) ** 2}

@@ -12,6 +12,7 @@ from engine.pagerank import (
     hybrid_kernels,
     push,
     sweep_kernels,
+    walks,
 )
 from loaders import Graph
 from tests.engine.pagerank.graphs import (
@@ -217,10 +218,8 @@ def test_over_relaxed_sweeps_overshoot_and_signed_walks_correct_them():
     signs = np.sign(residual[walk_nodes])
     assert np.all(signs[: np.searchsorted(offsets, positive, side="right") - 1] > 0)
     ends = np.empty(int(offsets[-1]), dtype=np.int64)
-    cdf = np.array([np.inf])
-    hybrid_kernels.forced_walk_ends_parallel(
-        g.indptr, g.indices, np.empty(0), False, walk_nodes, offsets, nodes, cdf, 0.15, 3, ends
-    )
+    walker = walks.query_walker(g, nodes, mass, 0.15, 3)
+    hybrid_kernels.forced_walk_ends_parallel(walker, walk_nodes, offsets, ends)
     hybrid_kernels.add_walk_ends(ends, positive, 1.0 / scale, added)
     np.testing.assert_allclose(added, matrix @ residual, atol=3e-3 * np.abs(residual).sum())
 

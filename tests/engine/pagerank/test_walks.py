@@ -105,23 +105,31 @@ def test_gpu_kernel_matches_cpu_under_the_cuda_simulator():
         import warnings
         warnings.simplefilter("ignore")
         import numpy as np
-        from engine.pagerank import walks_kernels as cpu, walks_gpu as gpu
-        from engine.pagerank.common import cumulative as _cumulative
+        from engine.pagerank import walks, walks_kernels as cpu, walks_gpu as gpu
+        from engine.pagerank.common_kernels import Seeds
         from loaders import sample
         for name, visits in (("karate", False), ("lesmis", True)):
             g = sample(name)
-            nodes = np.array([0, 3]); cdf = np.array([0.25, np.inf])
-            arrays = dict(indptr=np.array(g.indptr), indices=np.array(g.indices),
-                          cumulative=_cumulative(g), weighted=g.is_weighted,
-                          start_nodes=nodes, start_cdf=cdf, seed_nodes=nodes, seed_cdf=cdf)
+            starts = Seeds.of([0, 3], [0.25, 0.75])
+            walker = cpu.Walker.of(walks.walk_graph(g), starts, 0.15, 99)
             on_gpu = np.zeros((1, g.n_nodes), np.int64); steps = np.zeros(1, np.int64)
-            gpu.launch(arrays, 400, 0.15, 99, visits, on_gpu, steps, threads_per_block=32,
+            gpu.launch(walker, starts, 400, visits, on_gpu, steps, threads_per_block=32,
                        max_blocks=4)
             on_cpu = np.zeros((2, g.n_nodes), np.int64)
-            cpu_steps = cpu.sample_walks(g.indptr, g.indices, _cumulative(g), g.is_weighted,
-                                         nodes, cdf, nodes, cdf, 400, 0.15, 99, visits, on_cpu)
+            cpu_steps = cpu.sample_walks(walker, starts, 400, visits, on_cpu)
             assert (on_gpu[0] == on_cpu.sum(axis=0)).all(), name
             assert steps[0] == cpu_steps, name
+        # The host side of device="gpu" (the graph and seeds copied to the device, the
+        # launch, the copy back), with NumPy standing in for CuPy under the simulator.
+        import sys, types
+        sys.modules["cupy"] = types.SimpleNamespace(
+            asarray=np.asarray, zeros=np.zeros, asnumpy=np.asarray, int64=np.int64)
+        g = sample("lesmis")
+        nodes, mass = np.array([0, 3]), np.array([0.5, 0.5])
+        for visits in (False, True):
+            on_gpu = walks.run_walks(g, nodes, mass, nodes, mass, 0.15, 300, visits, "gpu", 7)
+            on_cpu = walks.run_walks(g, nodes, mass, nodes, mass, 0.15, 300, visits, "cpu", 7)
+            assert (on_gpu == on_cpu).all() and on_cpu.sum() >= 300
         print("same")
     """)
     result = subprocess.run(
