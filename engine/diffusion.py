@@ -31,7 +31,6 @@ import pandas as pd
 from engine import diffusion_kernels as kernels
 from engine.local_view import LocalView
 from engine.pagerank.common import seed_distribution as any_seed_distribution
-from engine.pagerank.common_kernels import Seeds
 from engine.per_graph import derived
 from loaders import Graph
 
@@ -46,12 +45,12 @@ MAX_T = 100.0
 def diffuse_and_sweep(view: LocalView, seed_nodes, seed_mass, method, alpha, eps, t):
     """``(order, scores, profile arrays, best index, pushes, touched)`` of one diffusion:
     one kernel call does the diffusion, the sort and the sweep."""
-    seeds = Seeds.of(seed_nodes, seed_mass)
+    csr, scratch, total_volume = view.csr, view.scratch(), view.total_volume
     if method == "ppr":
-        found = kernels.ppr_sweep(view.csr, seeds, alpha, eps, view.scratch(), view.total_volume)
+        found = kernels.ppr_sweep(csr, seed_nodes, seed_mass, alpha, eps, scratch, total_volume)
     else:
         found = kernels.heat_sweep(
-            view.csr, seeds, t, eps, psi(t, eps), view.scratch(), view.total_volume
+            csr, seed_nodes, seed_mass, t, eps, psi(t, eps), scratch, total_volume
         )
     order, scores, volume, cut, conductance, best, pushes = found
     return order, scores, (volume, cut, conductance), int(best), pushes, order.size

@@ -1,14 +1,13 @@
 """Diffusion kernels: hk-relax, and each diffusion fused with its sort and sweep.
 
 The PPR diffusion itself is the shared forward push
-(:func:`engine.pagerank.push_kernels.seeded_push`), called from inside
+(:func:`engine.pagerank.push_kernels.forward_push`), called from inside
 :func:`ppr_sweep`; :func:`heat_sweep` runs hk-relax (:func:`heat_kernel_push`).
 Each then sorts the support by degree-normalised score and sweeps it
 (:func:`engine.conductance_kernels.sort_and_sweep`), so a local cluster costs one
 trip from Python into compiled code (the trips, not the arithmetic, were half the
 time of a 1 ms cluster). Every kernel takes the graph as one
-:class:`engine._kernels.csr.CSR`, the seed distribution as one
-:class:`engine.pagerank.common_kernels.Seeds` and its work arrays as one
+:class:`engine._kernels.csr.CSR` and its work arrays as one
 :class:`engine.local_view.Scratch`, and does work proportional to the part of the
 graph it touches: the n-sized scratch arrays are allocated zeroed once per graph
 and thread by the caller and left zeroed again on return, so no call costs O(n).
@@ -19,12 +18,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from engine._kernels.csr import is_weighted
 from engine.conductance_kernels import edge_weight, node_degree, sort_and_sweep
-from engine.pagerank.push_kernels import seeded_push
+from engine.pagerank.push_kernels import forward_push
 
 
 @njit(cache=True, nogil=True)
-def heat_kernel_push(csr, seeds, t, eps, psi, scratch):
+def heat_kernel_push(csr, seed_nodes, seed_mass, t, eps, psi, scratch):
     """hk-relax (Kloster & Gleich, KDD 2014): ``x ≈ Σ_{k≤N} tᵏ/k! Pᵏ s``, ``N = len(psi) - 1``.
 
     ``P = A D⁻¹`` is the random walk (by weight); a node without edges keeps its
@@ -50,9 +50,9 @@ def heat_kernel_push(csr, seeds, t, eps, psi, scratch):
     last = psi.shape[0] - 1
     scale = np.exp(t) * eps / (2.0 * last)
     n_listed = 0
-    for k in range(seeds.nodes.shape[0]):
-        current[seeds.nodes[k]] += seeds.mass[k]
-        listed[n_listed] = seeds.nodes[k]
+    for k in range(seed_nodes.shape[0]):
+        current[seed_nodes[k]] += seed_mass[k]
+        listed[n_listed] = seed_nodes[k]
         n_listed += 1
     n_touched = 0
     pushes = 0
@@ -111,7 +111,7 @@ def heat_kernel_push(csr, seeds, t, eps, psi, scratch):
 
 
 @njit(cache=True, nogil=True)
-def ppr_sweep(csr, seeds, alpha, eps, scratch, total_volume):
+def ppr_sweep(csr, seed_nodes, seed_mass, alpha, eps, scratch, total_volume):
     """Andersen–Chung–Lang: the shared forward push to ``eps·deg``, then the sweep.
 
     Uses ``scratch.estimate``, ``scratch.residual`` and ``scratch.touched``; they
@@ -120,10 +120,23 @@ def ppr_sweep(csr, seeds, alpha, eps, scratch, total_volume):
     what :func:`sort_and_sweep` returns, then ``pushes``.
     """
     residual = scratch.residual
-    for k in range(seeds.nodes.shape[0]):
-        residual[seeds.nodes[k]] += seeds.mass[k]
-    pushes, n_touched = seeded_push(
-        csr, seeds, alpha, eps, scratch.estimate, residual, scratch.touched
+    for k in range(seed_nodes.shape[0]):
+        residual[seed_nodes[k]] += seed_mass[k]
+    # The arrays form of the push builds its seed bundle inside compiled code: built
+    # in Python, it cost 5 us a call (a quarter of a cluster on a small graph).
+    pushes, n_touched = forward_push(
+        csr.indptr,
+        csr.indices,
+        csr.weights,
+        is_weighted(csr),
+        csr.strength,
+        seed_nodes,
+        seed_mass,
+        alpha,
+        eps,
+        scratch.estimate,
+        residual,
+        scratch.touched,
     )
     support, values = _take_support(scratch.estimate, scratch.touched, n_touched)
     for k in range(n_touched):
@@ -131,8 +144,8 @@ def ppr_sweep(csr, seeds, alpha, eps, scratch, total_volume):
         residual[node] = 0.0
         for p in range(csr.indptr[node], csr.indptr[node + 1]):
             residual[csr.indices[p]] = 0.0
-    for k in range(seeds.nodes.shape[0]):
-        residual[seeds.nodes[k]] = 0.0
+    for k in range(seed_nodes.shape[0]):
+        residual[seed_nodes[k]] = 0.0
     # The zeroed residual marks the sweep's prefix: it was just touched on the support
     # and its neighbours, the very entries the sweep reads, so they are in cache.
     order, scores, volume, cut, conductance, best = sort_and_sweep(
@@ -142,13 +155,13 @@ def ppr_sweep(csr, seeds, alpha, eps, scratch, total_volume):
 
 
 @njit(cache=True, nogil=True)
-def heat_sweep(csr, seeds, t, eps, psi, scratch, total_volume):
+def heat_sweep(csr, seed_nodes, seed_mass, t, eps, psi, scratch, total_volume):
     """hk-relax (:func:`heat_kernel_push`), then the sweep over ``e⁻ᵗ·x/deg``.
 
     Scratch arrays as in :func:`heat_kernel_push`; all come back zeroed. Returns
     what :func:`sort_and_sweep` returns, then ``pushes``.
     """
-    pushes, n_touched = heat_kernel_push(csr, seeds, t, eps, psi, scratch)
+    pushes, n_touched = heat_kernel_push(csr, seed_nodes, seed_mass, t, eps, psi, scratch)
     support, values = _take_support(scratch.estimate, scratch.touched, n_touched)
     # The residual is zero again, and in cache on the support's neighbourhood.
     order, scores, volume, cut, conductance, best = sort_and_sweep(
