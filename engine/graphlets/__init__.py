@@ -39,6 +39,12 @@ Layout: one algorithm per module, each beside its Numba kernels
 ``common``     the simple graph every counter runs on, threads, shared checks
 =============  ==============================================================
 
+Results. Orbit counts are whole-graph results: NumPy arrays whose row ``i`` is
+node id ``i`` (edge orbits: row ``i`` is edge ``i`` of :func:`graphlet_edges`);
+``app.tables`` labels them for the CLI and the dashboard. A per-query answer
+(:func:`gdv_similarity`) and the small per-graphlet summary
+(:func:`graphlet_counts`) are DataFrames.
+
 Input graphs. Orbits are defined on simple undirected graphs, so a directed
 graph is counted on its undirected version (an edge where either direction
 exists), self-loops are dropped and repeated edges counted once; weights are

@@ -65,7 +65,8 @@ def edge_orbit_sums(
     half from ``y`` only ``y``'s walk can count; :func:`solve_edge_orbits` adds
     the two once every row is done.
 
-    ``state`` is ``(n_workers, n)`` int64, zeros at first (see
+    ``upper`` numbers the rows of ``eorbits`` (:class:`UpperEdges`); ``state`` is
+    ``(n_workers, n)`` int64, zeros at first (see
     :func:`~engine.graphlets.four_kernels.node_orbits`);
     ``slots`` ``(n_workers, n)`` int64 receives the slot of ``x → z``.
     """
