@@ -290,7 +290,7 @@ class Graph:
         attributes = dict(self._attributes)
         for key, column in columns.items():
             attributes[key] = aligned_column(key, column, self.labels)
-        graph = self._relabelled(self._labels, attributes)
+        graph = self._with_nodes(self._labels, attributes)
         graph._label_index = self._label_index
         graph._n_self_loops = self._n_self_loops
         graph.provenance = dict(self.provenance)
@@ -456,12 +456,15 @@ class Graph:
         )
         if parts.labels is None and not parts.attributes:
             return built
-        return built._relabelled(parts.labels, parts.attributes, validate=True)
+        return built._with_nodes(parts.labels, parts.attributes, validate=True)
 
-    def _relabelled(self, labels, attributes: dict, *, validate: bool = False) -> Graph:
-        """This graph's arrays (shared, not copied) under other labels and attributes."""
+    def _with_nodes(
+        self, labels, attributes: dict, *, indptr=None, validate: bool = False
+    ) -> Graph:
+        """This graph's edges (shared, not copied) over other node labels and attributes;
+        an ``indptr`` longer by k rows (ending as this one does) appends k isolated nodes."""
         return Graph(
-            self.indptr,
+            self.indptr if indptr is None else indptr,
             self.indices,
             self.weights,
             directed=self.directed,

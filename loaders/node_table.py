@@ -227,16 +227,7 @@ def _with_isolated_nodes(graph: Graph, extra: list) -> Graph:
         key: np.concatenate([values, _empty_like(values, len(extra))])
         for key, values in graph.attributes.items()
     }
-    grown = Graph(
-        indptr,
-        graph.indices,
-        graph.weights,
-        directed=graph.directed,
-        labels=new_labels,
-        attributes=attributes,
-        name=graph.name,
-        validate=False,
-    )
+    grown = graph._with_nodes(new_labels, attributes, indptr=indptr)
     grown._n_self_loops = graph._n_self_loops
     return grown
 
