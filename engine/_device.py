@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from loaders.check import check_choice
+from checks import check_choice
 
 DEVICES = ("auto", "cpu", "gpu")
 

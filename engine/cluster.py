@@ -41,6 +41,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from checks import check_seed
 from engine import cluster_kernels as kernels
 from engine.conductance import set_stats
 from engine.diffusion import (
@@ -56,7 +57,6 @@ from engine.local_view import LocalView, local_view, symmetrised
 from engine.pagerank.common import check_alpha
 from engine.per_graph import Progress
 from loaders import Graph
-from loaders.check import check_seed
 
 REFINEMENTS = (None, "mqi")
 DEFAULT_LABEL_EPSILON = 0.05

@@ -8,12 +8,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from checks import check_seed
 from engine.diffusion import DEFAULT_T, check_eps, diffuse_and_sweep
 from engine.local_view import local_view, symmetrised
 from engine.pagerank.common import check_alpha
 from engine.per_graph import Progress
 from loaders import Graph
-from loaders.check import check_seed
 
 
 def ncp(

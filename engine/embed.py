@@ -17,13 +17,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from checks import check_seed
 from engine._device import resolve_device
 from engine._kernels import embed as kernels
 from engine._kernels.csr import CSR, csr_of
 from engine.estimate import fastrp_memory
 from engine.per_graph import Progress
 from loaders import Graph
-from loaders.check import check_seed
 from loaders.memory import check_memory
 from sketches import very_sparse_random_projection
 

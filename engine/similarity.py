@@ -33,13 +33,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from checks import check_positive_int, check_seed
 from engine._device import resolve_device
 from engine._kernels import similarity as kernels
 from engine._kernels.csr import csr_of
 from engine.conductance import prefix_conductance, set_conductance
 from engine.per_graph import Progress
 from loaders import Graph
-from loaders.check import check_positive_int, check_seed
 from loaders.fingerprint import graph_fingerprint
 from sketches.lsh import MinHashLSH, recall_banding
 from sketches.minhash import estimated_jaccard, minhash_signatures

@@ -14,8 +14,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from checks import check_choice
 from loaders import _kernels
-from loaders.check import check_choice
 from loaders.errors import NodeNotFoundError
 
 MERGE = {"sum": _kernels.MERGE_SUM, "max": _kernels.MERGE_MAX, "min": _kernels.MERGE_MIN}
@@ -195,8 +195,7 @@ def graph_arrays(
         edge_weights = np.asarray(weights, dtype=np.float64)
         if edge_weights.shape != (len(src),):
             raise ValueError(
-                f"weights must have one value per edge ({len(src)}); "
-                f"got shape {edge_weights.shape}"
+                f"weights must have one value per edge ({len(src)}); got shape {edge_weights.shape}"
             )
         check_weights(edge_weights)
 

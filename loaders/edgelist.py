@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from checks import check_choice
 from loaders import _edgelist_kernels as kernels
 from loaders import _text as text
 from loaders._sniff import (
@@ -33,7 +34,6 @@ from loaders._sniff import (
     sniff,
     tokenize,
 )
-from loaders.check import check_choice
 from loaders.errors import GraphFormatError
 from loaders.graph import Graph
 
@@ -368,9 +368,7 @@ def _parse_chunk(path, buffer, start, end, offset, layout: Layout, columns, ids)
 
     weights = None
     if weight_col is not None:
-        weights, bad = _parse_weights(
-            buffer, starts, stops, n_rows, weight_col, layout.weight_trim
-        )
+        weights, bad = _parse_weights(buffer, starts, stops, n_rows, weight_col, layout.weight_trim)
         if bad is not None:
             row, reason = bad
             hint = ""

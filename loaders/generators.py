@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from loaders.check import check_positive_int, check_probability, check_seed
+from checks import check_positive_int, check_probability, check_seed
 from loaders.graph import Graph
 
 

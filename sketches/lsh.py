@@ -39,7 +39,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from sketches._check import check_seed
+from checks import check_seed
 from sketches.bundle import open_bundle
 from sketches.minhash import SCHEMES, lean_minhash
 

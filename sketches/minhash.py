@@ -27,7 +27,7 @@ from datasketch import LeanMinHash, MinHash
 from datasketch.minhash import _fmix
 from numba import njit, prange
 
-from sketches._check import check_seed
+from checks import check_seed
 
 SCHEMES = {"affine32": (np.uint32, 32), "affine64": (np.uint64, 64)}
 

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from sketches._check import check_seed
+from checks import check_seed
 
 
 class SparseProjection(NamedTuple):

@@ -7,7 +7,7 @@ from pathlib import Path
 import grimp
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("loaders", "sketches", "engine", "app")
+PACKAGES = ("checks", "loaders", "sketches", "engine", "app")
 
 
 def test_no_import_circles():

@@ -25,8 +25,8 @@ from typing import Annotated
 import typer
 
 import engine
+from checks import check_seed
 from loaders.atomic import atomic_write
-from loaders.check import check_seed
 
 #: ``debug``: tracebacks shown (``--debug``); ``memory_hint``: what the running command
 #: can lower when an allocation fails (e.g. ``lower --dim``).
@@ -78,7 +78,7 @@ def one_line_errors() -> Iterator[None]:
 
 
 def parse_seed(value: str | None) -> int | None:
-    """``--seed``: the engine's seed rule (:func:`loaders.check.check_seed`), as a usage error."""
+    """``--seed``: the engine's seed rule (:func:`checks.check_seed`), as a usage error."""
     if value is None:
         return None
     text = value.strip()

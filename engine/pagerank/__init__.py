@@ -36,6 +36,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from checks import check_choice, check_positive, check_positive_int, check_seed
 from engine._device import resolve_device
 from engine.pagerank.accuracy import Accuracy
 from engine.pagerank.common import (
@@ -55,7 +56,6 @@ from engine.pagerank.push import forward_push_from
 from engine.pagerank.walks import visit_estimate
 from engine.per_graph import Progress
 from loaders import Graph
-from loaders.check import check_choice, check_positive, check_positive_int, check_seed
 
 __all__ = ["PPRIndex", "forward_push", "ppr", "ppr_batch", "top_nodes"]
 
