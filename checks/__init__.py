@@ -69,6 +69,31 @@ def check_positive(name: str, value) -> float:
     return number
 
 
+def check_between(name: str, value, low: float, high: float, *, closed_high: bool = False) -> float:
+    """Return ``value`` as a float in the open interval (``low``, ``high``) (or
+    (``low``, ``high``] with ``closed_high``), else raise ValueError naming the range.
+
+    >>> check_between("alpha", 0.15, 0, 1)
+    0.15
+    >>> check_between("t", 101, 0, 100, closed_high=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: t must be in (0, 100]; got 101
+    >>> check_between("eps", "small", 0, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: eps must be in (0, 1); got 'small'
+    """
+    message = f"{name} must be in ({low:g}, {high:g}{']' if closed_high else ')'}; got {value!r}"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(message) from None
+    if not (low < number < high or (closed_high and number == high)):
+        raise ValueError(message)
+    return number
+
+
 def check_probability(name: str, value: float, *, open_low: bool = False) -> float:
     """Return ``value`` as a float in [0, 1] (or (0, 1] with ``open_low``), else raise ValueError.
 

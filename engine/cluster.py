@@ -41,15 +41,14 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from checks import check_seed
+from checks import check_between, check_choice, check_seed
 from engine import cluster_kernels as kernels
 from engine.conductance import set_stats
 from engine.diffusion import (
     DEFAULT_EPS,
     DEFAULT_T,
+    MAX_T,
     METHODS,
-    check_eps,
-    check_t,
     diffuse_and_sweep,
     seed_distribution,
 )
@@ -312,17 +311,13 @@ class _Plan:
 
     def __init__(self, g, method, alpha, t, eps, refine, labels, seed, label_epsilon):
         check_seed(seed)  # unused (deterministic), but refused alike when bad
-        if method not in METHODS:
-            raise ValueError(
-                f"method must be one of {', '.join(map(repr, METHODS))}; got {method!r}"
-            )
-        if refine not in REFINEMENTS:
-            raise ValueError(f"refine must be None or 'mqi'; got {refine!r}")
+        check_choice("method", method, METHODS)
+        check_choice("refine", refine, REFINEMENTS)
         self.g = g
         self.method = method
         self.alpha = check_alpha(alpha)
-        self.eps = check_eps(DEFAULT_EPS[method] if eps is None else eps)
-        self.t = check_t(DEFAULT_T if t is None else t)
+        self.eps = check_between("eps", DEFAULT_EPS[method] if eps is None else eps, 0, 1)
+        self.t = check_between("t", DEFAULT_T if t is None else t, 0, MAX_T, closed_high=True)
         self.refine = refine
         self.labels = labels
         self.label_epsilon = label_epsilon

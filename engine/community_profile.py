@@ -8,10 +8,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from checks import check_seed
-from engine.diffusion import DEFAULT_T, check_eps, diffuse_and_sweep
+from checks import check_between, check_seed
+from engine.diffusion import DEFAULT_T, diffuse_and_sweep
 from engine.local_view import local_view, symmetrised
-from engine.pagerank.common import check_alpha
 from engine.per_graph import Progress
 from loaders import Graph
 
@@ -50,7 +49,7 @@ def ncp(
     if isinstance(n_seeds, bool) or int(n_seeds) != n_seeds or n_seeds < 1:
         raise ValueError(f"n_seeds must be an integer >= 1; got {n_seeds!r}")
     seed = check_seed(seed)
-    alphas = [check_alpha(a) for a in alphas]
+    alphas = [check_between("alphas", a, 0, 1) for a in alphas]
     view = local_view(symmetrised(g))
     candidates = np.flatnonzero(np.diff(view.csr.indptr) > 0)
     if candidates.size == 0 or view.total_volume <= 0:
@@ -58,7 +57,7 @@ def ncp(
     if eps_values is None:
         floor = max(1e-6, 1.0 / view.total_volume)
         eps_values = [10.0**-k for k in range(2, 7) if 10.0**-k >= floor] or [1e-2]
-    eps_values = [check_eps(e) for e in eps_values]
+    eps_values = [check_between("eps_values", e, 0, 1) for e in eps_values]
     rng = np.random.default_rng(seed)
     chosen = rng.choice(candidates, size=min(int(n_seeds), candidates.size), replace=False)
     best = np.full(view.n + 1, np.inf)

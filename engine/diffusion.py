@@ -102,19 +102,3 @@ def seed_distribution(g: Graph, seeds) -> tuple[np.ndarray, np.ndarray]:
 
 def _label_index(g: Graph) -> pd.Index:
     return pd.Index(g.labels)
-
-
-def check_eps(eps) -> float:
-    """``eps`` as a float in (0, 1), else ValueError naming the range."""
-    value = float(eps)
-    if not 0.0 < value < 1.0:
-        raise ValueError(f"eps must be in (0, 1); got {eps!r}")
-    return value
-
-
-def check_t(t) -> float:
-    """``t`` as a float in (0, 100], else ValueError naming the range (eᵗ must stay finite)."""
-    value = float(t)
-    if not 0.0 < value <= MAX_T:
-        raise ValueError(f"t must be in (0, {MAX_T:g}]; got {t!r}")
-    return value

@@ -150,10 +150,6 @@ CPU = {"device": "cpu"}
 BUGS = {
     "top_nodes scores": "top_nodes(g, scores) with len(scores) != n answers from the wrong "
     "vector (labels of ids 0..len-1); a 2-D array raises a Numba TypingError",
-    "ncp alphas": "ncp(alphas=[1.5]) says 'alpha must be in (0, 1)': local_cluster's "
-    "parameter name, not ncp's alphas",
-    "ncp eps_values": "ncp(eps_values=[0]) says 'eps must be in (0, 1)': local_cluster's "
-    "parameter name, not ncp's eps_values",
 }
 
 
@@ -304,8 +300,8 @@ CASES: tuple[Case, ...] = (
     Case("ncp", lambda x, **o: engine.ncp(x.g, **o), TABLE, label_columns=("seed",),
          seeded=True, defaults={"n_seeds": 5},
          bad=bad("n_seeds", 0) + bad("sizes", 0) + bad("seed", -1)
-         + bad("alphas", [1.5], bug=BUGS["ncp alphas"])
-         + bad("eps_values", [0.0], bug=BUGS["ncp eps_values"])),
+         + bad("alphas", [1.5])
+         + bad("eps_values", [0.0])),
     # Graphlets.
     Case("orbit_counts[4]", lambda x, **o: engine.orbit_counts(x.g, **o), BY_NODE,
          bad=bad("graphlet_size", 3, 6)),
