@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from checks import check_seed
+from checks import check_positive_int, check_seed
 from engine._device import resolve_device
 from engine._kernels import embed as kernels
 from engine._kernels.csr import CSR, csr_of
@@ -117,7 +117,7 @@ def fastrp(
     True
     """
     weights = _check_iteration_weights(iteration_weights)
-    dim = _check_int("dim", dim, minimum=1)
+    dim = check_positive_int("dim", dim)
     beta = _check_finite("normalization_strength", normalization_strength)
     self_influence = _check_finite("self_influence", self_influence)
     feature_matrix = _feature_matrix(g, features)
@@ -339,7 +339,7 @@ def _propagate_in_place(csr: CSR, matrix: np.ndarray, block_width: int | None) -
     width = (
         _block_width(csr, n, dim)
         if block_width is None
-        else _check_int("block_width", block_width, minimum=1)
+        else check_positive_int("block_width", block_width)
     )
     width = min(width, dim)
     scratch = np.empty((n, width), dtype=np.float32)
@@ -375,12 +375,6 @@ def _check_iteration_weights(values) -> list[float]:
             f"iteration_weights must be a non-empty sequence of finite numbers; got {values!r}"
         )
     return weights
-
-
-def _check_int(name: str, value, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < minimum:
-        raise ValueError(f"{name} must be an integer >= {minimum}; got {value!r}")
-    return int(value)
 
 
 def _check_finite(name: str, value) -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from checks import check_positive_int
 from loaders import Graph
 
 _BLOCK_ROWS = 65_536
@@ -48,8 +49,7 @@ def nearest(
     if embedding.ndim != 2:
         raise ValueError(f"embedding must be 2-D (n_nodes, dim); got shape {embedding.shape}")
     n = embedding.shape[0]
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise ValueError(f"k must be an integer >= 1; got {k!r}")
+    k = check_positive_int("k", k)
     if graph is not None:
         if graph.n_nodes != n:
             raise ValueError(f"embedding has {n} rows but the graph has {graph.n_nodes} nodes")

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from checks import check_positive_int
 from engine.graphlets.common import N_NODE_ORBITS, check_orbits
 from engine.graphlets.four import orbit_counts
 from loaders import Graph
@@ -76,13 +77,12 @@ def gdv_similarity(
     T. Milenković, N. Pržulj, "Uncovering biological network function via
     graphlet degree signatures", Cancer Informatics 6, 2008.
     """
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k < 1:
-        raise ValueError(f"k must be an integer >= 1; got {k!r}")
+    k = check_positive_int("k", k)
     query = g.node_id(node)
     orbits = check_orbits(g, orbit_counts(g) if orbits is None else orbits)
     similarity = signature_similarity(orbits, orbits[query])
     similarity[query] = -np.inf
-    k = min(int(k), g.n_nodes - 1)
+    k = min(k, g.n_nodes - 1)
     ids = np.arange(g.n_nodes)
     order = np.lexsort((ids, -similarity))[:k]
     return pd.DataFrame({"node": g.labels_of(order), "similarity": similarity[order]})
