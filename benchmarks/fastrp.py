@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from benchmarks.common import Row, bench_dir, median_time, print_table
 from engine import fastrp
+from engine._kernels.csr import csr_of
 from engine._kernels.embed import propagate_columns
 from loaders import Graph, open_store, rmat
 
@@ -38,13 +39,10 @@ def graph_store(label: str) -> str:
 def floor_per_step(g: Graph, dim: int, repeats: int) -> float:
     source = np.random.default_rng(0).random((g.n_nodes, dim), dtype=np.float32)
     out = np.empty_like(source)
-    empty = np.empty(0, dtype=np.float32)
+    csr = csr_of(g)
     # A full-width propagate_columns is exactly one gather of every neighbour row.
-    propagate_columns(g.indptr, g.indices, empty, False, source, 0, dim, out)
-    return median_time(
-        lambda: propagate_columns(g.indptr, g.indices, empty, False, source, 0, dim, out),
-        repeats,
-    )
+    propagate_columns(csr, source, 0, dim, out)
+    return median_time(lambda: propagate_columns(csr, source, 0, dim, out), repeats)
 
 
 def steady_step(g: Graph, dim: int, repeats: int) -> float:
