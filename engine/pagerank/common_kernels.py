@@ -14,7 +14,6 @@ import numpy as np
 from numba import njit
 
 from engine._kernels import random as rng
-from engine._kernels.csr import is_weighted, out_degree
 
 # The stream for plain CPU kernels (the walk kernels compile theirs in make_steps).
 stream_start = njit(inline="always")(rng.stream_start)
@@ -59,35 +58,31 @@ class Seeds(NamedTuple):
 
 
 @njit(inline="always")
-def push_scale(csr, node):
-    """``max(deg(node), 1)``: the scale of a node's push threshold."""
-    return max(out_degree(csr, node), 1)
-
-
-@njit(inline="always")
-def above(csr, residual, node, threshold):
-    """Whether ``|residual[node]| > threshold · max(deg, 1)``: the node must still push."""
-    return abs(residual[node]) > threshold * push_scale(csr, node)
+def above(indptr, residual, node, threshold):
+    """Whether ``|residual[node]| > threshold · max(deg(node), 1)``: the node must still push."""
+    return abs(residual[node]) > threshold * max(indptr[node + 1] - indptr[node], 1)
 
 
 @njit(inline="always")
 def push_node(csr, seeds, alpha, node, estimate, residual):
     """Move ``α·r[node]`` to the estimate and spread the rest over the out-neighbours
     (by weight), or back to the seeds when ``node`` is dangling."""
+    indptr, indices, weights, strength = csr
+    seed_nodes, seed_mass, _ = seeds
     mass = residual[node]
     estimate[node] += alpha * mass
     residual[node] = 0.0
     spread = (1.0 - alpha) * mass
-    start = csr.indptr[node]
-    stop = csr.indptr[node + 1]
+    start = indptr[node]
+    stop = indptr[node + 1]
     if stop == start:
-        for k in range(seeds.nodes.shape[0]):
-            residual[seeds.nodes[k]] += spread * seeds.mass[k]
+        for k in range(seed_nodes.shape[0]):
+            residual[seed_nodes[k]] += spread * seed_mass[k]
         return
-    weighted = is_weighted(csr)
-    share = spread / (csr.strength[node] if weighted else stop - start)
+    weighted = weights.shape[0] > 0
+    share = spread / (strength[node] if weighted else stop - start)
     for p in range(start, stop):
-        residual[csr.indices[p]] += share * (csr.weights[p] if weighted else 1.0)
+        residual[indices[p]] += share * (weights[p] if weighted else 1.0)
 
 
 @njit(nogil=True, cache=True)

@@ -82,16 +82,11 @@ def _begin_owned(walker, job, walk_id, owner):
 
 
 @njit(inline="always")
-def _no_visit(job, out, node):
-    pass
-
-
-@njit(inline="always")
 def _keep_end(job, out, walk_id, node, status):
     out[walk_id] = node
 
 
-_run_forced = make_interleaved(_begin_owned, _no_visit, _keep_end)
+_run_forced = make_interleaved(_begin_owned, _keep_end)
 
 
 @njit(inline="always")

@@ -111,7 +111,7 @@ def _pick(cdf, low, high, target):
 
 def make_steps(jit):
     """The walk step, compiled with ``jit`` (``numba.njit`` or a CUDA device jit):
-    ``(begin, advance, first_step, stop_threshold)``. The CPU kernels here and the GPU
+    ``(begin, step, advance, first_step, stop_threshold)``. The CPU kernels here and the GPU
     kernel of :mod:`engine.pagerank.walks_gpu` run their walks on these."""
     stream_start = jit(rng.stream_start)
     next_uniform = jit(rng.next_uniform)
@@ -127,8 +127,10 @@ def make_steps(jit):
         return starts.nodes[pick(starts.cdf, 0, starts.cdf.shape[0] - 1, u)], state
 
     @jit
-    def advance(walker, stop_below, node, state):
-        """One step from ``node``: ``(next node, state, MOVED | STOPPED | LOST)``.
+    def step(indptr, indices, cumulative, seed_nodes, seed_cdf, stop_below, node, state):
+        """One step from ``node``: ``(next node, state, MOVED | STOPPED | LOST)``, on
+        the arrays of a :class:`Walker` (a loop over steps unpacks it once: see
+        :func:`make_interleaved`).
 
         One 64-bit draw per step: its low 32 bits below ``stop_below``
         (:func:`_stop_threshold` of alpha) stop the walk, its high 32 bits pick the
@@ -136,21 +138,25 @@ def make_steps(jit):
         bits, state = next_bits(state)
         if (bits & LOW_32) < stop_below:
             return node, state, STOPPED
-        start = walker.indptr[node]
-        stop = walker.indptr[node + 1]
+        start = indptr[node]
+        stop = indptr[node + 1]
         high = bits >> SHIFT_32
         if stop == start:
-            seed_cdf = walker.seed_cdf
             if seed_cdf.shape[0] == 0:
                 return node, state, LOST
             u = float(high) * TO_UNIT_32
-            return walker.seed_nodes[pick(seed_cdf, 0, seed_cdf.shape[0] - 1, u)], state, MOVED
-        cumulative = walker.cumulative
+            return seed_nodes[pick(seed_cdf, 0, seed_cdf.shape[0] - 1, u)], state, MOVED
         if cumulative.shape[0] > 0:
             target = float(high) * TO_UNIT_32 * cumulative[stop - 1]
-            return walker.indices[pick(cumulative, start, stop - 1, target)], state, MOVED
+            return indices[pick(cumulative, start, stop - 1, target)], state, MOVED
         offset = np.int64((high * np.uint64(stop - start)) >> SHIFT_32)
-        return walker.indices[start + offset], state, MOVED
+        return indices[start + offset], state, MOVED
+
+    @jit
+    def advance(walker, stop_below, node, state):
+        """:func:`step` from ``node`` on ``walker``."""
+        indptr, indices, cumulative, seed_nodes, seed_cdf, _, _ = walker
+        return step(indptr, indices, cumulative, seed_nodes, seed_cdf, stop_below, node, state)
 
     @jit
     def first_step(walker, node, walk_id):
@@ -158,16 +164,21 @@ def make_steps(jit):
         hybrid's and the index's walks), from the start of its stream."""
         return advance(walker, NEVER, node, stream_start(walker.seed, walk_id))
 
-    return begin, advance, first_step, jit(_stop_threshold)
+    return begin, step, advance, first_step, jit(_stop_threshold)
 
 
-begin_walk, advance_walk, first_step, stop_threshold = make_steps(njit(inline="always"))
+begin_walk, step_walk, advance_walk, first_step, stop_threshold = make_steps(njit(inline="always"))
 
 # Walks in flight per thread: independent walks let the CPU overlap their cache misses.
 INTERLEAVE = 16
 
 
-def make_interleaved(begin, visit, end):
+@njit(inline="always")
+def _nothing(job, out, node):
+    pass
+
+
+def make_interleaved(begin, end, visit=None):
     """The runner every interleaved walk kernel uses: ``run(walker, job, out, first,
     last, cursor)`` runs walks ``first..last-1`` ``INTERLEAVE`` at a time, one step
     each in turn, so that their memory accesses overlap, and returns the steps taken.
@@ -180,7 +191,8 @@ def make_interleaved(begin, visit, end):
       where walk ``walk_id`` is after ``steps`` steps taken for sure, and its random
       state; ``cursor`` is the hooks' own position, carried from one walk to the
       next (the hybrid's owner of the last walk begun);
-    - ``visit(job, out, node)``: a walk is at ``node`` (where it began, or stepped to);
+    - ``visit(job, out, node)``, when given: a walk is at ``node`` (where it began,
+      or stepped to);
     - ``end(job, out, walk_id, node, status)``: walk ``walk_id`` stopped at ``node``
       (``STOPPED``), or met a dangling node with no seeds to go back to (``LOST``).
 
@@ -189,15 +201,22 @@ def make_interleaved(begin, visit, end):
     walks before the next pass. Call the runner inside the kernel's ``prange`` (it is
     inlined): compiled as a separate function, the same loop ran 3x slower here
     (Numba 0.68). ``out`` is an argument rather than part of ``job``: a write to an
-    array taken from a tuple inside a ``prange`` body can be lost (Numba 0.68).
+    array taken from a tuple inside a ``prange`` body can be lost (Numba 0.68). The
+    steps take the walker's arrays, unpacked once: Numba gives each array of a named
+    tuple handed to an inline function a reference count per call (atomic), which
+    cost the serial twins (no ``prange``) 15% a step.
     """
+
+    visits = visit is not None  # a constant of the compiled runner
+    visit = _nothing if visit is None else visit
 
     @njit(inline="always")
     def run(walker, job, out, first, last, cursor):
         nodes = np.empty(INTERLEAVE, dtype=np.int64)
         states = np.empty(INTERLEAVE, dtype=np.uint64)
         walk_ids = np.empty(INTERLEAVE, dtype=np.int64)
-        stop_below = stop_threshold(walker.alpha)
+        indptr, indices, cumulative, seed_nodes, seed_cdf, alpha, _ = walker
+        stop_below = stop_threshold(alpha)
         next_walk = first
         active = 0
         taken = 0
@@ -205,7 +224,8 @@ def make_interleaved(begin, visit, end):
         while running:
             while active < INTERLEAVE and next_walk < last:
                 node, state, steps, cursor = begin(walker, job, next_walk, cursor)
-                visit(job, out, node)
+                if visits:
+                    visit(job, out, node)
                 nodes[active] = node
                 states[active] = state
                 walk_ids[active] = next_walk
@@ -215,9 +235,19 @@ def make_interleaved(begin, visit, end):
             running = active > 0
             slot = 0
             while slot < active:
-                node, state, status = advance_walk(walker, stop_below, nodes[slot], states[slot])
+                node, state, status = step_walk(
+                    indptr,
+                    indices,
+                    cumulative,
+                    seed_nodes,
+                    seed_cdf,
+                    stop_below,
+                    nodes[slot],
+                    states[slot],
+                )
                 if status == MOVED:
-                    visit(job, out, node)
+                    if visits:
+                        visit(job, out, node)
                     nodes[slot] = node
                     states[slot] = state
                     taken += 1
@@ -257,7 +287,7 @@ def _count_end(job, out, walk_id, node, status):
         out[lane, node] += 1
 
 
-_run_counting = make_interleaved(_begin_drawn, _count_visit, _count_end)
+_run_counting = make_interleaved(_begin_drawn, _count_end, _count_visit)
 
 
 @njit(parallel=True, cache=True)
