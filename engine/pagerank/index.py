@@ -139,6 +139,13 @@ class PPRIndex:
     def n_walks(self) -> int:
         return int(self.offsets[-1])
 
+    @property
+    def stored_walks(self) -> kernels.StoredWalks:
+        """The walks and the rule that reads them, as the look-up kernel takes them."""
+        return kernels.StoredWalks(
+            self.offsets, self.ends, self.alpha, self.accuracy.omega, self.seed
+        )
+
     def query(self, seeds) -> np.ndarray:
         """PPR for ``seeds`` (as :func:`ppr`): scores by node id; :func:`top_nodes`
         turns them into a table of the highest."""
@@ -164,16 +171,7 @@ class PPRIndex:
             look_up, lanes = kernels.accumulate_fingerprints_serial, 1
         else:
             look_up, lanes = kernels.accumulate_fingerprints_parallel, n_threads()
-        look_up(
-            self.offsets,
-            self.ends,
-            residual,
-            self.alpha,
-            self.accuracy.omega,
-            self.seed,
-            estimate,
-            lanes,
-        )
+        look_up(self.stored_walks, residual, estimate, lanes)
         return estimate
 
     def query_batch(

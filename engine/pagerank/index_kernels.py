@@ -4,6 +4,8 @@ ends of its residual nodes."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
@@ -34,12 +36,36 @@ def stored_walk_ends(walker, starts, first_walk, ends):
         ends[w] = node if status == STOPPED else -1
 
 
+class StoredWalks(NamedTuple):
+    """The index's walks as its look-up reads them (:class:`~engine.pagerank.index.PPRIndex`).
+
+    Attributes
+    ----------
+    offsets : int64 (n + 1,)
+        Walks ``offsets[v]..offsets[v+1]-1`` start at node ``v``.
+    ends : int32 or int64
+        Each walk's end node; -1 for a walk that met a dangling node.
+    alpha : float
+    omega : float
+        Walks per unit of residual mass: each walk carries ``±1/omega``.
+    seed : int
+        The stream of the coins that round the walk counts.
+    """
+
+    offsets: np.ndarray
+    ends: np.ndarray
+    alpha: float
+    omega: float
+    seed: int
+
+
 @njit(inline="always")
-def _walks_used(residual, scale, salt, v):
-    """``⌊|r_v|·scale⌋`` walks, plus one with the fractional part's probability (the
-    coin of node ``v`` comes from stream ``(salt, v)``)."""
-    expected = abs(residual[v]) * scale
+def _walks_used(stored, residual, v):
+    """``⌊(1−α)·|r_v|·ω⌋`` walks, plus one with the fractional part's probability (the
+    coin of node ``v`` comes from stream ``(seed ^ salt, v)``)."""
+    expected = abs(residual[v]) * ((1.0 - stored.alpha) * stored.omega)
     used = int(expected)
+    salt = np.uint64(stored.seed) ^ np.uint64(0x2545F4914F6CDD1D)
     u, _ = next_uniform(stream_start(salt, v))
     if u < expected - used:
         used += 1
@@ -47,16 +73,18 @@ def _walks_used(residual, scale, salt, v):
 
 
 @njit(inline="always")
-def _count_walk_ends(offsets, ends, residual, scale, salt, first, last, counts):
+def _count_walk_ends(stored, residual, first, last, counts):
     """Signed counts of the stored walk ends of the residual nodes ``first..last-1``
     into ``counts``; returns the signed count of walks that met a dangling node, and
     the count of nodes that would need more walks than stored (left to the caller)."""
+    offsets = stored.offsets
+    ends = stored.ends
     restarts = 0
     left_over = 0
     for v in range(first, last):
         if residual[v] == 0.0:
             continue
-        used = _walks_used(residual, scale, salt, v)
+        used = _walks_used(stored, residual, v)
         if used > offsets[v + 1] - offsets[v]:
             left_over += 1
             continue
@@ -73,20 +101,22 @@ def _count_walk_ends(offsets, ends, residual, scale, salt, first, last, counts):
 
 
 @njit(inline="always")
-def _spread_over_stored(offsets, ends, residual, alpha, scale, salt, estimate):
+def _spread_over_stored(stored, residual, estimate):
     """Nodes whose residual is above ``r_max·deg`` (needing more walks than stored, which
     a query's clean-up push rules out): the ``(1−α)·r`` they send on walks is spread
     over all their stored walks. Returns the mass of those walks that met a dangling
     node."""
+    offsets = stored.offsets
+    ends = stored.ends
     restart = 0.0
     for v in range(residual.shape[0]):
         if residual[v] == 0.0:
             continue
-        stored = offsets[v + 1] - offsets[v]
-        if _walks_used(residual, scale, salt, v) <= stored:
+        n_stored = offsets[v + 1] - offsets[v]
+        if _walks_used(stored, residual, v) <= n_stored:
             continue
-        share = (1.0 - alpha) * residual[v] / stored
-        for w in range(offsets[v], offsets[v] + stored):
+        share = (1.0 - stored.alpha) * residual[v] / n_stored
+        for w in range(offsets[v], offsets[v] + n_stored):
             if ends[w] < 0:
                 restart += share
             else:
@@ -94,35 +124,15 @@ def _spread_over_stored(offsets, ends, residual, alpha, scale, salt, estimate):
     return restart
 
 
-@njit(inline="always")
-def _restart_mass(
-    restarts, left_over, offsets, ends, residual, alpha, scale, salt, weight, estimate
-):
-    """The mass of the looked-up walks that met a dangling node: ``restarts`` signed
-    walks of ``weight`` each, plus those of nodes left over (:func:`_spread_over_stored`)."""
-    restart = restarts * weight
-    if left_over > 0:
-        restart += _spread_over_stored(offsets, ends, residual, alpha, scale, salt, estimate)
-    return restart
-
-
-@njit(inline="always")
-def _finish(estimate, residual, alpha, walked, rescale, v):
-    """Node ``v``'s answer: its estimate, the ``α·r_v`` it keeps, the mass its walks
-    brought, all rescaled for the restarts, and clipped at 0."""
-    value = (estimate[v] + alpha * residual[v] + walked) * rescale
-    estimate[v] = value if value > 0.0 else 0.0
-
-
 LOOK_UP_BLOCK = 65536
 
 
-def accumulate_fingerprints(offsets, ends, residual, alpha, omega, seed, estimate, lanes):
+def accumulate_fingerprints(stored, residual, estimate, lanes):
     """The index's answer in ``estimate``: each residual node ``v`` keeps ``α·r_v``
-    and sends ``(1−α)·r_v`` on its first ``⌊(1−α)·|r_v|·omega⌋`` stored walks (which
+    and sends ``(1−α)·r_v`` on its first ``⌊(1−α)·|r_v|·ω⌋`` stored walks (which
     take their first step for sure, :func:`stored_walk_ends`), plus one with the
-    fractional part's probability (the coin of node ``v`` comes from stream
-    ``(seed, v)``), each worth ``±1/omega`` (the sign of the residual), so the
+    fractional part's probability (:func:`_walks_used`), each worth ``±1/ω`` (the
+    sign of the residual), so the
     expected sum is exact. Keeping ``α·r_v`` at home, as SpeedPPR does, takes
     ``1−α`` of the walks for the same error bound: a walk's weight is unchanged and
     the variance can only fall. Walks that met a dangling node (end -1) restart at
@@ -139,9 +149,9 @@ def accumulate_fingerprints(offsets, ends, residual, alpha, omega, seed, estimat
     the same). Two lanes took 54 ms against 82 per query on the 10M-edge BA
     graph of benchmarks/ppr.py, and 3.3 against 4.7 on the 1M-edge one.
     """
-    salt = np.uint64(seed) ^ np.uint64(0x2545F4914F6CDD1D)
+    offsets = stored.offsets
+    alpha = stored.alpha
     n = estimate.shape[0]
-    scale = (1.0 - alpha) * omega
     counts = np.empty((lanes, n), dtype=np.int32)
     bounds = np.minimum(np.searchsorted(offsets, np.arange(lanes + 1) * offsets[n] // lanes), n)
     bounds[lanes] = n
@@ -150,30 +160,26 @@ def accumulate_fingerprints(offsets, ends, residual, alpha, omega, seed, estimat
     for lane in prange(lanes):
         counts[lane, :] = 0
         lane_restarts, lane_left_over = _count_walk_ends(
-            offsets, ends, residual, scale, salt, bounds[lane], bounds[lane + 1], counts[lane]
+            stored, residual, bounds[lane], bounds[lane + 1], counts[lane]
         )
         restarts[lane] = lane_restarts
         left_over[lane] = lane_left_over
-    weight = 1.0 / omega
-    restart = _restart_mass(
-        restarts.sum(),
-        left_over.sum(),
-        offsets,
-        ends,
-        residual,
-        alpha,
-        scale,
-        salt,
-        weight,
-        estimate,
-    )
+    # The walks that met a dangling node: ``restarts`` signed walks of ``weight``
+    # each, plus those of the nodes left over.
+    weight = 1.0 / stored.omega
+    restart = restarts.sum() * weight
+    if left_over.sum() > 0:
+        restart += _spread_over_stored(stored, residual, estimate)
+    # Each node's answer: its estimate, the α·r_v it keeps and the mass its walks
+    # brought, rescaled for the restarts and clipped at 0.
     rescale = 1.0 / (1.0 - restart)
     for block in prange((n + LOOK_UP_BLOCK - 1) // LOOK_UP_BLOCK):
         for v in range(block * LOOK_UP_BLOCK, min(n, (block + 1) * LOOK_UP_BLOCK)):
             count = 0
             for lane in range(lanes):
                 count += counts[lane, v]
-            _finish(estimate, residual, alpha, count * weight, rescale, v)
+            value = (estimate[v] + alpha * residual[v] + count * weight) * rescale
+            estimate[v] = value if value > 0.0 else 0.0
     return restart
 
 

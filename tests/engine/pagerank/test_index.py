@@ -143,7 +143,7 @@ def test_index_look_ups_match_a_plain_reading_of_the_rule():
     answers = []
     for lanes in (None, 1, 2, 3):
         estimate = np.zeros(n)
-        arguments = (offsets, ends, residual, alpha, omega, seed, estimate)
+        arguments = (kernels.StoredWalks(offsets, ends, alpha, omega, seed), residual, estimate)
         if lanes is None:
             got = kernels.accumulate_fingerprints_serial(*arguments, 1)
         else:
