@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 
+from checks import check_between, check_positive
 from loaders import Graph
-from loaders.check import check_positive
 
 # FORA balances push and walk work assuming a walk step costs about one edge push. Here a
 # walk step (a cache miss) costs far more than a push (sequential sweeps), so the hybrid
@@ -43,12 +43,11 @@ class Accuracy:
     def of(cls, g: Graph, eps, delta, threshold, balance: float = HYBRID_BALANCE) -> Accuracy:
         n = max(g.n_nodes, 2)
         eps = check_positive("eps", eps)
-        delta = 1.0 / n if delta is None else float(delta)
-        threshold = 1.0 / n if threshold is None else float(threshold)
-        if not 0 < delta < 1:
-            raise ValueError(f"delta must be in (0, 1); got {delta!r}")
-        if not 0 < threshold <= 1:
-            raise ValueError(f"threshold must be in (0, 1]; got {threshold!r}")
+        delta = 1.0 / n if delta is None else check_between("delta", float(delta), 0, 1)
+        if threshold is None:
+            threshold = 1.0 / n
+        else:
+            threshold = check_between("threshold", float(threshold), 0, 1, closed_high=True)
         return cls(eps, delta, threshold, max(g.nnz, 1), balance)
 
     def walks_for_mass(self, mass: float) -> int:

@@ -10,6 +10,7 @@ import numba
 import numpy as np
 import pandas as pd
 
+from checks import check_between
 from engine.pagerank.common_kernels import top_scores
 from loaders import Graph
 
@@ -20,10 +21,7 @@ ONE = np.ones(1)
 
 def check_alpha(alpha: float) -> float:
     """``alpha`` as a float in (0, 1), else ValueError naming the range."""
-    value = float(alpha)
-    if not 0.0 < value < 1.0:
-        raise ValueError(f"alpha must be in (0, 1); got {alpha!r}")
-    return value
+    return check_between("alpha", alpha, 0, 1)
 
 
 def check_top_k(top_k) -> int:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from checks import check_positive, check_seed
 from engine.estimate import ppr_index_memory
 from engine.pagerank import index_kernels as kernels
 from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
@@ -29,7 +30,6 @@ from engine.pagerank.walks import walk_graph
 from engine.pagerank.walks_kernels import Walker
 from engine.per_graph import Progress
 from loaders import Graph
-from loaders.check import check_positive, check_seed
 from loaders.memory import check_memory
 
 # A stored walk costs a look-up, about 2 edges of a sweep, in the rule that ends the sweeps.
