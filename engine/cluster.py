@@ -53,7 +53,6 @@ from engine.diffusion import (
     seed_distribution,
 )
 from engine.local_view import LocalView, local_view, symmetrised
-from engine.pagerank.common import check_alpha
 from engine.per_graph import Progress
 from loaders import Graph
 
@@ -315,7 +314,7 @@ class _Plan:
         check_choice("refine", refine, REFINEMENTS)
         self.g = g
         self.method = method
-        self.alpha = check_alpha(alpha)
+        self.alpha = check_between("alpha", alpha, 0, 1)
         self.eps = check_between("eps", DEFAULT_EPS[method] if eps is None else eps, 0, 1)
         self.t = check_between("t", DEFAULT_T if t is None else t, 0, MAX_T, closed_high=True)
         self.refine = refine

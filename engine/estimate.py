@@ -36,6 +36,7 @@ from collections.abc import Sequence
 import numba
 import numpy as np
 
+from checks import check_between
 from loaders import Graph
 
 __all__ = ["fastrp_memory", "orbit_counts_memory", "ppr_index_memory", "ppr_index_walks"]
@@ -190,9 +191,9 @@ def ppr_index_walks(
     True
     """
     from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
-    from engine.pagerank.common import DEFAULT_ALPHA, check_alpha
+    from engine.pagerank.common import DEFAULT_ALPHA
 
-    alpha = check_alpha(DEFAULT_ALPHA if alpha is None else alpha)
+    alpha = check_between("alpha", DEFAULT_ALPHA if alpha is None else alpha, 0, 1)
     balance = INDEX_BALANCE if balance is None else balance
     accuracy = Accuracy.of(g, eps, delta, threshold, balance)
     degrees = np.maximum(np.diff(g.indptr), 1)

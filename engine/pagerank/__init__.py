@@ -36,14 +36,12 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from checks import check_choice, check_positive, check_positive_int, check_seed
+from checks import check_between, check_choice, check_positive, check_positive_int, check_seed
 from engine._device import resolve_device
 from engine.pagerank.accuracy import Accuracy
 from engine.pagerank.common import (
     DEFAULT_ALPHA,
     ONE,
-    check_alpha,
-    check_top_k,
     n_threads,
     seed_distribution,
     top_nodes,
@@ -132,7 +130,7 @@ def ppr(
     K. Avrachenkov, N. Litvak, D. Nemirovsky, N. Osipova, "Monte Carlo methods in
     PageRank computation: when one iteration is sufficient", SIAM J. Numer. Anal. 2007.
     """
-    alpha = check_alpha(alpha)
+    alpha = check_between("alpha", alpha, 0, 1)
     check_choice("method", method, METHODS)
     seed = check_seed(seed)
     seed_nodes, seed_mass = seed_distribution(g, seeds)
@@ -209,7 +207,7 @@ def forward_push(
     >>> round(float(estimate.sum() + residual.sum()), 6)
     1.0
     """
-    alpha = check_alpha(alpha)
+    alpha = check_between("alpha", alpha, 0, 1)
     seed_nodes, seed_mass = seed_distribution(g, seeds)
     return forward_push_from(g, seed_nodes, seed_mass, alpha, check_positive("r_max", r_max))
 
@@ -244,8 +242,8 @@ def ppr_batch(
     [0, 0, 33, 33]
     """
     sources = list(sources)
-    top_k = check_top_k(top_k)
-    alpha = check_alpha(alpha)
+    top_k = check_positive_int("top_k", top_k)
+    alpha = check_between("alpha", alpha, 0, 1)
     check_choice("method", method, METHODS)
     if "seed" in options:
         options["seed"] = check_seed(options["seed"])
