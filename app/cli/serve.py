@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -73,6 +74,9 @@ def app(
         str(max(1, math.ceil(upload_mb))),
     ]
     server = subprocess.Popen(command, env=os.environ.copy())
+    # A supervisor (or a test) stopping `gwb app` sends SIGTERM, not Ctrl-C: pass it on,
+    # or the Streamlit server would outlive the command that started it.
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     url = f"http://{'localhost' if address in ('127.0.0.1', '0.0.0.0') else address}:{port}"
     if not headless:
         threading.Thread(target=open_when_healthy, args=(url, server), daemon=True).start()

@@ -299,6 +299,15 @@ def test_app_serves_the_dashboard():
     finally:
         server.terminate()
         server.wait(timeout=20)
+    # Stopping gwb app stops the Streamlit server it started.
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).close()
+        except OSError:
+            break
+        assert time.monotonic() < deadline, "the Streamlit server outlived gwb app"
+        time.sleep(0.5)
 
 
 # --- No tracebacks: one line and exit 1 for failures, exit 2 for bad usage ----------------
