@@ -60,12 +60,21 @@ def seed_distribution(g: Graph, seeds) -> tuple[np.ndarray, np.ndarray]:
 def top_nodes(g: Graph, scores: np.ndarray, top_k: int) -> pd.DataFrame:
     """The ``top_k`` nodes by score as a DataFrame (``node`` labels, ``score``), ties by id.
 
+    ``scores`` is a whole-graph vector indexed by node id (as :func:`engine.ppr`
+    returns); only positive scores are listed, so a table may be shorter than ``top_k``.
+
     >>> import engine, numpy as np
     >>> top_nodes(engine.sample("karate"), np.arange(34.0), 2)["node"].tolist()
     [33, 32]
     """
     top_k = check_top_k(top_k)
-    order, values = top_scores(np.ascontiguousarray(scores, dtype=np.float64), top_k)
+    scores = np.ascontiguousarray(scores, dtype=np.float64)
+    if scores.shape != (g.n_nodes,):
+        raise ValueError(
+            f"scores must be a vector with one score per node, shape ({g.n_nodes},); "
+            f"got shape {scores.shape}"
+        )
+    order, values = top_scores(scores, top_k)
     return pd.DataFrame({"node": g.labels_of(order), "score": values})
 
 

@@ -147,10 +147,7 @@ def neighbourhood_index(g: Graph) -> NeighbourhoodIndex:
 
 CPU = {"device": "cpu"}
 #: Known engine bugs, each a strict xfail on its row until fixed (see the report of issue 20).
-BUGS = {
-    "top_nodes scores": "top_nodes(g, scores) with len(scores) != n answers from the wrong "
-    "vector (labels of ids 0..len-1); a 2-D array raises a Numba TypingError",
-}
+BUGS: dict[str, str] = {}
 
 
 def _ppr(x: Inputs, **options):
@@ -234,7 +231,7 @@ CASES: tuple[Case, ...] = (
          defaults={"method": "hybrid", "top_k": 5, **CPU},
          bad=bad("top_k", 1.5) + bad("eps", 0.0) + bad("seed", -1) + bad("device", "tpu")),
     Case("top_nodes", _ramp, TABLE, label_columns=("node",), defaults={"top_k": 3},
-         bad=bad("top_k", 0, -1) + bad("scores", np.arange(5.0), bug=BUGS["top_nodes scores"])),
+         bad=bad("top_k", 0, -1) + bad("scores", np.arange(5.0))),
     Case("PPRIndex.build", lambda x, **o: PPRIndex.build(x.g, **o), OBJECT, returns=PPRIndex,
          seeded=True, digest=_queried,
          bad=bad("alpha", 0.0) + bad("eps", 0.0) + bad("delta", 1.5) + bad("threshold", 0.0)
