@@ -34,12 +34,11 @@ import math
 from collections.abc import Sequence
 
 import numba
-import numpy as np
 
 from checks import check_between
 from loaders import Graph
 
-__all__ = ["fastrp_memory", "orbit_counts_memory", "ppr_index_memory", "ppr_index_walks"]
+__all__ = ["fastrp_memory", "orbit_counts_memory", "ppr_index_memory"]
 
 # Narrowest column block of FastRP's in-place propagation (engine.embed._MIN_BLOCK).
 _FASTRP_MIN_BLOCK = 16
@@ -169,36 +168,16 @@ def ppr_index_memory(
     >>> ppr_index_memory(g, eps=0.25) > ppr_index_memory(g, eps=0.5)
     True
     """
-    walks = ppr_index_walks(g, alpha, eps=eps, delta=delta, threshold=threshold, balance=balance)
-    weighted = 8 * g.nnz if g.weights is not None else 0
-    return int(12 * walks + 8 * -(-walks // 20) + 32 * g.n_nodes + weighted)
-
-
-def ppr_index_walks(
-    g: Graph,
-    alpha: float | None = None,
-    *,
-    eps: float = 0.5,
-    delta: float | None = None,
-    threshold: float | None = None,
-    balance: float | None = None,
-) -> int:
-    """How many walks :meth:`engine.PPRIndex.build` stores with these parameters.
-
-    >>> import engine
-    >>> g = engine.sample("karate")
-    >>> ppr_index_walks(g) == engine.PPRIndex.build(g, seed=0).n_walks
-    True
-    """
     from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
     from engine.pagerank.common import DEFAULT_ALPHA
+    from engine.pagerank.index import stored_walk_counts
 
     alpha = check_between("alpha", DEFAULT_ALPHA if alpha is None else alpha, 0, 1)
     balance = INDEX_BALANCE if balance is None else balance
     accuracy = Accuracy.of(g, eps, delta, threshold, balance)
-    degrees = np.maximum(np.diff(g.indptr), 1)
-    per_node = np.ceil((1.0 - alpha) * accuracy.r_max * degrees * accuracy.omega)
-    return int(per_node.sum())
+    walks = int(stored_walk_counts(g, alpha, accuracy).sum())
+    weighted = 8 * g.nnz if g.weights is not None else 0
+    return int(12 * walks + 8 * -(-walks // 20) + 32 * g.n_nodes + weighted)
 
 
 def _fastrp_propagates_in_place(weights: list[float], self_influence: float) -> bool:

@@ -118,10 +118,8 @@ class PPRIndex:
             parameter="balance",
         )
         seed = seed_int(check_seed(seed))
-        degrees = np.maximum(np.diff(g.indptr), 1)
-        per_node = np.ceil((1.0 - alpha) * accuracy.r_max * degrees * accuracy.omega)
         offsets = np.zeros(g.n_nodes + 1, dtype=np.int64)
-        np.cumsum(per_node.astype(np.int64), out=offsets[1:])
+        np.cumsum(stored_walk_counts(g, alpha, accuracy), out=offsets[1:])
         total = int(offsets[-1])
         ends = np.empty(total, dtype=np.int64)
         walker = Walker.of(walk_graph(g), Seeds.none(), alpha, seed)
@@ -294,3 +292,13 @@ def _read_walks(bundle, n: int) -> tuple[np.ndarray, np.ndarray]:
     ends = bundle.array("ends", [np.int32, np.int64], [int(offsets[-1])])
     check_range(bundle, "ends", ends, -1, n)
     return offsets, ends
+
+
+def stored_walk_counts(g: Graph, alpha: float, accuracy: Accuracy) -> np.ndarray:
+    """Walks :meth:`PPRIndex.build` stores per node: ``⌈(1−α)·r_max·deg(v)·ω⌉`` (int64).
+
+    The one rule for the build and for :func:`engine.estimate.ppr_index_memory`.
+    """
+    degrees = np.maximum(np.diff(g.indptr), 1)
+    per_node = np.ceil((1.0 - alpha) * accuracy.r_max * degrees * accuracy.omega)
+    return per_node.astype(np.int64)
