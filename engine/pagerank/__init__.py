@@ -32,6 +32,7 @@ distribution, ``alpha``'s check, the top-``k`` tables) is in
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -132,27 +133,45 @@ def ppr(
     """
     alpha = check_between("alpha", alpha, 0, 1)
     check_choice("method", method, METHODS)
-    seed = check_seed(seed)
+    options = MethodOptions(eps, delta, threshold, device, seed, r_max, n_walks, tol, max_iter)
     seed_nodes, seed_mass = seed_distribution(g, seeds)
-    scores = _scores(
-        g,
-        seed_nodes,
-        seed_mass,
-        alpha,
-        method,
-        eps=eps,
-        delta=delta,
-        threshold=threshold,
-        device=device,
-        seed=seed,
-        r_max=r_max,
-        n_walks=n_walks,
-        tol=tol,
-        max_iter=max_iter,
-    )
+    scores = _scores(g, seed_nodes, seed_mass, alpha, method, options)
     if progress is not None:
         progress(1, 1, method)
     return scores
+
+
+@dataclass(frozen=True)
+class MethodOptions:
+    """What each method of :func:`ppr` reads beside ``alpha`` (documented there).
+
+    Every option is checked here, once, whichever method reads it: a bad value is
+    refused alike under every method (a zero ``r_max`` would push forever), and a
+    batch checks its options once rather than once per query.
+    """
+
+    eps: float = 0.5
+    delta: float | None = None
+    threshold: float | None = None
+    device: str = "auto"
+    seed: int | None = None
+    r_max: float | None = None
+    n_walks: int | None = None
+    tol: float = 1e-10
+    max_iter: int = 10_000
+
+    def __post_init__(self) -> None:
+        checked = {
+            "seed": check_seed(self.seed),
+            "tol": check_positive("tol", self.tol),
+            "max_iter": check_positive_int("max_iter", self.max_iter),
+            "r_max": None if self.r_max is None else check_positive("r_max", self.r_max),
+            "n_walks": None
+            if self.n_walks is None
+            else check_positive_int("n_walks", self.n_walks),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
 
 
 def _scores(
@@ -161,37 +180,24 @@ def _scores(
     seed_mass,
     alpha: float,
     method: str,
-    *,
-    eps: float = 0.5,
-    delta: float | None = None,
-    threshold: float | None = None,
-    device: str = "auto",
-    seed: int | None = None,
-    r_max: float | None = None,
-    n_walks: int | None = None,
-    tol: float = 1e-10,
-    max_iter: int = 10_000,
+    options: MethodOptions,
     serial: bool = False,
 ) -> np.ndarray:
     """The score vector of :func:`ppr` for a checked seed distribution; ``serial``
-    keeps every kernel on the calling thread (batches run one query per thread).
-
-    Every option is checked whichever method reads it, so a bad value is refused
-    the same way under every method (a zero ``r_max`` would push forever)."""
-    tol = check_positive("tol", tol)
-    max_iter = check_positive_int("max_iter", max_iter)
-    r_max = None if r_max is None else check_positive("r_max", r_max)
-    n_walks = None if n_walks is None else check_positive_int("n_walks", n_walks)
-    accuracy = Accuracy.of(g, eps, delta, threshold)
+    keeps every kernel on the calling thread (batches run one query per thread)."""
+    accuracy = Accuracy.of(g, options.eps, options.delta, options.threshold)
     if method == "exact":
+        tol, max_iter = options.tol, options.max_iter
         return power_iteration(g, seed_nodes, seed_mass, alpha, tol=tol, max_iter=max_iter)
     if method == "push":
-        return forward_push_from(g, seed_nodes, seed_mass, alpha, r_max or 1e-7)[0]
-    where = resolve_device(device)
+        return forward_push_from(g, seed_nodes, seed_mass, alpha, options.r_max or 1e-7)[0]
+    where, seed = resolve_device(options.device), options.seed
     if method == "walks":
-        walks = accuracy.walks_for_mass(1.0) if n_walks is None else n_walks
+        walks = options.n_walks or accuracy.walks_for_mass(1.0)
         return visit_estimate(g, seed_nodes, seed_mass, alpha, walks, where, seed)
-    return fora(g, seed_nodes, seed_mass, alpha, accuracy, where, seed, r_max, serial=serial)
+    return fora(
+        g, seed_nodes, seed_mass, alpha, accuracy, where, seed, options.r_max, serial=serial
+    )
 
 
 def forward_push(
@@ -245,8 +251,8 @@ def ppr_batch(
     top_k = check_positive_int("top_k", top_k)
     alpha = check_between("alpha", alpha, 0, 1)
     check_choice("method", method, METHODS)
-    if "seed" in options:
-        options["seed"] = check_seed(options["seed"])
+    checked = MethodOptions(**options)
+    options["seed"] = checked.seed
     ids = g.node_ids(sources)
     if client is not None:
         from engine.distributed import map_items
@@ -267,12 +273,11 @@ def ppr_batch(
         return pd.concat(frames, ignore_index=True)
     block_size = check_positive_int("block_size", block_size)
     if method == "exact":
-        tol = check_positive("tol", options.get("tol", 1e-10))
-        return exact_batch(g, sources, ids, alpha, top_k, block_size, progress, tol)
-    where = resolve_device(options.get("device", "auto"))
+        return exact_batch(g, sources, ids, alpha, top_k, block_size, progress, checked.tol)
+    where = resolve_device(checked.device)
     workers = n_threads() if method != "walks" and where == "cpu" else 1
 
     def query(node: int) -> np.ndarray:
-        return _scores(g, np.array([node]), ONE, alpha, method, serial=workers > 1, **options)
+        return _scores(g, np.array([node]), ONE, alpha, method, checked, serial=workers > 1)
 
     return top_table(g, sources, ids, query, top_k, progress, method, workers)
