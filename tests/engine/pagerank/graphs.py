@@ -41,32 +41,28 @@ def networkx_ppr(g: Graph, personalization: dict, alpha=0.15, weight=None) -> np
 # ------------------------------------------------------------------ exact
 
 
+def _transition(g, seed_nodes, seed_mass):
+    """The dense transition matrix, rows by source: a dangling row jumps to the seeds."""
+    adjacency = g.to_scipy().toarray()
+    out = adjacency.sum(axis=1)
+    s = np.zeros(g.n_nodes)
+    s[seed_nodes] = seed_mass
+    return np.where(out[:, None] > 0, adjacency / np.where(out > 0, out, 1)[:, None], s[None, :])
+
+
 def ppr_from(g, v, seed_nodes, seed_mass, alpha=0.15):
     """Exact PPR from v whose dangling mass jumps to the seed distribution (dense solve)."""
     n = g.n_nodes
-    adjacency = g.to_scipy().toarray()
-    out = adjacency.sum(axis=1)
-    s = np.zeros(n)
-    s[seed_nodes] = seed_mass
-    transition = np.where(
-        out[:, None] > 0, adjacency / np.where(out > 0, out, 1)[:, None], s[None, :]
-    )
     start = np.zeros(n)
     start[v] = 1.0
+    transition = _transition(g, seed_nodes, seed_mass)
     return alpha * np.linalg.solve(np.eye(n) - (1 - alpha) * transition.T, start)
 
 
 def ppr_matrix(g, seed_nodes, seed_mass, alpha=0.15):
     """Column v: exact PPR from v with dangling mass jumping to the seeds (dense solve)."""
-    n = g.n_nodes
-    adjacency = g.to_scipy().toarray()
-    out = adjacency.sum(axis=1)
-    s = np.zeros(n)
-    s[seed_nodes] = seed_mass
-    transition = np.where(
-        out[:, None] > 0, adjacency / np.where(out > 0, out, 1)[:, None], s[None, :]
-    )
-    return alpha * np.linalg.inv(np.eye(n) - (1 - alpha) * transition.T)
+    transition = _transition(g, seed_nodes, seed_mass)
+    return alpha * np.linalg.inv(np.eye(g.n_nodes) - (1 - alpha) * transition.T)
 
 
 def barabasi_albert(n: int, m: int) -> Graph:
