@@ -170,14 +170,11 @@ def ppr_index_memory(
     """
     from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
     from engine.pagerank.common import DEFAULT_ALPHA
-    from engine.pagerank.index import stored_walk_counts
+    from engine.pagerank.index import build_memory
 
     alpha = check_between("alpha", DEFAULT_ALPHA if alpha is None else alpha, 0, 1)
     balance = INDEX_BALANCE if balance is None else balance
-    accuracy = Accuracy.of(g, eps, delta, threshold, balance)
-    walks = int(stored_walk_counts(g, alpha, accuracy).sum())
-    weighted = 8 * g.nnz if g.weights is not None else 0
-    return int(12 * walks + 8 * -(-walks // 20) + 32 * g.n_nodes + weighted)
+    return build_memory(g, alpha, Accuracy.of(g, eps, delta, threshold, balance))
 
 
 def _fastrp_propagates_in_place(weights: list[float], self_influence: float) -> bool:

@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 
 from checks import check_positive, check_seed
-from engine.estimate import ppr_index_memory
 from engine.pagerank import index_kernels as kernels
 from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
 from engine.pagerank.common import (
@@ -113,7 +112,7 @@ class PPRIndex:
         accuracy = Accuracy.of(g, eps, delta, threshold, balance)
         # The walks cost 12 bytes each while being stored: refuse before drawing them.
         check_memory(
-            ppr_index_memory(g, alpha, eps=eps, delta=delta, threshold=threshold, balance=balance),
+            build_memory(g, alpha, accuracy),
             f"PPRIndex.build(eps={eps}, balance={balance}) on {g.n_nodes:,} nodes",
             parameter="balance",
         )
@@ -302,3 +301,13 @@ def stored_walk_counts(g: Graph, alpha: float, accuracy: Accuracy) -> np.ndarray
     degrees = np.maximum(np.diff(g.indptr), 1)
     per_node = np.ceil((1.0 - alpha) * accuracy.r_max * degrees * accuracy.omega)
     return per_node.astype(np.int64)
+
+
+def build_memory(g: Graph, alpha: float, accuracy: Accuracy) -> int:
+    """Peak bytes of :meth:`PPRIndex.build` above the graph (see
+    :func:`engine.estimate.ppr_index_memory`): the walks are drawn as int64 and kept as
+    int32 (12 bytes each while both exist), a twentieth of them at a time needs 8
+    bytes of start nodes, and per node 32 bytes of degrees and offsets."""
+    walks = int(stored_walk_counts(g, alpha, accuracy).sum())
+    weighted = 8 * g.nnz if g.weights is not None else 0
+    return int(12 * walks + 8 * -(-walks // 20) + 32 * g.n_nodes + weighted)
