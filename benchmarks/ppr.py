@@ -291,14 +291,15 @@ BATCH_CAPS = {
 def walk_rates(g: Graph, source: int) -> None:
     """Steps per second of the walks method's kernel and of the hybrid's (walks from a
     residual spread like the degrees), against a one-core gather over the CSR."""
-    from engine.pagerank import hybrid_kernels, walks_kernels
-    nodes = np.array([source])
+    from engine.pagerank import hybrid_kernels, walks, walks_kernels
+    from engine.pagerank.common_kernels import Seeds
+
     counts = np.zeros((numba.get_num_threads(), g.n_nodes), dtype=np.int64)
-    cdf = np.array([np.inf])
-    args = (g.indptr, g.indices, np.empty(0), False, nodes, cdf, nodes, cdf)
-    walks_kernels.sample_walks(*args, 1000, 0.15, 1, True, counts)
+    seeds = Seeds.of([source], [1.0])
+    walker = walks_kernels.Walker.of(walks.walk_graph(g), seeds, 0.15, 1)
+    walks_kernels.sample_walks(walker, seeds, 1000, True, counts)
     started = time.perf_counter()
-    steps = walks_kernels.sample_walks(*args, 2_000_000, 0.15, 1, True, counts)
+    steps = walks_kernels.sample_walks(walker, seeds, 2_000_000, True, counts)
     walk_rate = steps / (time.perf_counter() - started)
     degrees = np.diff(g.indptr).astype(np.float64)
     residual = degrees / degrees.sum()
@@ -306,10 +307,9 @@ def walk_rates(g: Graph, source: int) -> None:
         residual, 0.15, 2_000_000, 1, np.zeros(g.n_nodes)
     )
     ends = np.empty(int(offsets[-1]), dtype=np.int64)
-    hybrid_args = (g.indptr, g.indices, np.empty(0), False, starts, offsets, nodes, cdf, 0.15, 1)
-    hybrid_kernels.forced_walk_ends_parallel(*hybrid_args, ends)
+    hybrid_kernels.forced_walk_ends_parallel(walker, starts, offsets, ends)
     started = time.perf_counter()
-    hybrid_steps = hybrid_kernels.forced_walk_ends_parallel(*hybrid_args, ends)
+    hybrid_steps = hybrid_kernels.forced_walk_ends_parallel(walker, starts, offsets, ends)
     hybrid_rate = hybrid_steps / (time.perf_counter() - started)
     values = np.random.default_rng(0).random(g.n_nodes)
     _gather_floor(g.indptr, g.indices, values)
@@ -356,7 +356,7 @@ out["index (stored walks)"] = round((index.ends.nbytes + index.offsets.nbytes) /
 from engine.pagerank.push import prepare
 renumbered = prepare(g).sweep_graph(g)
 out["sweep graph (per graph, kept)"] = round(
-    sum(a.nbytes for a in vars(renumbered).values() if isinstance(a, np.ndarray)) / 2**20
+    sum(a.nbytes for a in renumbered if isinstance(a, np.ndarray)) / 2**20
 )
 print(json.dumps(out))
 """
