@@ -49,6 +49,7 @@ from engine.diffusion import (
     DEFAULT_T,
     MAX_T,
     METHODS,
+    climb,
     diffuse_and_sweep,
     seed_distribution,
 )
@@ -94,6 +95,8 @@ class LocalCluster:
         refined: bool,
         pushes: int,
         touched: int,
+        *,
+        ladder: pd.DataFrame | None = None,
     ) -> None:
         self.graph = graph
         self.node_ids = node_ids
@@ -106,6 +109,8 @@ class LocalCluster:
         self.refined = refined
         self.pushes = int(pushes)
         self.touched = int(touched)
+        #: With ``eps="auto"``: each rung tried (eps, t for heat, conductance, size, pushes).
+        self.ladder = ladder
 
     def __len__(self) -> int:
         return int(self.node_ids.size)
@@ -177,8 +182,12 @@ def local_cluster(
         Teleport probability of ``ppr``: smaller spreads further (more work).
     t : float in (0, 100], optional
         Diffusion time of ``heat`` (default 10): larger spreads further.
-    eps : float in (0, 1), optional
-        Accuracy (default 1e-4 for ``ppr``, 1e-3 for ``heat``): ``ppr`` pushes
+    eps : float in (0, 1), or "auto", optional
+        ``"auto"`` climbs a ladder of accuracies (``ppr``: 1e-3 down to 1e-7, a
+        decade a rung; ``heat``: hkgrow's ``(t, eps)`` pairs) and keeps the sweep
+        of least conductance, stopping two rungs after the last improvement or
+        once the diffusion holds half the graph's volume; ``.ladder`` shows the
+        rungs. Otherwise the accuracy (default 1e-4 for ``ppr``, 1e-3 for ``heat``): ``ppr`` pushes
         while ``residual > eps·deg``, ``heat`` guarantees ``‖D⁻¹(h − x)‖∞ < eps``.
         Work grows as ``1/eps``, and so does the volume the diffusion reaches,
         which bounds the cluster the sweep can find: set ``eps`` near one over the
@@ -315,7 +324,10 @@ class _Plan:
         self.g = g
         self.method = method
         self.alpha = check_between("alpha", alpha, 0, 1)
-        self.eps = check_between("eps", DEFAULT_EPS[method] if eps is None else eps, 0, 1)
+        self.auto = isinstance(eps, str) and eps == "auto"
+        if not self.auto:
+            eps = check_between("eps", DEFAULT_EPS[method] if eps is None else eps, 0, 1)
+        self.eps = eps
         self.t = check_between("t", DEFAULT_T if t is None else t, 0, MAX_T, closed_high=True)
         self.refine = refine
         self.labels = labels
@@ -335,12 +347,18 @@ class _Plan:
         view = local_view(self.diffusion_graph)
         if progress is not None:
             progress(0, 2, self.method)
-        found = diffuse_and_sweep(
-            view, seed_nodes, seed_mass, self.method, self.alpha, self.eps, self.t
-        )
+        if self.auto:
+            found, ladder = climb(view, seed_nodes, seed_mass, self.method, self.alpha, self.t)
+        else:
+            ladder = None
+            found = diffuse_and_sweep(
+                view, seed_nodes, seed_mass, self.method, self.alpha, self.eps, self.t
+            )
         if progress is not None:
             progress(1, 2, "sweep")
         order, scores, profile, best, pushes, touched = found
+        if ladder is not None:
+            pushes = int(ladder["pushes"].sum())  # the work of every rung tried
         members, member_scores = order[: best + 1], scores[: best + 1]
         refined = False
         if self.refine == "mqi" and members.size > 1:
@@ -367,6 +385,7 @@ class _Plan:
             refined,
             pushes,
             touched,
+            ladder=ladder,
         )
 
 

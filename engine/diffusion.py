@@ -40,6 +40,11 @@ METHODS = ("ppr", "heat")
 DEFAULT_EPS = {"ppr": 1e-4, "heat": 1e-3}
 DEFAULT_T = 10.0
 MAX_T = 100.0
+#: The accuracies ``eps="auto"`` climbs for ``ppr``, a decade a rung: each rung pushes
+#: about ten times the last, so the whole ladder costs about 1.1x its last rung.
+PPR_LADDER = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7)
+#: The ``(t, eps)`` pairs ``eps="auto"`` tries for ``heat``: hkgrow's (Kloster & Gleich 2014).
+HEAT_LADDER = ((10.0, 1e-4), (20.0, 1e-3), (40.0, 5e-3), (80.0, 1e-2))
 
 
 def diffuse_and_sweep(view: LocalView, seed_nodes, seed_mass, method, alpha, eps, t):
@@ -54,6 +59,34 @@ def diffuse_and_sweep(view: LocalView, seed_nodes, seed_mass, method, alpha, eps
         )
     order, scores, volume, cut, conductance, best, pushes = found
     return order, scores, (volume, cut, conductance), int(best), pushes, order.size
+
+
+def climb(view: LocalView, seed_nodes, seed_mass, method, alpha, t):
+    """``eps="auto"``: :func:`diffuse_and_sweep` at each rung of the ladder
+    (:data:`PPR_LADDER`, or :data:`HEAT_LADDER`'s ``(t, eps)`` pairs), keeping the
+    sweep of least conductance.
+
+    Stops two rungs after the last improvement, or once a rung's support holds
+    half the graph's volume (a wider diffusion is no longer local). Returns the
+    kept diffusion and the ladder as a table (``eps``, ``t`` for heat,
+    ``conductance``, ``size``, ``pushes``).
+    """
+    rungs = [(t, eps) for eps in PPR_LADDER] if method == "ppr" else HEAT_LADDER
+    rows, kept, kept_conductance, since_better = [], None, np.inf, 0
+    for rung_t, eps in rungs:
+        found = diffuse_and_sweep(view, seed_nodes, seed_mass, method, alpha, eps, rung_t)
+        order, _, (volume, _, conductance), best, pushes, _ = found
+        value = float(conductance[best]) if order.size else 1.0
+        rows.append((eps, rung_t, value, best + 1 if order.size else 0, pushes))
+        if kept is None or value < kept_conductance - 1e-12:
+            kept, kept_conductance, since_better = found, value, 0
+        else:
+            since_better += 1
+        reached = float(volume[-1]) if order.size else 0.0
+        if since_better >= 2 or 2 * reached >= view.total_volume:
+            break
+    ladder = pd.DataFrame(rows, columns=["eps", "t", "conductance", "size", "pushes"])
+    return kept, ladder.drop(columns="t") if method == "ppr" else ladder
 
 
 @functools.lru_cache(maxsize=64)
