@@ -36,6 +36,9 @@ from collections.abc import Sequence
 import numba
 
 from checks import check_between
+from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
+from engine.pagerank.common import DEFAULT_ALPHA
+from engine.pagerank.index import build_memory
 from loaders import Graph
 
 __all__ = ["fastrp_memory", "orbit_counts_memory", "ppr_index_memory"]
@@ -168,10 +171,6 @@ def ppr_index_memory(
     >>> ppr_index_memory(g, eps=0.25) > ppr_index_memory(g, eps=0.5)
     True
     """
-    from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
-    from engine.pagerank.common import DEFAULT_ALPHA
-    from engine.pagerank.index import build_memory
-
     alpha = check_between("alpha", DEFAULT_ALPHA if alpha is None else alpha, 0, 1)
     balance = INDEX_BALANCE if balance is None else balance
     return build_memory(g, alpha, Accuracy.of(g, eps, delta, threshold, balance))

@@ -43,6 +43,7 @@ from engine.pagerank.accuracy import Accuracy
 from engine.pagerank.common import (
     DEFAULT_ALPHA,
     ONE,
+    check_top_k,
     n_threads,
     seed_distribution,
     top_nodes,
@@ -248,7 +249,7 @@ def ppr_batch(
     [0, 0, 33, 33]
     """
     sources = list(sources)
-    top_k = check_positive_int("top_k", top_k)
+    top_k = check_top_k(top_k)
     alpha = check_between("alpha", alpha, 0, 1)
     check_choice("method", method, METHODS)
     checked = MethodOptions(**options)
