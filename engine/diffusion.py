@@ -30,6 +30,10 @@ import pandas as pd
 
 from engine import diffusion_kernels as kernels
 from engine.local_view import LocalView
+
+# ONE stays writeable: a read-only seed mass is typed apart by Numba, and that
+# specialisation of ppr_sweep ran 6x slower (3.4 vs 0.54 ms on the planted sample).
+from engine.pagerank.common import ONE
 from engine.pagerank.common import seed_distribution as any_seed_distribution
 from engine.per_graph import derived
 from loaders import Graph
@@ -108,13 +112,6 @@ def psi(t: float, eps: float) -> np.ndarray:
     return psi
 
 
-def _one() -> np.ndarray:
-    # A fresh writeable array each call: a read-only one is typed apart by Numba, and
-    # that specialisation of ppr_sweep ran 6x slower (3.4 vs 0.54 ms on the planted
-    # sample at eps 1e-5) though the push it calls was as fast either way.
-    return np.ones(1)
-
-
 def seed_distribution(g: Graph, seeds) -> tuple[np.ndarray, np.ndarray]:
     """:func:`engine.pagerank.common.seed_distribution`, with a short path for one integer seed on a
     graph whose labels are its ids (the common call, where the general path's list
@@ -124,7 +121,7 @@ def seed_distribution(g: Graph, seeds) -> tuple[np.ndarray, np.ndarray]:
     if g.has_identity_labels:
         if isinstance(seeds, str) or not 0 <= seeds < g.n_nodes:
             return any_seed_distribution(g, seeds)  # raises NodeNotFoundError naming it
-        return np.array([seeds], dtype=np.int64), _one()
+        return np.array([seeds], dtype=np.int64), ONE
     # Graph.node_ids builds a pandas Index from its argument on every call (0.5 ms);
     # one hash lookup in a per-graph index costs a microsecond.
     try:
@@ -133,7 +130,7 @@ def seed_distribution(g: Graph, seeds) -> tuple[np.ndarray, np.ndarray]:
         return any_seed_distribution(g, seeds)
     if not isinstance(position, int | np.integer):  # repeated labels: the general path
         return any_seed_distribution(g, seeds)
-    return np.array([position], dtype=np.int64), _one()
+    return np.array([position], dtype=np.int64), ONE
 
 
 def _label_index(g: Graph) -> pd.Index:
