@@ -1,39 +1,57 @@
-"""Local clustering quality and speed: ours vs networkit's local community detection, same seeds.
+"""Local clustering quality and speed at every tool's defaults, same seeds (issue #21).
 
-Run ``python -m benchmarks.cluster [--seeds N] [--graphs planted lfr email ...]``.
+Run ``python -m benchmarks.cluster [--seeds N] [--graphs email ppi ...] [--no-jhu]``
+(default: 100 seeds on each of email, ppi, sfld, bundled, lfr, planted, then the
+JohnsHopkins line; ``--graphs planted100k lfr10k`` adds the two graphs earlier
+settings were tuned on; ``--batch`` adds ``local_cluster_batch`` throughput).
 
-For every graph with ground truth, ``--seeds`` random seeds (nodes whose true
-community has at least 5 members) are given to every method in one process.
-Each row reports, over those seeds, the mean and median F1 of the found set
-against the seed's true community, the mean conductance of the found set
-(computed the same way for everyone, :func:`engine.conductance.set_conductance`),
-the mean size, and the median and mean milliseconds per seed of single calls
-(after one warm-up call). The methods in this process take turns seed by seed,
-so load from other processes falls on all of them alike; speed ratios use the
-medians. localgraphclustering runs in its own process after ours.
-Conductance and F1 are shown together: a method that returns half the graph
-gets a good conductance and a bad F1, one that returns the seed alone the
-reverse. The ratio table compares each of our methods with each peer whose F1
-is within 0.1 of the best peer's: F1 and conductance differences, the speed
-ratio (peer ms / our ms, single calls) and whether the issue's target (at least
-the peer's F1 and conductance at twice its speed) is met. Our rows: the ACL push
-and hk-relax at their defaults and at settings found on these graphs, and the
-least-conductance cluster of a small grid per seed (what a user without ground
-truth can choose by; never chosen by F1). Below the table, the throughput of
-``local_cluster_batch`` over all seeds at once, reported apart from the
-single-call times that the peers are compared with.
+**Graphs** (:mod:`benchmarks.cluster_graphs`): email-Eu-core with its departments,
+the lgc-* graphs with ground truth (ppi-mips complexes, sfld families) from
+``../shared/datasets``, the bundled ``planted`` sample, and two graphs generated
+fresh with seed 2026: an LFR graph from networkit (5,000 nodes, degrees 20-50,
+communities of 60-500, mu 0.3) and a planted partition of 500 blocks of sizes
+drawn uniformly in 60-200 where each node picks Poisson(5) random partners in its
+block and Poisson(2) anywhere.
 
-Graphs: a planted partition (100,000 nodes, about 760,000 edges, blocks of 100,
-mixing 0.3, built here with a vectorised generator and cached in the bench
-folder), an LFR graph from networkit (10,000 nodes, mu 0.3), the bundled
-``planted`` sample, email-Eu-core with its departments and the lgc-* graphs
-with ground truth (ppi-mips complexes, sfld families) from ``../shared/datasets``.
+**Seeds**: ``--seeds`` nodes (all when fewer) drawn with rng 0 among those whose
+true community has at least 5 members; every method gets the same seeds.
+
+**Methods**, each at its own defaults:
+
+- ``gwb ppr (default)`` is ``local_cluster(g, seed)`` with no options at all and
+  ``gwb heat (default)`` is ``local_cluster(g, seed, method="heat")``, so the rows
+  follow whatever the defaults are when the benchmark runs; a few extra rows of ours
+  say their options in their names.
+- every ``networkit.scd`` detector that grows a community from a seed
+  (:func:`benchmarks.cluster_peers.networkit_peers`); where a constructor has no
+  default the row's name says what was chosen. RandomBFS is told the size of the
+  true community, so it is shown for scale and never ranked.
+- localgraphclustering's ``spectral_clustering(method="acl")`` at its defaults
+  (alpha 0.15, rho 1e-6), alone and refined by its MQI.
+
+**Columns**: median and mean F1 of the found set against the seed's true community;
+median conductance of the found set, computed the same way for everyone in the
+graph itself (:func:`engine.conductance.set_conductance`); median size; median
+milliseconds per seed of single calls after one warm-up call. The methods in this
+process take turns seed by seed, so load from other processes falls on all alike;
+localgraphclustering runs in its own process after them and times each call itself.
+A peer whose first five seeds average over 0.5 s is stopped there (marked, and not
+ranked). F1 and conductance are shown together: a method that returns half the
+graph gets a good conductance and a bad F1, one that returns the seed alone the
+reverse.
+
+**Verdicts**: per graph, the best peer by median F1 (mean F1 breaks ties), our
+default's median F1 against it, the speed ratio (peer median ms / ours) and whether
+the issue's goal is met there: F1 at least the best peer's at at least twice its
+speed; otherwise by how much it falls short. The JohnsHopkins line (no ground
+truth) gives conductance, size and time for seed 3215 of ours at defaults and of
+lgc ACL at its defaults (goal: conductance <= 0.28 at twice lgc's speed). The
+summary at the end has one line per graph.
 
 localgraphclustering runs in a separate Python (``$GWB_LGC_PYTHON``, default
-``/tmp/lgc-venv/bin/python``) in a subprocess that gets the graph and the same
-seeds and times each call itself: the wheel of 0.6.1 on PyPI ships a
-``libgraph.so`` without ``MQI_weighted64`` and does not import, and the package
-needs NumPy < 2, so it cannot share this environment. To build that Python::
+``/tmp/lgc-venv/bin/python``): the wheel of 0.6.1 on PyPI ships a ``libgraph.so``
+without ``MQI_weighted64`` and does not import, and the package needs NumPy < 2, so
+it cannot share this environment. To build that Python::
 
     python -m venv /tmp/lgc-venv
     /tmp/lgc-venv/bin/pip install "numpy<2" "scipy<1.14" "networkx<3.4" "pandas<2.3" \
@@ -51,327 +69,57 @@ Without it the first line of the output says why it was skipped.
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
-import pickle
 import statistics
-import subprocess
-import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 import engine
-from benchmarks.common import bench_dir
+from benchmarks.cluster_graphs import GRAPHS, JOHNS_HOPKINS, OPTIONAL_GRAPHS, Case
+from benchmarks.cluster_peers import (
+    ORACLES,
+    localgraphclustering_status,
+    networkit_peers,
+    run_localgraphclustering,
+)
 from engine.cluster import local_cluster, local_cluster_batch
 from engine.conductance import set_conductance
-from loaders import Graph, open_store
+from loaders import Graph
 
-SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "datasets")
-MIN_COMMUNITY = 5
 # A peer whose warm-up seeds average more than this is stopped early (and marked).
 SLOW_PEER_S = 0.5
+PPR_DEFAULT = "gwb ppr (default)"
+HEAT_DEFAULT = "gwb heat (default)"
+JHU_SEED = 3215
+JHU_GOAL = 0.28
 
 
-@dataclass
-class Case:
-    name: str
-    graph: Graph
-    truth: Callable[[int], np.ndarray]  # seed id -> ids of its true community
-    eligible: np.ndarray  # seed ids whose community has >= MIN_COMMUNITY members
-
-
-# ------------------------------------------------------------------ graphs
-
-
-def planted_equal_blocks(n_blocks: int, block: int, p_in: float, p_out: float, seed: int):
-    """A planted partition with equal blocks, vectorised: pairs inside blocks are drawn
-    all at once, pairs between blocks as uniform random pairs (repeats merge)."""
-    rng = np.random.default_rng(seed)
-    first, second = np.triu_indices(block, 1)
-    chosen = rng.random((n_blocks, first.size)) < p_in
-    blocks, pairs = np.nonzero(chosen)
-    n = n_blocks * block
-    between = rng.binomial(n * (n - block) // 2, p_out)
-    u = rng.integers(0, n, int(between * 1.05) + 16)
-    v = rng.integers(0, n, u.size)
-    apart = (u // block) != (v // block)
-    src = np.concatenate([blocks * block + first[pairs], u[apart][:between]])
-    dst = np.concatenate([blocks * block + second[pairs], v[apart][:between]])
-    graph = Graph.from_edges(src, dst, n_nodes=n, name=f"planted-{n}")
-    return graph.with_attributes(community=np.arange(n) // block)
-
-
-def partition_case(name: str, graph: Graph, membership: np.ndarray) -> Case:
-    membership = np.asarray(membership)
-    _, inverse, counts = np.unique(membership, return_inverse=True, return_counts=True)
-    members = {k: np.flatnonzero(inverse == k) for k in range(counts.size)}
-    eligible = np.flatnonzero(counts[inverse] >= MIN_COMMUNITY)
-    eligible = eligible[np.diff(graph.indptr)[eligible] > 0]
-    return Case(name, graph, lambda s: members[inverse[s]], eligible)
-
-
-def planted_100k() -> Case:
-    path = bench_dir() / "planted-100k-b100-mix0.3.gwb"
-    if not path.exists():
-        mixing, degree = 0.3, 15.2
-        planted_equal_blocks(
-            1000, 100, degree * (1 - mixing) / 99, degree * mixing / 99_900, seed=1
-        ).save(path)
-    g = open_store(path)
-    return partition_case("planted 100k (blocks of 100)", g, g.attributes["community"])
-
-
-def lfr() -> Case | None:
-    import networkit as nk
-
-    nk.setSeed(7, False)
-    generator = nk.generators.LFRGenerator(10_000)
-    generator.generatePowerlawDegreeSequence(20, 50, -2)
-    generator.generatePowerlawCommunitySizeSequence(20, 100, -1)
-    generator.setMu(0.3)
-    generator.run()
-    graph = generator.getGraph()
-    src, dst = [], []
-    for u, v in graph.iterEdges():
-        src.append(u)
-        dst.append(v)
-    g = Graph.from_edges(src, dst, n_nodes=graph.numberOfNodes(), name="lfr-10k")
-    return partition_case("LFR 10k (mu 0.3)", g, generator.getPartition().getVector())
-
-
-def bundled_planted() -> Case:
-    g = engine.sample("planted")
-    return partition_case("bundled planted (blocks of 500)", g, g.attributes["community"])
-
-
-def email() -> Case | None:
-    folder = os.path.join(SHARED, "email-eu-core")
-    if not os.path.exists(folder):
-        return None
-    g = engine.load(os.path.join(folder, "email-Eu-core.txt"), directed=False, self_loops="drop")
-    table = np.loadtxt(os.path.join(folder, "email-Eu-core-department-labels.txt"), dtype=int)
-    membership = np.full(g.n_nodes, -1)
-    membership[g.node_ids(table[:, 0])] = table[:, 1]
-    return partition_case("email-Eu-core departments", g, membership)
-
-
-def ppi_mips() -> Case | None:
-    folder = os.path.join(SHARED, "lgc-ppi-mips")
-    if not os.path.exists(folder):
-        return None
-    g = engine.load(os.path.join(folder, "ppi_mips.graphml"))
-    complexes: dict[str, list[int]] = {}
-    with open(os.path.join(folder, "ppi_mips_ground_truth.csv")) as lines:
-        for line in lines:
-            protein, rest = line.rstrip("\n").split("\t")
-            complexes.setdefault(rest.rsplit(":", 1)[0], []).append(g.node_id(protein))
-    # Overlapping: a protein's truth is the largest of its complexes.
-    best: dict[int, np.ndarray] = {}
-    for ids in complexes.values():
-        ids = np.unique(ids)
-        for node in ids.tolist():
-            if node not in best or ids.size > best[node].size:
-                best[node] = ids
-    eligible = np.array(sorted(n for n, ids in best.items() if ids.size >= MIN_COMMUNITY))
-    return Case("lgc ppi-mips complexes", g, best.__getitem__, eligible)
-
-
-def sfld() -> Case | None:
-    folder = os.path.join(SHARED, "lgc-sfld-amidohydrolases")
-    if not os.path.exists(folder):
-        return None
-    stem = "sfld_brown_et_al_amidohydrolases_protein_similarities_for_beh"
-    # Read with networkx: engine.load gives this file's nodes non-unique labels (a loader
-    # issue noted separately), and the benchmark must not depend on it.
-    import networkx as nx
-
-    reference = nx.read_graphml(os.path.join(folder, f"{stem}.graphml")).to_undirected()
-    edges = [(u, v) for u, v in reference.edges() if u != v]
-    g = Graph.from_edges([u for u, _ in edges], [v for _, v in edges], nodes=list(reference))
-    membership = np.full(g.n_nodes, "", dtype=object)
-    with open(os.path.join(folder, f"{stem}_ground_truth.csv")) as lines:
-        for line in lines:
-            node, family = line.rstrip("\n").split("\t")
-            membership[g.node_id(node)] = family.strip()
-    return partition_case("lgc sfld families", g, membership.astype(str))
-
-
-GRAPHS = {
-    "planted": planted_100k,
-    "lfr": lfr,
-    "bundled": bundled_planted,
-    "email": email,
-    "ppi": ppi_mips,
-    "sfld": sfld,
-}
-
-
-# ------------------------------------------------------------------ methods
-
-
-# What a user without ground truth can tune by: the grid whose least-conductance
-# cluster is kept per seed (never chosen by F1).
-GRID = (
-    {"method": "heat", "t": 10.0, "eps": 1e-3},
-    {"method": "heat", "t": 20.0, "eps": 3e-3},
-    {"method": "ppr", "alpha": 0.05, "eps": 1e-4, "refine": "mqi"},
-    {"method": "ppr", "alpha": 0.15, "eps": 1e-5, "refine": "mqi"},
-)
-OURS = {
-    "gwb ppr (a .15, eps 1e-4)": {"method": "ppr"},
-    "gwb ppr+MQI (a .05, eps 1e-4)": {"method": "ppr", "alpha": 0.05, "refine": "mqi"},
-    "gwb ppr+MQI (a .15, eps 1e-5)": {"method": "ppr", "eps": 1e-5, "refine": "mqi"},
-    "gwb heat (t 10, eps 1e-3)": {"method": "heat", "t": 10.0, "eps": 1e-3},
-    "gwb heat (t 20, eps 3e-3)": {"method": "heat", "t": 20.0, "eps": 3e-3},
-    # Chosen on a disjoint draw of 100 seeds (rng 1, not the tables' rng 0) by mean F1
-    # over planted 100k and LFR, among heat t 15/20/25 at eps 2e-3..4e-3, with and
-    # without MQI: 0.990 there, against 0.986 for t 20 / eps 3e-3 + MQI.
-    "gwb heat+MQI (t 15, eps 3e-3)": {
+def our_options() -> dict[str, dict]:
+    """Our rows: the two defaults (no options but the method) and a few extras."""
+    rows = {PPR_DEFAULT: {}, HEAT_DEFAULT: {"method": "heat"}}
+    if inspect.signature(local_cluster).parameters["eps"].default != "auto":
+        # Until the default switches, show what it will switch to.
+        rows["gwb ppr eps auto"] = {"eps": "auto"}
+    rows["gwb ppr+MQI (default + MQI)"] = {"refine": "mqi"}
+    # Chosen on a disjoint draw of seeds over planted 100k and LFR 10k (see engine.cluster).
+    rows["gwb heat+MQI (t 15, eps 3e-3)"] = {
         "method": "heat",
         "t": 15.0,
         "eps": 3e-3,
         "refine": "mqi",
-    },
-}
+    }
+    return rows
 
 
 def ours(g: Graph) -> dict[str, Callable[[int], np.ndarray]]:
-    def run(**options):
+    def run(options):
         return lambda s: local_cluster(g, g.label(s), **options).node_ids
 
-    def least_conductance(s):
-        found = [local_cluster(g, g.label(s), **options) for options in GRID]
-        return min(found, key=lambda cluster: cluster.conductance).node_ids
-
-    methods = {name: run(**options) for name, options in OURS.items()}
-    methods[f"gwb least cond. of {len(GRID)} (heat, ppr+MQI)"] = least_conductance
-    return methods
-
-
-def batch_throughput(case: Case, seeds: np.ndarray, workers: int) -> None:
-    """Milliseconds per seed of :func:`local_cluster_batch` over all seeds at once."""
-    labels = [case.graph.label(s) for s in seeds.tolist()]
-    for name in ("gwb ppr (a .15, eps 1e-4)", "gwb heat (t 20, eps 3e-3)"):
-        options = OURS[name]
-        local_cluster_batch(case.graph, labels[:2], workers=workers, **options)
-        times = []
-        for _ in range(3):
-            started = time.perf_counter()
-            local_cluster_batch(case.graph, labels, workers=workers, **options)
-            times.append(time.perf_counter() - started)
-        per_seed = 1e3 * statistics.median(times) / len(labels)
-        print(f"  batch, {workers} threads: {name[4:]:<32} {per_seed:>7.3f} ms per seed")
-
-
-def networkit_peers(g: Graph) -> dict[str, Callable[[int], np.ndarray]]:
-    import networkit as nk
-
-    graph = nk.Graph(g.n_nodes, weighted=False, directed=False)
-    table = g.edges()
-    src = g.node_ids(table["source"]) if not g.has_identity_labels else table["source"]
-    dst = g.node_ids(table["target"]) if not g.has_identity_labels else table["target"]
-    for u, v in zip(np.asarray(src).tolist(), np.asarray(dst).tolist(), strict=True):
-        if u != v:
-            graph.addEdge(u, v)
-    scd = nk.scd
-    algorithms = {
-        "nk PageRankNibble (a .1, eps 1e-4)": scd.PageRankNibble(graph, 0.1, 1e-4),
-        "nk PageRankNibble (a .01, eps 1e-5)": scd.PageRankNibble(graph, 0.01, 1e-5),
-        "nk LocalTightnessExpansion": scd.LocalTightnessExpansion(graph),
-        "nk GCE (M)": scd.GCE(graph, "M"),
-        "nk LFMLocal": scd.LFMLocal(graph),
-        "nk TCE": scd.TCE(graph),
-        "nk TwoPhaseL": scd.TwoPhaseL(graph),
-    }
-
-    def wrap(algorithm):
-        return lambda s: np.fromiter(algorithm.expandOneCommunity(s), dtype=np.int64)
-
-    return {name: wrap(algorithm) for name, algorithm in algorithms.items()}
-
-
-LGC_PYTHON = os.environ.get("GWB_LGC_PYTHON", "/tmp/lgc-venv/bin/python")
-LGC_METHODS = {
-    "lgc ACL (a .01, rho 1e-5)": {"alpha": 0.01, "rho": 1e-5},
-    "lgc ACL (a .15, rho 1e-4)": {"alpha": 0.15, "rho": 1e-4},
-    "lgc ACL+MQI (a .01, rho 1e-5)": {"alpha": 0.01, "rho": 1e-5, "mqi": True},
-}
-# Runs in localgraphclustering's own Python: reads the CSR and the seeds, times each
-# call (after one warm-up call) and writes the clusters back, all ids.
-LGC_WORKER = """
-import pickle, sys, time
-import numpy as np, scipy.sparse as sp
-import localgraphclustering as lgc
-data = np.load(sys.argv[1])
-methods = pickle.loads(bytes.fromhex(sys.argv[3]))
-n = data["indptr"].size - 1
-adjacency = sp.csr_matrix((np.ones(data["indices"].size), data["indices"], data["indptr"]), (n, n))
-G = lgc.GraphLocal.from_sparse_adjacency(adjacency)
-out = {}
-for name, options in methods.items():
-    options = dict(options)
-    refine = lgc.MQI if options.pop("mqi", False) else None
-    def run(s):
-        found = lgc.spectral_clustering(G, [int(s)], method="acl", refine=refine, **options)
-        return np.asarray(found[0], dtype=np.int64)
-    run(data["seeds"][0])
-    clusters, seconds = [], []
-    for k, s in enumerate(data["seeds"].tolist()):
-        started = time.perf_counter()
-        clusters.append(run(s))
-        seconds.append(time.perf_counter() - started)
-        if k == 4 and sum(seconds) / len(seconds) > float(sys.argv[4]):
-            break
-    out[name] = (clusters, seconds)
-with open(sys.argv[2], "wb") as f:
-    pickle.dump(out, f)
-"""
-
-
-def localgraphclustering_status() -> str:
-    """Why localgraphclustering is skipped, or that it runs (and in which Python)."""
-    if not os.path.exists(LGC_PYTHON):
-        return f"localgraphclustering skipped: no Python at {LGC_PYTHON} (see the module doc)"
-    probe = subprocess.run(
-        [LGC_PYTHON, "-c", "import localgraphclustering"], capture_output=True, text=True
-    )
-    if probe.returncode != 0:
-        last = probe.stderr.strip().splitlines()[-1:] or ["?"]
-        return f"localgraphclustering skipped: import fails in {LGC_PYTHON} ({last[0]})"
-    return f"localgraphclustering 0.6.1 runs in {LGC_PYTHON}, one subprocess per graph"
-
-
-def localgraphclustering_results(case: Case, seeds: np.ndarray) -> list[Result]:
-    """localgraphclustering's ACL (+MQI) on the same graph and seeds, in its own Python."""
-    g = case.graph
-    with tempfile.TemporaryDirectory() as folder:
-        graph_file = os.path.join(folder, "graph.npz")
-        out_file = os.path.join(folder, "out.pkl")
-        np.savez(graph_file, indptr=g.indptr, indices=g.indices, seeds=seeds)
-        subprocess.run(
-            [
-                LGC_PYTHON,
-                "-c",
-                LGC_WORKER,
-                graph_file,
-                out_file,
-                pickle.dumps(LGC_METHODS).hex(),
-                str(SLOW_PEER_S),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-        with open(out_file, "rb") as f:
-            found = pickle.load(f)
-    results = []
-    for name, (clusters, seconds) in found.items():
-        result = Result(name, [], [], [], list(seconds), stopped=len(clusters) < seeds.size)
-        for s, cluster in zip(seeds.tolist(), clusters, strict=False):
-            score(case, result, s, cluster)
-        results.append(result)
-    return results
+    return {name: run(options) for name, options in our_options().items()}
 
 
 # ------------------------------------------------------------------ measuring
@@ -380,11 +128,15 @@ def localgraphclustering_results(case: Case, seeds: np.ndarray) -> list[Result]:
 @dataclass
 class Result:
     method: str
-    f1: list[float]
-    conductance: list[float]
-    sizes: list[int]
-    seconds: list[float]
+    f1: list[float] = field(default_factory=list)
+    conductance: list[float] = field(default_factory=list)
+    sizes: list[int] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
     stopped: bool = False
+
+    @property
+    def med_f1(self) -> float:
+        return statistics.median(self.f1)
 
     @property
     def ms(self) -> float:
@@ -392,8 +144,9 @@ class Result:
         return 1e3 * statistics.median(self.seconds)
 
     @property
-    def mean_ms(self) -> float:
-        return 1e3 * statistics.mean(self.seconds)
+    def ranked(self) -> bool:
+        """Whether this row may be the best peer: a full run of a peer, not an oracle."""
+        return not self.method.startswith("gwb") and not self.stopped and self.method not in ORACLES
 
 
 def f1_score(found: np.ndarray, truth: np.ndarray) -> float:
@@ -414,7 +167,7 @@ def measure_interleaved(case: Case, methods: dict, seeds: np.ndarray) -> list[Re
     processes then falls on all methods alike instead of on whichever ran during it."""
     for method in methods.values():
         method(int(seeds[0]))  # warm up: compilation, caches
-    results = {name: Result(name, [], [], [], []) for name in methods}
+    results = {name: Result(name) for name in methods}
     for k, s in enumerate(seeds.tolist()):
         for name, method in methods.items():
             result = results[name]
@@ -429,64 +182,208 @@ def measure_interleaved(case: Case, methods: dict, seeds: np.ndarray) -> list[Re
     return list(results.values())
 
 
-def run_case(case: Case, n_seeds: int, use_lgc: bool = False) -> list[Result]:
-    rng = np.random.default_rng(0)
-    seeds = rng.choice(case.eligible, min(n_seeds, case.eligible.size), replace=False)
-    g = case.graph
-    print(f"\n{case.name}: {g.n_nodes:,} nodes, {g.n_edges:,} edges, {seeds.size} seeds")
-    methods = {**ours(g), **networkit_peers(g)}
-    results = measure_interleaved(case, methods, seeds)
-    if use_lgc:
-        results += localgraphclustering_results(case, seeds)
+def lgc_results(case: Case, seeds: np.ndarray) -> list[Result]:
+    found = run_localgraphclustering(seeds, SLOW_PEER_S, graph=case.graph)
+    results = []
+    for name, (clusters, _, seconds) in found.items():
+        result = Result(name, seconds=list(seconds), stopped=len(clusters) < seeds.size)
+        for s, cluster in zip(seeds.tolist(), clusters, strict=False):
+            score(case, result, s, cluster)
+        results.append(result)
+    return results
+
+
+def communities_of(case: Case) -> list[np.ndarray]:
+    """The distinct true communities of the eligible seeds (for RandomBFS's cover)."""
+    distinct = {}
+    for s in case.eligible.tolist():
+        members = case.truth(s)
+        distinct.setdefault(id(members), members)
+    return list(distinct.values())
+
+
+# ------------------------------------------------------------------ reporting
+
+
+@dataclass
+class Verdict:
+    graph: str
+    ours: Result
+    peer: Result | None
+
+    @property
+    def speed(self) -> float:
+        return self.peer.ms / self.ours.ms if self.peer else float("nan")
+
+    def text(self) -> str:
+        if self.peer is None:
+            return "no peer ran in full"
+        d_f1 = self.ours.med_f1 - self.peer.med_f1
+        short = []
+        if d_f1 < 0:
+            short.append(f"F1 short by {-d_f1:.3f}")
+        if self.speed < 2:
+            short.append(f"speed {self.speed:.2f}x < 2x")
+        return "goal met" if not short else "short: " + ", ".join(short)
+
+
+def print_table(results: list[Result]) -> None:
     header = (
-        f"  {'method':<38} {'mean F1':>8} {'med F1':>8} {'cond':>7} {'size':>7} "
-        f"{'med ms':>8} {'mean ms':>8}"
+        f"  {'method':<48} {'med F1':>7} {'mean F1':>7} {'med cond':>8} {'med size':>8} "
+        f"{'med ms':>9}"
     )
     print(header)
     print("  " + "-" * (len(header) - 2))
     for r in results:
-        stopped = f"  (stopped after {len(r.seconds)} seeds: too slow)" if r.stopped else ""
+        note = ""
+        if r.stopped:
+            note = f"  (stopped after {len(r.seconds)} seeds: too slow; not ranked)"
+        elif r.method in ORACLES:
+            note = "  (told the true size; not ranked)"
         print(
-            f"  {r.method:<38} {statistics.mean(r.f1):>8.3f} {statistics.median(r.f1):>8.3f} "
-            f"{statistics.mean(r.conductance):>7.3f} {statistics.mean(r.sizes):>7.1f} "
-            f"{r.ms:>8.3f} {r.mean_ms:>8.3f}{stopped}"
+            f"  {r.method:<48} {r.med_f1:>7.3f} {statistics.mean(r.f1):>7.3f} "
+            f"{statistics.median(r.conductance):>8.3f} {statistics.median(r.sizes):>8.0f} "
+            f"{r.ms:>9.3f}{note}"
         )
-    ours_results = [r for r in results if r.method.startswith("gwb")]
-    peers = [r for r in results if not r.method.startswith("gwb") and not r.stopped]
-    best_peer = max(peers, key=lambda r: statistics.mean(r.f1))
-    print(f"  best peer by mean F1: {best_peer.method}")
-    # Peers within 0.1 of the best peer's F1: the ones worth being compared with.
-    close = [r for r in peers if statistics.mean(r.f1) >= statistics.mean(best_peer.f1) - 0.1]
-    print(f"  {'ours vs peer':<68} {'dF1':>7} {'dcond':>7} {'speed':>8}  target")
-    for mine in ours_results:
-        for peer in close:
-            d_f1 = statistics.mean(mine.f1) - statistics.mean(peer.f1)
-            d_cond = statistics.mean(mine.conductance) - statistics.mean(peer.conductance)
-            speed = peer.ms / mine.ms
-            # The issue's target: at least the peer's F1 and conductance at twice its speed.
-            met = "met" if d_f1 >= 0 and d_cond <= 0 and speed >= 2 else "-"
-            print(
-                f"  {mine.method[4:] + ' vs ' + peer.method:<68} "
-                f"{d_f1:>+7.4f} {d_cond:>+7.4f} {speed:>7.1f}x  {met}"
-            )
-    batch_throughput(case, seeds, workers=os.cpu_count() or 1)
-    return results
+
+
+def verdicts(name: str, results: list[Result]) -> list[Verdict]:
+    peers = [r for r in results if r.ranked]
+    best = max(peers, key=lambda r: (r.med_f1, statistics.mean(r.f1)), default=None)
+    by_name = {r.method: r for r in results}
+    found = [Verdict(name, by_name[mine], best) for mine in (PPR_DEFAULT, HEAT_DEFAULT)]
+    if best is not None:
+        print(f"  best peer by median F1: {best.method} ({best.med_f1:.3f}, {best.ms:.3f} ms)")
+    for v in found:
+        print(
+            f"  {v.ours.method:<20} median F1 {v.ours.med_f1:.3f} "
+            f"({v.ours.med_f1 - (best.med_f1 if best else np.nan):+.3f} vs best peer), "
+            f"speed {v.speed:.2f}x the best peer: {v.text()}"
+        )
+    return found
+
+
+def run_case(case: Case, n_seeds: int, use_lgc: bool, batch: bool) -> list[Verdict]:
+    rng = np.random.default_rng(0)
+    seeds = rng.choice(case.eligible, min(n_seeds, case.eligible.size), replace=False)
+    g = case.graph
+    print(f"\n{case.name}: {g.n_nodes:,} nodes, {g.n_edges:,} edges, {seeds.size} seeds")
+    methods = ours(g)
+    try:
+        methods.update(networkit_peers(g, communities_of(case)))
+    except ImportError:
+        print("  networkit not installed: its peers skipped")
+    results = measure_interleaved(case, methods, seeds)
+    if use_lgc:
+        results += lgc_results(case, seeds)
+    print_table(results)
+    found = verdicts(case.name, results)
+    if batch:
+        batch_throughput(case, seeds, workers=os.cpu_count() or 1)
+    return found
+
+
+def batch_throughput(case: Case, seeds: np.ndarray, workers: int) -> None:
+    """Milliseconds per seed of :func:`local_cluster_batch` over all seeds at once."""
+    labels = [case.graph.label(s) for s in seeds.tolist()]
+    for name in (PPR_DEFAULT, HEAT_DEFAULT):
+        options = our_options()[name]
+        local_cluster_batch(case.graph, labels[:2], workers=workers, **options)
+        times = []
+        for _ in range(3):
+            started = time.perf_counter()
+            local_cluster_batch(case.graph, labels, workers=workers, **options)
+            times.append(time.perf_counter() - started)
+        per_seed = 1e3 * statistics.median(times) / len(labels)
+        print(f"  batch, {workers} threads: {name[4:]:<24} {per_seed:>7.3f} ms per seed")
+
+
+def johns_hopkins(use_lgc: bool, repeats: int = 7) -> None:
+    """Seed 3215 of JohnsHopkins: conductance, size and median time of ours at defaults
+    and of lgc's ACL at its defaults (lgc reads the edge list itself, so its ids are
+    the file's ids, which are our labels)."""
+    if not os.path.exists(JOHNS_HOPKINS):
+        print("\nJohnsHopkins: data set not available, skipped")
+        return
+    g = engine.load(JOHNS_HOPKINS)
+    print(f"\nJohnsHopkins seed {JHU_SEED}: {g.n_nodes:,} nodes, {g.n_edges:,} edges")
+    print(f"  {'method':<28} {'cond':>7} {'size':>6} {'med ms':>9}")
+    rows: dict[str, tuple[float, int, float]] = {}
+    for name in (PPR_DEFAULT, HEAT_DEFAULT):
+        options = our_options()[name]
+        local_cluster(g, JHU_SEED, **options)  # warm-up
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            cluster = local_cluster(g, JHU_SEED, **options)
+            times.append(time.perf_counter() - started)
+        phi = set_conductance(g, cluster.nodes)[2]
+        rows[name] = (phi, len(cluster), 1e3 * statistics.median(times))
+    if use_lgc:
+        seeds = np.full(repeats, JHU_SEED)
+        found = run_localgraphclustering(seeds, float("inf"), edgelist=JOHNS_HOPKINS)
+        for name, (clusters, own, seconds) in found.items():
+            phi = set_conductance(g, clusters[0])[2]
+            rows[name] = (phi, np.unique(clusters[0]).size, 1e3 * statistics.median(seconds))
+            print(f"  ({name} reports conductance {own[0]:.4f} itself)")
+    for name, (phi, size, ms) in rows.items():
+        print(f"  {name:<28} {phi:>7.4f} {size:>6} {ms:>9.3f}")
+    acl = rows.get("lgc ACL (defaults)")
+    for name in (PPR_DEFAULT, HEAT_DEFAULT):
+        phi, _, ms = rows[name]
+        short = [] if phi <= JHU_GOAL else [f"conductance {phi:.4f} > {JHU_GOAL}"]
+        speed = ""
+        if acl is not None:
+            speed = f", speed {acl[2] / ms:.2f}x lgc ACL"
+            if acl[2] / ms < 2:
+                short.append(f"speed {acl[2] / ms:.2f}x < 2x")
+        verdict = "goal met" if not short else "short: " + ", ".join(short)
+        print(f"  {name}: conductance {phi:.4f}{speed}: {verdict}")
+
+
+def print_summary(found: list[Verdict]) -> None:
+    print("\nSummary: our defaults against the best peer (by median F1) on each graph")
+    header = (
+        f"  {'graph':<52} {'ours':<6} {'med F1':>6}  {'best peer':<48} {'med F1':>6} "
+        f"{'speed':>7}  goal"
+    )
+    print(header)
+    print("  " + "-" * (len(header) - 2))
+    for v in found:
+        peer = v.peer.method if v.peer else "-"
+        peer_f1 = f"{v.peer.med_f1:>6.3f}" if v.peer else f"{'-':>6}"
+        mine = "ppr" if v.ours.method == PPR_DEFAULT else "heat"
+        print(
+            f"  {v.graph:<52} {mine:<6} {v.ours.med_f1:>6.3f}  {peer:<48} {peer_f1} "
+            f"{v.speed:>6.2f}x  {v.text()}"
+        )
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    builders = {**GRAPHS, **OPTIONAL_GRAPHS}
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seeds", type=int, default=100)
-    parser.add_argument("--graphs", nargs="+", default=list(GRAPHS), choices=list(GRAPHS))
+    parser.add_argument("--graphs", nargs="+", default=list(GRAPHS), choices=list(builders))
+    parser.add_argument("--no-jhu", action="store_true", help="skip the JohnsHopkins line")
+    parser.add_argument("--batch", action="store_true", help="add batch throughput")
     args = parser.parse_args(argv)
     status = localgraphclustering_status()
     print(status)
+    print(f"local_cluster{inspect.signature(local_cluster)}")
     use_lgc = " runs in " in status
+    found: list[Verdict] = []
     for key in args.graphs:
-        case = GRAPHS[key]()
+        case = builders[key]()
         if case is None:
             print(f"\n{key}: data set not available, skipped")
             continue
-        run_case(case, args.seeds, use_lgc)
+        found += run_case(case, args.seeds, use_lgc, args.batch)
+    if not args.no_jhu:
+        johns_hopkins(use_lgc)
+    if found:
+        print_summary(found)
 
 
 if __name__ == "__main__":
