@@ -28,7 +28,6 @@ community detection in full social networks on a laptop", PLOS ONE 13(1), 2018
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -37,7 +36,7 @@ from checks import check_positive_int, check_seed
 from engine._device import resolve_device
 from engine._kernels import similarity as kernels
 from engine._kernels.csr import csr_of
-from engine.conductance import prefix_conductance, set_conductance
+from engine.community_growth import Community, grow
 from engine.per_graph import Progress
 from loaders import Graph
 from loaders.fingerprint import graph_fingerprint
@@ -45,29 +44,6 @@ from sketches.lsh import MinHashLSH, recall_banding
 from sketches.minhash import estimated_jaccard, minhash_signatures
 
 FORMAT_VERSION = 1
-
-
-@dataclass
-class Community:
-    """A community grown from seeds: its members and how well it is cut off.
-
-    ``members`` has columns ``node``, ``score`` (fraction of the node's
-    neighbourhood inside the community's; 1 for seeds) and ``seed``.
-    """
-
-    members: pd.DataFrame
-    conductance: float
-    volume: float
-    cut: float
-
-    def __len__(self) -> int:
-        return len(self.members)
-
-    def __repr__(self) -> str:
-        return (
-            f"<Community: {len(self)} nodes, conductance {self.conductance:.4f}, "
-            f"volume {self.volume:g}, cut {self.cut:g}>"
-        )
 
 
 class NeighbourhoodIndex:
@@ -240,6 +216,14 @@ class NeighbourhoodIndex:
         community its least conductance (a sweep cut). Rounds stop early when
         nobody new is admitted.
 
+        A community can come back as just its seeds, for one of three reasons
+        that ``.stop_reason`` tells apart: the index found no candidates, none
+        reached ``min_score``, or the sweep kept the seeds because every
+        candidate raised their conductance. ``.why`` says it with its numbers
+        and ``.suggestion`` names a change that grows it, tried before it is
+        offered (``.suggested`` holds it as parameters), so the seeds never come
+        back silently.
+
         Two departures from the paper, both because its fixed similarity cut-off
         did not carry across graphs: the score is containment rather than
         Jaccard (a member's neighbourhood is a small part of the community's,
@@ -258,13 +242,17 @@ class NeighbourhoodIndex:
             median F1 0.95 on the bundled planted graph; keeping out candidates
             with less than a fifth of their neighbourhood inside lifts it to 0.995.
         max_size : int, optional
-            Stop growing at this many members.
+            Stop growing at this many members. The limit also cuts each round's
+            ranking short before the sweep, so it can stop a round early.
 
         Returns
         -------
         Community
             ``.members`` (``node``, ``score``, ``seed``), ``.conductance``,
-            ``.volume``, ``.cut`` (as :func:`engine.conductance.set_conductance`).
+            ``.volume``, ``.cut`` (as :func:`engine.conductance.set_conductance`);
+            why it stopped (``.stop_reason``, ``.why``, ``.suggestion``,
+            ``.suggested``, ``.seed_only``) and a row per round (``.rounds``).
+            See :class:`engine.community_growth.Community`.
 
         Examples
         --------
@@ -272,8 +260,19 @@ class NeighbourhoodIndex:
         >>> g = engine.sample("planted")
         >>> index = NeighbourhoodIndex.build(g)
         >>> community = index.expand(g.labels[:5])
-        >>> community.conductance < 0.5
-        True
+        >>> community.conductance < 0.5, community.stop_reason
+        (True, 'converged')
+
+        Asking every candidate to lie wholly inside the seeds' neighbourhoods
+        admits nobody, and the result says so, with a score that would do:
+
+        >>> alone = index.expand(g.labels[:3], min_score=1.0)
+        >>> alone.seed_only, alone.stop_reason
+        (True, 'below_min_score')
+        >>> alone.suggestion
+        'min_score=0.06 would admit 230 candidates (scores down to 0.0667)'
+        >>> int(index.expand(g.labels[:3], **alone.suggested).rounds.loc[0, "admitted"])
+        230
         """
         g = self.graph
         seed_ids = np.unique(g.node_ids(list(seeds)))
@@ -281,34 +280,14 @@ class NeighbourhoodIndex:
             raise ValueError("seeds must name at least one node")
         if not 0.0 <= float(min_score) <= 1.0:
             raise ValueError(f"min_score must be in [0, 1]; got {min_score!r}")
-        rounds = check_positive_int("rounds", rounds)
-        limit = g.n_nodes if max_size is None else check_positive_int("max_size", max_size)
-        per_member = check_positive_int("candidates_per_member", candidates_per_member)
-        members = seed_ids
-        scores = np.ones(len(seed_ids))
-        marks = np.zeros(g.n_nodes, dtype=np.bool_)
-        for _ in range(rounds):
-            if len(members) >= limit:
-                break
-            found = [self.lsh.query_top(self.signatures[m], per_member) for m in members]
-            candidates = np.setdiff1d(np.concatenate(found), members)
-            score = kernels.containment(csr_of(g), self.include_self, members, candidates, marks)
-            eligible = np.flatnonzero(score >= min_score)
-            ranked = eligible[np.lexsort((candidates[eligible], -score[eligible]))]
-            ranked = ranked[: limit - len(members)]
-            if not len(ranked):
-                break
-            _, _, conductance = prefix_conductance(g, np.concatenate([members, candidates[ranked]]))
-            admitted = int(np.argmin(conductance[len(members) - 1 :]))
-            if admitted == 0:
-                break
-            members = np.concatenate([members, candidates[ranked[:admitted]]])
-            scores = np.concatenate([scores, score[ranked[:admitted]]])
-        volume, cut, conductance = set_conductance(g, g.labels_of(members))
-        frame = pd.DataFrame(
-            {"node": g.labels_of(members), "score": scores, "seed": np.isin(members, seed_ids)}
+        return grow(
+            self,
+            seed_ids,
+            rounds=check_positive_int("rounds", rounds),
+            per_member=check_positive_int("candidates_per_member", candidates_per_member),
+            min_score=float(min_score),
+            limit=g.n_nodes if max_size is None else check_positive_int("max_size", max_size),
         )
-        return Community(frame, conductance, volume, cut)
 
     def save(self, path) -> str:
         """Write the signatures and parameters (``.npz``) atomically; bands re-sort on load."""

@@ -1,5 +1,7 @@
 """Neighbourhood similarity and community expansion, against exact Jaccard from sets."""
 
+import re
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -146,6 +148,8 @@ def test_isolated_node_is_similar_to_nothing():
     alone = index.expand([3])
     assert alone.members["node"].tolist() == [3]
     assert alone.conductance == 1.0
+    assert alone.seed_only and alone.stop_reason == "no_candidates"
+    assert alone.suggested == {} and "choose other seeds" in alone.suggestion
 
 
 def test_bad_input_is_refused_with_its_name():
@@ -201,3 +205,129 @@ def test_asking_for_a_missing_gpu_says_why():
         pytest.skip("a GPU is present")
     with pytest.raises(engine.DeviceUnavailableError, match="device='gpu'"):
         NeighbourhoodIndex.build(engine.sample("karate"), device="gpu")
+
+
+# Why a community stopped growing: each reason where it happens, and each promised
+# number checked by running the suggested parameters.
+
+
+def promised(suggestion: str) -> int:
+    """The count a suggestion promises ("... would admit 14 candidates")."""
+    return int(re.search(r"would admit (\d+)", suggestion).group(1))
+
+
+@pytest.fixture(scope="module")
+def planted_index():
+    return NeighbourhoodIndex.build(engine.sample("planted"))
+
+
+def test_seeds_below_min_score_say_which_score_would_admit_how_many(planted_index):
+    g = planted_index.graph
+    seeds = g.labels[:3]
+    alone = planted_index.expand(seeds, min_score=1.0)
+    assert alone.seed_only and not alone.grew
+    assert alone.stop_reason == "below_min_score"
+    assert alone.members["node"].tolist() == sorted(seeds.tolist())
+    first = alone.rounds.iloc[0]
+    assert first["candidates"] > 0 and first["eligible"] == 0 and first["admitted"] == 0
+    assert f"best score {first['best_score']:.3g}" in alone.why
+    value = alone.suggested["min_score"]
+    assert f"min_score={value:g}" in alone.suggestion
+    again = planted_index.expand(seeds, min_score=value)
+    admitted = again.members.iloc[len(seeds) : len(seeds) + promised(alone.suggestion)]
+    assert again.rounds.loc[0, "admitted"] == promised(alone.suggestion) > 0
+    assert (admitted["score"] >= value).all() and not admitted["seed"].any()
+
+
+def bridged_cliques() -> Graph:
+    """Two 50-cliques and node 100 joined to one node of each: its best Jaccard is 2/52."""
+    pairs = [(b + i, b + j) for b in (0, 50) for i in range(50) for j in range(i + 1, 50)]
+    src, dst = map(list, zip(*pairs, (100, 0), (100, 50)))
+    return Graph.from_edges(src, dst)
+
+
+def test_no_candidates_names_the_threshold_that_finds_the_nearest_node():
+    g = bridged_cliques()
+    # The LSH index misses node 100's weak ties with some permutations and not others.
+    stopped = []
+    for seed in range(1, 60):
+        index = NeighbourhoodIndex.build(g, seed=seed)
+        community = index.expand([100])
+        if community.stop_reason == "no_candidates":
+            stopped.append((seed, community))
+    assert stopped, "no permutation seed left node 100 without candidates"
+    best = max(exact_jaccard(g, 100, other, True) for other in range(100))
+    for seed, community in stopped:
+        assert community.seed_only and community.rounds.loc[0, "candidates"] == 0
+        assert f"best Jaccard {best:.3g}" in community.why
+        threshold = community.suggested["threshold"]
+        assert 0 < threshold <= best < 0.5
+        assert f"threshold={threshold:g}" in community.suggestion
+        rebuilt = NeighbourhoodIndex.build(g, seed=seed, **community.suggested)
+        assert rebuilt.expand([100]).rounds.loc[0, "candidates"] > 0
+
+
+def test_sweep_kept_seeds_is_told_apart_and_its_wider_search_admits_what_it_says(
+    planted_index,
+):
+    g = planted_index.graph
+    nx_graph = g.to_networkx()
+    checked = 0
+    for node in range(0, g.n_nodes, 50):
+        community = planted_index.expand([g.labels[node]])
+        if community.stop_reason != "sweep_kept_seeds":
+            continue
+        assert community.seed_only
+        assert community.rounds.loc[0, "eligible"] > 0
+        assert community.conductance == pytest.approx(nx.conductance(nx_graph, [node]))
+        wider = community.suggested.get("candidates_per_member")
+        if wider is None:
+            assert "choose other seeds" in community.suggestion
+            continue
+        again = planted_index.expand([g.labels[node]], candidates_per_member=wider)
+        assert again.rounds.loc[0, "admitted"] == promised(community.suggestion) > 0
+        checked += 1
+    assert checked, "no seed showed a wider search that grows it"
+
+
+def test_rounds_says_how_many_one_more_round_admits(planted_index):
+    seeds = planted_index.graph.labels[:3]
+    short = planted_index.expand(seeds, rounds=1)
+    assert short.grew and short.stop_reason == "rounds"
+    assert short.suggested == {"rounds": 2}
+    longer = planted_index.expand(seeds, rounds=2)
+    more = int(re.search(r"would admit (\d+) more", short.suggestion).group(1))
+    assert longer.rounds.loc[1, "admitted"] == more > 0
+    assert len(longer) == len(short) + more
+
+
+def test_converged_means_another_round_changes_nothing(planted_index):
+    seeds = planted_index.graph.labels[:5]
+    community = planted_index.expand(seeds)
+    assert community.stop_reason == "converged" and community.suggestion is None
+    assert community.grew
+    longer = planted_index.expand(seeds, rounds=len(community.rounds) + 2)
+    assert longer.members.equals(community.members)
+
+
+def test_max_size_is_the_reason_when_the_limit_stopped_growth(planted_index):
+    g = planted_index.graph
+    seeds = g.labels[:3]
+    full = planted_index.expand(seeds, max_size=3)
+    assert full.seed_only and full.stop_reason == "max_size" and full.rounds.empty
+    limited = planted_index.expand(seeds, max_size=20)
+    assert limited.stop_reason == "max_size" and len(limited) <= 20
+    assert limited.suggested == {"max_size": None}
+    assert len(planted_index.expand(seeds, **limited.suggested)) > 20
+
+
+def test_round_table_adds_up_to_the_community(planted_index):
+    g = planted_index.graph
+    for seeds, options in [(g.labels[:5], {}), (g.labels[:3], {"rounds": 2})]:
+        community = planted_index.expand(seeds, **options)
+        rounds = community.rounds
+        assert rounds["round"].tolist() == list(range(1, len(rounds) + 1))
+        assert rounds["admitted"].sum() == (~community.members["seed"]).sum()
+        assert rounds["size"].iloc[-1] == len(community)
+        assert rounds["conductance"].iloc[-1] == pytest.approx(community.conductance)
+        assert (rounds["eligible"] <= rounds["candidates"]).all()
