@@ -93,13 +93,55 @@ def show_similar(node, table, seconds: float) -> None:
     figure_beside_table(neighbourhood_figure(graph, scores, [node]), table)
 
 
+# Parameters of expand that a suggestion may change and this page can apply with a click;
+# threshold and num_perm belong to the index (the expander above).
+REGROW = ("min_score", "candidates_per_member", "rounds", "max_size")
+
+
+def grow(seeds, options: dict, spinner: str | None = "Growing the community…") -> tuple:
+    """``(query, community, seconds)``: the query keeps the options, for a retry to change."""
+    community, seconds = timed(lambda: index.expand(seeds, **options), spinner)
+    return {"seeds": seeds, "options": options}, community, seconds
+
+
 def expand_answer(picks, rounds: int) -> tuple:
-    seeds = read_picks(graph, picks)
-    community, seconds = timed(lambda: index.expand(seeds, rounds=rounds), "Growing the community…")
-    return seeds, community, seconds
+    return grow(read_picks(graph, picks), {"rounds": rounds})
 
 
-def show_expand(seeds, community, seconds: float) -> None:
+def regrow(query: dict, suggested: dict) -> None:
+    """Run the suggested parameters: the answer replaces the one shown."""
+    st.session_state["expand_result"] = (
+        key,
+        # A callback runs before the page redraws: no spinner to draw into.
+        *grow(query["seeds"], {**query["options"], **suggested}, spinner=None),
+    )
+
+
+def stop_notice(query: dict, community) -> None:
+    """Why growth stopped, never silently when only the seeds came back, with a retry button."""
+    options = ", ".join(f"{name}={value}" for name, value in query["options"].items())
+    message = f"Stopped ({community.stop_reason}): {community.why}."
+    if community.seed_only:
+        st.warning(f"Only the seeds came back. {message}")
+    elif community.stop_reason in ("rounds", "max_size"):
+        st.info(message)
+    else:
+        st.caption(f"{message} Grown with {options}.")
+    if community.suggestion is None:
+        return
+    st.info(f"Suggestion: {community.suggestion}.")
+    suggested = community.suggested
+    if suggested and set(suggested) <= set(REGROW):
+        change = ", ".join(f"{name}={value}" for name, value in suggested.items())
+        st.button(
+            f"Grow again with {change}",
+            key="expand_regrow",
+            on_click=regrow,
+            args=(query, suggested),
+        )
+
+
+def show_expand(query: dict, community, seconds: float) -> None:
     metric_row(
         {
             "Members": f"{len(community):,}",
@@ -107,9 +149,12 @@ def show_expand(seeds, community, seconds: float) -> None:
             "Time": f"{seconds * 1000:.0f} ms",
         }
     )
+    stop_notice(query, community)
     members = community.members
     scores = scores_of(members["node"], members["score"])
-    figure_beside_table(neighbourhood_figure(graph, scores, seeds), members)
+    figure_beside_table(neighbourhood_figure(graph, scores, query["seeds"]), members)
+    with st.expander("Rounds"):
+        st.dataframe(community.rounds, hide_index=True)
 
 
 @st.fragment
