@@ -26,6 +26,7 @@ from app.cli.common import (
     write_and_echo,
     write_table,
 )
+from engine.community_growth import Community
 
 
 def neighbourhood_index(
@@ -92,25 +93,66 @@ def expand(
     seeds: SeedNodes,
     rounds: Annotated[int, typer.Option(min=1, help="Rounds of growth.")] = 3,
     max_size: Annotated[int | None, typer.Option(min=1, help="Largest community.")] = None,
+    min_score: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Least score a candidate needs.")
+    ] = 0.2,
+    candidates_per_member: Annotated[
+        int, typer.Option(min=1, help="LSH candidates per member and round.")
+    ] = 20,
     index_path: IndexPath = None,
+    num_perm: Annotated[int, typer.Option(min=16, help="MinHash signature length.")] = 128,
+    threshold: Annotated[float, typer.Option(help="Jaccard the LSH bands aim at.")] = 0.5,
     output: Annotated[Path | None, output_option("Write the members: .parquet or .csv.")] = None,
     quiet: Quiet = False,
     as_json: Json = False,
 ) -> None:
     """Grow a community around seed nodes (Chamberlain et al.'s MinHash-LSH expansion).
 
+    Why growth stopped, and an option that would grow it, go to stderr (fields
+    stop_reason, why, suggestion, suggested in --json).
+
     Example: gwb expand sample:planted -s 0 -s 1 -s 2
     """
     graph, labels = open_graph_and_nodes(graph_path, seeds, output)
     clock = Stopwatch()
-    index = neighbourhood_index(graph, index_path, 128, 0.5, quiet)
-    community = index.expand(labels, rounds=rounds, max_size=max_size)
+    index = neighbourhood_index(graph, index_path, num_perm, threshold, quiet)
+    community = index.expand(
+        labels,
+        rounds=rounds,
+        max_size=max_size,
+        min_score=min_score,
+        candidates_per_member=candidates_per_member,
+    )
     write_table(community.members, output)
     summary = {
         "seeds": len(labels),
         "members": len(community),
         "conductance": round(community.conductance, 6),
+        "stop_reason": community.stop_reason,
+        "why": community.why,
+        "suggestion": community.suggestion,
+        "suggested": community.suggested,
     }
+    if not as_json:
+        for line in stop_lines(community):
+            typer.echo(line, err=True)
     found = f"{len(community)} members, conductance {community.conductance:.4f}"
     shown = (community.members, found) if output is None else (f"wrote {output}: {found}",)
     echo_summary(closed_summary(summary, output, clock), as_json, *shown)
+
+
+def stop_lines(community: Community) -> list[str]:
+    """What ``gwb expand`` says on stderr: why growth stopped, and the options that grow it."""
+    heading = "only the seeds came back" if community.seed_only else "stopped"
+    lines = [f"gwb: {heading} ({community.stop_reason}): {community.why}"]
+    if community.suggestion is not None:
+        # The engine names its parameters; a shell user types options.
+        options = " ".join(
+            f"--{name.replace('_', '-')} {value}"
+            for name, value in community.suggested.items()
+            if value is not None
+        )
+        dropped = [name for name, value in community.suggested.items() if value is None]
+        hint = options or " ".join(f"without --{name.replace('_', '-')}" for name in dropped)
+        lines.append(f"gwb: suggestion: {community.suggestion}" + (f" ({hint})" if hint else ""))
+    return lines
