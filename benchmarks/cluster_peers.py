@@ -161,19 +161,16 @@ def run_localgraphclustering(
             np.savez(graph_file, edgelist=np.array(edgelist), seeds=seeds)
         else:
             np.savez(graph_file, indptr=graph.indptr, indices=graph.indices, seeds=seeds)
-        subprocess.run(
-            [
-                LGC_PYTHON,
-                "-c",
-                LGC_WORKER,
-                graph_file,
-                out_file,
-                pickle.dumps(LGC_METHODS if methods is None else methods).hex(),
-                str(slow_s),
-            ],
-            check=True,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+        methods = LGC_METHODS if methods is None else methods
+        worker = [LGC_PYTHON, "-c", LGC_WORKER, graph_file, out_file]
+        done = subprocess.run(
+            [*worker, pickle.dumps(methods).hex(), str(slow_s)],
+            capture_output=True,
+            text=True,
         )
+        if done.returncode != 0:
+            # lgc warns a lot on stderr; only a failure's last lines are worth showing.
+            tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+            raise RuntimeError(f"localgraphclustering's worker failed:\n{tail}")
         with open(out_file, "rb") as f:
             return pickle.load(f)
