@@ -2,11 +2,11 @@
 
 A diffusion (:mod:`engine.diffusion`: the ACL push ``"ppr"`` or hk-relax ``"heat"``)
 spreads mass from the seeds; a **sweep** then sorts the nodes it reached by
-degree-normalised score and keeps the prefix of least conductance
-``φ(S) = cut(S) / min(vol(S), vol(V) − vol(S))`` (:mod:`engine.conductance`).
-MQI may then refine that set (its max flow, clustering's own kernel, is in
-:mod:`engine.cluster_kernels`); the network community profile runs many
-diffusions (:mod:`engine.community_profile`).
+degree-normalised score and keeps a prefix where the conductance
+``φ(S) = cut(S) / min(vol(S), vol(V) − vol(S))`` (:mod:`engine.conductance`) has a
+deep minimum, else its least. By default a ladder of accuracies chooses the
+diffusion (``eps="auto"``) and MQI (:mod:`engine.mqi`) refines the set; the
+network community profile runs many diffusions (:mod:`engine.community_profile`).
 
 Conventions
 -----------
@@ -34,18 +34,18 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
-from checks import check_between, check_choice, check_seed
-from engine import cluster_kernels as kernels
+from checks import check_between, check_choice, check_positive, check_positive_int, check_seed
 from engine.conductance import set_stats
 from engine.diffusion import (
     DEFAULT_EPS,
+    DEFAULT_MIN_SIZE,
     DEFAULT_T,
     MAX_T,
     METHODS,
@@ -53,12 +53,13 @@ from engine.diffusion import (
     diffuse_and_sweep,
     seed_distribution,
 )
-from engine.local_view import LocalView, local_view, symmetrised
+from engine.local_view import local_view, symmetrised
+from engine.mqi import mqi, mqi_ids
+from engine.noisy_labels import DEFAULT_LABEL_EPSILON, label_weighted_graph
 from engine.per_graph import Progress
 from loaders import Graph
 
 REFINEMENTS = (None, "mqi")
-DEFAULT_LABEL_EPSILON = 0.05
 
 
 # ------------------------------------------------------------------ result
@@ -80,6 +81,18 @@ class LocalCluster:
         Whether MQI replaced the sweep's set (it does only when that lowers conductance).
     pushes, touched : int
         Work done: push operations and nodes that received diffusion mass.
+    min_size : int
+        The least size asked for.
+    eps, t : float
+        The accuracy (and diffusion time of ``heat``) of the kept diffusion: with
+        ``eps="auto"``, those of the rung chosen.
+    ladder : pandas.DataFrame or None
+        With ``eps="auto"``: every rung tried (``eps``, ``t`` for heat,
+        ``conductance`` and ``size`` of its sweep, ``volume`` reached, ``pushes``).
+    seed_only : bool
+        Whether the cluster is the seed set itself: no set of at least
+        ``min_size`` nodes around it did better (say so to the user; a smaller
+        ``min_size`` or another method may find one).
     """
 
     def __init__(
@@ -96,6 +109,10 @@ class LocalCluster:
         pushes: int,
         touched: int,
         *,
+        seed_nodes: np.ndarray | None = None,
+        min_size: int = 1,
+        eps: float | None = None,
+        t: float | None = None,
         ladder: pd.DataFrame | None = None,
     ) -> None:
         self.graph = graph
@@ -109,18 +126,30 @@ class LocalCluster:
         self.refined = refined
         self.pushes = int(pushes)
         self.touched = int(touched)
-        #: With ``eps="auto"``: each rung tried (eps, t for heat, conductance, size, pushes).
+        self.min_size = min_size
+        self.eps = eps
+        self.t = t
         self.ladder = ladder
+        self._seed_nodes = seed_nodes
 
     def __len__(self) -> int:
         return int(self.node_ids.size)
 
     def __repr__(self) -> str:
         refined = ", refined by MQI" if self.refined else ""
+        alone = ", the seeds alone" if self.seed_only else ""
         return (
-            f"<LocalCluster ({self.method}{refined}): {len(self)} nodes, "
+            f"<LocalCluster ({self.method}{refined}): {len(self)} nodes{alone}, "
             f"conductance {self.conductance:.4f}, volume {self.volume:g}, cut {self.cut:g}>"
         )
+
+    @property
+    def seed_only(self) -> bool:
+        """Whether the members are exactly the seeds (nothing around them did better)."""
+        seeds = self._seed_nodes
+        if seeds is None:
+            return False
+        return np.array_equal(np.unique(seeds), np.unique(self.node_ids))
 
     @property
     def nodes(self) -> np.ndarray:
@@ -160,13 +189,15 @@ def local_cluster(
     method: str = "ppr",
     alpha: float = 0.15,
     t: float | None = None,
-    eps: float | None = None,
-    refine: str | None = None,
+    eps: float | str = "auto",
+    refine: str | None = "mqi",
     labels=None,
     seed: int | None = None,
     progress: Progress = None,
     *,
     label_epsilon: float = DEFAULT_LABEL_EPSILON,
+    min_size: int = DEFAULT_MIN_SIZE,
+    max_volume: float | None = None,
 ) -> LocalCluster:
     """A low-conductance cluster around ``seeds``, found by diffusion and a sweep cut.
 
@@ -181,22 +212,29 @@ def local_cluster(
     alpha : float in (0, 1)
         Teleport probability of ``ppr``: smaller spreads further (more work).
     t : float in (0, 100], optional
-        Diffusion time of ``heat`` (default 10): larger spreads further.
-    eps : float in (0, 1), or "auto", optional
-        ``"auto"`` climbs a ladder of accuracies (``ppr``: 1e-3 down to 1e-7, a
-        decade a rung; ``heat``: hkgrow's ``(t, eps)`` pairs) and keeps the sweep
-        of least conductance, stopping two rungs after the last improvement or
-        once the diffusion holds half the graph's volume; ``.ladder`` shows the
-        rungs. Otherwise the accuracy (default 1e-4 for ``ppr``, 1e-3 for ``heat``): ``ppr`` pushes
-        while ``residual > eps·deg``, ``heat`` guarantees ``‖D⁻¹(h − x)‖∞ < eps``.
-        Work grows as ``1/eps``, and so does the volume the diffusion reaches,
-        which bounds the cluster the sweep can find: set ``eps`` near one over the
-        volume of the community sought. Heat + MQI at t 15 / eps 3e-3 recovers
-        the 100-node blocks of ``benchmarks/cluster.py``'s planted graph (mean F1
-        0.990) but only half of the bundled sample's 500-node blocks (0.502).
-    refine : {None, "mqi"}
-        Improve the sweep's set with MQI (Lang & Rao 2004), kept only if it
-        lowers conductance.
+        Diffusion time of ``heat``: larger spreads further. With ``eps="auto"``
+        and no ``t``, the ladder chooses it; otherwise it is 10.
+    eps : "auto" or float in (0, 1)
+        ``"auto"`` (the default, nothing to tune) climbs a ladder of accuracies:
+        ``ppr`` pushes to 1e-3, then on to 1e-4 and so on down to 1e-7 (each
+        push resumes where the last stopped, so the whole ladder costs what its
+        last rung costs alone); ``heat`` tries hkgrow's ``(t, eps)`` pairs
+        (80, 1e-2), (40, 5e-3), (20, 1e-3), (10, 1e-4), or those ``eps`` at the
+        ``t`` given. Each rung's sweep proposes a set (see ``Returns``); a set at
+        a deep minimum wins over one without, and then the lower conductance.
+        The climb stops at the first rung that does not improve on a deep
+        minimum, two rungs after the last improvement when there is none, or once
+        the diffusion reaches ``max_volume``; ``.ladder`` shows the rungs and
+        ``.eps``/``.t`` the one kept. A number fixes the accuracy: ``ppr``
+        pushes while ``residual > eps·deg``, ``heat`` guarantees
+        ``‖D⁻¹(h − x)‖∞ < eps``; work grows as ``1/eps``, and so does the volume
+        the diffusion reaches, which bounds the cluster the sweep can find.
+    refine : {"mqi", None}
+        ``"mqi"`` (the default) improves the chosen set with MQI (Lang & Rao
+        2004), kept only if it lowers conductance; never below ``min_size``.
+        On the bundled planted graph's 500-node blocks, ACL's sweep alone finds
+        the block for about half the seeds and MQI inside it for nearly all
+        (median F1 0.18 → 0.99), for about twice the time.
     labels : mapping label → value, Series, or array by node id, optional
         Noisy labels (0/1) or scores in [0, 1] of membership in the wanted
         cluster; unlisted nodes count as 0. The diffusion then runs on the
@@ -206,11 +244,29 @@ def local_cluster(
     progress : callable ``(done, total, stage)``, optional
     label_epsilon : float in (0, 1]
         Weight factor of edges not between two nodes labelled 1.
+    min_size : int >= 1
+        Least number of members (default 5): the sweep keeps the best prefix of
+        at least this many nodes, and MQI never shrinks a set below it, so a
+        seed and a leaf hanging off it do not win by conductance alone. Smaller
+        only when the seeds' connected component is smaller; ``.seed_only``
+        says when the answer is the seeds themselves.
+    max_volume : float, optional
+        The climb's volume budget: with ``eps="auto"``, no rung starts after one
+        whose diffusion reached this volume (default: half the graph's, past
+        which no set is local). The sweep never keeps a set of more than half
+        the graph's volume, whatever this is.
 
     Returns
     -------
     LocalCluster
-        ``.members`` (DataFrame), ``.conductance``, ``.volume``, ``.cut``, ``.profile``.
+        ``.members`` (DataFrame), ``.conductance``, ``.volume``, ``.cut``,
+        ``.profile``, ``.seed_only``. The sweep keeps the first prefix of at least
+        ``min_size`` nodes where conductance has a deep local minimum (it rises
+        1.2 times above it before going lower: MAPPR's rule, Yin et al. 2017),
+        else the prefix of least conductance; never more than half the graph's
+        volume. Least conductance alone prefers ever larger sets (a union of
+        communities cuts less of itself than one does): on the bundled planted
+        graph it returned half the graph for most seeds.
 
     Raises
     ------
@@ -235,12 +291,15 @@ def local_cluster(
     ----------
     R. Andersen, F. Chung, K. Lang, "Local graph partitioning using PageRank
     vectors", FOCS 2006. K. Kloster, D. F. Gleich, "Heat kernel based community
-    detection", KDD 2014. K. Lang, S. Rao, "A flow-based method for improving the
-    expansion or conductance of graph cuts", IPCO 2004. A. Back de Luca,
+    detection", KDD 2014. H. Yin, A. R. Benson, J. Leskovec, "Local higher-order
+    graph clustering", KDD 2017 (the deep-minimum rule). K. Lang, S. Rao, "A
+    flow-based method for improving the expansion or conductance of graph cuts",
+    IPCO 2004. A. Back de Luca,
     K. Fountoulakis, S. Yang, "Local graph clustering with noisy labels", ICLR 2024
     (arXiv:2310.08031).
     """
-    plan = _Plan(g, method, alpha, t, eps, refine, labels, seed, label_epsilon)
+    options = (alpha, t, eps, refine, labels, seed, label_epsilon, min_size, max_volume)
+    plan = _Plan(g, method, *options)
     seed_nodes, seed_mass = seed_distribution(plan.undirected, seeds)
     plan.weigh_labels()
     return plan.cluster(seed_nodes, seed_mass, progress)
@@ -252,13 +311,15 @@ def local_cluster_batch(
     method: str = "ppr",
     alpha: float = 0.15,
     t: float | None = None,
-    eps: float | None = None,
-    refine: str | None = None,
+    eps: float | str = "auto",
+    refine: str | None = "mqi",
     labels=None,
     seed: int | None = None,
     progress: Progress = None,
     *,
     label_epsilon: float = DEFAULT_LABEL_EPSILON,
+    min_size: int = DEFAULT_MIN_SIZE,
+    max_volume: float | None = None,
     workers: int | None = None,
 ) -> list[LocalCluster]:
     """:func:`local_cluster` for each item of ``seeds``, on ``workers`` threads at once.
@@ -279,9 +340,10 @@ def local_cluster_batch(
     >>> import engine
     >>> g = engine.sample("karate")
     >>> [len(found) for found in local_cluster_batch(g, [0, 33], workers=2)]
-    [16, 19]
+    [16, 16]
     """
-    plan = _Plan(g, method, alpha, t, eps, refine, labels, seed, label_epsilon)
+    options = (alpha, t, eps, refine, labels, seed, label_epsilon, min_size, max_volume)
+    plan = _Plan(g, method, *options)
     seeds = list(seeds)
     if workers is not None and (
         isinstance(workers, bool) or int(workers) != workers or workers < 1
@@ -317,7 +379,9 @@ class _Plan:
     seeds are checked). Plain attributes: a cached_property takes a lock in Python
     3.11, which cost 3 us of a 25 us cluster."""
 
-    def __init__(self, g, method, alpha, t, eps, refine, labels, seed, label_epsilon):
+    def __init__(
+        self, g, method, alpha, t, eps, refine, labels, seed, label_epsilon, min_size, max_volume
+    ):
         check_seed(seed)  # unused (deterministic), but refused alike when bad
         check_choice("method", method, METHODS)
         check_choice("refine", refine, REFINEMENTS)
@@ -328,7 +392,12 @@ class _Plan:
         if not self.auto:
             eps = check_between("eps", DEFAULT_EPS[method] if eps is None else eps, 0, 1)
         self.eps = eps
-        self.t = check_between("t", DEFAULT_T if t is None else t, 0, MAX_T, closed_high=True)
+        # With heat's ladder, t=None lets the ladder choose t as well.
+        self.t = None if t is None and self.auto and method == "heat" else t
+        if self.t is not None or not self.auto or method != "heat":
+            self.t = check_between("t", DEFAULT_T if t is None else t, 0, MAX_T, closed_high=True)
+        self.min_size = check_positive_int("min_size", min_size)
+        self.max_volume = None if max_volume is None else check_positive("max_volume", max_volume)
         self.refine = refine
         self.labels = labels
         self.label_epsilon = label_epsilon
@@ -348,11 +417,17 @@ class _Plan:
         if progress is not None:
             progress(0, 2, self.method)
         if self.auto:
-            found, ladder = climb(view, seed_nodes, seed_mass, self.method, self.alpha, self.t)
+            found, ladder = climb(
+                view, seed_nodes, seed_mass, self.method, self.alpha, self.min_size,
+                self.max_volume, t=self.t,
+            )  # fmt: skip
+            kept = int(np.flatnonzero(ladder["kept"].to_numpy())[0])
+            eps = float(ladder["eps"].iat[kept])
+            t = float(ladder["t"].iat[kept]) if self.method == "heat" else self.t
         else:
-            ladder = None
+            ladder, eps, t = None, self.eps, self.t
             found = diffuse_and_sweep(
-                view, seed_nodes, seed_mass, self.method, self.alpha, self.eps, self.t
+                view, seed_nodes, seed_mass, self.method, self.alpha, eps, t, self.min_size
             )
         if progress is not None:
             progress(1, 2, "sweep")
@@ -361,8 +436,8 @@ class _Plan:
             pushes = int(ladder["pushes"].sum())  # the work of every rung tried
         members, member_scores = order[: best + 1], scores[: best + 1]
         refined = False
-        if self.refine == "mqi" and members.size > 1:
-            improved = _mqi_ids(view, members)
+        if self.refine == "mqi" and members.size > self.min_size:
+            improved = mqi_ids(view, members, self.min_size)
             if improved.size < members.size:
                 keep = np.isin(members, improved)
                 members, member_scores, refined = members[keep], member_scores[keep], True
@@ -385,102 +460,12 @@ class _Plan:
             refined,
             pushes,
             touched,
+            seed_nodes=seed_nodes,
+            min_size=self.min_size,
+            eps=eps,
+            t=t if self.method == "heat" else None,
             ladder=ladder,
         )
 
 
-def label_weighted_graph(g: Graph, labels, epsilon: float = DEFAULT_LABEL_EPSILON) -> Graph:
-    """``g`` with each edge weight scaled by ``ε + (1 − ε)·y_u·y_v`` (Back de Luca et al. 2024).
-
-    With 0/1 labels this is the weighted graph ``G^w`` of Section 3 of "Local
-    graph clustering with noisy labels": an edge whose two ends are both labelled 1
-    keeps its weight, every other edge gets ``ε`` times it. A diffusion from a seed
-    then leaks far less through the target cluster's boundary, where at least one
-    end is (mostly) labelled 0. Build it once to run many seeds with the same
-    labels; it costs O(m).
-
-    >>> import engine
-    >>> g = label_weighted_graph(engine.sample("karate"), {0: 1, 1: 1}, 0.1)
-    >>> sorted(set(g.weights.tolist()))
-    [0.10000000149011612, 1.0]
-    """
-    epsilon = float(epsilon)
-    if not 0.0 < epsilon <= 1.0:
-        raise ValueError(f"label_epsilon must be in (0, 1]; got {epsilon!r}")
-    values = _label_values(g, labels)
-    rows = np.repeat(np.arange(g.n_nodes), np.diff(g.indptr))
-    factor = epsilon + (1.0 - epsilon) * values[rows] * values[g.indices]
-    base = 1.0 if g.weights is None else g.weights.astype(np.float64)
-    return Graph(
-        g.indptr,
-        g.indices,
-        (base * factor).astype(np.float32),
-        directed=g.directed,
-        labels=None if g.has_identity_labels else g.labels,
-        name=g.name,
-        validate=False,
-    )
-
-
-def mqi(g: Graph, nodes: Iterable) -> np.ndarray:
-    """MQI (Lang & Rao 2004): the subset of ``nodes`` (labels) of least conductance.
-
-    Repeats one max flow per step: with ``a = cut(S)/vol(S)``, a subset ``T`` with
-    ``cut(T) − a·vol(T) < 0`` is the source side of a minimum cut of the network
-    source → u (capacity ``a·d(u)``), u → v (``w(u,v)``) inside ``S``, u → sink
-    (the edges of u leaving ``S``). Stops when no subset does better, and returns
-    ``nodes`` unchanged when ``vol(S) > vol(V)/2`` (where the quotient is not the
-    conductance). The max flow is Dinic's, in one Numba kernel per step on arrays
-    sized by the set's volume; capacities are exact integers on unweighted graphs
-    and floats on weighted ones, where a candidate is kept only if its exact
-    conductance is lower. Returns the labels of the subset, sorted by id.
-
-    >>> import engine
-    >>> g = engine.sample("karate")
-    >>> from engine.conductance import set_conductance
-    >>> big = local_cluster(g, 0, alpha=0.5).nodes
-    >>> set_conductance(g, mqi(g, big))[2] <= set_conductance(g, big)[2]
-    True
-    """
-    ids = _mqi_ids(local_view(symmetrised(g)), g.node_ids(list(nodes)))
-    return g.labels_of(ids)
-
-
-def _mqi_ids(view: LocalView, ids) -> np.ndarray:
-    current = np.unique(np.asarray(ids, dtype=np.int64))
-    volume, cut, best = set_stats(view, current)
-    if current.size <= 1 or 2 * volume > view.total_volume or cut == 0:
-        return current
-    for _ in range(64):
-        # One max flow: the source side of the minimum cut (empty if none beats S).
-        candidate = kernels.mqi_step(view.csr, current, view.scratch().rank, cut, volume)
-        if candidate.size == 0 or candidate.size == current.size:
-            return current
-        new_volume, new_cut, new_conductance = set_stats(view, candidate)
-        if new_conductance >= best - 1e-12:
-            return current
-        current, volume, cut, best = candidate, new_volume, new_cut, new_conductance
-        if cut == 0:
-            return current
-    return current
-
-
-# ------------------------------------------------------------------ checks
-
-
-def _label_values(g: Graph, labels) -> np.ndarray:
-    if isinstance(labels, Mapping | pd.Series):
-        series = pd.Series(labels) if isinstance(labels, Mapping) else labels
-        values = np.zeros(g.n_nodes)
-        if len(series):
-            values[g.node_ids(list(series.index))] = series.to_numpy(dtype=np.float64)
-    else:
-        values = np.asarray(labels, dtype=np.float64)
-        if values.shape != (g.n_nodes,):
-            raise ValueError(
-                f"labels must be a mapping label → value or have one value per node "
-                f"({g.n_nodes}); got shape {values.shape}"
-            )
-    if not np.all((values >= 0) & (values <= 1)):
-        raise ValueError("labels must be 0/1 or scores in [0, 1]")
-    return values
+__all__ = ["LocalCluster", "label_weighted_graph", "local_cluster", "local_cluster_batch", "mqi"]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from checks import check_between, check_seed
-from engine.diffusion import DEFAULT_T, diffuse_and_sweep
+from engine.diffusion import DEFAULT_T, climb, diffuse_and_sweep
 from engine.local_view import local_view, symmetrised
 from engine.per_graph import Progress
 from loaders import Graph
@@ -22,15 +22,18 @@ def ncp(
     seed: int | None = None,
     *,
     alphas: Sequence[float] = (0.15, 0.05, 0.01),
-    eps_values: Sequence[float] | None = None,
+    eps_values: Sequence[float] | str | None = "auto",
     progress: Progress = None,
 ) -> pd.DataFrame:
     """Network community profile (Leskovec et al. 2008): best conductance by cluster size.
 
     Runs the ACL push from ``n_seeds`` random seeds (non-isolated nodes, uniformly)
-    for every ``alpha`` in ``alphas`` and every ``eps`` in ``eps_values`` (default:
-    decades from 1e-2 down to ``1/vol(V)``, no lower than 1e-6), and keeps, for
-    every prefix size of every sweep, the least conductance seen. Sizes are then
+    for every ``alpha`` in ``alphas`` and keeps, for every prefix size of every
+    sweep, the least conductance seen. With ``eps_values="auto"`` (the default)
+    each seed climbs the ladder of :func:`engine.local_cluster`'s ``eps="auto"``
+    (1e-3 down to 1e-7, each push resuming the last, stopping as it does) and
+    every rung's sweep counts; ``None`` runs fresh pushes at decades from 1e-2
+    down to ``1/vol(V)``, no lower than 1e-6; a list, at those. Sizes are then
     grouped into bins: ``sizes`` is their number (log-spaced up to n/2) or their
     upper edges.
 
@@ -54,26 +57,36 @@ def ncp(
     candidates = np.flatnonzero(np.diff(view.csr.indptr) > 0)
     if candidates.size == 0 or view.total_volume <= 0:
         return pd.DataFrame({"size": [], "conductance": [], "seed": []})
+    auto = isinstance(eps_values, str) and eps_values == "auto"
     if eps_values is None:
         floor = max(1e-6, 1.0 / view.total_volume)
         eps_values = [10.0**-k for k in range(2, 7) if 10.0**-k >= floor] or [1e-2]
-    eps_values = [check_between("eps_values", e, 0, 1) for e in eps_values]
+    if not auto:
+        eps_values = [check_between("eps_values", e, 0, 1) for e in eps_values]
     rng = np.random.default_rng(seed)
     chosen = rng.choice(candidates, size=min(int(n_seeds), candidates.size), replace=False)
     best = np.full(view.n + 1, np.inf)
     best_seed = np.full(view.n + 1, -1, dtype=np.int64)
     one = np.ones(1)
-    total = chosen.size * len(alphas) * len(eps_values)
+    total = chosen.size * len(alphas) * (1 if auto else len(eps_values))
     done = 0
     for node in chosen:
+
+        def keep(found, node=node) -> None:
+            conductance = found[2][2]
+            prefix = np.arange(1, conductance.size + 1)
+            better = conductance < best[prefix]
+            best[prefix[better]] = conductance[better]
+            best_seed[prefix[better]] = node
+
         for alpha in alphas:
-            for eps in eps_values:
-                found = diffuse_and_sweep(view, np.array([node]), one, "ppr", alpha, eps, DEFAULT_T)
-                conductance = found[2][2]
-                prefix = np.arange(1, conductance.size + 1)
-                better = conductance < best[prefix]
-                best[prefix[better]] = conductance[better]
-                best_seed[prefix[better]] = node
+            runs = [None] if auto else eps_values
+            for eps in runs:
+                if auto:
+                    climb(view, np.array([node]), one, "ppr", alpha, 1, each_rung=keep)
+                else:
+                    seeds = np.array([node])
+                    keep(diffuse_and_sweep(view, seeds, one, "ppr", alpha, eps, DEFAULT_T))
                 done += 1
                 if progress is not None:
                     progress(done, total, "ncp")

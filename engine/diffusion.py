@@ -28,6 +28,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from engine import conductance_kernels as sweep_kernels
 from engine import diffusion_kernels as kernels
 from engine.local_view import LocalView
 
@@ -47,50 +48,121 @@ MAX_T = 100.0
 #: The accuracies ``eps="auto"`` climbs for ``ppr``, a decade a rung: each rung pushes
 #: about ten times the last, so the whole ladder costs about 1.1x its last rung.
 PPR_LADDER = (1e-3, 1e-4, 1e-5, 1e-6, 1e-7)
-#: The ``(t, eps)`` pairs ``eps="auto"`` tries for ``heat``: hkgrow's (Kloster & Gleich 2014).
-HEAT_LADDER = ((10.0, 1e-4), (20.0, 1e-3), (40.0, 5e-3), (80.0, 1e-2))
+#: The ``(t, eps)`` pairs ``eps="auto"`` tries for ``heat``: hkgrow's (Kloster & Gleich
+#: 2014), in order of the volume they reach (least first), so that the climb's volume
+#: budget stops it before the widest.
+HEAT_LADDER = ((80.0, 1e-2), (40.0, 5e-3), (20.0, 1e-3), (10.0, 1e-4))
 
 
-def diffuse_and_sweep(view: LocalView, seed_nodes, seed_mass, method, alpha, eps, t):
+#: Default least size of a local cluster: smaller sets (a seed and a leaf hanging
+#: off it, a triangle) often have the least conductance and tell an analyst nothing.
+DEFAULT_MIN_SIZE = 5
+
+
+def diffuse_and_sweep(view: LocalView, seed_nodes, seed_mass, method, alpha, eps, t, min_size=1):
     """``(order, scores, profile arrays, best index, pushes, touched)`` of one diffusion:
-    one kernel call does the diffusion, the sort and the sweep."""
+    one kernel call does the diffusion, the sort and the sweep; ``best`` is the
+    prefix :func:`engine.conductance_kernels.chosen_prefix` keeps."""
     csr, scratch, total_volume = view.csr, view.scratch(), view.total_volume
     if method == "ppr":
-        found = kernels.ppr_sweep(csr, seed_nodes, seed_mass, alpha, eps, scratch, total_volume)
+        found = kernels.ppr_sweep(
+            csr, seed_nodes, seed_mass, alpha, eps, scratch, total_volume, min_size
+        )
     else:
         found = kernels.heat_sweep(
-            csr, seed_nodes, seed_mass, t, eps, psi(t, eps), scratch, total_volume
+            csr, seed_nodes, seed_mass, t, eps, psi(t, eps), scratch, total_volume, min_size
         )
     order, scores, volume, cut, conductance, best, pushes = found
     return order, scores, (volume, cut, conductance), int(best), pushes, order.size
 
 
-def climb(view: LocalView, seed_nodes, seed_mass, method, alpha, t):
-    """``eps="auto"``: :func:`diffuse_and_sweep` at each rung of the ladder
-    (:data:`PPR_LADDER`, or :data:`HEAT_LADDER`'s ``(t, eps)`` pairs), keeping the
-    sweep of least conductance.
+def climb(
+    view: LocalView,
+    seed_nodes,
+    seed_mass,
+    method: str,
+    alpha: float,
+    min_size: int,
+    max_volume: float | None = None,
+    each_rung=None,
+    *,
+    t: float | None = None,
+):
+    """``eps="auto"``: a diffusion and sweep at each rung of a ladder of accuracies,
+    keeping the cluster whose edge is the clearest.
 
-    Stops two rungs after the last improvement, or once a rung's support holds
-    half the graph's volume (a wider diffusion is no longer local). Returns the
-    kept diffusion and the ladder as a table (``eps``, ``t`` for heat,
-    ``conductance``, ``size``, ``pushes``).
+    ``ppr`` climbs :data:`PPR_LADDER`, each push resuming from the estimate and
+    residuals the rung before left (:func:`engine.diffusion_kernels.ppr_rung`), so
+    the ladder costs what its last rung costs alone; ``heat`` tries
+    :data:`HEAT_LADDER`'s ``(t, eps)`` pairs, or their ``eps`` at the ``t`` given,
+    each from the start (a new ``t`` is a new diffusion).
+
+    Each rung's sweep keeps its first deep minimum
+    (:func:`engine.conductance_kernels.first_deep_minimum`) when it has one, else
+    its least conductance. Rungs with a deep minimum win over rungs without, and
+    among each kind the lower conductance wins: a finer rung sees further, and a
+    union of communities often beats one community on conductance alone, which a
+    deep minimum (the sweep rises after it) does not. The climb stops at the first
+    rung that does not improve on a deep minimum already found, two rungs after
+    the last improvement when none is found, or after the rung whose diffusion
+    reached ``max_volume`` (default: half the graph's volume, past which no set is
+    local). ``each_rung``, when given, receives each rung's diffusion (the network
+    community profile keeps them all).
+
+    Returns the kept diffusion, as :func:`diffuse_and_sweep` returns it, and the
+    ladder as a table: ``eps`` (and ``t`` for heat), ``conductance`` and ``size``
+    of the rung's sweep, whether its edge is ``deep``, ``volume`` its diffusion
+    reached, ``pushes``, and ``kept`` (the one rung whose cluster is returned).
     """
-    rungs = [(t, eps) for eps in PPR_LADDER] if method == "ppr" else HEAT_LADDER
-    rows, kept, kept_conductance, since_better = [], None, np.inf, 0
-    for rung_t, eps in rungs:
-        found = diffuse_and_sweep(view, seed_nodes, seed_mass, method, alpha, eps, rung_t)
-        order, _, (volume, _, conductance), best, pushes, _ = found
-        value = float(conductance[best]) if order.size else 1.0
-        rows.append((eps, rung_t, value, best + 1 if order.size else 0, pushes))
-        if kept is None or value < kept_conductance - 1e-12:
-            kept, kept_conductance, since_better = found, value, 0
-        else:
-            since_better += 1
-        reached = float(volume[-1]) if order.size else 0.0
-        if since_better >= 2 or 2 * reached >= view.total_volume:
-            break
-    ladder = pd.DataFrame(rows, columns=["eps", "t", "conductance", "size", "pushes"])
+    budget = view.total_volume / 2 if max_volume is None else max_volume
+    rows, kept, kept_rank, since_better = [], None, (2, np.inf), 0
+    n_touched = 0
+    try:
+        for rung_t, eps in _rungs(method, t):
+            if method == "ppr":
+                *sweep, pushes, n_touched = kernels.ppr_rung(
+                    view.csr, seed_nodes, seed_mass, alpha, eps, view.scratch(),
+                    view.total_volume, min_size, n_touched,
+                )  # fmt: skip
+                order, scores, volume, cut, conductance, best = sweep
+                found = order, scores, (volume, cut, conductance), int(best), pushes, order.size
+            else:
+                found = diffuse_and_sweep(
+                    view, seed_nodes, seed_mass, method, alpha, eps, rung_t, min_size
+                )
+            if each_rung is not None:
+                each_rung(found)
+            order, _, (volume, _, conductance), best, pushes, _ = found
+            value = float(conductance[best]) if order.size else 1.0
+            reached = float(volume[-1]) if order.size else 0.0
+            deep = bool(order.size) and sweep_kernels.first_deep_minimum(
+                volume, conductance, view.total_volume, min_size
+            ) == best
+            rows.append([eps, rung_t, value, best + 1 if order.size else 0, deep, reached, pushes])
+            rank = (0 if deep else 1, value)
+            if kept is None or rank < (kept_rank[0], kept_rank[1] - 1e-12):
+                kept, kept_rank, since_better = found, rank, 0
+                kept_row = len(rows) - 1
+            else:
+                since_better += 1
+            if since_better >= (1 if kept_rank[0] == 0 else 2) or reached >= budget:
+                break
+    finally:
+        if method == "ppr":
+            kernels.ppr_clear(view.csr, seed_nodes, view.scratch(), n_touched)
+    columns = ["eps", "t", "conductance", "size", "deep", "volume", "pushes"]
+    ladder = pd.DataFrame(rows, columns=columns)
+    ladder["kept"] = np.arange(len(rows)) == kept_row
     return kept, ladder.drop(columns="t") if method == "ppr" else ladder
+
+
+def _rungs(method: str, t: float | None) -> list[tuple[float, float]]:
+    """The ``(t, eps)`` of each rung, coarsest first."""
+    if method == "ppr":
+        return [(DEFAULT_T, eps) for eps in PPR_LADDER]
+    if t is None:
+        return list(HEAT_LADDER)
+    return [(t, eps) for eps in sorted({eps for _, eps in HEAT_LADDER}, reverse=True)]
 
 
 @functools.lru_cache(maxsize=64)

@@ -111,17 +111,35 @@ def heat_kernel_push(csr, seed_nodes, seed_mass, t, eps, psi, scratch):
 
 
 @njit(cache=True, nogil=True)
-def ppr_sweep(csr, seed_nodes, seed_mass, alpha, eps, scratch, total_volume):
+def ppr_sweep(csr, seed_nodes, seed_mass, alpha, eps, scratch, total_volume, min_size):
     """Andersen–Chung–Lang: the shared forward push to ``eps·deg``, then the sweep.
 
-    Uses ``scratch.estimate``, ``scratch.residual`` and ``scratch.touched``; they
-    are zero again on return (residual mass sits only on pushed nodes, their
-    neighbours and the seeds, so clearing it costs the support's volume). Returns
-    what :func:`sort_and_sweep` returns, then ``pushes``.
+    :func:`ppr_rung` from nothing, then :func:`ppr_clear`: the scratch arrays come
+    back zeroed. Returns what :func:`sort_and_sweep` returns, then ``pushes``.
     """
-    residual = scratch.residual
-    for k in range(seed_nodes.shape[0]):
-        residual[seed_nodes[k]] += seed_mass[k]
+    order, scores, volume, cut, conductance, best, pushes, n_touched = ppr_rung(
+        csr, seed_nodes, seed_mass, alpha, eps, scratch, total_volume, min_size, 0
+    )
+    ppr_clear(csr, seed_nodes, scratch, n_touched)
+    return order, scores, volume, cut, conductance, best, pushes
+
+
+@njit(cache=True, nogil=True)
+def ppr_rung(csr, seed_nodes, seed_mass, alpha, eps, scratch, total_volume, min_size, n_touched):
+    """One rung of the ACL climb: push to ``eps·deg`` and sweep the support, leaving
+    the push's state in ``scratch`` for the next, smaller ``eps``.
+
+    With ``n_touched == 0`` the push starts from the seeds (``scratch.estimate``
+    and ``scratch.residual`` zero); otherwise it resumes from the estimate and
+    residual the previous rung left, whose support is ``scratch.touched[:n_touched]``,
+    so the climb pays for each rung's extra accuracy only. The sweep marks its
+    prefix in ``scratch.rank`` (zero again on return). Call :func:`ppr_clear` with
+    the returned ``n_touched`` when done. Returns what :func:`sort_and_sweep`
+    returns, then ``pushes`` (of this rung) and ``n_touched``.
+    """
+    if n_touched == 0:
+        for k in range(seed_nodes.shape[0]):
+            scratch.residual[seed_nodes[k]] += seed_mass[k]
     # The arrays form of the push builds its seed bundle inside compiled code: built
     # in Python, it cost 5 us a call (a quarter of a cluster on a small graph).
     pushes, n_touched = forward_push(
@@ -135,27 +153,37 @@ def ppr_sweep(csr, seed_nodes, seed_mass, alpha, eps, scratch, total_volume):
         alpha,
         eps,
         scratch.estimate,
-        residual,
+        scratch.residual,
         scratch.touched,
+        n_touched,
     )
-    support, values = _take_support(scratch.estimate, scratch.touched, n_touched)
+    support = scratch.touched[:n_touched].copy()
+    values = np.empty(n_touched)
     for k in range(n_touched):
-        node = support[k]
-        residual[node] = 0.0
-        for p in range(csr.indptr[node], csr.indptr[node + 1]):
-            residual[csr.indices[p]] = 0.0
-    for k in range(seed_nodes.shape[0]):
-        residual[seed_nodes[k]] = 0.0
-    # The zeroed residual marks the sweep's prefix: it was just touched on the support
-    # and its neighbours, the very entries the sweep reads, so they are in cache.
+        values[k] = scratch.estimate[support[k]]
     order, scores, volume, cut, conductance, best = sort_and_sweep(
-        csr, support, values, 1.0, residual, total_volume
+        csr, support, values, 1.0, scratch.rank, total_volume, min_size, seed_nodes
     )
-    return order, scores, volume, cut, conductance, best, pushes
+    return order, scores, volume, cut, conductance, best, pushes, n_touched
 
 
 @njit(cache=True, nogil=True)
-def heat_sweep(csr, seed_nodes, seed_mass, t, eps, psi, scratch, total_volume):
+def ppr_clear(csr, seed_nodes, scratch, n_touched):
+    """Zero what :func:`ppr_rung` left: the estimate on the support, the residual on
+    the support, its neighbours and the seeds (the only places a push puts mass),
+    so clearing costs the support's volume, not n."""
+    for k in range(n_touched):
+        node = scratch.touched[k]
+        scratch.estimate[node] = 0.0
+        scratch.residual[node] = 0.0
+        for p in range(csr.indptr[node], csr.indptr[node + 1]):
+            scratch.residual[csr.indices[p]] = 0.0
+    for k in range(seed_nodes.shape[0]):
+        scratch.residual[seed_nodes[k]] = 0.0
+
+
+@njit(cache=True, nogil=True)
+def heat_sweep(csr, seed_nodes, seed_mass, t, eps, psi, scratch, total_volume, min_size):
     """hk-relax (:func:`heat_kernel_push`), then the sweep over ``e⁻ᵗ·x/deg``.
 
     Scratch arrays as in :func:`heat_kernel_push`; all come back zeroed. Returns
@@ -165,7 +193,7 @@ def heat_sweep(csr, seed_nodes, seed_mass, t, eps, psi, scratch, total_volume):
     support, values = _take_support(scratch.estimate, scratch.touched, n_touched)
     # The residual is zero again, and in cache on the support's neighbourhood.
     order, scores, volume, cut, conductance, best = sort_and_sweep(
-        csr, support, values, np.exp(-t), scratch.residual, total_volume
+        csr, support, values, np.exp(-t), scratch.residual, total_volume, min_size, seed_nodes
     )
     return order, scores, volume, cut, conductance, best, pushes
 

@@ -55,10 +55,30 @@ def _queue_all_above(indptr, residual, threshold, queue, queued):
 
 
 @njit(nogil=True, cache=True)
-def _fifo_push(csr, seeds, alpha, r_max, estimate, residual, touched, scan):
+def _queue_near(indptr, indices, residual, threshold, seed_nodes, support, queue, queued):
+    """Queue each node above ``threshold`` among the seeds, ``support`` and the
+    support's neighbours (every node a push from the seeds can have left residual
+    on); returns the tail. Costs the support's volume."""
+    tail = _queue_above(indptr, residual, threshold, seed_nodes, queue, queued, 0)
+    tail = _queue_above(indptr, residual, threshold, support, queue, queued, tail)
+    for k in range(support.shape[0]):
+        node = support[k]
+        for p in range(indptr[node], indptr[node + 1]):
+            target = indices[p]
+            if not queued[target] and above(indptr, residual, target, threshold):
+                queue[tail] = target
+                queued[target] = True
+                tail += 1
+    return tail
+
+
+@njit(nogil=True, cache=True)
+def _fifo_push(csr, seeds, alpha, r_max, estimate, residual, touched, n_touched, scan):
     """Push until ``|residual[u]| <= r_max·max(deg(u), 1)`` at every node; returns
-    ``(pushes, n_touched)``. The queue starts from the seeds, or with ``scan`` from
-    one O(n) scan for the nodes above (the clean-up after sweeps, which leave few).
+    ``(pushes, n_touched)``. The queue starts from the seeds and, when ``n_touched``
+    is above zero (a push resumed at a smaller ``r_max``), the nodes already pushed
+    and their neighbours; or with ``scan`` from one O(n) scan for the nodes above
+    (the clean-up after sweeps, which leave few).
     From the seeds, once the queue holds more than ``n/8`` nodes, sweeps over all
     nodes in id order do the pushing (the PowerPush idea): sequential access beats
     a queue that visits most of the graph anyway."""
@@ -67,12 +87,15 @@ def _fifo_push(csr, seeds, alpha, r_max, estimate, residual, touched, scan):
     seed_nodes = seeds.nodes
     n = indptr.shape[0] - 1
     record = touched.shape[0] >= n
-    n_touched = 0
     queue = np.empty(n + 1, dtype=np.int64)
     queued = np.zeros(n, dtype=np.bool_)
     head = 0
     if scan:
         tail = _queue_all_above(indptr, residual, r_max, queue, queued)
+    elif n_touched > 0:
+        tail = _queue_near(
+            indptr, indices, residual, r_max, seed_nodes, touched[:n_touched], queue, queued
+        )
     else:
         tail = _queue_above(indptr, residual, r_max, seed_nodes, queue, queued, 0)
     pushes = 0
@@ -131,7 +154,7 @@ def seeded_push(csr, seeds, alpha, r_max, estimate, residual, touched):
     starts at zero), so the caller need not scan n entries to find it; pass an
     empty array to skip.
     """
-    return _fifo_push(csr, seeds, alpha, r_max, estimate, residual, touched, False)
+    return _fifo_push(csr, seeds, alpha, r_max, estimate, residual, touched, 0, False)
 
 
 @njit(nogil=True, cache=True)
@@ -140,7 +163,7 @@ def cleanup_push(csr, seeds, alpha, r_max, estimate, residual):
     starting residual, of either sign (a push is linear in it; one O(n) scan finds
     the nodes above); returns ``(pushes, 0)``."""
     no_ids = np.empty(0, dtype=np.int64)
-    return _fifo_push(csr, seeds, alpha, r_max, estimate, residual, no_ids, True)
+    return _fifo_push(csr, seeds, alpha, r_max, estimate, residual, no_ids, 0, True)
 
 
 @njit(nogil=True, cache=True)
@@ -157,15 +180,21 @@ def forward_push(
     estimate,
     residual,
     touched,
+    n_touched,
 ):
     """:func:`seeded_push` for callers that hold the CSR as arrays
-    (:func:`engine.diffusion_kernels.ppr_sweep`, over its local view of the graph)."""
+    (:func:`engine.diffusion_kernels.ppr_sweep`, over its local view of the graph).
+
+    With ``n_touched > 0`` it resumes a push that stopped at a larger ``r_max``:
+    ``estimate`` and ``residual`` are as that push left them and ``touched[:n_touched]``
+    its support, which grows from there (the invariant holds after any pushes, so
+    the result has a fresh push's guarantee at the new ``r_max``)."""
     csr = CSR(indptr, indices, weights if weighted else weights[:0], out_weight)
     cdf = np.cumsum(seed_mass)
     if cdf.shape[0]:
         cdf[-1] = np.inf
     seeds = Seeds(seed_nodes, seed_mass, cdf)
-    return seeded_push(csr, seeds, alpha, r_max, estimate, residual, touched)
+    return _fifo_push(csr, seeds, alpha, r_max, estimate, residual, touched, n_touched, False)
 
 
 @njit(nogil=True, cache=True)
