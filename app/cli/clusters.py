@@ -35,8 +35,11 @@ def cluster(
     ),
     alpha: Annotated[float, typer.Option(help="Teleport probability (ppr).")] = 0.15,
     t: Annotated[float | None, typer.Option("--t", help="Diffusion time (heat; 10).")] = None,
-    eps: Annotated[float | None, typer.Option(help="Accuracy (1e-4).")] = None,
-    refine: Annotated[bool, typer.Option("--mqi", help="Refine with MQI.")] = False,
+    eps: Annotated[
+        str, typer.Option(help="Accuracy: auto (a ladder from 1e-3 down) or a number.")
+    ] = "auto",
+    refine: Annotated[bool, typer.Option("--mqi/--no-mqi", help="Refine with MQI.")] = True,
+    min_size: Annotated[int, typer.Option(help="Least cluster size.")] = 5,
     output: Annotated[Path | None, output_option("Write the members: .parquet or .csv.")] = None,
     as_json: Json = False,
 ) -> None:
@@ -45,9 +48,17 @@ def cluster(
     Example: gwb cluster sample:karate -s 0 --method heat
     """
     graph, labels = open_graph_and_nodes(graph_path, seeds, output)
+    accuracy = eps if eps == "auto" else _number("eps", eps)
     clock = Stopwatch()
     found = engine.local_cluster(
-        graph, labels, method=method, alpha=alpha, t=t, eps=eps, refine="mqi" if refine else None
+        graph,
+        labels,
+        method=method,
+        alpha=alpha,
+        t=t,
+        eps=accuracy,
+        refine="mqi" if refine else None,
+        min_size=min_size,
     )
     write_table(found.members, output)
     summary = {
@@ -56,7 +67,17 @@ def cluster(
         "conductance": round(found.conductance, 6),
         "volume": found.volume,
         "cut": found.cut,
+        "seed_only": found.seed_only,
+        "eps": found.eps,
     }
+    if found.t is not None:
+        summary["t"] = found.t
+    if found.seed_only:
+        typer.echo(
+            f"Only the seeds came back: no set of at least {min_size} nodes around them "
+            "has lower conductance (try a smaller --min-size, more seeds or --method heat).",
+            err=True,
+        )
     echo_summary(
         closed_summary(summary, output, clock),
         as_json,
@@ -98,3 +119,10 @@ def ncp(
         "best_conductance": float(profile["conductance"].min()) if len(profile) else None,
     }
     write_and_echo(profile, output, summary, clock, as_json, f"{len(profile)} sizes")
+
+
+def _number(name: str, text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise typer.BadParameter(f"{name} must be 'auto' or a number; got {text!r}") from None

@@ -194,6 +194,22 @@ def test_cluster_matches_the_engine(tmp_path):
     assert pd.read_csv(out)["node"].tolist() == expected.members["node"].tolist()
     bad = gwb("cluster", "sample:karate", "-s", "0", "--alpha", "3")
     assert bad.returncode == 1 and "alpha" in bad.stderr
+    fixed = gwb_json("cluster", "sample:karate", "-s", "0", "--eps", "1e-4", "--no-mqi")
+    plain = engine.local_cluster(engine.sample("karate"), [0], eps=1e-4, refine=None)
+    assert fixed["members"] == len(plain) and fixed["eps"] == 1e-4
+    assert "eps" in gwb("cluster", "sample:karate", "-s", "0", "--eps", "fast").stderr
+
+
+def test_cluster_says_when_the_seeds_come_back_alone():
+    # A cluster's own members, given as seeds, are already the best set around them.
+    members = engine.local_cluster(engine.sample("karate"), 0).nodes.tolist()
+    seeds = [arg for node in members for arg in ("-s", str(node))]
+    run = gwb("cluster", "sample:karate", *seeds, "--json")
+    assert run.returncode == 0, run.stderr
+    assert "Only the seeds came back" in run.stderr
+    import json
+
+    assert json.loads(run.stdout)["seed_only"] is True
 
 
 def test_ncp_matches_the_engine(tmp_path):

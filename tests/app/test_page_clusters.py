@@ -42,8 +42,8 @@ def test_clusters_page_draws_the_network_community_profile():
     from engine.community_profile import ncp
 
     app = AppTest.from_file(PAGE, default_timeout=120).run()
-    app.number_input[0].set_value(20)
-    app.number_input[1].set_value(3)
+    app.number_input[1].set_value(20)
+    app.number_input[2].set_value(3)
     app.button[1].click().run()
     assert not app.exception, app.exception
     expected = ncp(engine.sample("karate"), n_seeds=20, seed=3)
@@ -51,3 +51,26 @@ def test_clusters_page_draws_the_network_community_profile():
     assert shown["size"].tolist() == expected["size"].tolist()
     np.testing.assert_allclose(shown["conductance"], expected["conductance"])
     assert len(app.get("plotly_chart")) == 1
+
+
+def test_clusters_page_warns_when_the_seeds_come_back_alone():
+    members = local_cluster(engine.sample("karate"), 0).nodes.tolist()
+    app = AppTest.from_file(PAGE, default_timeout=120).run()
+    app.multiselect(key="cluster_seeds@karate").set_value(members)
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    assert any("Only the seeds came back" in w.value for w in app.warning)
+    # The ladder the default (eps auto) climbed is shown.
+    expected = local_cluster(engine.sample("karate"), members)
+    assert app.dataframe[1].value["eps"].tolist() == expected.ladder["eps"].tolist()
+
+
+def test_clusters_page_least_size_reaches_the_engine():
+    app = AppTest.from_file(PAGE, default_timeout=120).run()
+    app.multiselect(key="cluster_seeds@karate").set_value([33])
+    app.number_input[0].set_value(12)
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    expected = local_cluster(engine.sample("karate"), [33], min_size=12)
+    assert {m.label: m.value for m in app.metric}["Members"] == f"{len(expected):,}"
+    assert len(expected) >= 12

@@ -27,7 +27,19 @@ def show_cluster(seeds, found, seconds: float) -> None:
             "Time": f"{seconds * 1000:.1f} ms",
         }
     )
+    if found.seed_only:
+        st.warning(
+            f"Only the seeds came back: no set of at least {found.min_size} nodes around "
+            "them has lower conductance. Lower **Least size**, add seeds, or try the heat "
+            "kernel."
+        )
+    chosen = f"ε {found.eps:g}" + ("" if found.t is None else f", t {found.t:g}")
+    refined = ", refined by MQI" if found.refined else ""
+    st.caption(f"Diffusion kept: {chosen}{refined}.")
     figure_beside_table(sweep_profile_figure(found.profile, len(found)), found.members, 380)
+    if found.ladder is not None:
+        with st.expander("Accuracy ladder (ε auto)"):
+            st.dataframe(found.ladder, hide_index=True)
     scores = np.zeros(graph.n_nodes)
     scores[found.node_ids] = found.scores
     st.plotly_chart(neighbourhood_figure(graph, scores, seeds), width="stretch")
@@ -45,15 +57,24 @@ def cluster_panel() -> None:
         left, middle, right = st.columns(3)
         method = left.selectbox("Diffusion", list(METHODS))
         alpha = middle.slider("Teleport probability α (PPR)", 0.01, 0.5, 0.15, 0.01)
-        t = right.slider("Diffusion time t (heat)", 1.0, 40.0, 10.0, 1.0)
+        t = right.select_slider(
+            "Diffusion time t (heat)",
+            [None, 5.0, 10.0, 20.0, 40.0, 80.0],
+            None,
+            format_func=lambda value: "auto" if value is None else f"{value:g}",
+            help="auto: with ε auto, the ladder chooses t too; otherwise 10",
+        )
         eps = left.select_slider(
             "Accuracy ε",
-            [None, 1e-2, 1e-3, 1e-4, 1e-5],
-            None,
-            format_func=lambda value: "method's default" if value is None else f"{value:g}",
-            help="Default: 1e-4 for PPR, 1e-3 for heat",
+            ["auto", 1e-2, 1e-3, 1e-4, 1e-5, 1e-6],
+            "auto",
+            format_func=lambda value: value if isinstance(value, str) else f"{value:g}",
+            help="auto climbs from coarse to fine and keeps the clearest cluster",
         )
-        refine = middle.checkbox("Refine with MQI", help="Kept only when it lowers conductance")
+        refine = middle.checkbox(
+            "Refine with MQI", True, help="Kept only when it lowers conductance"
+        )
+        min_size = right.number_input("Least size", 1, 10_000, 5, help="No smaller cluster")
         submitted = st.form_submit_button("Run", type="primary")
 
     if submitted:
@@ -68,6 +89,7 @@ def cluster_panel() -> None:
                     t=t,
                     eps=eps,
                     refine="mqi" if refine else None,
+                    min_size=int(min_size),
                     progress=bar,
                 )
         except (ValueError, KeyError) as error:
