@@ -217,8 +217,9 @@ def local_cluster(
     eps : "auto" or float in (0, 1)
         ``"auto"`` (the default, nothing to tune) climbs a ladder of accuracies:
         ``ppr`` pushes to 1e-3, then on to 1e-4 and so on down to 1e-7 (each
-        push resumes where the last stopped, so the whole ladder costs what its
-        last rung costs alone); ``heat`` tries hkgrow's ``(t, eps)`` pairs
+        push resumes where the last stopped, so no push is repeated and the
+        ladder costs 1.3-1.5x its last rung alone, the sweeps included);
+        ``heat`` tries hkgrow's ``(t, eps)`` pairs
         (80, 1e-2), (40, 5e-3), (20, 1e-3), (10, 1e-4), or those ``eps`` at the
         ``t`` given. Each rung's sweep proposes a set (see ``Returns``); a set at
         a deep minimum wins over one without, and then the lower conductance.
