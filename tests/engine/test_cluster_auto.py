@@ -13,10 +13,16 @@ from engine.local_view import local_view
 
 
 def kept_by_the_rule(ladder) -> int:
-    """The rung the climb must keep, from its table: deep minima first, then the least
-    conductance, the earliest on ties."""
-    rows = list(zip(~ladder["deep"].to_numpy(), ladder["conductance"], range(len(ladder))))
-    return min(rows)[2]
+    """The rung the climb must keep, from its table: among deep minima the least
+    conductance (earliest on ties); without any, the rung with the largest ratio of
+    the previous rung's conductance (1 before the first) to its own."""
+    conductance = ladder["conductance"].tolist()
+    deep = [k for k, flag in enumerate(ladder["deep"]) if flag]
+    if deep:
+        return min(deep, key=lambda k: (conductance[k], k))
+    before = [1.0, *conductance[:-1]]
+    ratios = [before[k] / conductance[k] for k in range(len(conductance))]
+    return max(range(len(ratios)), key=lambda k: (ratios[k], -k))
 
 
 @pytest.mark.parametrize(("name", "seed"), [("karate", 0), ("karate", 33), ("planted", 7)])
