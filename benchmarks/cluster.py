@@ -20,8 +20,10 @@ true community has at least 5 members; every method gets the same seeds.
 
 - ``gwb ppr (default)`` is ``local_cluster(g, seed)`` with no options at all and
   ``gwb heat (default)`` is ``local_cluster(g, seed, method="heat")``, so the rows
-  follow whatever the defaults are when the benchmark runs; a few extra rows of ours
-  say their options in their names.
+  follow whatever the defaults are when the benchmark runs. The few extra rows of
+  ours say their options in their names: heat+MQI at t 15 / eps 3e-3 and, while the
+  default accuracy is ``eps="auto"``, the fixed eps 1e-4 without MQI it replaced
+  (before the switch: ``eps="auto"`` and ``refine="mqi"`` as extras instead).
 - every ``networkit.scd`` detector that grows a community from a seed
   (:func:`benchmarks.cluster_peers.networkit_peers`); where a constructor has no
   default the row's name says what was chosen. RandomBFS is told the size of the
