@@ -102,9 +102,9 @@ def climb(
     Each rung's sweep keeps its first deep minimum
     (:func:`engine.conductance_kernels.first_deep_minimum`) when it has one, else
     its least conductance; :func:`kept_rung` then chooses among the rungs. The
-    climb stops at the first rung that does not improve on a deep minimum
-    already found, two rungs after conductance last improved when none is found,
-    or after the rung whose diffusion reached ``max_volume`` (default: half the
+    climb stops at the first rung with a deep minimum, two rungs after
+    conductance last improved when there is none, or after the rung whose
+    diffusion reached ``max_volume`` (default: half the
     graph's volume, past which no set is local). ``each_rung``, when given,
     receives each rung's diffusion (the network community profile keeps them all).
 
@@ -115,7 +115,7 @@ def climb(
     """
     budget = view.total_volume / 2 if max_volume is None else max_volume
     rows, found_at = [], []
-    best_rank, since_better = (2, np.inf), 0
+    least, since_better = np.inf, 0
     n_touched = 0
     try:
         for rung_t, eps in _rungs(method, t):
@@ -140,12 +140,14 @@ def climb(
                 volume, conductance, view.total_volume, min_size
             ) == best
             rows.append([eps, rung_t, value, best + 1 if order.size else 0, deep, reached, pushes])
-            rank = (0 if deep else 1, value)
-            if rank < (best_rank[0], best_rank[1] - 1e-12):
-                best_rank, since_better = rank, 0
+            if value < least - 1e-12:
+                least, since_better = value, 0
             else:
                 since_better += 1
-            if since_better >= (1 if best_rank[0] == 0 else 2) or reached >= budget:
+            # A deep minimum ends the climb: the next rung would cost ten times this
+            # one, and the least conductance among deep minima scored no better F1
+            # than the first on the planted graphs.
+            if deep or since_better >= 2 or reached >= budget:
                 break
     finally:
         if method == "ppr":
