@@ -154,33 +154,44 @@ def climb(
             kernels.ppr_clear(view.csr, seed_nodes, view.scratch(), n_touched)
     columns = ["eps", "t", "conductance", "size", "deep", "volume", "pushes"]
     ladder = pd.DataFrame(rows, columns=columns)
-    kept = kept_rung(ladder["conductance"].to_numpy(), ladder["deep"].to_numpy())
+    big_enough = ladder["size"].to_numpy() >= min_size
+    kept = kept_rung(ladder["conductance"].to_numpy(), ladder["deep"].to_numpy(), big_enough)
     ladder["kept"] = np.arange(len(rows)) == kept
     return found_at[kept], ladder.drop(columns="t") if method == "ppr" else ladder
 
 
-def kept_rung(conductance: np.ndarray, deep: np.ndarray) -> int:
+def kept_rung(conductance: np.ndarray, deep: np.ndarray, big_enough=None) -> int:
     """The rung of a climb whose cluster :func:`climb` returns.
 
-    Among rungs whose sweep has a deep minimum, the least conductance (the
-    earliest on ties): a deep minimum marks a community's edge, and a finer rung
-    sees further. Without any, the rung that improved most on the one before it
-    (by ratio; the first against 1): past a community's edge a finer rung still
-    lowers conductance, by taking in more of the graph (a union of communities
-    cuts less of itself than one does), but by less. On the benchmarks' graphs
-    the least conductance there lost F1 (LFR 0.82 → 0.65, email 0.25 → 0.21,
-    median; ``benchmarks/cluster.py``).
+    Only rungs whose set is ``big_enough`` (has ``min_size`` nodes) compete,
+    unless none is (a coarse rung's few nodes cannot make ``min_size``; a seed
+    in a small component never can). Among them: the rungs whose sweep has a
+    deep minimum, the least conductance (the earliest on ties), as a deep
+    minimum marks a community's edge and a finer rung sees further. Without any,
+    the rung that improved most on the one before it (by ratio; the first
+    against 1): past a community's edge a finer rung still lowers conductance,
+    by taking in more of the graph (a union of communities cuts less of itself
+    than one does), but by less. On the benchmarks' graphs the least
+    conductance there lost F1 (LFR 0.82 → 0.65, email 0.25 → 0.21, median;
+    ``benchmarks/cluster.py``).
 
     >>> kept_rung(np.array([0.9, 0.45, 0.35, 0.34]), np.zeros(4, bool))
     1
     >>> kept_rung(np.array([0.9, 0.45, 0.30]), np.array([False, True, True]))
     2
+    >>> kept_rung(np.array([0.5, 0.45, 0.40]), np.zeros(3, bool), np.array([False, True, True]))
+    2
     """
-    if deep.any():
-        candidates = np.flatnonzero(deep)
-        return int(candidates[np.argmin(conductance[candidates])])
+    competing = np.ones(conductance.size, bool) if big_enough is None else big_enough
+    if not competing.any():
+        competing = np.ones(conductance.size, bool)
     before = np.concatenate([[1.0], conductance[:-1]])
-    return int(np.argmax(before / np.maximum(conductance, 1e-12)))
+    improvement = before / np.maximum(conductance, 1e-12)
+    if (deep & competing).any():
+        candidates = np.flatnonzero(deep & competing)
+        return int(candidates[np.argmin(conductance[candidates])])
+    candidates = np.flatnonzero(competing)
+    return int(candidates[np.argmax(improvement[candidates])])
 
 
 def _rungs(method: str, t: float | None) -> list[tuple[float, float]]:
