@@ -88,7 +88,8 @@ class LocalCluster:
         ``eps="auto"``, those of the rung chosen.
     ladder : pandas.DataFrame or None
         With ``eps="auto"``: every rung tried (``eps``, ``t`` for heat,
-        ``conductance`` and ``size`` of its sweep, ``volume`` reached, ``pushes``).
+        ``conductance`` and ``size`` of its sweep, whether that set is at a
+        ``deep`` minimum, ``volume`` reached, ``pushes``, and which one was ``kept``).
     seed_only : bool
         Whether the cluster is the seed set itself: no set of at least
         ``min_size`` nodes around it did better (say so to the user; a smaller
@@ -253,8 +254,9 @@ def local_cluster(
         Least number of members (default 5): the sweep keeps the best prefix of
         at least this many nodes, and MQI never shrinks a set below it, so a
         seed and a leaf hanging off it do not win by conductance alone. Smaller
-        only when the seeds' connected component is smaller; ``.seed_only``
-        says when the answer is the seeds themselves.
+        only when no rung reaches it (the seeds' component is smaller, or such a
+        set would hold more than half the graph's volume); ``.seed_only`` says
+        when the answer is the seeds themselves.
     max_volume : float, optional
         The climb's volume budget: with ``eps="auto"``, no rung starts after one
         whose diffusion reached this volume (default: half the graph's, past
@@ -398,9 +400,10 @@ class _Plan:
             eps = check_between("eps", DEFAULT_EPS[method] if eps is None else eps, 0, 1)
         self.eps = eps
         # With heat's ladder, t=None lets the ladder choose t as well.
-        self.t = None if t is None and self.auto and method == "heat" else t
-        if self.t is not None or not self.auto or method != "heat":
-            self.t = check_between("t", DEFAULT_T if t is None else t, 0, MAX_T, closed_high=True)
+        ladder_chooses_t = t is None and self.auto and method == "heat"
+        self.t = None if ladder_chooses_t else check_between(
+            "t", DEFAULT_T if t is None else t, 0, MAX_T, closed_high=True
+        )
         self.min_size = check_positive_int("min_size", min_size)
         self.max_volume = None if max_volume is None else check_positive("max_volume", max_volume)
         self.refine = refine

@@ -104,9 +104,9 @@ def climb(
     its least conductance; :func:`kept_rung` then chooses among the rungs. The
     climb stops at the first rung with a deep minimum, two rungs after
     conductance last improved when there is none, or after the rung whose
-    diffusion reached ``max_volume`` (default: half the
-    graph's volume, past which no set is local). ``each_rung``, when given,
-    receives each rung's diffusion (the network community profile keeps them all).
+    diffusion reached ``max_volume`` (default: half the graph's volume, past
+    which no set is local). ``each_rung``, when given, receives each rung's
+    diffusion (the network community profile keeps them all).
 
     Returns the kept diffusion, as :func:`diffuse_and_sweep` returns it, and the
     ladder as a table: ``eps`` (and ``t`` for heat), ``conductance`` and ``size``
@@ -185,11 +185,11 @@ def kept_rung(conductance: np.ndarray, deep: np.ndarray, big_enough=None) -> int
     competing = np.ones(conductance.size, bool) if big_enough is None else big_enough
     if not competing.any():
         competing = np.ones(conductance.size, bool)
-    before = np.concatenate([[1.0], conductance[:-1]])
-    improvement = before / np.maximum(conductance, 1e-12)
     if (deep & competing).any():
         candidates = np.flatnonzero(deep & competing)
         return int(candidates[np.argmin(conductance[candidates])])
+    before = np.concatenate([[1.0], conductance[:-1]])
+    improvement = before / np.maximum(conductance, 1e-12)
     candidates = np.flatnonzero(competing)
     return int(candidates[np.argmax(improvement[candidates])])
 
