@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -49,12 +50,42 @@ def metric_row(metrics: dict[str, str]) -> None:
         column.metric(label, value)
 
 
+#: How a score is shown: three significant digits, in scientific notation when tiny or huge
+#: (``0.0123``, ``1.23e-07``), so that close scores do not all round to the same text.
+SCORE_FORMAT = "%.3g"
+
+
+def score_columns(table: pd.DataFrame) -> dict[str, st.column_config.NumberColumn]:
+    """Column settings that show each fractional float column of ``table`` as a score.
+
+    Whole-number float columns (a volume or cut on an unweighted graph) keep their digits;
+    the data itself is untouched, so a download or a test reads the full values.
+
+    >>> table = pd.DataFrame({"node": [1], "score": [0.000123456], "volume": [12345.0]})
+    >>> list(score_columns(table))
+    ['score']
+    """
+    columns = {}
+    for name in table.columns:
+        values = table[name]
+        if values.dtype.kind == "f" and not np.all(np.mod(values.fillna(0), 1) == 0):
+            columns[name] = st.column_config.NumberColumn(format=SCORE_FORMAT)
+    return columns
+
+
+def show_table(table: pd.DataFrame, **options) -> None:
+    """``st.dataframe`` of ``table`` without its index, full width, scores to 3 digits."""
+    options = {"hide_index": True, "width": "stretch", **options}
+    st.dataframe(table, column_config=score_columns(table), **options)
+
+
 def figure_beside_table(figure: go.Figure, table: pd.DataFrame, height: int | None = None) -> None:
     """A chart on the left three fifths, its table on the right (``height`` pixels when given)."""
     left, right = st.columns([3, 2])
     left.plotly_chart(figure, width="stretch")
     sizing = {} if height is None else {"height": height}
-    right.dataframe(table, hide_index=True, width="stretch", **sizing)
+    with right:
+        show_table(table, **sizing)
 
 
 def node_table_panel(
@@ -79,4 +110,4 @@ def node_table_panel(
     except KeyError as error:
         st.error(error_message(error))
         return
-    st.dataframe(table, hide_index=True, width="stretch")
+    show_table(table)

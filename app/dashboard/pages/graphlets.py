@@ -6,6 +6,7 @@ from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_node
 from app.dashboard.progress import ProgressBar
 from app.dashboard.state import current_graph
+from app.dashboard.widgets import show_table
 from app.tables import edge_orbit_table, orbit_table
 from engine.graphlets import edge_orbit_counts, gdv_similarity, graphlet_counts, orbit_counts
 
@@ -70,7 +71,10 @@ def similar_panel() -> None:
     except KeyError as error:
         st.error(error_message(error))
         return
-    st.dataframe(table, hide_index=True, width="stretch")
+    if not len(table):
+        st.info(f"No other node to compare with node {node}: the graph has one node.")
+        return
+    show_table(table)
 
 
 similar_panel()

@@ -1,5 +1,6 @@
 """PageRank explorer: Personalized PageRank from seeds chosen by label."""
 
+import numpy as np
 import streamlit as st
 
 import engine
@@ -16,6 +17,21 @@ METHODS = {
 }
 
 graph = page_header("PageRank explorer")
+
+
+def seed_only_notice(seed_labels, scores) -> None:
+    """Say why, when no node but the seeds got a score: never a silent one-row answer."""
+    seed_ids = np.unique(graph.node_ids(list(seed_labels)))
+    if np.count_nonzero(scores) > seed_ids.size:
+        return
+    reached = [graph.neighbor_ids(seed_id) for seed_id in seed_ids.tolist()]
+    if np.setdiff1d(np.concatenate(reached), seed_ids).size == 0:
+        why = "no edge leads out of the seed set, so no walk ever leaves it"
+        fix = "Pick seeds with neighbours outside the set."
+    else:
+        why = "no walk or push reached past them at this accuracy"
+        fix = "Lower **α**, or choose the **exact** method."
+    st.warning(f"Only the seeds have a score: {why}. {fix}")
 
 
 @st.fragment
@@ -63,6 +79,7 @@ def pagerank_panel() -> None:
         }
     )
     seed_labels = seeds if not isinstance(seeds, dict) else list(seeds)
+    seed_only_notice(seed_labels, scores)
     figure_beside_table(neighbourhood_figure(graph, scores, seed_labels), top)
 
 

@@ -77,11 +77,25 @@ def query_panel(
 def similar_answer(node, k: int) -> tuple:
     if node is None:
         raise ValueError("choose a node")
-    table, seconds = timed(lambda: index.similar(node, k))
+    table, seconds = timed(lambda: index.similar(node, k), f"Finding nodes like {node}…")
     return node, table, seconds
 
 
+def why_none_similar(node) -> str:
+    """Why no node came back for ``node``: no neighbours, or none shared with a candidate."""
+    degree = int(graph.degree()[graph.node_id(node)])
+    if degree == 0:
+        return f"Node {node} has no neighbours, so no neighbourhood can be like its own."
+    return (
+        f"No node found by the index shares any of node {node}'s {degree:,} neighbours. "
+        "Lower the **Jaccard threshold** or raise the **Signature length** under Index "
+        "parameters to widen the search."
+    )
+
+
 def show_similar(node, table, seconds: float) -> None:
+    if not len(table):
+        st.info(why_none_similar(node))
     metric_row(
         {
             "Most similar": str(table["node"].iloc[0]) if len(table) else "—",
