@@ -19,6 +19,7 @@ The building blocks behind these functions stay importable from their modules:
 ``engine.estimate.fastrp_memory`` and the like.
 """
 
+import checks.numba_cache  # noqa: F401  (keys the kernels' Numba cache; before any kernel)
 from engine._device import DeviceUnavailableError, gpu_status
 from engine.cluster import LocalCluster, local_cluster, local_cluster_batch
 from engine.community_profile import ncp

@@ -1,5 +1,6 @@
 """The bottom layer: the :class:`Graph` type, its ``.gwb`` store, file readers and samples."""
 
+import checks.numba_cache  # noqa: F401  (keys the kernels' Numba cache; before any kernel)
 from loaders.edgelist import read_edgelist
 from loaders.errors import GraphFormatError, NodeNotFoundError, StoreError
 from loaders.formats import read_igraph_format, read_matrix_market, read_table
