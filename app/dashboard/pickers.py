@@ -6,6 +6,13 @@ sidebar's "Find a node" search first, then the highest-degree nodes, so a
 1M-node graph never ships a million options to the browser. Typed labels are
 read like the engine reads them (``"33"`` is node 33 when labels are ints), and
 an unknown one reaches the engine, whose KeyError names it.
+
+Every picker also follows the graph view's selection (:func:`set_selection`):
+nodes clicked or lasso-selected in any page's graph view become the choice of
+each picker the next time it is drawn, on every page (a one-node picker takes
+the first of them). A picker changed by hand afterwards keeps that change until
+the next selection, so a selection is an offer, not a lock. The selection is
+kept per graph under one session key, ``selected_nodes@<graph name>``.
 """
 
 from __future__ import annotations
@@ -21,6 +28,8 @@ LIST_ALL_UP_TO = 5_000
 #: On larger graphs, how many of the highest-degree nodes a picker lists.
 TOP_DEGREE_LISTED = 1_000
 SEARCH_KEY = "node_search"
+#: The shared selection's session key (per graph, see :func:`selection_key`).
+SELECTED_KEY = "selected_nodes"
 PLACEHOLDER = "Choose or type a label (see Find a node in the sidebar)"
 
 
@@ -105,9 +114,55 @@ def picker_key(graph: engine.Graph, name: str) -> str:
     return f"{name}@{graph.name}"
 
 
+def selection_key(graph: engine.Graph) -> str:
+    """The session key of the nodes selected in the graph views on this graph.
+
+    >>> selection_key(engine.sample("karate"))
+    'selected_nodes@karate'
+    """
+    return picker_key(graph, SELECTED_KEY)
+
+
+def set_selection(graph: engine.Graph, labels) -> None:
+    """Make ``labels`` the selection every picker on this graph starts from.
+
+    Each call is a new selection, numbered: pickers compare the number with the
+    one they last took, so selecting the same nodes again still resets a picker
+    that was changed by hand in between.
+    """
+    key = selection_key(graph)
+    previous = st.session_state.get(key, {}).get("version", 0)
+    st.session_state[key] = {"labels": list(labels), "version": previous + 1}
+
+
+def selected_labels(graph: engine.Graph) -> list:
+    """The labels last selected in a graph view on this graph (``[]`` before any)."""
+    return list(st.session_state.get(selection_key(graph), {}).get("labels", []))
+
+
+def _follow_selection(graph: engine.Graph, key: str, many: bool) -> None:
+    """Set picker ``key`` to the shared selection when the picker has not taken it yet.
+
+    A picker takes a selection once (its number is kept under ``<key>#selection``),
+    and also whenever its own state is gone: Streamlit forgets a widget's state
+    when a run does not draw it, e.g. while another page is shown.
+    """
+    selection = st.session_state.get(selection_key(graph))
+    if not selection or not selection["labels"]:
+        return
+    taken = f"{key}#selection"
+    if key in st.session_state and st.session_state.get(taken, 0) >= selection["version"]:
+        return
+    labels = selection["labels"]
+    st.session_state[key] = list(labels) if many else labels[0]
+    st.session_state[taken] = selection["version"]
+
+
 def _listed(graph: engine.Graph, name: str, many: bool) -> tuple[str, list]:
-    """The picker's session key and options; the first option is chosen at first."""
+    """The picker's session key and options; it starts from the selection, else the first
+    option."""
     key = picker_key(graph, name)
+    _follow_selection(graph, key, many)
     current = st.session_state.get(key)
     chosen = [] if current is None else list(current) if many else [current]
     options = node_options(graph, st.session_state.get(SEARCH_KEY, ""), chosen)
@@ -121,13 +176,15 @@ _PICKER_OPTIONS = {"accept_new_options": True, "format_func": str, "placeholder"
 
 
 def pick_nodes(graph: engine.Graph, label: str, name: str, *, help: str | None = None) -> list:
-    """A multi-node picker (first listed node chosen at first); returns labels as chosen."""
+    """A multi-node picker (the selection, else the first listed node, chosen at first);
+    returns labels as chosen."""
     key, options = _listed(graph, name, many=True)
     return st.multiselect(label, options, key=key, help=help, **_PICKER_OPTIONS)
 
 
 def pick_node(graph: engine.Graph, label: str, name: str, *, help: str | None = None):
-    """A one-node picker (first listed node chosen at first); returns the label, or None."""
+    """A one-node picker (the first selected, else the first listed node, chosen at first);
+    returns the label, or None."""
     key, options = _listed(graph, name, many=False)
     picked = st.selectbox(label, options, key=key, help=help, **_PICKER_OPTIONS)
     return None if picked is None else read_picks(graph, [picked])[0]
