@@ -18,6 +18,7 @@ navigation = st.navigation(
         st.Page(
             PAGES / "overview.py", title="Overview", icon=":material/monitoring:", default=True
         ),
+        st.Page(PAGES / "graph.py", title="Graph", icon=":material/share:"),
         st.Page(PAGES / "pagerank.py", title="PageRank explorer", icon=":material/travel_explore:"),
         st.Page(PAGES / "embeddings.py", title="Embeddings", icon=":material/scatter_plot:"),
         st.Page(PAGES / "similar.py", title="Similar nodes", icon=":material/join_inner:"),
