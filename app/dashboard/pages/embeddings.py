@@ -1,10 +1,20 @@
-"""Embeddings page: FastRP on the chosen graph, a PCA map, nearest neighbours, downloads."""
+"""Embeddings page: FastRP on the chosen graph, a PCA or UMAP map, nearest neighbours, downloads."""
 
+import hashlib
+
+import numpy as np
 import streamlit as st
 
 import engine
 from app.dashboard.downloads import embedding_file
-from app.dashboard.figures import embedding_clusters, embedding_scatter, pca_2d
+from app.dashboard.figures import (
+    UMAP_INSTALL,
+    embedding_clusters,
+    embedding_scatter,
+    pca_2d,
+    umap_2d,
+    umap_available,
+)
 from app.dashboard.progress import ProgressBar
 from app.dashboard.widgets import node_table_panel, page_header
 from engine.export import word2vec_label_problem
@@ -21,6 +31,7 @@ PARAMETER_NAMES = (
     "device",
 )
 KMEANS = "k-means clusters of the embedding"
+MAPS = ("PCA", "UMAP")
 DOWNLOADS = {"Parquet": ".parquet", "CSV": ".csv", "NumPy (.npy)": ".npy", "word2vec text": ".txt"}
 
 graph = page_header(
@@ -89,11 +100,49 @@ embedding, seconds, coords = cache[key]
 st.success(f"{embedding.shape[0]:,} nodes × {embedding.shape[1]} dimensions in {seconds:.2f} s")
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def umap_map(digest: str, _embedding: np.ndarray, seed: int) -> np.ndarray:
+    """The UMAP map of one embedding, computed once for every session.
+
+    Keyed on ``digest``, a hash of the embedding's bytes: hashing the array is cheap
+    beside UMAP, and a recomputed embedding with the same values hits the cache.
+    """
+    return umap_2d(_embedding, seed=seed)
+
+
+def map_coords(name: str) -> np.ndarray | None:
+    """The chosen map's coordinates, or None (having said why) when it cannot be drawn."""
+    if name == "PCA":
+        return coords
+    if not umap_available():
+        st.info(f"The UMAP map needs umap-learn, an optional extra: {UMAP_INSTALL}")
+        return None
+    digest = hashlib.blake2b(np.ascontiguousarray(embedding).tobytes(), digest_size=16)
+    seed = dict(zip(PARAMETER_NAMES, key))["seed"]
+    with st.spinner(
+        f"UMAP of {len(embedding):,} nodes (the first map in a session also compiles it)…",
+        show_time=True,
+    ):
+        try:
+            return umap_map(digest.hexdigest(), embedding, seed)
+        except (ValueError, ImportError) as error:
+            st.error(f"No UMAP map of this embedding: {error}")
+            return None
+
+
 @st.fragment
 def projection_panel() -> None:
     attributes = list(graph.attributes)
-    left, right = st.columns([3, 1])
-    choice = left.selectbox("Colour by", ["(none)", *attributes, KMEANS], key="embedding_colour")
+    left, middle, right = st.columns([1, 3, 1])
+    map_name = left.radio(
+        "Map",
+        MAPS,
+        horizontal=True,
+        key="embedding_map",
+        help="PCA: the two linear axes of most variance, instant. UMAP: keeps each node's "
+        "nearest neighbours close, so communities separate; seconds to a minute.",
+    )
+    choice = middle.selectbox("Colour by", ["(none)", *attributes, KMEANS], key="embedding_colour")
     if choice == KMEANS:
         k = right.number_input("Clusters (k)", 2, 100, 8, key="embedding_k_clusters")
         clusters = st.session_state.setdefault("embedding_clusters", {})
@@ -105,9 +154,16 @@ def projection_panel() -> None:
         colour = clusters[key, k]
     else:
         colour = None if choice == "(none)" else graph.attributes[choice]
+    shown = map_coords(map_name)
+    if shown is None:
+        return
     st.plotly_chart(
         embedding_scatter(
-            coords, graph.labels, colour, colour_name="" if colour is None else choice
+            shown,
+            graph.labels,
+            colour,
+            colour_name="" if colour is None else choice,
+            map_name=map_name,
         ),
         width="stretch",
     )
