@@ -24,6 +24,7 @@ from engine._kernels.csr import CSR, csr_of
 from engine.estimate import fastrp_memory
 from engine.per_graph import Progress
 from loaders import Graph
+from loaders._jit import serial_below
 from loaders.memory import check_memory
 from sketches import very_sparse_random_projection
 
@@ -154,7 +155,10 @@ def fastrp(
             g, initial, weights, self_influence, cupy, cupyx.scipy.sparse.csr_matrix, progress
         )
         return cupy.asnumpy(result)
-    return _propagate_cpu(g, initial, weights, self_influence, progress, block_width)
+    # Rows are independent, so the threads change nothing but speed; a small graph
+    # runs serial and never compiles the parallel twins (issue #22).
+    with serial_below(g.n_nodes + g.nnz):
+        return _propagate_cpu(g, initial, weights, self_influence, progress, block_width)
 
 
 def initial_vectors(

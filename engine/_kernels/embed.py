@@ -10,9 +10,10 @@ import numpy as np
 from numba import njit, prange
 
 from engine._kernels.csr import is_weighted
+from loaders._jit import serial_and_parallel
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def propagate_columns(csr, source, col_start, col_stop, out):
     """``out[i] = Σ_p w_p · source[indices[p], col_start:col_stop]`` over row ``i`` of the CSR.
 
@@ -33,7 +34,7 @@ def propagate_columns(csr, source, col_start, col_stop, out):
                 acc[c] += w * neighbour[c]
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def copy_columns(block, target, col_start):
     """``target[:, col_start:col_start + width] = block`` on both cores."""
     width = block.shape[1]
@@ -42,7 +43,7 @@ def copy_columns(block, target, col_start):
             target[row, col_start + c] = block[row, c]
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def normalize_and_accumulate(matrix, embedding, weight, in_place):
     """``embedding += weight · normalize(matrix)``, normalising each row to unit L2 norm.
 
@@ -67,7 +68,7 @@ def normalize_and_accumulate(matrix, embedding, weight, in_place):
                 target[c] += factor * values[c]
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def propagate_normalize_accumulate(csr, source, embedding, weight):
     """``embedding[i] += weight · normalize(Σ_p w_p · source[indices[p]])`` for every row ``i``.
 
@@ -88,7 +89,7 @@ def propagate_normalize_accumulate(csr, source, embedding, weight):
                     target[c] += factor * acc[c]
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def scale_and_add(target, target_scale, other, other_scale):
     """``target = target_scale · target + other_scale · other`` in place."""
     dim = target.shape[1]
@@ -97,7 +98,7 @@ def scale_and_add(target, target_scale, other, other_scale):
             target[row, c] = target_scale * target[row, c] + other_scale * other[row, c]
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def propagate_normalize(csr, source, out):
     """``out[i] = normalize(Σ_p w_p · source[indices[p]])``: a full step, normalised while hot."""
     dim = source.shape[1]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from engine.graphlets.common_kernels import (
     count_of,
@@ -15,9 +15,10 @@ from engine.graphlets.common_kernels import (
     stamp_neighbourhood,
     up_slot,
 )
+from loaders._jit import serial_and_parallel
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def slot_sums(csr, degree, tri, up, slot_cliques, state, out):
     """Per CSR slot ``q = (x → y)``, the sums the one-hop orbit adjacencies need.
 
@@ -53,7 +54,7 @@ def slot_sums(csr, degree, tri, up, slot_cliques, state, out):
                 out[q, 3] = slot_cliques[up_slot(up, x, y, degree)]
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def two_hop_pairs(csr, degree, tri, row_start, fill, state, scratch, columns, sums):
     """The non-adjacent pairs ``(x, z)`` with common neighbours, and per pair the sums
     the two-hop orbit adjacencies need.
@@ -121,7 +122,7 @@ def two_hop_pairs(csr, degree, tri, row_start, fill, state, scratch, columns, su
                 sums[i, k] = scratch[worker, 2 + k, z]
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def subtract_sorted_rows(indptr, indices, data, sub_indptr, sub_indices, sub_data):
     """``data -= sub`` in place, for CSR rows sorted by column, ``sub``'s pattern ⊆ ours.
 
@@ -143,7 +144,7 @@ def subtract_sorted_rows(indptr, indices, data, sub_indptr, sub_indices, sub_dat
     return missing
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def three_step_walks(csr, row_start, fill, state, seen, walks, buffer, columns, counts):
     """Walks ``x-y-z-u`` with ``z`` and ``u`` both outside N[x], counted per pair ``(x, u)``.
 

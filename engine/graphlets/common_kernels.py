@@ -24,6 +24,8 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from loaders._jit import serial_and_parallel
+
 
 @intrinsic
 def atomic_add(typingctx, array, index, value):
@@ -55,7 +57,7 @@ def _keeps(y, x, degree, upward):
     return outranks(y, x, degree) if upward else y != x
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def _kept_entries(csr, degree, upward):
     """``(indptr, indices)`` of the entries :func:`_keeps` keeps, rows still sorted."""
     n = csr.indptr.shape[0] - 1
@@ -90,7 +92,7 @@ def orient_by_degree(csr, degree):
     return _kept_entries(csr, degree, True)
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def edge_triangles(csr, degree, n_workers):
     """``tri[p]``: common neighbours of the two endpoints of CSR slot ``p``.
 
@@ -126,7 +128,7 @@ def edge_triangles(csr, degree, n_workers):
 # ------------------------------------------------------------------ 4-cliques
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def count_cliques(up, n_workers, node_cliques, slot_cliques, per_slot):
     """Every 4-clique once, from its lowest-ranked node, added to its nodes and edges.
 
@@ -250,7 +252,7 @@ def count_two_step(csr, x, mark, base, state):
 # ------------------------------------------------------------------ per-node sums
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def node_sums(csr, degree, tri):
     """Per node ``x``, over ``z`` in N(x): ``Σ tri(x, z)`` (twice x's triangles),
     ``Σ (deg z − 1)`` and ``Σ (deg z − 1 − tri(x, z))``."""

@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit, prange
 
 from engine.graphlets.common_kernels import count_two_step, stamp_neighbourhood, up_slot
+from loaders._jit import serial_and_parallel
 
 
 class UpperEdges(NamedTuple):
@@ -40,7 +41,7 @@ def upper_edges(csr) -> UpperEdges:
     return UpperEdges(*_upper_edge_offsets(csr))
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def _upper_edge_offsets(csr):
     indptr, indices = csr.indptr, csr.indices
     n = indptr.shape[0] - 1
@@ -53,7 +54,7 @@ def _upper_edge_offsets(csr):
     return first, np.cumsum(counts)[:n]
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def edge_orbit_sums(
     csr, degree, tri, up, slot_cliques, tri_sum, degree_sum, upper, start, stop, state, slots,
     half_cycles, eorbits,
@@ -122,7 +123,7 @@ def edge_orbit_sums(
             row[11] = slot_cliques[up_slot(up, x, y, degree)]
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def solve_edge_orbits(csr, upper, half_cycles, eorbits):
     """Add the twin half of the 4-cycle sum, then turn every row's raw sums into orbits."""
     indptr, indices = csr.indptr, csr.indices

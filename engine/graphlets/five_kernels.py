@@ -32,6 +32,7 @@ from numba import njit, prange
 
 # Common-neighbour counts use the stamped encoding every orbit kernel shares (see there).
 from engine.graphlets.common_kernels import COUNT_BITS, count_of
+from loaders._jit import serial_and_parallel
 
 _MEMBER = 16  # mask bit of position 0; position s is bit 4 + s
 
@@ -71,7 +72,7 @@ def _extend(csr, root, w, parent, start, stop, mask, out, slots):
     return size
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def five_node_orbits(csr, orbit_of, start, stop, masks, lists, counts):
     """Add every connected 5-node set whose smallest id is in ``start..stop-1`` to ``counts``.
 
@@ -136,7 +137,7 @@ def _sets_of_root(csr, orbit_of, v, mask, lists, out):
     _unmark(csr, v, 0, mask)
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def sum_threads(counts, out):
     """``out[x] = Σ_t counts[t, x]`` (rows in parallel)."""
     n_threads = counts.shape[0]
@@ -236,7 +237,7 @@ def _scan(csr, degree, probe, nodes, mask):
     return np.int64(count)
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def five_node_sums(csr, degree, tri, probes, start, stop, masks, commons, lists, sums):
     """``sums[x, j]`` for ``start <= x < stop``: probe sums over the 4-node sets holding x.
 

@@ -10,9 +10,10 @@ import numpy as np
 from numba import njit, prange
 
 from engine.graphlets.common_kernels import count_of, stamp_neighbourhood
+from loaders._jit import serial_and_parallel
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def node_orbits(csr, degree, tri, tri_sum, open_sum, cliques, start, stop, state, orbits):
     """Fill ``orbits[x]`` (15 orbits) for the nodes ``start <= x < stop``.
 

@@ -20,6 +20,7 @@ from engine.pagerank.accuracy import Accuracy
 from engine.pagerank.common import seed_int
 from engine.pagerank.push import forward_push_from, power_push
 from loaders import Graph
+from loaders._jit import runs_serial
 
 # Cost of one walk step in units of one edge of a sweep, for the rule that ends the
 # sweeps: measured on the 1M-edge BA graph of benchmarks/ppr.py, a sweep reads an
@@ -63,6 +64,9 @@ def fora(
     if offsets[-1] == 0:
         return np.maximum(estimate, 0.0, out=estimate)
     ends = np.empty(int(offsets[-1]), dtype=np.int64)
+    # A small graph's walks run serial: the same ends (each walk draws from its own
+    # stream), and the parallel twin is never compiled for it (issue #22).
+    serial = serial or runs_serial(g.n_nodes + g.nnz)
     walk = kernels.forced_walk_ends_serial if serial else kernels.forced_walk_ends_parallel
     walk(walker, nodes, offsets, ends)
     kernels.add_walk_ends(ends, positive, 1.0 / accuracy.omega, estimate)

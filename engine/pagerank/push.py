@@ -22,6 +22,7 @@ from engine.pagerank.common_kernels import Seeds
 from engine.pagerank.sweep_kernels import SweepGraph
 from engine.per_graph import derived
 from loaders import Graph
+from loaders._jit import runs_serial
 
 if TYPE_CHECKING:
     from engine.pagerank.accuracy import Accuracy
@@ -250,6 +251,9 @@ def power_push(
     dangling = sweep_kernels.scaled_values(x, renumbered.inverse_out, y)
     relaxation = 1.0 if g.directed else sor_relaxation(alpha)
     moved_per_block = np.empty(renumbered.block_starts.shape[0] - 1)
+    # Serial on a small graph: the same sweep (no two nodes of a colour are adjacent),
+    # and the parallel twins are never compiled for it (issue #22).
+    serial = serial or runs_serial(n + g.nnz)
     sweep = sweep_kernels.coloured_sweep_serial if serial else sweep_kernels.coloured_sweep_parallel
     # With r_max, sweep on until few nodes are left above it: the FIFO clean-up pushes
     # an edge ~10x slower than a sweep reads one (on BA graphs no node was left above

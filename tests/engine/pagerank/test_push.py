@@ -178,13 +178,17 @@ def test_over_relaxed_sweeps_end_with_a_plain_one(monkeypatch, directed):
     over-relaxed sweep). Directed graphs sweep plain throughout."""
     g = email(directed) if directed else barabasi_albert(3000, 10)
     relaxations = []
-    sweep = sweep_kernels.coloured_sweep_parallel
 
-    def recording(*args):
-        relaxations.append(args[3])
-        return sweep(*args)
+    # Whichever twin the graph's size chooses (small graphs sweep serial).
+    def recording(sweep):
+        def sweep_and_record(*args):
+            relaxations.append(args[3])
+            return sweep(*args)
 
-    monkeypatch.setattr(sweep_kernels, "coloured_sweep_parallel", recording)
+        return sweep_and_record
+
+    for twin in ("coloured_sweep_serial", "coloured_sweep_parallel"):
+        monkeypatch.setattr(sweep_kernels, twin, recording(getattr(sweep_kernels, twin)))
     accuracy = hybrid.Accuracy.of(g, 0.5, None, None)
     walk_cost = (1 - 0.15) * accuracy.omega * hybrid.WALK_COST / 0.15
     for source in (0, 100, 900):
