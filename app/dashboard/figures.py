@@ -457,13 +457,14 @@ def sweep_profile_figure(profile, best_size: int) -> go.Figure:
     """
     figure = chart(
         conductance_trace(profile, "lines", "first %{x} nodes"),
-        title="Sweep profile: conductance of each prefix of the sweep",
+        title="Sweep profile: conductance by cluster size",
         axis_titles=("cluster size (nodes, best scores first)", "conductance"),
         height=380,
         log_axes="x",
     )
     top = float(np.nanmax(profile["conductance"])) if len(profile) else 1.0
-    figure.update_yaxes(range=[0, 1.05 * max(top, 1e-9)], rangemode="tozero")
+    # Room above the curve for the chosen size's label.
+    figure.update_yaxes(range=[0, 1.15 * max(top, 1e-9)], rangemode="tozero")
     chosen = profile["size"].to_numpy() == best_size
     if chosen.any():
         figure.add_trace(
@@ -472,8 +473,8 @@ def sweep_profile_figure(profile, best_size: int) -> go.Figure:
                 y=[float(profile["conductance"].to_numpy()[chosen][0])],
                 mode="markers",
                 marker={"size": 10, "color": "crimson"},
-                name=f"cluster: {best_size:,} nodes",
                 hovertemplate="cluster: %{x} nodes, conductance %{y:.3g}<extra></extra>",
+                showlegend=False,  # the dotted line's label names it
             )
         )
     # A shape's x is in data units even on a log axis, but an annotation's is in log10
@@ -495,6 +496,7 @@ def sweep_profile_figure(profile, best_size: int) -> go.Figure:
         showarrow=False,
         xanchor="left",
         yanchor="top",
+        bgcolor="rgba(255, 255, 255, 0.8)",
     )
     return figure
 
@@ -513,7 +515,7 @@ def ncp_figure(profile) -> go.Figure:
     """
     return chart(
         conductance_trace(profile, "lines+markers", "size %{x}"),
-        title="Network community profile: least conductance found at each size",
+        title="Community profile: best conductance at each size",
         axis_titles=("cluster size (nodes)", "best conductance found"),
         height=380,
         log_axes="xy",

@@ -11,8 +11,12 @@ import streamlit as st
 from app.dashboard.state import sidebar_graph_picker
 
 PAGES = Path(__file__).parent / "pages"
+# The tab's icon is a picture served by this server: a ":material/...:" page icon is fetched
+# from fonts.gstatic.com, which an offline lab cannot reach. (The navigation's material
+# icons are drawn from a font Streamlit ships, so they stay.)
+ICON = Path(__file__).parent / "static" / "icon.png"
 
-st.set_page_config(page_title="Graph Workbench", page_icon=":material/hub:", layout="wide")
+st.set_page_config(page_title="Graph Workbench", page_icon=ICON, layout="wide")
 navigation = st.navigation(
     [
         st.Page(
