@@ -398,9 +398,11 @@ def graph_view_figure(
         xaxis={"visible": False},
         yaxis={"visible": False, "scaleanchor": "x"},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
-        legend={"itemsizing": "constant"},
+        # Above the plot, in a row: on the right it would cover the colour bar's title.
+        legend={"itemsizing": "constant", "orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"},
         hovermode="closest",
-        dragmode="lasso",
+        # No dragmode: Streamlit then pans on drag and selects on click; a lasso or box
+        # dragmode would make a click only an event, not a selection.
     )
     return figure
 
