@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -14,6 +13,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from app.cli.supervise import run_supervised
 
 PORT_RANGE = (1, 65535)
 #: The dashboard's entry script, run by ``streamlit run``.
@@ -73,18 +74,19 @@ def app(
         "--server.maxUploadSize",
         str(max(1, math.ceil(upload_mb))),
     ]
-    server = subprocess.Popen(command, env=os.environ.copy())
-    # A supervisor (or a test) stopping `gwb app` sends SIGTERM, not Ctrl-C: pass it on,
-    # or the Streamlit server would outlive the command that started it.
-    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
     url = f"http://{'localhost' if address in ('127.0.0.1', '0.0.0.0') else address}:{port}"
-    if not headless:
+
+    def open_browser(server: subprocess.Popen) -> None:
         threading.Thread(target=open_when_healthy, args=(url, server), daemon=True).start()
-    try:
-        code = server.wait()
-    except KeyboardInterrupt:
-        server.terminate()
-        code = server.wait()
+
+    # Stopping `gwb app` in any way (SIGTERM, Ctrl-C, a closed terminal, even SIGKILL on
+    # Linux) stops the Streamlit server too: see app.cli.supervise.
+    code = run_supervised(
+        command,
+        env=os.environ.copy(),
+        started=None if headless else open_browser,
+        name="the Streamlit server",
+    )
     raise typer.Exit(code)
 
 
