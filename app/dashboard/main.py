@@ -9,6 +9,7 @@ from pathlib import Path
 import streamlit as st
 
 from app.dashboard.state import sidebar_graph_picker
+from app.dashboard.warmup import engines_sidebar
 
 PAGES = Path(__file__).parent / "pages"
 # The tab's icon is a picture served by this server: a ":material/...:" page icon is fetched
@@ -33,4 +34,5 @@ navigation = st.navigation(
 error = sidebar_graph_picker()
 if error is not None:
     st.error(f"Cannot open this graph: {error}. Showing the default sample instead.")
+engines_sidebar(navigation)
 navigation.run()

@@ -6,6 +6,8 @@ import time
 
 import streamlit as st
 
+from app.dashboard.warmup import wait_for_engine
+
 
 class ProgressBar:
     """An ``st.progress`` bar fed by an engine ``progress(done, total, stage)`` callback.
@@ -27,6 +29,7 @@ class ProgressBar:
         self._bar = None
 
     def __enter__(self) -> ProgressBar:
+        wait_for_engine()  # a fresh install's first run waits for the engine's warm-up
         self.started = time.perf_counter()
         self._bar = st.progress(0.0, text=f"{self.title}…")
         return self

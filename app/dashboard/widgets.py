@@ -20,6 +20,7 @@ import engine
 from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_node
 from app.dashboard.state import current_graph
+from app.dashboard.warmup import wait_for_engine
 
 Result = TypeVar("Result")
 
@@ -34,7 +35,11 @@ def page_header(title: str, caption: str | None = None) -> engine.Graph:
 
 
 def timed(work: Callable[[], Result], spinner: str | None = None) -> tuple[Result, float]:
-    """``work()`` and the seconds it took, under a spinner saying ``spinner`` when given."""
+    """``work()`` and the seconds it took, under a spinner saying ``spinner`` when given.
+
+    On a fresh install the page first waits for its engine's warm-up (not timed).
+    """
+    wait_for_engine()
     started = time.perf_counter()
     if spinner is None:
         result = work()
