@@ -246,3 +246,14 @@ def test_a_large_graph_is_centred_on_the_selection_and_expands():
     assert any(f"Selected: {neighbour}." in message.value for message in app.success)
     app.button(key="graph_view_reset").click().run()
     assert drawn_nodes(app) == around
+
+
+def test_the_benchmark_times_a_2000_node_view(capsys):
+    from benchmarks.dashboard import VIEW_NODES, measure_graph_view, report_graph_view
+
+    times = measure_graph_view(engine.sample("planted"), repeats=1)
+    assert times["drawn"][0] == VIEW_NODES == 2000
+    assert times["cached layout"] < times["layout"]
+    report_graph_view(repeats=1)
+    [row] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("planted")]
+    assert row.split()[1] == "2,000"
