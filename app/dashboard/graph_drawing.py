@@ -218,7 +218,8 @@ def colour_columns(
     graph: engine.Graph, extra: Mapping[str, np.ndarray] | None = None
 ) -> dict[str, np.ndarray]:
     """What a view can colour by, each an array aligned with node ids: ``extra`` (a page's
-    scores or memberships) first, then degree, then the graph's node attributes.
+    scores or memberships, which may also be functions of the drawn ids) first, then
+    degree, then the graph's node attributes.
 
     >>> list(colour_columns(engine.sample("karate"), {"score": np.zeros(34)}))
     ['score', 'degree', 'club']
@@ -278,6 +279,7 @@ def graph_view_figure(
     colour_name: str = "degree",
     size: np.ndarray | None = None,
     highlight: Sequence[int] = (),
+    highlight_name: str = "selected",
     title: str = "",
 ) -> go.Figure:
     """The drawn subgraph: edges as one ``Scattergl`` line trace, then the nodes.
@@ -299,7 +301,9 @@ def graph_view_figure(
     size : numpy.ndarray, optional
         Non-negative numbers to size nodes by. Default: degree.
     highlight : sequence of int
-        Node ids outlined in a legend entry of their own ("selected"), drawn on top.
+        Node ids outlined in a legend entry of their own, drawn on top.
+    highlight_name : str
+        That legend entry's name.
     title : str
 
     Returns
@@ -381,7 +385,7 @@ def graph_view_figure(
                 y=positions[marked, 1],
                 customdata=ids[marked],
                 text=text[marked],
-                name="selected",
+                name=highlight_name,
                 marker={
                     "size": sizes[marked] + 6,
                     "symbol": "circle-open",

@@ -16,6 +16,7 @@ import hashlib
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 import engine
@@ -27,8 +28,10 @@ from app.dashboard.graph_drawing import (
     induced_edges,
     neighbour_ids,
     selection_ids,
+    view_nodes,
 )
 from app.dashboard.pickers import selected_labels, set_selection
+from app.dashboard.widgets import show_table
 
 SELECTION_MODES = ("points", "lasso", "box")
 
@@ -59,6 +62,7 @@ def graph_view(
     choose_colour: bool = False,
     size_by: str | None = None,
     highlight=(),
+    highlight_name: str = "selected",
     expand: bool = False,
     title: str = "",
 ) -> list:
@@ -71,9 +75,10 @@ def graph_view(
         The nodes to draw (see :func:`view_nodes`), at most :data:`MAX_VIEW_NODES`.
     key : str
         The view's name: its widgets' keys start with it (``<key>@<graph>`` is the chart).
-    colours : mapping of str to numpy.ndarray, optional
-        A page's own node values (aligned with node ids) to colour by, beside degree
-        and the node attributes.
+    colours : mapping of str to numpy.ndarray or callable, optional
+        A page's own node values to colour by, beside degree and the node attributes:
+        arrays aligned with node ids, or functions from drawn ids to their values (a
+        membership needs no array as long as the graph).
     colour_by : str, optional
         The colour shown first (default: the first of ``colours``, else degree).
     choose_colour : bool
@@ -82,6 +87,8 @@ def graph_view(
         A numeric colour column to size nodes by (default degree).
     highlight : sequence of int
         Node ids to outline besides the selection (seeds, a query node).
+    highlight_name : str
+        The outlined nodes' legend entry.
     expand : bool
         Draw "Expand" (add the selected nodes' neighbours to the view) and "Reset view".
         Added nodes are kept per view and dropped when ``node_ids`` change.
@@ -104,16 +111,17 @@ def graph_view(
         ids = _expanded(graph, ids, selected_ids, key)
     edges = induced_edges(graph, ids)
     positions = LAYOUTS.positions(len(ids), edges)
-    size = None if size_by is None else np.asarray(columns[size_by])[ids]
+    size = None if size_by is None else _values(columns[size_by], ids)
     figure = graph_view_figure(
         graph,
         ids,
         positions,
         edges,
-        colour=np.asarray(columns[chosen])[ids],
+        colour=_values(columns[chosen], ids),
         colour_name=chosen,
         size=size,
         highlight=[*selected_ids, *highlight],
+        highlight_name=highlight_name,
         title=title,
     )
     chart_key = f"{key}@{graph.name}"
@@ -125,6 +133,37 @@ def graph_view(
         selection_mode=SELECTION_MODES,
     )
     return selected_labels(graph)
+
+
+def _values(column, ids: np.ndarray) -> np.ndarray:
+    """A colour column's values at ``ids``: an array indexed, a function called."""
+    return np.asarray(column(ids) if callable(column) else np.asarray(column)[ids])
+
+
+def graph_view_beside_table(
+    graph: engine.Graph, focus, table: pd.DataFrame, *, highlight=(), **view
+) -> None:
+    """A graph view of ``focus`` and its neighbourhood on the left three fifths, ``table``
+    on the right: a page's answer drawn where it lies in the graph.
+
+    ``focus`` and ``highlight`` are labels (the answer's nodes, the seeds), the focus
+    most important first, as :func:`~app.dashboard.graph_drawing.view_nodes` takes
+    them; ``view`` goes to :func:`graph_view` (``key`` is required). The seeds are
+    outlined under the legend entry "seeds, selected".
+    """
+    focus_ids = graph.node_ids(list(focus)) if len(focus) else []
+    highlight_ids = graph.node_ids(list(highlight)).tolist() if len(highlight) else []
+    left, right = st.columns([3, 2])
+    with left:
+        graph_view(
+            graph,
+            view_nodes(graph, focus_ids),
+            highlight=highlight_ids,
+            highlight_name="seeds, selected",
+            **view,
+        )
+    with right:
+        show_table(table)
 
 
 def selection_node_ids(graph: engine.Graph) -> list[int]:

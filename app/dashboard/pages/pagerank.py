@@ -4,10 +4,10 @@ import numpy as np
 import streamlit as st
 
 import engine
-from app.dashboard.figures import neighbourhood_figure
+from app.dashboard.graph_view import graph_view_beside_table
 from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_nodes, read_seed_picks
-from app.dashboard.widgets import figure_beside_table, metric_row, page_header, timed
+from app.dashboard.widgets import metric_row, page_header, timed
 
 METHODS = {
     "hybrid (push + walks)": "hybrid",
@@ -80,7 +80,16 @@ def pagerank_panel() -> None:
     )
     seed_labels = seeds if not isinstance(seeds, dict) else list(seeds)
     seed_only_notice(seed_labels, scores)
-    figure_beside_table(neighbourhood_figure(graph, scores, seed_labels), top)
+    # The seeds, the top k and their neighbourhood, coloured and sized by score.
+    graph_view_beside_table(
+        graph,
+        [*seed_labels, *top["node"]],
+        top,
+        highlight=seed_labels,
+        key="ppr_view",
+        colours={"score": scores},
+        size_by="score",
+    )
 
 
 pagerank_panel()
