@@ -5,11 +5,11 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
-from app.dashboard.figures import neighbourhood_figure
+from app.dashboard.graph_view import graph_view_beside_table
 from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_node, pick_nodes, read_picks
 from app.dashboard.progress import ProgressBar
-from app.dashboard.widgets import figure_beside_table, metric_row, page_header, timed
+from app.dashboard.widgets import metric_row, page_header, timed
 from engine.similarity import NeighbourhoodIndex
 
 graph = page_header(
@@ -104,7 +104,14 @@ def show_similar(node, table, seconds: float) -> None:
         }
     )
     scores = scores_of(table["node"], table["jaccard"])
-    figure_beside_table(neighbourhood_figure(graph, scores, [node]), table)
+    graph_view_beside_table(
+        graph,
+        [node, *table["node"]],
+        table,
+        highlight=[node],
+        key="similar_view",
+        colours={"jaccard": scores},
+    )
 
 
 # Parameters of expand that a suggestion may change and this page can apply with a click;
@@ -166,7 +173,14 @@ def show_expand(query: dict, community, seconds: float) -> None:
     stop_notice(query, community)
     members = community.members
     scores = scores_of(members["node"], members["score"])
-    figure_beside_table(neighbourhood_figure(graph, scores, query["seeds"]), members)
+    graph_view_beside_table(
+        graph,
+        [*query["seeds"], *members["node"]],
+        members,
+        highlight=query["seeds"],
+        key="expand_view",
+        colours={"score": scores},
+    )
     with st.expander("Rounds"):
         st.dataframe(community.rounds, hide_index=True)
 
