@@ -120,7 +120,8 @@ def map_coords(name: str) -> np.ndarray | None:
     digest = hashlib.blake2b(np.ascontiguousarray(embedding).tobytes(), digest_size=16)
     seed = dict(zip(PARAMETER_NAMES, key))["seed"]
     with st.spinner(
-        f"UMAP of {len(embedding):,} nodes (the first map in a session also compiles it)…",
+        f"UMAP of {len(embedding):,} nodes… The first map since the dashboard started "
+        "also compiles UMAP's kernels: up to a minute.",
         show_time=True,
     ):
         try:
