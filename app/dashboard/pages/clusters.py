@@ -3,7 +3,9 @@
 import numpy as np
 import streamlit as st
 
-from app.dashboard.figures import ncp_figure, neighbourhood_figure, sweep_profile_figure
+from app.dashboard.figures import ncp_figure, sweep_profile_figure
+from app.dashboard.graph_drawing import MAX_VIEW_NODES, view_nodes
+from app.dashboard.graph_view import graph_view
 from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_nodes, read_picks
 from app.dashboard.progress import ProgressBar
@@ -42,9 +44,24 @@ def show_cluster(seeds, found, seconds: float) -> None:
             st.dataframe(found.ladder, hide_index=True)
     scores = np.zeros(graph.n_nodes)
     scores[found.node_ids] = found.scores
-    st.plotly_chart(neighbourhood_figure(graph, scores, seeds), width="stretch")
+    seed_ids = graph.node_ids(list(seeds))
+
+    def side(ids):
+        """Each drawn node's side of the cut: a seed, in the cluster, or outside it."""
+        inside = np.where(np.isin(ids, found.node_ids), "in the cluster", "outside")
+        return np.where(np.isin(ids, seed_ids), "seed", inside)
+
+    graph_view(
+        graph,
+        view_nodes(graph, [*seed_ids.tolist(), *found.node_ids.tolist()]),
+        key="cluster_view",
+        colours={"cluster": side, "score": scores},
+        highlight=seed_ids.tolist(),
+        highlight_name="seeds, selected",
+    )
     st.caption(
-        "The subgraph shows the seeds and up to 200 members with the highest scores. "
+        "The view shows the seeds, the cluster and the nodes just outside it "
+        f"({MAX_VIEW_NODES:,} nodes at most). "
         "Directed graphs are clustered on their symmetrised edges."
     )
 
