@@ -18,13 +18,13 @@ from collections.abc import Sequence
 import numpy as np
 
 from checks import check_positive_int, check_seed
+from checks.twins import serial_below
 from engine._device import resolve_device
 from engine._kernels import embed as kernels
 from engine._kernels.csr import CSR, csr_of
 from engine.estimate import fastrp_memory
 from engine.per_graph import Progress
 from loaders import Graph
-from loaders._jit import serial_below
 from loaders.memory import check_memory
 from sketches import very_sparse_random_projection
 

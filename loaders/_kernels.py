@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from loaders._jit import serial_and_parallel
+from checks.twins import serial_and_parallel
 
 # Rows shorter than this are sorted in place by insertion; longer ones by argsort.
 _INSERTION_SORT_MAX = 16
@@ -129,9 +129,7 @@ def relabel(ids, new_id):
 # Serial and parallel variants compiled from one source: on small graphs a
 # parallel launch costs more than the work (tens of ms when the cores are busy).
 SERIAL_BELOW = 1 << 16
-sort_and_merge_rows_serial, sort_and_merge_rows_parallel = serial_and_parallel(
-    sort_and_merge_rows
-)
+sort_and_merge_rows_serial, sort_and_merge_rows_parallel = serial_and_parallel(sort_and_merge_rows)
 compact_rows_serial, compact_rows_parallel = serial_and_parallel(compact_rows)
 relabel_serial, relabel_parallel = serial_and_parallel(relabel)
 

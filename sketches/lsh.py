@@ -40,6 +40,7 @@ import numpy as np
 from numba import njit, prange
 
 from checks import check_seed
+from checks.twins import serial_and_parallel
 from sketches.bundle import open_bundle
 from sketches.minhash import SCHEMES, lean_minhash
 
@@ -356,7 +357,8 @@ def _sort_bands(signatures: np.ndarray, rows: int, pack: int, orders: np.ndarray
             last = min(first + block, bands)
             heads = np.empty((last - first, n), dtype=np.uint64)
             tails = np.empty((last - first, n), dtype=np.uint64)
-            _band_keys(signatures, first, rows, pack, heads, tails)
+            # Serial for few rows (the same keys; no parallel compile, issue #22).
+            _band_keys.for_work(n)(signatures, first, rows, pack, heads, tails)
 
             def sort_band(band, heads=heads, tails=tails, first=first):
                 order = np.argsort(heads[band - first])
@@ -367,7 +369,7 @@ def _sort_bands(signatures: np.ndarray, rows: int, pack: int, orders: np.ndarray
             list(pool.map(sort_band, range(first, last)))
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def _band_keys(signatures, first_band, rows, pack, heads, tails):
     for item in prange(signatures.shape[0]):
         for offset in range(heads.shape[0]):

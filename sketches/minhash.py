@@ -25,9 +25,10 @@ from __future__ import annotations
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 from datasketch.minhash import _fmix
-from numba import njit, prange
+from numba import prange
 
 from checks import check_seed
+from checks.twins import serial_and_parallel
 
 SCHEMES = {"affine32": (np.uint32, 32), "affine64": (np.uint64, 64)}
 
@@ -108,7 +109,10 @@ def minhash_signatures(
             indptr, indices, element_hash, a, b, include_self, first_row, dtype
         )
     out = np.empty((n, num_perm), dtype=dtype)
-    kernel = _row_signatures_32 if width == 32 else _row_signatures_64
+    # Serial for a small graph: rows are independent, so the same signatures, and the
+    # parallel twin is never compiled for it (issue #22).
+    twins = _row_signatures_32 if width == 32 else _row_signatures_64
+    kernel = twins.for_work(n + indices.shape[0])
     kernel(indptr, indices, element_hash, a, b, bool(include_self), first_row, out)
     return out
 
@@ -138,7 +142,7 @@ def _check_num_perm(num_perm) -> int:
     return int(num_perm)
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def _row_signatures_32(indptr, indices, element_hash, a, b, include_self, first_row, out):
     # Permutations innermost: a, b and the running minimum are contiguous, so
     # the multiply-add-min loop vectorises. Truncating to uint32 before the
@@ -171,7 +175,7 @@ def _row_signatures_32(indptr, indices, element_hash, a, b, include_self, first_
             position += 1
 
 
-@njit(parallel=True, cache=True)
+@serial_and_parallel
 def _row_signatures_64(indptr, indices, element_hash, a, b, include_self, first_row, out):
     # The twin of _row_signatures_32 for affine64: uint64 arithmetic wraps mod 2**64.
     n_rows, num_perm = out.shape

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from checks.twins import serial_and_parallel
 from engine._kernels.csr import is_weighted
-from loaders._jit import serial_and_parallel
 
 
 @serial_and_parallel

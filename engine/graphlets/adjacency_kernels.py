@@ -9,13 +9,13 @@ import numba
 import numpy as np
 from numba import prange
 
+from checks.twins import serial_and_parallel
 from engine.graphlets.common_kernels import (
     count_of,
     count_two_step,
     stamp_neighbourhood,
     up_slot,
 )
-from loaders._jit import serial_and_parallel
 
 
 @serial_and_parallel

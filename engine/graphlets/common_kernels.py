@@ -24,7 +24,7 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
-from loaders._jit import serial_and_parallel
+from checks.twins import serial_and_parallel
 
 
 @intrinsic

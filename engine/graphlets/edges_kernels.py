@@ -11,8 +11,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from checks.twins import serial_and_parallel
 from engine.graphlets.common_kernels import count_two_step, stamp_neighbourhood, up_slot
-from loaders._jit import serial_and_parallel
 
 
 class UpperEdges(NamedTuple):

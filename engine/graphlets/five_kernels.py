@@ -30,9 +30,10 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from checks.twins import serial_and_parallel
+
 # Common-neighbour counts use the stamped encoding every orbit kernel shares (see there).
 from engine.graphlets.common_kernels import COUNT_BITS, count_of
-from loaders._jit import serial_and_parallel
 
 _MEMBER = 16  # mask bit of position 0; position s is bit 4 + s
 

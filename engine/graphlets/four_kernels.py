@@ -9,8 +9,8 @@ import numba
 import numpy as np
 from numba import njit, prange
 
+from checks.twins import serial_and_parallel
 from engine.graphlets.common_kernels import count_of, stamp_neighbourhood
-from loaders._jit import serial_and_parallel
 
 
 @serial_and_parallel

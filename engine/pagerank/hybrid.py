@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from checks.twins import runs_serial
 from engine.pagerank import hybrid_kernels as kernels
 from engine.pagerank import walks
 from engine.pagerank.accuracy import Accuracy
 from engine.pagerank.common import seed_int
 from engine.pagerank.push import forward_push_from, power_push
 from loaders import Graph
-from loaders._jit import runs_serial
 
 # Cost of one walk step in units of one edge of a sweep, for the rule that ends the
 # sweeps: measured on the 1M-edge BA graph of benchmarks/ppr.py, a sweep reads an

@@ -16,9 +16,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from checks.twins import serial_and_parallel
 from engine.pagerank.common_kernels import next_uniform, stream_start
 from engine.pagerank.walks_kernels import first_step, make_interleaved
-from loaders._jit import serial_and_parallel
 
 
 @njit(nogil=True, cache=True)

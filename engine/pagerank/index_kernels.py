@@ -9,6 +9,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+from checks.twins import serial_and_parallel
 from engine.pagerank.common_kernels import next_uniform, stream_start
 from engine.pagerank.walks_kernels import (
     MOVED,
@@ -17,7 +18,6 @@ from engine.pagerank.walks_kernels import (
     first_step,
     stop_threshold,
 )
-from loaders._jit import serial_and_parallel
 
 
 @njit(parallel=True, cache=True)

@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from checks.twins import runs_serial
 from engine._kernels.csr import CSR, csr_of
 from engine.pagerank import push_kernels, sweep_kernels
 from engine.pagerank.common_kernels import Seeds
 from engine.pagerank.sweep_kernels import SweepGraph
 from engine.per_graph import derived
 from loaders import Graph
-from loaders._jit import runs_serial
 
 if TYPE_CHECKING:
     from engine.pagerank.accuracy import Accuracy

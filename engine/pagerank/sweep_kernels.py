@@ -28,7 +28,7 @@ float32 values round it).
 The node ids of the sweep must be those of ``x``: undirected graphs pull over
 their own CSR, directed ones over the transpose; the kernels take that renumbered
 pull graph as one :class:`SweepGraph`. Each kernel with a ``prange`` is
-compiled twice from one source (:func:`loaders._jit.serial_and_parallel`): the
+compiled twice from one source (:func:`checks.twins.serial_and_parallel`): the
 ``_parallel`` twin on every core, the ``_serial`` one on the calling thread with
 the GIL released (batches run one query per thread); both give the same result.
 """
@@ -40,8 +40,8 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit, prange
 
+from checks.twins import serial_and_parallel
 from engine._kernels.csr import is_weighted
-from loaders._jit import serial_and_parallel
 
 
 class SweepGraph(NamedTuple):

@@ -6,14 +6,14 @@ import numpy as np
 import pytest
 
 import engine
+from checks import twins
 from engine.graphlets import common as graphlet_common
-from loaders import _jit
 
 
 @pytest.fixture
 def parallel_twins(monkeypatch):
     """Every size rule chooses the parallel twins, however small the graph."""
-    monkeypatch.setattr(_jit, "PARALLEL_FROM_WORK", 0)
+    monkeypatch.setattr(twins, "PARALLEL_FROM_WORK", 0)
     monkeypatch.setattr(graphlet_common, "PARALLEL_WORK", 0)
 
 
@@ -29,9 +29,9 @@ def _twice(compute, request):
 
 
 def test_small_graphs_run_serial(lesmis):
-    assert _jit.runs_serial(lesmis.n_nodes + lesmis.nnz)
-    with _jit.serial_below(lesmis.n_nodes + lesmis.nnz):
-        assert _jit.Twins(lambda: "serial", lambda: "parallel")() == "serial"
+    assert twins.runs_serial(lesmis.n_nodes + lesmis.nnz)
+    with twins.serial_below(lesmis.n_nodes + lesmis.nnz):
+        assert twins.Twins(lambda: "serial", lambda: "parallel")() == "serial"
 
 
 def test_orbit_counts_agree(lesmis, request):
@@ -55,3 +55,15 @@ def test_hybrid_ppr_agrees(lesmis, request):
         request,
     )
     np.testing.assert_array_equal(serial, parallel)
+
+
+def test_neighbourhood_index_agrees(lesmis, request):
+    """MinHash signatures and the LSH band keys (sketches) are twins too."""
+
+    def build():
+        index = engine.NeighbourhoodIndex.build(lesmis, threshold=0.3, device="cpu")
+        return index.signatures, index.similar(lesmis.labels[0], k=10)
+
+    serial, parallel = _twice(build, request)
+    np.testing.assert_array_equal(serial[0], parallel[0])
+    assert serial[1].equals(parallel[1])

@@ -1,5 +1,8 @@
 """Compiling one kernel source as a serial and a parallel twin, each with its own cache.
 
+In ``checks``, the bottom layer, because ``loaders``, ``sketches`` and ``engine``
+all compile twins and ``loaders`` and ``sketches`` may not import each other.
+
 Numba names a kernel's cache files after the function's qualified name and
 line, so two ``njit`` variants of one Python function (``parallel=True`` and
 not) share an index and overwrite each other's entries: a process could load
@@ -43,6 +46,10 @@ class Twins(NamedTuple):
     def __call__(self, *args):
         twin = self.serial if numba.get_num_threads() == 1 else self.parallel
         return twin(*args)
+
+    def for_work(self, work: int) -> Callable:
+        """The twin for ``work`` nodes plus edges (:func:`runs_serial`)."""
+        return self.serial if runs_serial(work) else self.parallel
 
 
 def serial_and_parallel(function: Callable | None = None, *, nogil: bool = False):
