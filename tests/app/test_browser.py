@@ -198,16 +198,23 @@ def test_pagerank_query_in_the_browser(dashboard_url):
     assert value == str(expected)
 
 
-def wait_until_drawn(page) -> None:
-    """Until the script run has ended and every Plotly chart on the page has drawn."""
-    # Streamlit shows its status widget ("Running...") while a script runs.
-    page.wait_for_timeout(500)
-    page.get_by_test_id("stStatusWidget").wait_for(state="hidden", timeout=120_000)
-    page.wait_for_function(
-        """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-                 .every(chart => chart.querySelector('.main-svg'))""",
-        timeout=60_000,
-    )
+# True once the script run has ended, no element still waits to be drawn (Streamlit shows a
+# skeleton in its place), and every Plotly chart has drawn its SVG.
+DRAWN = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app !== null && app.dataset.testScriptState === "notRunning"
+        && document.querySelector('[data-testid="stSkeleton"]') === null
+        && [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+            .every(chart => chart.querySelector(".main-svg") !== null);
+}"""
+
+
+def wait_until_drawn(page, timeout_ms: int = 120_000) -> None:
+    """Until the page has finished running and drawing (see ``DRAWN``)."""
+    page.wait_for_function(DRAWN, timeout=timeout_ms)
+    # Twice, a moment apart: a chart can still be replaced right after a run ends.
+    page.wait_for_timeout(300)
+    page.wait_for_function(DRAWN, timeout=timeout_ms)
 
 
 def slug(title: str) -> str:
@@ -234,7 +241,8 @@ def test_every_page_opens_offline_without_console_errors(dashboard_url):
     artifacts = ROOT / "test-artifacts"
     artifacts.mkdir(exist_ok=True)
     watch = Watch()
-    with overview_page(playwright, dashboard_url, height=900, watch=watch) as page:
+    # Tall: Streamlit scrolls inside its own container, so a screenshot shows one viewport.
+    with overview_page(playwright, dashboard_url, height=1800, watch=watch) as page:
         links = page.get_by_test_id("stSidebarNav").get_by_role("link")
         # A link's text is its icon's name, then its title.
         titles = [text.split("\n")[-1].strip() for text in links.all_inner_texts()]
@@ -242,7 +250,8 @@ def test_every_page_opens_offline_without_console_errors(dashboard_url):
         shots = []
         for index, title in enumerate(titles):
             links.nth(index).click()
-            page.get_by_role("heading", level=1).filter(has_text="karate").wait_for(timeout=60_000)
+            heading = page.get_by_role("heading", level=1).filter(has_text=f"{title}: karate")
+            heading.wait_for(timeout=60_000)
             wait_until_drawn(page)
             shot = artifacts / f"dashboard-{slug(title)}.png"
             page.screenshot(path=str(shot), full_page=True)
@@ -283,6 +292,28 @@ def test_cluster_charts_draw_sane_axes_in_the_browser(dashboard_url):
     ncp = drawn["Community profile"]
     assert ncp["x"]["type"] == ncp["y"]["type"] == "log"
     assert 10 ** ncp["x"]["range"][1] <= 1.5 * karate.n_nodes
+    watch.assert_clean()
+
+
+def test_graphlets_and_similar_answers_stay_offline(dashboard_url):
+    """The answers' charts and tables (a Vega-Lite bar chart among them) fetch nothing."""
+    playwright = pytest.importorskip("playwright.sync_api")
+    artifacts = ROOT / "test-artifacts"
+    watch = Watch()
+    with overview_page(playwright, dashboard_url, height=1600, watch=watch) as page:
+        page.get_by_role("link", name="Graphlets").click()
+        page.get_by_text("Graphlets: karate").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Count orbits").click()
+        page.get_by_text("Graphlet degree vectors").wait_for(timeout=120_000)
+        wait_until_drawn(page)
+        page.get_by_test_id("stVegaLiteChart").first.wait_for(timeout=60_000)
+        page.screenshot(path=str(artifacts / "dashboard-graphlets-counted.png"), full_page=True)
+        page.get_by_role("link", name="Similar nodes").click()
+        page.get_by_text("Similar nodes: karate").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Find similar nodes").click()
+        page.get_by_test_id("stMetric").filter(has_text="Most similar").wait_for(timeout=60_000)
+        wait_until_drawn(page)
+        page.screenshot(path=str(artifacts / "dashboard-similar-answer.png"), full_page=True)
     watch.assert_clean()
 
 
