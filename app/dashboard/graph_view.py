@@ -140,6 +140,37 @@ def _values(column, ids: np.ndarray) -> np.ndarray:
     return np.asarray(column(ids) if callable(column) else np.asarray(column)[ids])
 
 
+def sparse_colour(graph: engine.Graph, labels, values, default: float = 0.0):
+    """A colour for a few nodes (a query's answer): ``values`` at ``labels``, ``default``
+    elsewhere, as a function of the drawn ids, so no array as long as the graph is made.
+
+    >>> colour = sparse_colour(engine.sample("karate"), [33, 0], [1.0, 0.5])
+    >>> colour(np.array([0, 1, 33])).tolist()
+    [0.5, 0.0, 1.0]
+    """
+    known = pd.Series(np.asarray(values, dtype=np.float64), index=graph.node_ids(list(labels)))
+    known = known[~known.index.duplicated()]
+    return lambda ids: known.reindex(ids).fillna(default).to_numpy()
+
+
+def matrix_colours(matrix: np.ndarray, name: str) -> dict:
+    """One colour per column of a node × column matrix (orbit counts): ``"<name> <j>"``,
+    as floats so that each is a colour bar, read only at the drawn ids.
+
+    >>> colours = matrix_colours(np.arange(6).reshape(3, 2), "orbit")
+    >>> list(colours), colours["orbit 1"](np.array([2, 0])).tolist()
+    (['orbit 0', 'orbit 1'], [5.0, 1.0])
+    """
+    return {
+        f"{name} {column}": functools.partial(_matrix_column, matrix, column)
+        for column in range(matrix.shape[1])
+    }
+
+
+def _matrix_column(matrix: np.ndarray, column: int, ids: np.ndarray) -> np.ndarray:
+    return np.asarray(matrix[ids, column], dtype=np.float64)
+
+
 def graph_view_beside_table(
     graph: engine.Graph, focus, table: pd.DataFrame, *, highlight=(), **view
 ) -> None:

@@ -257,3 +257,63 @@ def test_the_benchmark_times_a_2000_node_view(capsys):
     report_graph_view(repeats=1)
     [row] = [line for line in capsys.readouterr().out.splitlines() if line.startswith("planted")]
     assert row.split()[1] == "2,000"
+
+
+def test_pagerank_page_draws_its_answer_and_a_click_there_picks_the_seeds():
+    app = AppTest.from_file(MAIN, default_timeout=120).run()
+    app.switch_page("pages/pagerank.py").run()
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    graph = engine.sample("karate")
+    [edges, nodes, seeds] = chart_traces(app)
+    assert edges["mode"] == "lines" and edges["type"] == "scattergl"
+    assert nodes["marker"]["colorbar"]["title"]["text"] == "score"
+    assert sorted(nodes["customdata"]) == list(range(graph.n_nodes)), "karate is drawn whole"
+    assert seeds["name"] == "seeds, selected" and seeds["customdata"] == [0]
+    select_in_chart(app, 0, [33])
+    assert not app.exception, app.exception
+    assert app.multiselect(key="ppr_seeds@karate").value == [33]
+
+
+def test_cluster_page_colours_the_view_by_side_of_the_cut():
+    from engine.cluster import local_cluster
+
+    app = AppTest.from_file(MAIN, default_timeout=120).run()
+    app.switch_page("pages/clusters.py").run()
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    found = local_cluster(engine.sample("karate"), [0])
+    traces = chart_traces(app, 1)  # after the sweep profile
+    sides = {trace["name"]: set(trace["customdata"]) for trace in traces[1:-1]}
+    assert sides["seed"] == {0}
+    assert sides["in the cluster"] == set(found.node_ids.tolist()) - {0}
+    assert sides["outside"] == set(range(34)) - set(found.node_ids.tolist())
+
+
+def test_graphlets_page_colours_role_mates_by_an_orbit_count():
+    from engine.graphlets import orbit_counts
+
+    app = AppTest.from_file(MAIN, default_timeout=120).run()
+    app.switch_page("pages/graphlets.py").run()
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    app.selectbox(key="graphlet_view_colour@karate").select("orbit 3").run()
+    assert not app.exception, app.exception
+    [_, nodes, query] = chart_traces(app)
+    assert nodes["marker"]["colorbar"]["title"]["text"] == "orbit 3"
+    triangles = orbit_counts(engine.sample("karate"))[:, 3]
+    assert (
+        _decoded(nodes["marker"]["color"]) == triangles[nodes["customdata"]].astype(float).tolist()
+    )
+    assert query["customdata"] == [0]
+
+
+def test_similar_page_draws_the_query_node_and_its_answer():
+    app = AppTest.from_file(MAIN, default_timeout=120).run()
+    app.switch_page("pages/similar.py").run()
+    app.selectbox(key="similar_node@karate").select(33)
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    [_, nodes, query] = chart_traces(app)
+    assert nodes["marker"]["colorbar"]["title"]["text"] == "jaccard"
+    assert query["customdata"] == [33]

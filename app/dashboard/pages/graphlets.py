@@ -2,11 +2,11 @@
 
 import streamlit as st
 
+from app.dashboard.graph_view import graph_view_beside_table, matrix_colours, sparse_colour
 from app.dashboard.inputs import error_message
 from app.dashboard.pickers import pick_node
 from app.dashboard.progress import ProgressBar
 from app.dashboard.state import current_graph
-from app.dashboard.widgets import show_table
 from app.tables import edge_orbit_table, orbit_table
 from engine.graphlets import edge_orbit_counts, gdv_similarity, graphlet_counts, orbit_counts
 
@@ -74,7 +74,18 @@ def similar_panel() -> None:
     if not len(table):
         st.info(f"No other node to compare with node {node}: the graph has one node.")
         return
-    show_table(table)
+    # The node and its role-mates with their neighbourhoods, coloured by similarity or
+    # by any orbit count.
+    similarity = sparse_colour(graph, [node, *table["node"]], [1.0, *table["similarity"]])
+    graph_view_beside_table(
+        graph,
+        [node, *table["node"]],
+        table,
+        highlight=[node],
+        key="graphlet_view",
+        colours={"similarity": similarity, **matrix_colours(orbits, "orbit")},
+        choose_colour=True,
+    )
 
 
 similar_panel()
