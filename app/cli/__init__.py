@@ -14,11 +14,41 @@ import sys
 from typing import Annotated
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
 from app.cli import clusters, embeddings, graph_io, orbits, pagerank, serve, similarity
 from app.cli.common import STATE, one_line_errors
 
+
+def _untyped_flags(params: list) -> list:
+    """``params`` with no type shown beside the flags among them (``--json``, ``--help``).
+
+    A flag takes no value, yet Typer's help prints its type (``<bool>``) beside it; an
+    empty metavar leaves that column blank. Done when help asks for the parameters, so
+    the help option Click adds last is covered too.
+    """
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    """A ``gwb`` command: flags shown without a type in its help."""
+
+    def get_params(self, ctx) -> list:
+        return _untyped_flags(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    """The ``gwb`` command table: flags shown without a type in its help."""
+
+    def get_params(self, ctx) -> list:
+        return _untyped_flags(super().get_params(ctx))
+
+
 cli = typer.Typer(
+    cls=_Group,
     help="Graph Workbench: graph analytics from the command line.",
     no_args_is_help=True,
     add_completion=False,
@@ -37,13 +67,14 @@ for command in (
     orbits.orbits,
     serve.app,
 ):
-    cli.command()(command)
+    cli.command(cls=_Command)(command)
 
 
 @cli.callback()
 def _options(
     debug: Annotated[
-        bool, typer.Option(help="Show tracebacks on failure (also after the command).")
+        bool,
+        typer.Option("--debug", help="Show tracebacks on failure (before or after the command)."),
     ] = False,
 ) -> None:
     STATE["debug"] = STATE["debug"] or debug

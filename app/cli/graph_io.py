@@ -32,32 +32,53 @@ def read_options(fmt, directed, source_col, target_col, weight_col, self_loops) 
     return options
 
 
+def existing_store(output: Path) -> FileExistsError:
+    """The error for an ``-o`` that exists, naming the option that replaces it."""
+    return FileExistsError(f"{output} exists; pass --overwrite to replace it")
+
+
 def convert(
     source: Annotated[
         Path,
         typer.Argument(
-            help="Edge list, CSV/TSV, Matrix Market, GML, GraphML, Pajek, Parquet or Arrow file."
+            metavar="SOURCE",
+            help="Edge list, CSV/TSV, Matrix Market, GML, GraphML, Pajek, Parquet or Arrow file.",
         ),
     ],
     output: Annotated[Path, output_option("The .gwb store to write.")],
     fmt: Annotated[
         str | None, typer.Option("--format", help="Override the format the extension implies.")
     ] = None,
-    directed: Annotated[bool | None, typer.Option("--directed/--undirected")] = None,
+    directed: Annotated[
+        bool | None,
+        typer.Option(
+            "--directed/--undirected",
+            help="Edge direction; without either, the file decides (a KONECT header, a Gephi "
+            "Type column), else undirected.",
+        ),
+    ] = None,
     source_col: Annotated[str | None, typer.Option(help="Source column (name or 0-based).")] = None,
     target_col: Annotated[str | None, typer.Option(help="Target column (name or 0-based).")] = None,
     weight_col: Annotated[
         str | None,
         typer.Option(help="Weight column (name or 0-based), 'none', or 'auto' (the default)."),
     ] = None,
-    self_loops: Annotated[str | None, typer.Option(help="keep or drop.")] = None,
+    self_loops: Annotated[
+        str | None,
+        typer.Option(
+            help="Edges from a node to itself: keep (the default) or drop. Kept ones skew "
+            "conductance and the NCP."
+        ),
+    ] = None,
     nodes: Annotated[
         Path | None,
         typer.Option(
             "--nodes", help="A node table (CSV/TSV/Parquet: Id, Label, attributes) to attach."
         ),
     ] = None,
-    overwrite: Annotated[bool, typer.Option(help="Replace an existing store.")] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an existing store.")
+    ] = False,
     as_json: Json = False,
 ) -> None:
     """Convert a graph file to a memory-mapped .gwb store.
@@ -65,9 +86,16 @@ def convert(
     Example: gwb convert edges.csv --nodes nodes.csv -o graph.gwb --self-loops drop
     """
     clock = Stopwatch()
+    # Refused before the parse (minutes for a big file), in the CLI's words: the store's
+    # own error names the library's keyword, overwrite=True.
+    if not overwrite and (output.exists() or output.is_symlink()):
+        raise existing_store(output)
     options = read_options(fmt, directed, source_col, target_col, weight_col, self_loops)
     graph = engine.load(source, nodes=nodes, cache=False, **options)
-    path = graph.save(output, overwrite=overwrite)
+    try:
+        path = graph.save(output, overwrite=overwrite)
+    except FileExistsError:  # it appeared while the file was read
+        raise existing_store(output) from None
     summary = {
         "store": path,
         "nodes": graph.n_nodes,

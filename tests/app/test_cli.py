@@ -43,7 +43,44 @@ def test_convert_then_info(tmp_path):
     graph = engine.load(tmp_path / "g.gwb")
     assert info["edges"] == graph.n_edges and info["components"] == 1
     again = gwb("convert", str(source), "-o", str(tmp_path / "g.gwb"))
-    assert again.returncode == 1 and "overwrite" in again.stderr
+    assert again.returncode == 1
+    assert (
+        again.stderr == f"gwb: error: {tmp_path / 'g.gwb'} exists; pass --overwrite to replace it\n"
+    )
+    assert gwb_json("convert", str(source), "-o", str(tmp_path / "g.gwb"), "--overwrite")
+
+
+def test_a_store_that_appears_during_convert_names_the_option(tmp_path, capsys, monkeypatch):
+    """The store's own error (for notebooks: overwrite=True) is said as the CLI's option."""
+
+    def appeared(graph, path, *, overwrite=False):
+        raise FileExistsError(f"{path} exists; pass overwrite=True to replace it")
+
+    monkeypatch.setattr(engine.Graph, "save", appeared)
+    source = tmp_path / "edges.txt"
+    source.write_text("a b\n")
+    code, err = run_in_process(
+        capsys, monkeypatch, "convert", str(source), "-o", str(tmp_path / "g.gwb")
+    )
+    assert code == 1
+    assert err == f"gwb: error: {tmp_path / 'g.gwb'} exists; pass --overwrite to replace it\n"
+
+
+def test_the_readme_convert_example_runs_and_drops_self_loops(tmp_path):
+    """The README's `gwb convert` line, run as written on a small file with a self-loop."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    (line,) = re.findall(r"^gwb convert .*$", readme, flags=re.MULTILINE)
+    args = shlex.split(line, comments=True)[1:]
+    assert args[:3] == ["convert", "graph.txt", "-o"]
+    (tmp_path / "graph.txt").write_text("1 2 0.5\n2 3 2\n3 3 1\n")
+    args[1], args[3] = str(tmp_path / "graph.txt"), str(tmp_path / "graph.gwb")
+    summary = gwb_json(*args)
+    assert (summary["directed"], summary["weighted"], summary["edges"]) == (True, True, 2)
+    assert engine.load(tmp_path / "graph.gwb").n_self_loops == 0
 
 
 def test_convert_with_a_node_table_and_weights(tmp_path):
@@ -323,9 +360,10 @@ def test_failures_no_command_foresaw_are_one_line(tmp_path, capsys, monkeypatch)
     code, err = run_in_process(capsys, monkeypatch, "ppr", "sample:karate", "-s", "0", "--quiet")
     assert code == 1
     assert err == "gwb: error: ArrowNotImplementedError: Unsupported cast from list to utf8\n"
-    # --debug, before or after the command, lets the exception (and its traceback) through.
+    # --debug, anywhere on the line, lets the exception (and its traceback) through.
     for args in (
         ("--debug", "ppr", "sample:karate", "-s", "0"),
+        ("ppr", "--debug", "sample:karate", "-s", "0"),
         ("ppr", "sample:karate", "-s", "0", "--debug"),
     ):
         with pytest.raises(pa.lib.ArrowNotImplementedError):
@@ -353,6 +391,33 @@ def test_a_dim_too_big_for_the_machine_says_to_lower_it(tmp_path, dim):
     assert result.stderr.startswith(f"gwb: error: --dim {int(dim):,} needs about ")
     assert result.stderr.rstrip().endswith("; lower --dim")
     assert "Traceback" not in result.stderr and list(tmp_path.iterdir()) == []
+
+
+def test_help_shows_no_type_beside_flags(capsys, monkeypatch):
+    """A flag takes no value: no ``<bool>`` (or BOOLEAN) beside it, in any help."""
+    from app.cli import cli, main
+
+    monkeypatch.setenv("COLUMNS", "200")
+    commands = [command.name or command.callback.__name__ for command in cli.registered_commands]
+    assert {"convert", "ppr", "app"} <= set(commands)
+    for args in ([], *([name] for name in commands)):
+        with pytest.raises(SystemExit) as stopped:
+            main([*args, "--help"])
+        assert stopped.value.code in (0, None)
+        shown = capsys.readouterr().out
+        assert "--help" in shown and "Show this message and exit." in shown, args
+        assert "<bool>" not in shown and "BOOLEAN" not in shown, (args, shown)
+    assert "--no-overwrite" not in shown_help(capsys, "convert")
+    assert "--no-debug" not in shown_help(capsys)
+
+
+def shown_help(capsys, *args: str) -> str:
+    """What ``gwb ARGS --help`` prints."""
+    from app.cli import main
+
+    with pytest.raises(SystemExit):
+        main([*args, "--help"])
+    return capsys.readouterr().out
 
 
 @pytest.mark.parametrize("port", ["70000", "0", "-1", "http"])
