@@ -400,7 +400,9 @@ def graph_view_figure(
         title=title,
         height=600,
         xaxis={"visible": False},
-        yaxis={"visible": False, "scaleanchor": "x"},
+        # No fixed aspect ratio: the picture fills a narrow column too (a layout has no
+        # meaningful axes, and Fruchterman-Reingold spreads about evenly both ways).
+        yaxis={"visible": False},
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         # Above the plot, in a row: on the right it would cover the colour bar's title.
         legend={"itemsizing": "constant", "orientation": "h", "x": 0, "y": 1, "yanchor": "bottom"},

@@ -64,3 +64,24 @@ def test_a_click_on_a_node_makes_it_the_seed(dashboard_url):  # noqa: F811
         playwright.expect(chips).to_have_text([str(node)], timeout=60_000)
         page.screenshot(path=str(artifacts / "dashboard-graph-seeds.png"), full_page=True)
     assert os.path.getsize(artifacts / "dashboard-graph-selected.png") > 10_000
+
+
+def test_a_click_in_the_pagerank_view_picks_the_seed_there(dashboard_url):  # noqa: F811
+    playwright = pytest.importorskip("playwright.sync_api")
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    node = 33
+    with overview_page(playwright, dashboard_url, height=1200) as page:
+        page.get_by_role("link", name="PageRank explorer").click()
+        page.get_by_text("PageRank explorer: karate").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Run").click()
+        page.get_by_test_id("stMetric").filter(has_text="Top node").wait_for(timeout=60_000)
+        page.wait_for_function(f"({NODE_PIXEL})({node}) !== null", timeout=60_000)
+        x, y = page.evaluate(NODE_PIXEL, node)
+        page.mouse.move(x, y)
+        page.mouse.click(x, y)
+        seeds = page.get_by_test_id("stMultiSelect").filter(has_text="Seed nodes")
+        chips = seeds.get_by_role("group", name="Selected values").locator("[data-tag]")
+        # The seed was node 0, the first listed; the click made it the clicked node.
+        playwright.expect(chips).to_have_text([str(node)], timeout=60_000)
+        page.screenshot(path=str(artifacts / "dashboard-pagerank-view.png"), full_page=True)

@@ -20,6 +20,7 @@ from app.dashboard.graph_drawing import (
     selection_ids,
     view_nodes,
 )
+from tests.graphs import TINY_GRAPHS
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "app" / "dashboard"
 MAIN = str(DASHBOARD / "main.py")
@@ -69,6 +70,19 @@ def test_induced_edges_match_networkx(name):
     expected = graph.to_networkx().subgraph(graph.labels_of(ids).tolist())
     assert drawn == {frozenset(edge) for edge in expected.edges if edge[0] != edge[1]}
     assert len(drawn) == len(edges), "each pair once"
+
+
+@pytest.mark.parametrize("name", sorted(TINY_GRAPHS))
+def test_every_tiny_graph_is_drawn_whole_with_its_edges(name):
+    tiny = TINY_GRAPHS[name]
+    graph = tiny.build()
+    ids = view_nodes(graph)
+    edges = induced_edges(graph, ids)
+    reference = tiny.networkx().to_undirected()
+    expected = {frozenset(edge) for edge in reference.edges if edge[0] != edge[1]}
+    assert {frozenset(graph.labels_of(ids[pair]).tolist()) for pair in edges} == expected
+    figure = _figure(graph, ids)
+    assert sorted(i for trace in figure.data[1:] for i in trace.customdata) == ids.tolist()
 
 
 def test_a_directed_pair_is_one_segment_and_self_loops_are_left_out():
