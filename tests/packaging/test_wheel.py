@@ -53,3 +53,12 @@ def test_samples_open_from_the_unpacked_wheel(wheel, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split()[0] == "77"
+
+
+def test_the_wheel_carries_the_dashboard_and_its_icon(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    dashboard = ROOT / "app" / "dashboard"
+    shipped = [*dashboard.glob("*.py"), *dashboard.glob("pages/*.py"), *dashboard.glob("static/*")]
+    for path in shipped:
+        assert path.relative_to(ROOT).as_posix() in names
+    assert "app/dashboard/static/icon.png" in names

@@ -11,7 +11,7 @@ from app.dashboard.figures import (
     graph_layout,
     top_degree_table,
 )
-from app.dashboard.widgets import page_header
+from app.dashboard.widgets import page_header, show_table
 
 graph = page_header("Overview")
 
@@ -38,7 +38,8 @@ st.caption(f"{' · '.join(kind)} · node attributes: {attributes}")
 left, right = st.columns([3, 2])
 left.plotly_chart(degree_distribution_figure(degrees), width="stretch")
 right.subheader("Top nodes by degree")
-right.dataframe(top_degree_table(graph, 10), hide_index=True, width="stretch")
+with right:
+    show_table(top_degree_table(graph, 10))
 
 
 def pagerank_table(graph: engine.Graph, k: int = 10):
@@ -54,7 +55,8 @@ def pagerank_table(graph: engine.Graph, k: int = 10):
 
 if graph.n_nodes:
     right.subheader("Top nodes by PageRank")
-    right.dataframe(pagerank_table(graph), hide_index=True, width="stretch")
+    with right:
+        show_table(pagerank_table(graph))
 
 
 def cached_layout(graph: engine.Graph):
