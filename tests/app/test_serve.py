@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from app.cli.common import describe
-from app.cli.supervise import ServerDidNotStop, run_supervised
+from app.cli.supervise import ServerDidNotStop, die_with_parent_hook, run_supervised
 
 pytestmark = pytest.mark.skipif(
     not sys.platform.startswith("linux"), reason="reads processes from /proc (Linux)"
@@ -99,6 +99,8 @@ def gwb_app(tmp_path):
                 stderr=stderr,
                 # Its own process group, so that a Ctrl-C to the group reaches no test runner.
                 start_new_session=True,
+                # Stopped (and so its server) even if the test runner is killed.
+                preexec_fn=die_with_parent_hook(),
             )
         started.append(gwb)
         wait_until(
@@ -152,7 +154,7 @@ def test_a_server_that_ignores_the_signal_is_killed(tmp_path):
     )
     script = (
         "import sys\n"
-        "from app.cli.supervise import ServerDidNotStop, run_supervised\n"
+        "from app.cli.supervise import ServerDidNotStop, die_with_parent_hook, run_supervised\n"
         "try:\n"
         f"    sys.exit(run_supervised([sys.executable, '-c', {stubborn!r}], grace=1.0))\n"
         "except ServerDidNotStop as error:\n"
@@ -160,7 +162,12 @@ def test_a_server_that_ignores_the_signal_is_killed(tmp_path):
     )
     log = tmp_path / "stderr.log"
     with log.open("wb") as stderr:
-        parent = subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stderr=stderr)
+        parent = subprocess.Popen(
+            [sys.executable, "-c", script],
+            cwd=ROOT,
+            stderr=stderr,
+            preexec_fn=die_with_parent_hook(),
+        )
     child = None
     try:
         wait_until(ready.exists, START_TIMEOUT, "the stubborn child never started")
