@@ -168,7 +168,8 @@ def run_supervised(
         code = child.wait()
     finally:
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            if handler is not None:  # None: set outside Python, cannot be put back
+                signal.signal(signum, handler)
         if stopper.timer is not None:
             stopper.timer.cancel()
         if child is not None and child.poll() is None:  # an error on our side: no orphan
