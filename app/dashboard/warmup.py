@@ -31,6 +31,7 @@ from pathlib import Path
 
 import streamlit as st
 
+PAGES = Path(__file__).resolve().parent / "pages"
 #: How long a page waits for an engine before it compiles the kernels itself.
 WAIT_LIMIT_S = 600.0
 PAGE_KEY = "warmup_page_engine"
@@ -211,6 +212,22 @@ def page_engine(page) -> str | None:
     return key if key in STEP_OF_PAGE else None
 
 
+def calling_page() -> str | None:
+    """The warm-up step of the page script that is running this call, if any.
+
+    Read from the call stack (Streamlit runs a page's file as its code's file
+    name), because the navigation's current page is not always the page
+    running: under AppTest's page switch it stays the default page.
+    """
+    frame = sys._getframe(1)
+    while frame is not None:
+        path = Path(frame.f_code.co_filename)
+        if path.parent == PAGES and path.stem in STEP_OF_PAGE:
+            return path.stem
+        frame = frame.f_back
+    return None
+
+
 def progress_text(warmup: Warmup) -> str:
     done, total = warmup.counts()
     return f"preparing engines {done}/{total}"
@@ -250,8 +267,10 @@ def wait_for_engine(key: str | None = None, poll_s: float = 0.25) -> None:
     stopped; after :data:`WAIT_LIMIT_S` it gives up and the page compiles itself.
     """
     warmup = server_warmup()
-    key = key or st.session_state.get(PAGE_KEY)
-    if warmup is None or key is None or warmup.ready(key):
+    if warmup is None:
+        return
+    key = key or calling_page() or st.session_state.get(PAGE_KEY)
+    if key is None or warmup.ready(key):
         return
     label = STEP_OF_PAGE[key].label
     waiting = time.monotonic()

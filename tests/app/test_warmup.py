@@ -6,12 +6,15 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.dashboard import warmup
 from app.dashboard.warmup import STEPS, Warmup, write_progress
+
+MAIN = str(Path(__file__).resolve().parents[2] / "app" / "dashboard" / "main.py")
 
 
 def test_progress_counts_the_engines_ready(tmp_path):
@@ -92,3 +95,31 @@ def test_the_warm_up_process_records_each_engine(tmp_path, only):
     )
     state = json.loads(progress.read_text())
     assert state == {"done": [step.key for step in STEPS], "total": len(STEPS), "failed": None}
+
+
+class AskedWarmup(Warmup):
+    """A warm-up that remembers which engines the dashboard asked about."""
+
+    asked: list
+
+    def ready(self, key):
+        self.asked.append(key)
+        return super().ready(key)
+
+
+def test_a_pages_first_run_waits_for_its_own_engine(tmp_path, monkeypatch):
+    """The PageRank page's Run waits for the PageRank step, then computes."""
+    progress = tmp_path / "progress.json"
+    write_progress(progress, ["overview"])
+    state = AskedWarmup(progress)
+    state.asked = []
+    monkeypatch.setattr(warmup, "server_warmup", lambda: state)
+    app = AppTest.from_file(MAIN, default_timeout=120).run()
+    app.switch_page("pages/pagerank.py").run()
+    threading.Timer(0.5, write_progress, (progress, ["overview", "pagerank"])).start()
+    started = time.monotonic()
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    assert time.monotonic() - started >= 0.45
+    assert set(state.asked) == {"pagerank"}
+    assert app.dataframe, "the result is shown once the engine is ready"
