@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 import engine
+from app.cli.supervise import die_with_parent_hook
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -72,6 +73,8 @@ def dashboard_url():
             "--browser.gatherUsageStats",
             "false",
         ],
+        # Killed with pytest too: a pytest stopped by SIGKILL runs no `finally`.
+        preexec_fn=die_with_parent_hook(),
         # A file, not a pipe: nobody reads the server's output while the tests run,
         # and a full pipe would block the server.
         stdout=log,
@@ -96,7 +99,11 @@ def dashboard_url():
         yield url
     finally:
         server.terminate()
-        server.wait(timeout=20)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:  # a slow stop must not leave the server behind
+            server.kill()
+            server.wait()
         log.close()
 
 
