@@ -42,6 +42,8 @@ LAYOUT_CACHE_SIZE = 64
 #: Outline of the selected nodes and of a page's own nodes (seeds, the query node).
 HIGHLIGHT_COLOUR = "crimson"
 EDGE_LINE = {"width": 0.5, "color": "#bbb"}
+#: Up to this many edges are drawn solid; more get fainter, down to 20% opacity.
+EDGES_SHOWN_SOLID = 2_000
 _IGRAPH_RANDOM = threading.Lock()
 
 
@@ -263,10 +265,20 @@ def _hover_text(graph: engine.Graph, ids: np.ndarray, colour_name: str, values) 
 
 
 def _marker_sizes(values: np.ndarray) -> np.ndarray:
-    """Marker diameters 5-20 px, by the square root of a non-negative value."""
-    values = np.clip(np.nan_to_num(np.asarray(values, dtype=np.float64)), 0, None)
-    top = values.max() if values.size and values.max() > 0 else 1.0
-    return 5 + 15 * np.sqrt(values / top)
+    """Marker diameters in pixels, growing with the square root of where each value lies
+    between the least and the greatest: 6-20 px on a small view, shrinking to 3-8 px at
+    a few thousand nodes, where large markers would cover the edges.
+
+    >>> _marker_sizes(np.array([1.0, 4.0, 4.0])).round(1).tolist()
+    [6.0, 20.0, 20.0]
+    """
+    values = np.nan_to_num(np.asarray(values, dtype=np.float64))
+    largest = float(np.clip(20 * np.sqrt(100 / max(len(values), 1)), 8, 20))
+    smallest = largest * 0.3
+    if values.size == 0 or values.max() == values.min():
+        return np.full(values.shape, (smallest + largest) / 2)
+    where = (values - values.min()) / (values.max() - values.min())
+    return smallest + (largest - smallest) * np.sqrt(where)
 
 
 def graph_view_figure(
@@ -332,6 +344,8 @@ def graph_view_figure(
             y=segments[:, :, 1].ravel(),
             mode="lines",
             line=EDGE_LINE,
+            # Fainter as edges multiply, so that thousands of them do not hide the nodes.
+            opacity=float(np.clip(EDGES_SHOWN_SOLID / max(len(edges), 1), 0.2, 1.0)),
             hoverinfo="skip",
             showlegend=False,
             name="edges",

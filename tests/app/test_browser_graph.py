@@ -85,3 +85,31 @@ def test_a_click_in_the_pagerank_view_picks_the_seed_there(dashboard_url):  # no
         # The seed was node 0, the first listed; the click made it the clicked node.
         playwright.expect(chips).to_have_text([str(node)], timeout=60_000)
         page.screenshot(path=str(artifacts / "dashboard-pagerank-view.png"), full_page=True)
+
+
+# The plot area in page pixels: left, top, right, bottom.
+PLOT_AREA = """() => {
+    const plot = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+    const box = plot.getBoundingClientRect();
+    const xaxis = plot._fullLayout.xaxis, yaxis = plot._fullLayout.yaxis;
+    return [box.left + xaxis._offset, box.top + yaxis._offset,
+            box.left + xaxis._offset + xaxis._length, box.top + yaxis._offset + yaxis._length];
+}"""
+
+
+def test_a_box_around_the_graph_selects_every_node(dashboard_url):  # noqa: F811
+    playwright = pytest.importorskip("playwright.sync_api")
+    with overview_page(playwright, dashboard_url, height=1200) as page:
+        page.get_by_role("link", name="Graph", exact=True).click()
+        page.get_by_text("Graph: karate").wait_for(timeout=60_000)
+        page.wait_for_function(f"({NODE_PIXEL})(0) !== null", timeout=60_000)
+        page.get_by_test_id("stPlotlyChart").hover()  # the mode bar shows on hover
+        page.get_by_role("button", name="Box Select").click()
+        left, top, right, bottom = page.evaluate(PLOT_AREA)
+        page.mouse.move(left + 2, top + 2)
+        page.mouse.down()
+        page.mouse.move(right - 2, bottom - 2, steps=10)
+        page.mouse.up()
+        selected = page.get_by_test_id("stAlertContentSuccess")
+        # 34 nodes: twenty are named, then "and 14 more".
+        playwright.expect(selected).to_contain_text("and 14 more", timeout=60_000)
