@@ -118,13 +118,17 @@ def write_progress(path: Path, done: list[str], failed: str | None = None) -> No
 
 def run_steps(progress: Path, only: list[str] | None = None) -> None:
     """Run every step (or those in ``only``, the others counting as done) on karate,
-    recording each in ``progress``."""
+    recording each in ``progress``; stop early when the process that started this
+    one has gone."""
     import engine
 
     graph = engine.sample("karate")
+    parent = os.getppid()
     done: list[str] = []
     write_progress(progress, done)
     for step in STEPS:
+        if os.getppid() != parent:
+            return  # the dashboard is gone: nobody waits for the rest
         if only is None or step.key in only:
             try:
                 step.run(graph)
