@@ -21,7 +21,7 @@ import hashlib
 import random
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import igraph
 import numpy as np
@@ -35,7 +35,8 @@ MAX_VIEW_NODES = 3_000
 MAX_CATEGORIES = 12
 #: Node attributes shown on hover, at most (a node table may have dozens of columns).
 HOVER_ATTRIBUTES = 6
-#: Fruchterman-Reingold iterations: 500 settle a 2,000-node graph in about 0.15 s.
+#: Fruchterman-Reingold iterations: 500 lay out 2,000 nodes in 0.15-0.5 s, by edge count
+#: (``python -m benchmarks.dashboard --graph-view``).
 LAYOUT_ITERATIONS = 500
 #: Layouts kept in memory (per server, shared by every session).
 LAYOUT_CACHE_SIZE = 64
@@ -45,6 +46,9 @@ EDGE_LINE = {"width": 0.5, "color": "#bbb"}
 #: Up to this many edges are drawn solid; more get fainter, down to 20% opacity.
 EDGES_SHOWN_SOLID = 2_000
 _IGRAPH_RANDOM = threading.Lock()
+
+#: A colour column: values aligned with node ids, or a function from drawn ids to values.
+Colour = np.ndarray | Callable[[np.ndarray], np.ndarray]
 
 
 def view_nodes(
@@ -57,6 +61,7 @@ def view_nodes(
     with the most links into the set so far come first (then the higher degree, then
     the lower id), so a hub's thousand leaves do not crowd out the nodes that tie the
     focus together. Without ``focus`` a large graph shows its highest-degree nodes.
+    On a directed graph the neighbourhood follows out-edges.
 
     Parameters
     ----------
@@ -88,7 +93,6 @@ def view_nodes(
         return np.sort(top)
     chosen = list(dict.fromkeys(focus.tolist()))[:max_nodes]
     ring = np.asarray(chosen, dtype=np.int64)
-    degree = graph.degree()
     for _ in range(hops):
         if len(chosen) >= max_nodes or ring.size == 0:
             break
@@ -96,10 +100,20 @@ def view_nodes(
         candidates, links = np.unique(reached, return_counts=True)
         fresh = ~np.isin(candidates, chosen)
         candidates, links = candidates[fresh], links[fresh]
-        order = np.lexsort((candidates, -degree[candidates], -links))
+        order = np.lexsort((candidates, -degrees_of(graph, candidates), -links))
         ring = candidates[order][: max_nodes - len(chosen)]
         chosen.extend(ring.tolist())
     return np.sort(np.asarray(chosen, dtype=np.int64))
+
+
+def degrees_of(graph: engine.Graph, ids: np.ndarray) -> np.ndarray:
+    """The degrees of ``ids`` only: a view of a 100M-node graph needs no graph-long array.
+
+    >>> degrees_of(engine.sample("karate"), np.array([33, 0])).tolist()
+    [17, 16]
+    """
+    ids = np.asarray(ids, dtype=np.int64)
+    return graph.indptr[ids + 1] - graph.indptr[ids]
 
 
 def neighbour_ids(graph: engine.Graph, ids: np.ndarray) -> np.ndarray:
@@ -202,7 +216,7 @@ class LayoutCache:
                 self._layouts.move_to_end(key)
                 return self._layouts[key]
             self.misses += 1
-        # Laid out outside the lock: another session's view need not wait for this one.
+        # Laid out outside the cache's lock: another session's cache hit need not wait.
         placed = layout_positions(n_nodes, edges, seed=seed)
         placed.setflags(write=False)
         with self._lock:
@@ -217,18 +231,18 @@ LAYOUTS = LayoutCache()
 
 
 def colour_columns(
-    graph: engine.Graph, extra: Mapping[str, np.ndarray] | None = None
-) -> dict[str, np.ndarray]:
-    """What a view can colour by, each an array aligned with node ids: ``extra`` (a page's
-    scores or memberships, which may also be functions of the drawn ids) first, then
-    degree, then the graph's node attributes.
+    graph: engine.Graph, extra: Mapping[str, Colour] | None = None
+) -> dict[str, Colour]:
+    """What a view can colour by, each an array aligned with node ids or a function of the
+    drawn ids: ``extra`` (a page's scores or memberships) first, then degree, then the
+    graph's node attributes.
 
     >>> list(colour_columns(engine.sample("karate"), {"score": np.zeros(34)}))
     ['score', 'degree', 'club']
     """
     columns = dict(extra or {})
     # As floats: degree is a scale even when a small graph has only a few distinct degrees.
-    columns.setdefault("degree", graph.degree().astype(np.float64))
+    columns.setdefault("degree", lambda ids: degrees_of(graph, ids).astype(np.float64))
     for name, column in graph.attributes.items():
         columns.setdefault(name, column)
     return columns
@@ -254,7 +268,7 @@ def _categories(values: np.ndarray) -> np.ndarray:
 def _hover_text(graph: engine.Graph, ids: np.ndarray, colour_name: str, values) -> list[str]:
     """One hover box per node: bold label, the colour's value, degree, node attributes."""
     lines = [[f"<b>{label}</b>"] for label in graph.labels_of(ids).tolist()]
-    columns = {colour_name: values, "degree": graph.degree()[ids]}
+    columns = {colour_name: values, "degree": degrees_of(graph, ids)}
     for name, column in list(graph.attributes.items())[:HOVER_ATTRIBUTES]:
         columns.setdefault(name, np.asarray(column)[ids])
     for name, column in columns.items():
@@ -335,7 +349,7 @@ def graph_view_figure(
     (['scattergl', 'scattergl', 'scattergl'], ['Mr. Hi', 'Officer'])
     """
     ids = np.asarray(ids, dtype=np.int64)
-    values = graph.degree()[ids].astype(np.float64) if colour is None else np.asarray(colour)
+    values = degrees_of(graph, ids).astype(np.float64) if colour is None else np.asarray(colour)
     segments = np.full((len(edges), 3, 2), np.nan)
     segments[:, 0], segments[:, 1] = positions[edges[:, 0]], positions[edges[:, 1]]
     traces = [
@@ -352,7 +366,7 @@ def graph_view_figure(
         )
     ]
     text = np.asarray(_hover_text(graph, ids, colour_name, values), dtype=object)
-    sizes = _marker_sizes(graph.degree()[ids] if size is None else size)
+    sizes = _marker_sizes(degrees_of(graph, ids) if size is None else size)
     node = {"mode": "markers", "hovertemplate": "%{text}<extra></extra>"}
     if _is_numeric_scale(values):
         traces.append(

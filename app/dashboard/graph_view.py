@@ -23,6 +23,7 @@ import engine
 from app.dashboard.graph_drawing import (
     LAYOUTS,
     MAX_VIEW_NODES,
+    Colour,
     colour_columns,
     graph_view_figure,
     induced_edges,
@@ -57,7 +58,7 @@ def graph_view(
     node_ids,
     *,
     key: str,
-    colours: Mapping[str, np.ndarray] | None = None,
+    colours: Mapping[str, Colour] | None = None,
     colour_by: str | None = None,
     choose_colour: bool = False,
     size_by: str | None = None,
@@ -135,12 +136,12 @@ def graph_view(
     return selected_labels(graph)
 
 
-def _values(column, ids: np.ndarray) -> np.ndarray:
+def _values(column: Colour, ids: np.ndarray) -> np.ndarray:
     """A colour column's values at ``ids``: an array indexed, a function called."""
     return np.asarray(column(ids) if callable(column) else np.asarray(column)[ids])
 
 
-def sparse_colour(graph: engine.Graph, labels, values, default: float = 0.0):
+def sparse_colour(graph: engine.Graph, labels, values, default: float = 0.0) -> Colour:
     """A colour for a few nodes (a query's answer): ``values`` at ``labels``, ``default``
     elsewhere, as a function of the drawn ids, so no array as long as the graph is made.
 
@@ -153,7 +154,7 @@ def sparse_colour(graph: engine.Graph, labels, values, default: float = 0.0):
     return lambda ids: known.reindex(ids).fillna(default).to_numpy()
 
 
-def matrix_colours(matrix: np.ndarray, name: str) -> dict:
+def matrix_colours(matrix: np.ndarray, name: str) -> dict[str, Colour]:
     """One colour per column of a node × column matrix (orbit counts): ``"<name> <j>"``,
     as floats so that each is a colour bar, read only at the drawn ids.
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from app.dashboard.graph_drawing import MAX_VIEW_NODES, view_nodes
+from app.dashboard.graph_drawing import MAX_VIEW_NODES, degrees_of, view_nodes
 from app.dashboard.graph_view import graph_view, selection_node_ids
 from app.dashboard.pickers import selected_labels
 from app.dashboard.widgets import page_header
@@ -56,7 +56,7 @@ else:
     more = f" and {len(selected) - 20:,} more" if len(selected) > 20 else ""
     st.success(f"Selected: {shown}{more}. These are now the seeds on every page.")
     picked = np.asarray(selection_node_ids(graph), dtype=np.int64)
-    table = {"node": graph.labels_of(picked), "degree": graph.degree()[picked]}
+    table = {"node": graph.labels_of(picked), "degree": degrees_of(graph, picked)}
     for name, column in graph.attributes.items():
         table[name] = np.asarray(column)[picked]
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
