@@ -13,8 +13,10 @@ loads the machine code from the cache in milliseconds instead of compiling it
 a second time. With a warm cache the warm-up takes about two seconds.
 
 ``GWB_WARMUP=0`` turns it off; tests (``PYTEST_CURRENT_TEST`` set) never start
-one. A launcher that starts the warm-up itself, before the server, passes its
-progress file in ``GWB_WARMUP_PROGRESS`` and the dashboard follows that one.
+one. A launcher that starts the warm-up itself, before the server (``gwb app``
+could, so that it begins before the first browser session), passes its progress
+file in ``GWB_WARMUP_PROGRESS`` and the dashboard follows that one; the file
+carries the warm-up's pid, so a warm-up that died keeps no page waiting.
 """
 
 from __future__ import annotations
@@ -107,10 +109,13 @@ STEPS = (
 STEP_OF_PAGE = {step.key: step for step in STEPS}
 
 
-def write_progress(path: Path, done: list[str], failed: str | None = None) -> None:
-    """Write the engines ready so far to ``path`` (a temporary name renamed into place)."""
+def write_progress(
+    path: Path, done: list[str], failed: str | None = None, pid: int | None = None
+) -> None:
+    """Write the engines ready so far to ``path`` (a temporary name renamed into place),
+    with the ``pid`` of the process preparing them."""
     path = Path(path)
-    state = {"done": done, "total": len(STEPS), "failed": failed}
+    state = {"done": done, "total": len(STEPS), "failed": failed, "pid": pid}
     partial = path.with_name(path.name + ".partial")
     partial.write_text(json.dumps(state))
     partial.replace(path)
@@ -125,7 +130,8 @@ def run_steps(progress: Path, only: list[str] | None = None) -> None:
     graph = engine.sample("karate")
     parent = os.getppid()
     done: list[str] = []
-    write_progress(progress, done)
+    pid = os.getpid()
+    write_progress(progress, done, pid=pid)
     for step in STEPS:
         if os.getppid() != parent:
             return  # the dashboard is gone: nobody waits for the rest
@@ -133,10 +139,10 @@ def run_steps(progress: Path, only: list[str] | None = None) -> None:
             try:
                 step.run(graph)
             except Exception as error:  # a page will then compile (and report) it itself
-                write_progress(progress, done, failed=f"{step.label}: {error!r}")
+                write_progress(progress, done, failed=f"{step.label}: {error!r}", pid=pid)
                 raise
         done.append(step.key)
-        write_progress(progress, done)
+        write_progress(progress, done, pid=pid)
 
 
 class Warmup:
@@ -171,6 +177,10 @@ class Warmup:
         code = None if self.process is None else self.process.poll()
         if code not in (None, 0) and not state["failed"]:
             state["failed"] = f"the warm-up process exited with code {code}"
+        unfinished = len(state["done"]) < state["total"] and not state["failed"]
+        if self.process is None and unfinished and not _alive(state.get("pid")):
+            # A launcher's warm-up: no exit code to read, so ask whether it still runs.
+            state["failed"] = "the warm-up process has gone"
         return state
 
     def counts(self) -> tuple[int, int]:
@@ -187,6 +197,19 @@ class Warmup:
         """Whether ``key``'s engine is ready (or will never be: then no page waits)."""
         state = self.state()
         return key in state["done"] or bool(state["failed"]) or key not in STEP_OF_PAGE
+
+
+def _alive(pid: int | None) -> bool:
+    """Whether process ``pid`` runs (True while it is not known yet)."""
+    if pid is None:
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's: it exists
+        return True
+    return True
 
 
 def enabled() -> bool:
