@@ -107,16 +107,6 @@ def test_pagerank_page_matches_the_engine():
     assert any("seed weight must be a number: '33=heavy'" in e.value for e in app.error)
 
 
-def test_neighbourhood_figure_draws_at_most_max_nodes():
-    from app.dashboard.figures import neighbourhood_figure
-
-    graph = engine.sample("planted")
-    scores = engine.ppr(graph, 5, method="exact")
-    figure = neighbourhood_figure(graph, scores, [5], max_nodes=50)
-    assert len(figure.data[1].x) == 50
-    assert "more nodes with a positive score" in figure.layout.title.text
-
-
 def test_similar_nodes_page_matches_the_engine():
     from engine.similarity import NeighbourhoodIndex
 
@@ -411,21 +401,11 @@ def test_uploads_are_saved_per_the_umask(umask):
     assert sorted(p.name for p in saved.parent.iterdir()) == ["u.txt"]
 
 
-def test_graph_view_colours_by_any_node_attribute():
-    from app.dashboard.figures import graph_figure, graph_layout
-
-    graph = engine.sample("planted")
-    layout = graph_layout(graph, max_nodes=300)
-    ids = layout[0]
-    assert ids.size == 300
-    assert np.array_equal(np.sort(graph.degree()[ids]), np.sort(graph.degree())[-300:])
-    by_community = graph_figure(graph, layout, graph.attributes["community"], "community")
-    assert by_community.data[1].marker.showscale, "numbers get a colour scale"
-    many = np.array([f"kind {i % 20}" for i in range(graph.n_nodes)], dtype=object)
-    categories = graph_figure(graph, layout, many, "kind")
-    names = [trace.name for trace in categories.data[1:]]
-    assert len(names) == 13 and "other" in names, "12 commonest categories, then other"
-    assert sum(len(trace.x) for trace in categories.data[1:]) == 300
+def test_overview_colours_its_graph_view_by_a_node_attribute():
     app = AppTest.from_file(MAIN, default_timeout=60).run()
-    app.selectbox(key="overview_colour").select("club").run()
+    app.selectbox(key="overview_colour@karate").select("club").run()
     assert not app.exception
+    chart = app.get("plotly_chart")[-1]  # after the degree distribution
+    figure = json.loads(chart.proto.spec)
+    legend = [trace.get("legendgrouptitle", {}).get("text") for trace in figure["data"]]
+    assert "club" in legend, "the view's nodes are coloured (and grouped) by the attribute"

@@ -5,12 +5,9 @@ import streamlit as st
 from scipy.sparse.csgraph import connected_components
 
 import engine
-from app.dashboard.figures import (
-    degree_distribution_figure,
-    graph_figure,
-    graph_layout,
-    top_degree_table,
-)
+from app.dashboard.figures import degree_distribution_figure, top_degree_table
+from app.dashboard.graph_drawing import view_nodes
+from app.dashboard.graph_view import graph_view
 from app.dashboard.widgets import page_header, show_table
 
 graph = page_header("Overview")
@@ -59,23 +56,13 @@ if graph.n_nodes:
         show_table(pagerank_table(graph))
 
 
-def cached_layout(graph: engine.Graph):
-    """The picture's layout, computed once per graph in this session."""
-    cache = st.session_state.setdefault("overview_layout", {})
-    key = (graph.name, graph.n_nodes, graph.n_edges)
-    if key not in cache:
-        with st.spinner("Laying out the graph…", show_time=True):
-            cache[key] = graph_layout(graph)
-    return cache[key]
-
-
 if graph.n_nodes:
     st.subheader("The graph")
-    choice = st.selectbox(
-        "Colour by",
-        ["degree", *graph.attributes],
-        key="overview_colour",
-        help="Node attributes from the file or an attached node table",
-    )
-    colour = None if choice == "degree" else graph.attributes[choice]
-    st.plotly_chart(graph_figure(graph, cached_layout(graph), colour, choice), width="stretch")
+    ids = view_nodes(graph, [])
+    if ids.size < graph.n_nodes:
+        st.caption(
+            f"The {ids.size:,} highest-degree of {graph.n_nodes:,} nodes; the Graph page "
+            "draws any node's neighbourhood."
+        )
+    # A click here selects nodes for every page, like on the Graph page.
+    graph_view(graph, ids, key="overview", choose_colour=True)
