@@ -26,6 +26,11 @@ from engine.pagerank.common_kernels import Seeds, above, push_node
 FIRST_THRESHOLD = 1e-3
 
 
+# An empty queue's tail. Passed as a named int64, not a literal 0: Numba compiles a
+# callee once more for each literal argument (a second _queue_above, 0.2 s cold, #22).
+EMPTY = np.int64(0)
+
+
 @njit(nogil=True, cache=True)
 def _queue_above(indptr, residual, threshold, nodes, queue, queued, tail):
     """Queue each of ``nodes`` that is not queued and above ``threshold``; returns the
@@ -59,7 +64,7 @@ def _queue_near(indptr, indices, residual, threshold, seed_nodes, support, queue
     """Queue each node above ``threshold`` among the seeds, ``support`` and the
     support's neighbours (every node a push from the seeds can have left residual
     on); returns the tail. Costs the support's volume."""
-    tail = _queue_above(indptr, residual, threshold, seed_nodes, queue, queued, 0)
+    tail = _queue_above(indptr, residual, threshold, seed_nodes, queue, queued, EMPTY)
     tail = _queue_above(indptr, residual, threshold, support, queue, queued, tail)
     for k in range(support.shape[0]):
         node = support[k]
@@ -97,7 +102,7 @@ def _fifo_push(csr, seeds, alpha, r_max, estimate, residual, touched, n_touched,
             indptr, indices, residual, r_max, seed_nodes, touched[:n_touched], queue, queued
         )
     else:
-        tail = _queue_above(indptr, residual, r_max, seed_nodes, queue, queued, 0)
+        tail = _queue_above(indptr, residual, r_max, seed_nodes, queue, queued, EMPTY)
     pushes = 0
     sweep_above = n + 1 if scan else max(n // 8, 64)
     while head != tail:
@@ -225,7 +230,7 @@ def local_push(csr, seeds, alpha, r_max, queue_limit, edge_limit, estimate, resi
     edges = 0
     while True:
         head = 0
-        tail = _queue_above(indptr, residual, threshold, seen[:n_seen], queue, queued, 0)
+        tail = _queue_above(indptr, residual, threshold, seen[:n_seen], queue, queued, EMPTY)
         while head != tail:
             if (tail - head) % (n + 1) > queue_limit:
                 return False, edges
