@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli.supervise import run_supervised
+from app.cli.supervise import die_with_parent_hook, run_supervised
 
 PORT_RANGE = (1, 65535)
 #: The dashboard's entry script, run by ``streamlit run``.
@@ -49,6 +49,7 @@ def app(
     Example: gwb app --port 8502
     """
     from app.dashboard.limits import max_upload_mb
+    from app.dashboard.warmup import Warmup, launcher_enabled
 
     upload_mb = max_upload_mb()
     # Streamlit always runs headless: otherwise its first run stops at an e-mail prompt
@@ -79,14 +80,24 @@ def app(
     def open_browser(server: subprocess.Popen) -> None:
         threading.Thread(target=open_when_healthy, args=(url, server), daemon=True).start()
 
+    env = os.environ.copy()
+    # The kernels compile in a process of their own while Streamlit starts, so the first
+    # click finds them in the on-disk cache (see app.dashboard.warmup); it dies with us.
+    warmup = Warmup.start(preexec_fn=die_with_parent_hook()) if launcher_enabled() else None
+    if warmup is not None:
+        env["GWB_WARMUP_PROGRESS"] = str(warmup.progress)
     # Stopping `gwb app` in any way (SIGTERM, Ctrl-C, a closed terminal, even SIGKILL on
     # Linux) stops the Streamlit server too: see app.cli.supervise.
-    code = run_supervised(
-        command,
-        env=os.environ.copy(),
-        started=None if headless else open_browser,
-        name="the Streamlit server",
-    )
+    try:
+        code = run_supervised(
+            command,
+            env=env,
+            started=None if headless else open_browser,
+            name="the Streamlit server",
+        )
+    finally:
+        if warmup is not None:
+            warmup.stop()
     raise typer.Exit(code)
 
 

@@ -13,10 +13,10 @@ loads the machine code from the cache in milliseconds instead of compiling it
 a second time. With a warm cache the warm-up takes about two seconds.
 
 ``GWB_WARMUP=0`` turns it off; tests (``PYTEST_CURRENT_TEST`` set) never start
-one. A launcher that starts the warm-up itself, before the server (``gwb app``
-could, so that it begins before the first browser session), passes its progress
-file in ``GWB_WARMUP_PROGRESS`` and the dashboard follows that one; the file
-carries the warm-up's pid, so a warm-up that died keeps no page waiting.
+one. ``gwb app`` (and so ``make run``) starts the warm-up itself, beside the
+server, so that compiling begins before the first browser session; it passes the
+progress file in ``GWB_WARMUP_PROGRESS`` and the dashboard follows that one; the
+file carries the warm-up's pid, so a warm-up that died keeps no page waiting.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -154,8 +154,12 @@ class Warmup:
         self.started = time.monotonic()
 
     @classmethod
-    def start(cls) -> Warmup:
-        """Start ``python -m app.dashboard.warmup`` with a fresh progress file."""
+    def start(cls, preexec_fn: Callable[[], None] | None = None) -> Warmup:
+        """Start ``python -m app.dashboard.warmup`` with a fresh progress file.
+
+        ``preexec_fn`` runs in the child before it starts (``gwb app`` passes one that
+        makes the warm-up die with it).
+        """
         folder = Path(tempfile.mkdtemp(prefix="gwb-warmup-"))
         progress = folder / "progress.json"
         write_progress(progress, [])
@@ -165,8 +169,20 @@ class Warmup:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            preexec_fn=preexec_fn,
         )
         return cls(progress, process)
+
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop the warm-up process this object started, if it still runs."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
     def state(self) -> dict:
         """``done`` (step keys), ``total`` and ``failed`` (why it stopped, or None)."""
@@ -210,6 +226,20 @@ def _alive(pid: int | None) -> bool:
     except PermissionError:  # another user's: it exists
         return True
     return True
+
+
+def launcher_enabled(environ: Mapping[str, str] = os.environ) -> bool:
+    """Whether ``gwb app`` starts the warm-up beside the server: unless ``GWB_WARMUP=0``,
+    and not under pytest unless ``GWB_WARMUP=1`` asks for it.
+
+    >>> launcher_enabled({}), launcher_enabled({"GWB_WARMUP": "0"})
+    (True, False)
+    >>> launcher_enabled({"PYTEST_CURRENT_TEST": "t"}), launcher_enabled(
+    ...     {"PYTEST_CURRENT_TEST": "t", "GWB_WARMUP": "1"})
+    (False, True)
+    """
+    setting = environ.get("GWB_WARMUP", "")
+    return setting != "0" and (setting == "1" or "PYTEST_CURRENT_TEST" not in environ)
 
 
 def enabled() -> bool:

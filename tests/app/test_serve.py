@@ -193,3 +193,51 @@ def test_exit_codes_and_signal_handlers_restored():
     assert {signum: signal.getsignal(signum) for signum in before} == before
     # The CLI's failure line is the message alone (a TimeoutError needs no kind).
     assert describe(ServerDidNotStop("the server did not stop")) == "the server did not stop"
+
+
+def test_gwb_app_compiles_the_engines_beside_the_server_and_stops_both(tmp_path):
+    """`gwb app` starts the warm-up with the server (GWB_WARMUP=1: on even under pytest),
+    hands its progress file to the dashboard, and leaves neither behind on SIGTERM."""
+    port = free_port()
+    log = tmp_path / "gwb-app.log"
+    env = {**os.environ, "GWB_WARMUP": "1"}
+    with log.open("wb") as stderr:
+        gwb = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "app", "--headless", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            start_new_session=True,
+            preexec_fn=die_with_parent_hook(),
+        )
+    children = []
+    try:
+        wait_until(
+            lambda: healthy(port) or gwb.poll() is not None,
+            START_TIMEOUT,
+            "the dashboard never became healthy",
+        )
+        assert gwb.poll() is None, log.read_text()
+        children = children_of(gwb.pid)
+        commands = {
+            pid: Path(f"/proc/{pid}/cmdline").read_bytes().rstrip(b"\0").split(b"\0")
+            for pid, _ in children
+        }
+        (server,) = [c for c in children if b"streamlit" in commands[c[0]]]
+        (warmup,) = [c for c in children if b"app.dashboard.warmup" in commands[c[0]]]
+        environ = Path(f"/proc/{server[0]}/environ").read_bytes().split(b"\0")
+        progress = commands[warmup[0]][-1]
+        assert b"GWB_WARMUP_PROGRESS=" + progress in environ, "the dashboard follows its file"
+        gwb.send_signal(signal.SIGTERM)
+        assert gwb.wait(timeout=STOP_TIMEOUT) == 0, log.read_text()
+        for child in (server, warmup):
+            wait_until(lambda c=child: not alive(c), STOP_TIMEOUT, f"{child} outlived gwb app")
+    finally:
+        if gwb.poll() is None:
+            gwb.kill()
+            gwb.wait()
+        for child in children:
+            if alive(child):
+                os.kill(child[0], signal.SIGKILL)

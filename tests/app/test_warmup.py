@@ -127,7 +127,9 @@ def test_a_pages_first_run_waits_for_its_own_engine(tmp_path, monkeypatch):
     state.asked = []
     monkeypatch.setattr(warmup, "server_warmup", lambda: state)
     app = AppTest.from_file(MAIN, default_timeout=120).run()
+    assert state.asked == ["overview"], "the overview's PageRank waits for its own engine"
     app.switch_page("pages/pagerank.py").run()
+    state.asked = []
     threading.Timer(0.5, write_progress, (progress, ["overview", "pagerank"])).start()
     started = time.monotonic()
     app.button[0].click().run()

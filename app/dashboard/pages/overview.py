@@ -8,6 +8,7 @@ import engine
 from app.dashboard.figures import degree_distribution_figure, top_degree_table
 from app.dashboard.graph_drawing import view_nodes
 from app.dashboard.graph_view import graph_view
+from app.dashboard.warmup import wait_for_engine
 from app.dashboard.widgets import page_header, show_table
 
 graph = page_header("Overview")
@@ -44,6 +45,7 @@ def pagerank_table(graph: engine.Graph, k: int = 10):
     cache = st.session_state.setdefault("overview_pagerank", {})
     key = (graph.name, graph.n_nodes, graph.n_edges)
     if key not in cache:
+        wait_for_engine("overview")  # a fresh install's first PageRank loads, not compiles
         with st.spinner("PageRank…", show_time=True):
             scores = engine.ppr(graph, list(graph.labels), method="exact")
             cache[key] = engine.top_nodes(graph, scores, k)
