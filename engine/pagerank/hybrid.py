@@ -20,6 +20,7 @@ from engine.pagerank import walks
 from engine.pagerank.accuracy import Accuracy
 from engine.pagerank.common import seed_int
 from engine.pagerank.push import forward_push_from, power_push
+from engine.pagerank.workspace import borrowed
 from loaders import Graph
 
 # Cost of one walk step in units of one edge of a sweep, for the rule that ends the
@@ -48,13 +49,27 @@ def fora(
     ``α·r`` and sends ``(1−α)·r`` on walks worth ``1/ω`` each, ``ω`` walks per unit
     of mass as FORA's bound asks.
     """
-    if r_max is None:
-        walk_cost = (1.0 - alpha) * accuracy.omega * WALK_COST / alpha
-        estimate, residual = power_push(
-            g, seed_nodes, seed_mass, alpha, accuracy, walk_cost, serial=serial
-        )
-    else:
+    if r_max is not None:
         estimate, residual = forward_push_from(g, seed_nodes, seed_mass, alpha, r_max)
+        return _walk_residual(
+            g, seed_nodes, seed_mass, alpha, accuracy, device, seed, estimate, residual, serial
+        )
+    walk_cost = (1.0 - alpha) * accuracy.omega * WALK_COST / alpha
+    # The push's work arrays and its residual are the graph's workspace's, until the
+    # walks have read the residual.
+    with borrowed(g) as work:
+        estimate, residual = power_push(
+            g, seed_nodes, seed_mass, alpha, accuracy, walk_cost, serial=serial, work=work
+        )
+        return _walk_residual(
+            g, seed_nodes, seed_mass, alpha, accuracy, device, seed, estimate, residual, serial
+        )
+
+
+def _walk_residual(
+    g, seed_nodes, seed_mass, alpha, accuracy, device, seed, estimate, residual, serial
+) -> np.ndarray:
+    """The estimate plus the walks' share of the residual (FORA's second phase)."""
     if device == "gpu":
         return _fora_walks_gpu(g, seed_nodes, seed_mass, alpha, accuracy, seed, estimate, residual)
     walker = walks.query_walker(g, seed_nodes, seed_mass, alpha, seed)

@@ -27,6 +27,7 @@ from engine.pagerank.common_kernels import Seeds
 from engine.pagerank.push import power_push
 from engine.pagerank.walks import walk_graph
 from engine.pagerank.walks_kernels import Walker
+from engine.pagerank.workspace import borrowed
 from engine.per_graph import Progress
 from loaders import Graph
 from loaders.memory import check_memory
@@ -154,21 +155,24 @@ class PPRIndex:
         the walks stored for it), then the stored walks' end points, signed as the
         residual. The sweeps stop by the hybrid's rule, with a stored walk costing a
         look-up."""
-        estimate, residual = power_push(
-            self.graph,
-            seed_nodes,
-            seed_mass,
-            self.alpha,
-            self.accuracy,
-            (1.0 - self.alpha) * self.accuracy.omega * LOOKUP_COST,
-            r_max=self.accuracy.r_max,
-            serial=serial,
-        )
         if serial:
             look_up, lanes = kernels.accumulate_fingerprints_serial, 1
         else:
             look_up, lanes = kernels.accumulate_fingerprints_parallel, n_threads()
-        look_up(self.stored_walks, residual, estimate, lanes)
+        # the residual is the workspace's until the look-up has read it
+        with borrowed(self.graph) as work:
+            estimate, residual = power_push(
+                self.graph,
+                seed_nodes,
+                seed_mass,
+                self.alpha,
+                self.accuracy,
+                (1.0 - self.alpha) * self.accuracy.omega * LOOKUP_COST,
+                r_max=self.accuracy.r_max,
+                serial=serial,
+                work=work,
+            )
+            look_up(self.stored_walks, residual, estimate, lanes)
         return estimate
 
     def query_batch(

@@ -21,6 +21,7 @@ from engine._kernels.csr import CSR, csr_of
 from engine.pagerank import push_kernels, sweep_kernels
 from engine.pagerank.common_kernels import Seeds
 from engine.pagerank.sweep_kernels import SweepGraph
+from engine.pagerank.workspace import Workspace, borrowed
 from engine.per_graph import derived
 from loaders import Graph
 
@@ -61,22 +62,19 @@ ROW_WORK = 4
 
 
 def forward_push_from(g: Graph, seed_nodes, seed_mass, alpha: float, r_max: float):
-    """Forward push from a checked seed distribution to ``r_max``: ``(estimate, residual)``."""
-    estimate, residual = _start(g, seed_nodes, seed_mass)
+    """Forward push from a checked seed distribution to ``r_max``: ``(estimate, residual)``
+    (both the caller's; the queue is the graph's :class:`Workspace`'s)."""
+    estimate, residual = np.zeros(g.n_nodes), np.zeros(g.n_nodes)
+    residual[seed_nodes] = seed_mass
     seeds = Seeds.of(seed_nodes, seed_mass)
-    push_kernels.seeded_push(csr_of(g), seeds, alpha, r_max, estimate, residual, NO_IDS)
+    with borrowed(g) as work:
+        push_kernels.seeded_push(
+            csr_of(g), seeds, alpha, r_max, estimate, residual, NO_IDS, work.queue, work.queued
+        )
     return estimate, residual
 
 
 NO_IDS = np.empty(0, np.int64)
-
-
-def _start(g: Graph, seed_nodes, seed_mass) -> tuple[np.ndarray, np.ndarray]:
-    """``(estimate, residual)`` before any push: nothing settled, the seeds' mass to push."""
-    estimate = np.zeros(g.n_nodes)
-    residual = np.zeros(g.n_nodes)
-    residual[seed_nodes] = seed_mass
-    return estimate, residual
 
 
 def sor_relaxation(alpha: float) -> float:
@@ -195,6 +193,7 @@ def power_push(
     r_max: float | None = None,
     serial: bool = False,
     queue_limit: int | None = None,
+    work: Workspace | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """PowerPush (Wu et al., SIGMOD 2021): ``(estimate, residual)`` with
     ``π = estimate + Σ_v residual[v]·π_v``.
@@ -215,6 +214,11 @@ def power_push(
     ``queue_limit`` overrides the local push's hand-over size (0: sweep from the
     start). The residual may be negative at some nodes.
 
+    ``work``, a :class:`~engine.pagerank.workspace.Workspace` of ``g`` the caller
+    holds, lends the work arrays, and the residual is then its ``residual`` (valid
+    while the caller holds it); without it the residual is a fresh array. Only the
+    estimate is allocated per query.
+
     >>> import engine
     >>> g = engine.sample("karate")
     >>> from engine.pagerank.common import seed_distribution
@@ -225,29 +229,40 @@ def power_push(
     >>> round(float(estimate.sum() + residual.sum()), 9)
     1.0
     """
+    if work is None:
+        with borrowed(g) as work:
+            estimate, residual = power_push(
+                g, seed_nodes, seed_mass, alpha, accuracy, walk_cost, r_max, serial,
+                queue_limit, work,
+            )  # fmt: skip
+            return estimate, residual.copy()
     n = g.n_nodes
     prepared = prepare(g)
     seeds = Seeds.of(seed_nodes, seed_mass)
-    estimate, residual = _start(g, seed_nodes, seed_mass)
+    estimate = np.zeros(n)
+    residual = work.residual
+    residual.fill(0.0)  # the local push reads zero outside the seeds
+    residual[seed_nodes] = seed_mass
     floor = accuracy.r_max if r_max is None else r_max
     if queue_limit is None:
         queue_limit = max(64, int(QUEUE_FACTOR * n * n / max(g.nnz, 1)))
     edge_limit = PUSH_BUDGET * (g.nnz + n)
     finished, _ = push_kernels.local_push(
-        prepared.csr, seeds, alpha, floor, queue_limit, edge_limit, estimate, residual
-    )
+        prepared.csr, seeds, alpha, floor, queue_limit, edge_limit, estimate, residual,
+        work.queue, work.queued, work.seen, work.ever,
+    )  # fmt: skip
     if finished:
         return estimate, residual
     # The sweeps run on the graph renumbered colour by colour (_sweep_graph).
     renumbered = prepared.sweep_graph(g)
-    x = estimate[renumbered.order]
+    x = np.take(estimate, renumbered.order, out=work.values)
     seed_positions = renumbered.position[seed_nodes]
-    seed_vector = np.zeros(n)
+    seed_vector = work.seed_vector  # all zero but here; zeroed again below
     seed_vector[seed_positions] = seed_mass
     sweep_cost = g.nnz + n
     # Float32 gathers are noisy at about 1e-7 of the mass: enough unless the sweeps
     # are priced to go near that far (as with walks priced out).
-    y = np.empty(n, dtype=np.float32 if sweep_cost > PRECISE_SWEEPS * walk_cost else np.float64)
+    y = work.gathers(np.float32 if sweep_cost > PRECISE_SWEEPS * walk_cost else np.float64)
     dangling = sweep_kernels.scaled_values(x, renumbered.inverse_out, y)
     relaxation = 1.0 if g.directed else sor_relaxation(alpha)
     moved_per_block = np.empty(renumbered.block_starts.shape[0] - 1)
@@ -310,11 +325,14 @@ def power_push(
             if relaxation == 1.0:
                 break
             final = True
-    estimate = np.empty(n)
     pass_kernel = (
         sweep_kernels.residual_pass_serial if serial else sweep_kernels.residual_pass_parallel
     )
+    # every entry of the estimate and the residual is written here
     pass_kernel(renumbered, seed_vector, alpha, dangling, x, y, estimate, residual)
+    seed_vector[seed_positions] = 0.0
     if r_max is not None:
-        push_kernels.cleanup_push(prepared.csr, seeds, alpha, r_max, estimate, residual)
+        push_kernels.cleanup_push(
+            prepared.csr, seeds, alpha, r_max, estimate, residual, work.queue, work.queued
+        )
     return estimate, residual

@@ -78,7 +78,9 @@ def _queue_near(indptr, indices, residual, threshold, seed_nodes, support, queue
 
 
 @njit(nogil=True, cache=True)
-def _fifo_push(csr, seeds, alpha, r_max, estimate, residual, touched, n_touched, scan):
+def _fifo_push(
+    csr, seeds, alpha, r_max, estimate, residual, touched, n_touched, scan, queue, queued
+):
     """Push until ``|residual[u]| <= r_max·max(deg(u), 1)`` at every node; returns
     ``(pushes, n_touched)``. The queue starts from the seeds and, when ``n_touched``
     is above zero (a push resumed at a smaller ``r_max``), the nodes already pushed
@@ -86,14 +88,16 @@ def _fifo_push(csr, seeds, alpha, r_max, estimate, residual, touched, n_touched,
     (the clean-up after sweeps, which leave few).
     From the seeds, once the queue holds more than ``n/8`` nodes, sweeps over all
     nodes in id order do the pushing (the PowerPush idea): sequential access beats
-    a queue that visits most of the graph anyway."""
+    a queue that visits most of the graph anyway.
+
+    ``queue`` (``n + 1`` slots) and ``queued`` (all False) are a
+    :class:`~engine.pagerank.workspace.Workspace`'s; ``queued`` is all False again
+    on return (the queue is empty)."""
     indptr = csr.indptr
     indices = csr.indices
     seed_nodes = seeds.nodes
     n = indptr.shape[0] - 1
     record = touched.shape[0] >= n
-    queue = np.empty(n + 1, dtype=np.int64)
-    queued = np.zeros(n, dtype=np.bool_)
     head = 0
     if scan:
         tail = _queue_all_above(indptr, residual, r_max, queue, queued)
@@ -144,7 +148,7 @@ def _fifo_push(csr, seeds, alpha, r_max, estimate, residual, touched, n_touched,
 
 
 @njit(nogil=True, cache=True)
-def seeded_push(csr, seeds, alpha, r_max, estimate, residual, touched):
+def seeded_push(csr, seeds, alpha, r_max, estimate, residual, touched, queue, queued):
     """Forward push (Andersen, Chung, Lang 2006) from ``residual`` until every node has
     ``residual[u] <= r_max · max(deg(u), 1)``; returns ``(pushes, n_touched)``.
 
@@ -157,18 +161,21 @@ def seeded_push(csr, seeds, alpha, r_max, estimate, residual, touched):
     When ``touched`` has room for n ids, the first ``n_touched`` entries receive
     each node the first time it is pushed (the support of ``estimate``, when it
     starts at zero), so the caller need not scan n entries to find it; pass an
-    empty array to skip.
+    empty array to skip. ``queue`` and ``queued`` are a workspace's (:func:`_fifo_push`).
     """
-    return _fifo_push(csr, seeds, alpha, r_max, estimate, residual, touched, 0, False)
+    return _fifo_push(
+        csr, seeds, alpha, r_max, estimate, residual, touched, 0, False, queue, queued
+    )
 
 
 @njit(nogil=True, cache=True)
-def cleanup_push(csr, seeds, alpha, r_max, estimate, residual):
+def cleanup_push(csr, seeds, alpha, r_max, estimate, residual, queue, queued):
     """Pushes until ``|residual[u]| ≤ r_max·max(deg(u), 1)`` everywhere, from any
     starting residual, of either sign (a push is linear in it; one O(n) scan finds
-    the nodes above); returns ``(pushes, 0)``."""
+    the nodes above); returns ``(pushes, 0)``. ``queue`` and ``queued`` are a
+    workspace's (:func:`_fifo_push`)."""
     no_ids = np.empty(0, dtype=np.int64)
-    return _fifo_push(csr, seeds, alpha, r_max, estimate, residual, no_ids, 0, True)
+    return _fifo_push(csr, seeds, alpha, r_max, estimate, residual, no_ids, 0, True, queue, queued)
 
 
 @njit(nogil=True, cache=True)
@@ -193,17 +200,25 @@ def forward_push(
     With ``n_touched > 0`` it resumes a push that stopped at a larger ``r_max``:
     ``estimate`` and ``residual`` are as that push left them and ``touched[:n_touched]``
     its support, which grows from there (the invariant holds after any pushes, so
-    the result has a fresh push's guarantee at the new ``r_max``)."""
+    the result has a fresh push's guarantee at the new ``r_max``). Its queue is its
+    own: the caller's graph is a local view, with no per-graph workspace."""
     csr = CSR(indptr, indices, weights if weighted else weights[:0], out_weight)
     cdf = np.cumsum(seed_mass)
     if cdf.shape[0]:
         cdf[-1] = np.inf
     seeds = Seeds(seed_nodes, seed_mass, cdf)
-    return _fifo_push(csr, seeds, alpha, r_max, estimate, residual, touched, n_touched, False)
+    n = indptr.shape[0] - 1
+    queue = np.empty(n + 1, dtype=np.int64)
+    queued = np.zeros(n, dtype=np.bool_)
+    return _fifo_push(
+        csr, seeds, alpha, r_max, estimate, residual, touched, n_touched, False, queue, queued
+    )
 
 
 @njit(nogil=True, cache=True)
-def local_push(csr, seeds, alpha, r_max, queue_limit, edge_limit, estimate, residual):
+def local_push(
+    csr, seeds, alpha, r_max, queue_limit, edge_limit, estimate, residual, queue, queued, seen, ever
+):
     """FIFO pushes of nodes with ``residual > θ·deg``, ``θ`` falling from
     ``FIRST_THRESHOLD`` by 8x per round down to ``r_max``; returns ``(finished,
     edges pushed)``.
@@ -213,16 +228,39 @@ def local_push(csr, seeds, alpha, r_max, queue_limit, edge_limit, estimate, resi
     is left above ``r_max·deg`` (a local push that ended), False when the frontier
     grew past ``queue_limit`` or the pushes passed ``edge_limit`` edges, and sweeps
     should take over. On entry ``residual`` is zero outside ``seeds.nodes``; no step
-    costs O(n).
+    costs O(n). ``queue``, ``queued``, ``seen`` and ``ever`` are a
+    :class:`~engine.pagerank.workspace.Workspace`'s, the flags all False, as they
+    are again on return (:func:`_clear_marks`).
     """
+    finished, edges, head, tail, n_seen = _local_push(
+        csr, seeds, alpha, r_max, queue_limit, edge_limit, estimate, residual,
+        queue, queued, seen, ever,
+    )  # fmt: skip
+    _clear_marks(queue, queued, head, tail, seen, ever, n_seen)
+    return finished, edges
+
+
+@njit(nogil=True, cache=True)
+def _clear_marks(queue, queued, head, tail, seen, ever, n_seen):
+    """Unmark the nodes still queued (``queue[head..tail)``, a ring) and those seen:
+    the flags are all False again, at the cost of the nodes touched."""
+    while head != tail:
+        queued[queue[head]] = False
+        head = (head + 1) % queue.shape[0]
+    for k in range(n_seen):
+        ever[seen[k]] = False
+
+
+@njit(nogil=True, cache=True)
+def _local_push(
+    csr, seeds, alpha, r_max, queue_limit, edge_limit, estimate, residual, queue, queued, seen, ever
+):
+    """:func:`local_push`'s loop; returns ``(finished, edges, head, tail, n_seen)``, the
+    queue and the seen list as it left them."""
     indptr = csr.indptr
     indices = csr.indices
     seed_nodes = seeds.nodes
     n = indptr.shape[0] - 1
-    queue = np.empty(n + 1, dtype=np.int64)
-    queued = np.zeros(n, dtype=np.bool_)
-    seen = np.empty(n, dtype=np.int64)  # nodes that ever held residual, for the next round
-    ever = np.zeros(n, dtype=np.bool_)
     n_seen = seed_nodes.shape[0]
     seen[:n_seen] = seed_nodes
     ever[seed_nodes] = True
@@ -233,7 +271,7 @@ def local_push(csr, seeds, alpha, r_max, queue_limit, edge_limit, estimate, resi
         tail = _queue_above(indptr, residual, threshold, seen[:n_seen], queue, queued, EMPTY)
         while head != tail:
             if (tail - head) % (n + 1) > queue_limit:
-                return False, edges
+                return False, edges, head, tail, n_seen
             node = queue[head]
             head = (head + 1) % (n + 1)
             queued[node] = False
@@ -242,7 +280,7 @@ def local_push(csr, seeds, alpha, r_max, queue_limit, edge_limit, estimate, resi
             push_node(csr, seeds, alpha, node, estimate, residual)
             edges += indptr[node + 1] - indptr[node]
             if edges > edge_limit:
-                return False, edges
+                return False, edges, head, tail, n_seen
             # a dangling node's mass went to the seeds, which are in ``seen``
             for p in range(indptr[node], indptr[node + 1]):
                 target = indices[p]
@@ -260,5 +298,5 @@ def local_push(csr, seeds, alpha, r_max, queue_limit, edge_limit, estimate, resi
             for k in range(seed_nodes.shape[0]):
                 again = again or above(indptr, residual, seed_nodes[k], threshold)
             if not again:
-                return True, edges
+                return True, edges, head, tail, n_seen
         threshold = max(threshold / 8.0, r_max)
