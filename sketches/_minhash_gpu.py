@@ -51,7 +51,9 @@ def row_signatures(
     width = np.dtype(dtype).itemsize * 8
     mask = _MASK_32 if width == 32 else np.uint64(0xFFFFFFFFFFFFFFFF)
     if numba.config.ENABLE_CUDASIM:
-        to_device, out = np.asarray, np.empty((n_rows, num_perm), dtype=dtype)
+        # The simulator's own device arrays, as on a GPU: inputs are copied in and never
+        # written back (a bare NumPy argument is, which fails on a read-only graph).
+        to_device, out = cuda.to_device, cuda.device_array((n_rows, num_perm), dtype=dtype)
     else:
         import cupy
 
@@ -70,4 +72,4 @@ def row_signatures(
             mask,
             out,
         )
-    return out if isinstance(out, np.ndarray) else out.get()
+    return out.copy_to_host() if numba.config.ENABLE_CUDASIM else out.get()

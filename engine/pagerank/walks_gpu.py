@@ -43,12 +43,14 @@ def _walk(walker, starts, walk_id, count_visits, counts):
 def sample_walks_kernel(walker, starts, n_walks, count_visits, counts, steps):
     """Walks ``0..n_walks-1`` from ``starts`` in a grid-stride loop, as
     :func:`engine.pagerank.walks_kernels.sample_walks` runs them; ``counts`` has one
-    row; ``steps[0]`` receives the total number of steps."""
+    row; ``steps[0]`` receives the total number of steps, lost walks' included."""
     first = cuda.grid(1)
     stride = cuda.gridsize(1)
     taken = 0
     for walk in range(first, n_walks, stride):
-        taken += _walk(walker, starts, walk, count_visits, counts)
+        steps_or_lost = _walk(walker, starts, walk, count_visits, counts)
+        # A lost walk's steps count as the CPU kernel counts them (-1 - steps decoded).
+        taken += steps_or_lost if steps_or_lost >= 0 else -1 - steps_or_lost
     cuda.atomic.add(steps, 0, taken)
 
 
