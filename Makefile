@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test lint bench samples test-deps clean
+.PHONY: run test lint bench samples test-deps clean gpu-check
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,13 @@ test-deps:
 bench: $(INSTALLED)
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]' --config-settings editable_mode=compat
 	$(BIN)/python -m benchmarks
+
+## Every GPU path on this machine's GPU against its CPU twin, in one table (5 minutes);
+## without a CUDA GPU, one line saying so. Needs no .venv: an offline GPU image runs it with
+## its own python3 (GPU_PYTHON=...), installing what is missing from WHEELS=folder if given.
+GPU_PYTHON ?= $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
+gpu-check:
+	@PYTHONPATH=$(CURDIR) $(GPU_PYTHON) -m benchmarks.gpu_check $(if $(WHEELS),--wheels $(WHEELS))
 
 ## Rebuild the sample graph stores in sample_graphs/.
 samples: $(INSTALLED)
