@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from checks import check_between, check_choice, check_positive, check_positive_int, check_seed
 from engine._device import resolve_device
@@ -46,8 +47,10 @@ from engine.pagerank.common import (
     check_top_k,
     n_threads,
     seed_distribution,
+    source_matrix,
+    source_table,
     top_nodes,
-    top_table,
+    top_rows,
 )
 from engine.pagerank.exact import exact_batch, power_iteration
 from engine.pagerank.hybrid import fora
@@ -60,6 +63,7 @@ from loaders import Graph
 __all__ = ["PPRIndex", "forward_push", "ppr", "ppr_batch", "top_nodes"]
 
 METHODS = ("exact", "push", "walks", "hybrid")
+OUTPUTS = ("table", "sparse")
 
 
 def ppr(
@@ -225,40 +229,71 @@ def ppr_batch(
     alpha: float = DEFAULT_ALPHA,
     method: str = "hybrid",
     *,
-    top_k: int = 100,
+    top_k: int | None = 100,
+    output: str = "table",
     progress: Progress = None,
     block_size: int = 64,
     client=None,
     **options,
-) -> pd.DataFrame:
-    """Top-``k`` PPR of many single sources: one table ``source``, ``node``, ``score``.
+) -> pd.DataFrame | sp.csr_matrix:
+    """Top-``k`` PPR of many single sources, as one table or one sparse matrix.
 
     ``exact`` runs a block power iteration (``block_size`` sources per sparse
     matrix product); the other methods run one query per source, on the CPU one
     query per core at a time (their kernels release the GIL). Memory stays at one
-    block (or a vector per core) plus the table: never an n × batch array.
+    block (or a vector per core) plus the result: never an n × batch array.
 
     With a Dask ``client`` the sources are split into chunks that workers run on
     the graph's store (see :mod:`engine.distributed`). Each source is computed as
-    it would be alone, so the table is the same as without a client (with
+    it would be alone, so the result is the same as without a client (with
     ``seed`` given, for the random methods).
 
+    Parameters
+    ----------
+    g : Graph
+    sources : iterable of labels
+        One single-source query each (a label may repeat).
+    alpha : float in (0, 1)
+    method : {"exact", "push", "walks", "hybrid"}
+    top_k : int >= 1, or None
+        Scores kept per source: the ``top_k`` highest positive ones (ties by id),
+        or with None every positive score.
+    output : {"table", "sparse"}
+        ``"table"``: a DataFrame ``source``, ``node`` (labels), ``score``, each
+        source's rows best first. ``"sparse"``: a ``scipy.sparse.csr_matrix`` of
+        shape ``(len(sources), n)``, float64, row ``i`` holding source ``i``'s kept
+        scores at their node ids (no labels, no table: for many sources, or
+        ``top_k=None``, where a table of labels would cost the most).
+    progress, block_size, client
+        As above; ``options`` are :func:`ppr`'s (``eps``, ``seed``, ``device``, ...).
+
+    Returns
+    -------
+    pandas.DataFrame or scipy.sparse.csr_matrix
+
+    Examples
+    --------
     >>> import engine
-    >>> table = ppr_batch(engine.sample("karate"), [0, 33], method="exact", top_k=2)
+    >>> g = engine.sample("karate")
+    >>> table = ppr_batch(g, [0, 33], method="exact", top_k=2)
     >>> table["source"].tolist()
     [0, 0, 33, 33]
+    >>> matrix = ppr_batch(g, [0, 33], method="exact", top_k=2, output="sparse")
+    >>> matrix.shape, matrix.nnz, matrix[1].indices.tolist()
+    ((2, 34), 4, [32, 33])
     """
     sources = list(sources)
-    top_k = check_top_k(top_k)
+    top_k = g.n_nodes if top_k is None else check_top_k(top_k)
     alpha = check_between("alpha", alpha, 0, 1)
     check_choice("method", method, METHODS)
+    check_choice("output", output, OUTPUTS)
     checked = MethodOptions(**options)
     options["seed"] = checked.seed
     ids = g.node_ids(sources)
     if client is not None:
         from engine.distributed import map_items
 
-        frames = map_items(
+        parts = map_items(
             client,
             g,
             ppr_batch,
@@ -268,17 +303,22 @@ def ppr_batch(
             alpha=alpha,
             method=method,
             top_k=top_k,
+            output=output,
             block_size=block_size,
             **options,
         )
-        return pd.concat(frames, ignore_index=True)
+        if output == "sparse":
+            return sp.vstack(parts, format="csr") if parts else source_matrix(g, [])
+        return pd.concat(parts, ignore_index=True)
     block_size = check_positive_int("block_size", block_size)
     if method == "exact":
-        return exact_batch(g, sources, ids, alpha, top_k, block_size, progress, checked.tol)
-    where = resolve_device(checked.device)
-    workers = n_threads() if method != "walks" and where == "cpu" else 1
+        tops = exact_batch(g, ids, alpha, top_k, block_size, progress, checked.tol)
+    else:
+        where = resolve_device(checked.device)
+        workers = n_threads() if method != "walks" and where == "cpu" else 1
 
-    def query(node: int) -> np.ndarray:
-        return _scores(g, np.array([node]), ONE, alpha, method, checked, serial=workers > 1)
+        def query(node: int) -> np.ndarray:
+            return _scores(g, np.array([node]), ONE, alpha, method, checked, serial=workers > 1)
 
-    return top_table(g, sources, ids, query, top_k, progress, method, workers)
+        tops = top_rows(ids, query, top_k, progress, method, workers)
+    return source_matrix(g, tops) if output == "sparse" else source_table(g, sources, tops)

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 import numba
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from checks import check_between
 from engine.pagerank.common_kernels import top_scores
@@ -90,9 +91,10 @@ def seed_int(seed: int | None) -> int:
     return int(seed) & ((1 << 63) - 1)
 
 
-def top_table(g, sources, ids, query, top_k, progress, stage, workers) -> pd.DataFrame:
-    """Top-``k`` of ``query(node id)`` for every source, ``workers`` queries at a time
-    (each on its own thread; the kernels release the GIL), in source order."""
+def top_rows(ids, query, top_k, progress, stage, workers) -> list:
+    """``(node ids, scores)`` of the top ``top_k`` of ``query(node id)`` for every source,
+    ``workers`` queries at a time (each on its own thread; the kernels release the
+    GIL), in source order."""
 
     def top(node) -> tuple[np.ndarray, np.ndarray]:
         return top_scores(query(int(node)), top_k)
@@ -111,7 +113,34 @@ def top_table(g, sources, ids, query, top_k, progress, stage, workers) -> pd.Dat
             tops.append(top(node))
             if progress is not None:
                 progress(done, len(ids), stage)
-    return source_table(g, sources, tops)
+    return tops
+
+
+def top_table(g, sources, ids, query, top_k, progress, stage, workers) -> pd.DataFrame:
+    """:func:`top_rows` as one ``source``/``node``/``score`` table."""
+    return source_table(g, sources, top_rows(ids, query, top_k, progress, stage, workers))
+
+
+def source_matrix(g: Graph, tops) -> sp.csr_matrix:
+    """Per-source ``(ids, scores)`` as a sparse matrix, sources × nodes (float64): row
+    ``i`` holds source ``i``'s scores at its nodes' ids, columns sorted.
+
+    >>> import numpy as np, engine
+    >>> tops = [(np.array([3, 1]), np.array([0.5, 0.25])), (np.array([0]), np.array([1.0]))]
+    >>> source_matrix(engine.sample("karate"), tops).toarray()[:, :4].tolist()
+    [[0.0, 0.25, 0.0, 0.5], [1.0, 0.0, 0.0, 0.0]]
+    """
+    counts = np.array([len(nodes) for nodes, _ in tops], dtype=np.int64)
+    indptr = np.zeros(len(tops) + 1, dtype=np.int64)
+    np.cumsum(counts, out=indptr[1:])
+    if tops:
+        columns = np.concatenate([nodes for nodes, _ in tops]).astype(np.int64)
+        values = np.concatenate([scores for _, scores in tops]).astype(np.float64)
+    else:
+        columns, values = np.empty(0, np.int64), np.empty(0)
+    matrix = sp.csr_matrix((values, columns, indptr), shape=(len(tops), g.n_nodes))
+    matrix.sort_indices()
+    return matrix
 
 
 def source_table(g, sources, tops) -> pd.DataFrame:

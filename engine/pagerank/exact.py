@@ -5,9 +5,7 @@ float64, to an L1 tolerance. A block of sources shares each sparse product."""
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
-from engine.pagerank.common import source_table
 from engine.pagerank.common_kernels import top_scores
 from loaders import Graph
 
@@ -61,10 +59,10 @@ def _iterate(g: Graph, s: np.ndarray, alpha: float, tol: float, max_iter: int) -
 
 
 def exact_batch(
-    g: Graph, sources, ids, alpha: float, top_k: int, block_size: int, progress, tol: float
-) -> pd.DataFrame:
-    """Top-``k`` table of single sources by block power iteration, ``block_size``
-    sources per sparse product."""
+    g: Graph, ids, alpha: float, top_k: int, block_size: int, progress, tol: float
+) -> list:
+    """Top-``k`` ``(node ids, scores)`` of single sources by block power iteration,
+    ``block_size`` sources per sparse product."""
     tops = []
     for start in range(0, len(ids), block_size):
         block = ids[start : start + block_size]
@@ -73,4 +71,4 @@ def exact_batch(
             tops.append(top_scores(np.ascontiguousarray(scores[:, column]), top_k))
         if progress is not None:
             progress(min(start + block_size, len(ids)), len(ids), "exact")
-    return source_table(g, sources, tops)
+    return tops

@@ -9,8 +9,9 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
-from checks import check_positive, check_seed
+from checks import check_choice, check_positive, check_seed
 from engine.pagerank import index_kernels as kernels
 from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
 from engine.pagerank.common import (
@@ -21,7 +22,9 @@ from engine.pagerank.common import (
     n_threads,
     seed_distribution,
     seed_int,
-    top_table,
+    source_matrix,
+    source_table,
+    top_rows,
 )
 from engine.pagerank.common_kernels import Seeds
 from engine.pagerank.push import power_push
@@ -176,19 +179,28 @@ class PPRIndex:
         return estimate
 
     def query_batch(
-        self, sources: Iterable, top_k: int = 100, progress: Progress = None
-    ) -> pd.DataFrame:
-        """Top-``k`` of many single sources: one table ``source``, ``node``, ``score``;
-        one query per thread on every core."""
+        self,
+        sources: Iterable,
+        top_k: int | None = 100,
+        progress: Progress = None,
+        output: str = "table",
+    ) -> pd.DataFrame | sp.csr_matrix:
+        """Top-``k`` of many single sources, one query per thread on every core: a
+        table ``source``, ``node``, ``score``, or with ``output="sparse"`` a CSR
+        matrix sources × nodes (as :func:`engine.ppr_batch`)."""
         sources = list(sources)
-        top_k = check_top_k(top_k)
+        top_k = self.graph.n_nodes if top_k is None else check_top_k(top_k)
+        check_choice("output", output, ("table", "sparse"))
         ids = self.graph.node_ids(sources)
         workers = n_threads()
 
         def query(node: int) -> np.ndarray:
             return self._scores(np.array([node]), ONE, serial=workers > 1)
 
-        return top_table(self.graph, sources, ids, query, top_k, progress, "query", workers)
+        tops = top_rows(ids, query, top_k, progress, "query", workers)
+        if output == "sparse":
+            return source_matrix(self.graph, tops)
+        return source_table(self.graph, sources, tops)
 
     def save(self, path) -> str:
         """Write the index (``.npz``) atomically; by convention beside the graph's store."""
