@@ -12,9 +12,10 @@ walks
     the same counts for the same seed (bit-equal: a walk's path depends only on
     ``(seed, walk id)``).
 fastrp
-    Seconds for FastRP at dim 128 through the GPU path (CPU initial vectors, the
-    array-module propagation on CuPy, the copy back), the same propagation with
-    the graph already on the device, and the CPU kernels; allclose GPU = CPU.
+    Seconds for FastRP at dim 128 through the GPU path of ``engine.fastrp`` (``R``
+    drawn on the CPU, ``N_0`` and the propagation on CuPy, the copy back), the same
+    propagation with the graph already on the device, and the CPU kernels; allclose
+    GPU = CPU.
 minhash
     MinHash signatures per second, GPU kernel and CPU kernel; bit-equal.
 
@@ -324,9 +325,9 @@ def measure_fastrp(device: Device | None, sizes: Sizes, cpu: bool = True) -> lis
             continue
 
         def gpu_path(graph):
-            # engine.fastrp(device="gpu") less its argument and memory checks: the host's
-            # memory estimate would refuse the largest graph where RAM grows on demand.
-            initial = embed.initial_vectors(graph, sizes.dim, seed=SEED)
+            # engine.fastrp(device="gpu") less its argument and memory checks: the host
+            # memory estimate could refuse the largest graph where RAM grows on demand.
+            initial = embed.initial_vectors(graph, sizes.dim, seed=SEED, xp=device.xp)
             result = embed.propagate_array_module(
                 graph, initial, weights, 0.0, device.xp, device.csr_matrix
             )
@@ -354,7 +355,7 @@ def _fastrp_on_device(device, g, indptr, indices, size, weights, sizes, n_edges)
     resident = types.SimpleNamespace(
         n_nodes=g.n_nodes, nnz=g.nnz, weights=None, indptr=indptr, indices=indices
     )
-    initial = device.xp.asarray(embed.initial_vectors(g, sizes.dim, seed=SEED))
+    initial = embed.initial_vectors(g, sizes.dim, seed=SEED, xp=device.xp)
     device.sync()
 
     def propagate():

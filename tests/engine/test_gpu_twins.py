@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import types
 
 import numpy as np
 import pytest
@@ -76,6 +77,48 @@ def test_fastrp_array_module_takes_device_resident_arrays():
         resident, initial, [0.0, 1.0], 0.0, np, sp.csr_matrix
     )
     assert np.array_equal(from_graph, from_arrays)
+
+
+def test_fastrp_gpu_branch_with_numpy_standing_in_for_cupy(monkeypatch):
+    """``engine.fastrp(device="gpu")`` end to end (``N_0`` built by the array module, the
+    propagation, the copy back) with NumPy as CuPy and SciPy as cupyx."""
+    fake_cupy = types.ModuleType("cupy")
+    fake_cupy.__getattr__ = lambda name: getattr(np, name)
+    fake_cupy.asnumpy = np.asarray
+    cupyx = types.ModuleType("cupyx")
+    cupyx.scipy = types.ModuleType("cupyx.scipy")
+    cupyx.scipy.sparse = types.ModuleType("cupyx.scipy.sparse")
+    cupyx.scipy.sparse.csr_matrix = sp.csr_matrix
+    for name, module in (
+        ("cupy", fake_cupy),
+        ("cupyx", cupyx),
+        ("cupyx.scipy", cupyx.scipy),
+        ("cupyx.scipy.sparse", cupyx.scipy.sparse),
+    ):
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setattr(embed, "resolve_device", lambda device: "gpu")
+    g = _directed_with_dangling()
+    features = np.random.default_rng(1).normal(size=(g.n_nodes, 3))
+    for options in ({}, {"features": features, "feature_ratio": 0.25, "self_influence": 0.5}):
+        on_gpu = engine.fastrp(g, dim=16, seed=6, device="gpu", **options)
+        monkeypatch.setattr(embed, "resolve_device", lambda device: "cpu")
+        on_cpu = engine.fastrp(g, dim=16, seed=6, device="cpu", **options)
+        monkeypatch.setattr(embed, "resolve_device", lambda device: "gpu")
+        assert isinstance(on_gpu, np.ndarray) and on_gpu.dtype == np.float32
+        np.testing.assert_allclose(on_gpu, on_cpu, atol=2e-6)
+
+
+def test_initial_vectors_equal_the_projections_dense_matrix():
+    """The scatter that builds ``N_0`` on any device equals ``SparseProjection.to_dense``."""
+    g = engine.sample("lesmis")
+    built = embed.initial_vectors(g, 24, -0.5, seed=3, xp=np)
+    from sketches import very_sparse_random_projection
+
+    random_seed, _ = np.random.SeedSequence(3).spawn(2)
+    projection = very_sparse_random_projection(g.n_nodes, 24, seed=embed._derived_seed(random_seed))
+    degrees = g.degree(weighted=True).astype(np.float64)
+    reference = projection.to_dense(row_scale=(degrees**-0.5).astype(np.float32))
+    assert np.array_equal(built, reference)
 
 
 SIMULATED = textwrap.dedent("""
