@@ -58,13 +58,16 @@ from engine.graphlets.five import FIVE_NODE_GRAPHLETS
 from engine.graphlets.four import GRAPHLETS, graphlet_counts, orbit_counts
 from engine.graphlets.signature import (
     AFFECTED_ORBITS,
+    AFFECTED_ORBITS_5,
     ORBIT_WEIGHTS,
+    ORBIT_WEIGHTS_5,
     gdv_similarity,
     signature_similarity,
 )
 
 __all__ = [
     "AFFECTED_ORBITS",
+    "AFFECTED_ORBITS_5",
     "FIVE_NODE_GRAPHLETS",
     "GRAPHLETS",
     "N_EDGE_ORBITS",
@@ -72,6 +75,7 @@ __all__ = [
     "N_NODE_ORBITS_5",
     "ORBIT_ADJACENCY_KEYS",
     "ORBIT_WEIGHTS",
+    "ORBIT_WEIGHTS_5",
     "edge_orbit_counts",
     "gdv_similarity",
     "graphlet_counts",
