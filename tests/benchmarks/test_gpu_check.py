@@ -73,11 +73,12 @@ def test_dry_run_runs_every_step_end_to_end():
     table = [line for line in done.stdout.splitlines() if line.startswith("| ")]
     checks = [line.split(" | ")[0].lstrip("| ") for line in table[1:]]
     assert checks == [
-        "walk steps/s",
+        "walk steps/s (visit counts)",
+        "walk steps/s (end points)",
         *["FastRP seconds (GPU path end to end)", "FastRP seconds (graph on the device)"] * 2,
         "MinHash signatures/s",
     ]
-    assert sum("bit-equal" in line for line in table) == 2
+    assert sum("bit-equal" in line for line in table) == 3
     assert sum("allclose" in line for line in table) == 2
     assert "MISSED" not in done.stdout and "DIFFER" not in done.stdout
 
