@@ -149,12 +149,14 @@ def rmat_scale(n_edges: int) -> int:
     return max(4, math.ceil(math.log2(max(n_edges, 16) / 16)))
 
 
-def rmat_csr(xp, scale: int, n_edges: int, seed: int = SEED):
-    """A directed R-MAT graph (Chakrabarti et al. 2004) of ``n_edges`` distinct edges.
+def rmat_csr(xp, scale: int, n_edges: int, seed: int = SEED, symmetric: bool = False):
+    """An R-MAT graph (Chakrabarti et al. 2004) of ``n_edges`` distinct stored edges.
 
     Written against the array module ``xp`` so that CuPy builds the 100M-edge graph on
     the GPU in about a second; NumPy builds the small ones. Node ids are permuted, as
-    Graph500 does, so that degree does not follow id order. Self-loops are kept.
+    Graph500 does, so that degree does not follow id order. Directed graphs keep their
+    self-loops; a ``symmetric`` one (an undirected graph, both directions stored, so
+    ``n_edges // 2`` edges) has none.
 
     Returns
     -------
@@ -166,15 +168,19 @@ def rmat_csr(xp, scale: int, n_edges: int, seed: int = SEED):
     >>> indptr, indices = rmat_csr(np, 6, 300)
     >>> indptr.shape, int(indptr[-1]), indices.dtype.name
     ((65,), 300, 'int32')
+    >>> indptr, indices = rmat_csr(np, 6, 300, symmetric=True)
+    >>> int(indptr[-1])
+    300
     """
     n = 1 << scale
     rng = xp.random.RandomState(seed)
     relabel = rng.permutation(n).astype(xp.int64)
+    wanted = n_edges // 2 if symmetric else n_edges
     keys = xp.empty(0, dtype=xp.int64)
     a, b, c = QUADRANTS
     # Repeated edges merge, so draw a little more than the deficit until enough are distinct.
     for _ in range(64):
-        missing = n_edges - int(keys.shape[0])
+        missing = wanted - int(keys.shape[0])
         if missing <= 0:
             break
         draws = int(missing * 1.15) + 64
@@ -186,10 +192,17 @@ def rmat_csr(xp, scale: int, n_edges: int, seed: int = SEED):
             src |= (u >= a + b).astype(xp.int64) << shift
             dst |= (((u >= a) & (u < a + b)) | (u >= a + b + c)).astype(xp.int64) << shift
             del u
-        keys = xp.unique(xp.concatenate([keys, relabel[src] * n + relabel[dst]]))
+        src, dst = relabel[src], relabel[dst]
+        if symmetric:  # each edge once, as (low, high)
+            src, dst = xp.minimum(src, dst), xp.maximum(src, dst)
+            keep = src != dst
+            src, dst = src[keep], dst[keep]
+        keys = xp.unique(xp.concatenate([keys, src * n + dst]))
         del src, dst
-    if keys.shape[0] > n_edges:  # exactly n_edges: a random subset, still sorted
-        keys = keys[xp.sort(rng.permutation(keys.shape[0])[:n_edges])]
+    if keys.shape[0] > wanted:  # exactly the edges asked for: a random subset, still sorted
+        keys = keys[xp.sort(rng.permutation(keys.shape[0])[:wanted])]
+    if symmetric:
+        keys = xp.sort(xp.concatenate([keys, (keys % n) * n + keys // n]))
     indptr = xp.zeros(n + 1, dtype=xp.int64)
     indptr[1:] = xp.cumsum(xp.bincount(keys // n, minlength=n))
     return indptr, (keys % n).astype(xp.int32)
@@ -201,16 +214,16 @@ def graph_size(scale: int, nnz: int) -> str:
     return f"R-MAT 2^{scale} nodes, {edges} edges"
 
 
-def host_graph(device: Device, n_edges: int):
-    """The R-MAT graph of ``n_edges``: built where the arrays live, returned as
-    ``(Graph on the host, (indptr, indices) on the device, scale)``."""
+def host_graph(device: Device, n_edges: int, directed: bool = True):
+    """The R-MAT graph of ``n_edges`` stored edges: built where the arrays live, returned
+    as ``(Graph on the host, (indptr, indices) on the device, scale)``."""
     from loaders import Graph
 
     scale = rmat_scale(n_edges)
-    indptr, indices = rmat_csr(device.xp, scale, n_edges)
+    indptr, indices = rmat_csr(device.xp, scale, n_edges, symmetric=not directed)
     device.sync()
     # The generator's rows are sorted and distinct: the O(m) validation adds nothing.
-    g = Graph(device.to_host(indptr), device.to_host(indices), directed=True, validate=False)
+    g = Graph(device.to_host(indptr), device.to_host(indices), directed=directed, validate=False)
     return g, (indptr, indices), scale
 
 
@@ -238,14 +251,13 @@ def _timed(run):
 
 def measure_walks(device: Device | None, sizes: Sizes, cpu: bool = True) -> list[Row]:
     """Walk steps per second, GPU and CPU, counting visits (``method="walks"``) and end
-    points; walks start, and restart at dangling nodes, from the uniform distribution."""
+    points, of PPR walks from a seed set on an undirected R-MAT graph."""
     from engine.pagerank import walks, walks_kernels
     from engine.pagerank.common import n_threads
-    from engine.pagerank.common_kernels import Seeds
 
-    g, _, scale = host_graph(device or Device("cpu"), sizes.graph_edges)
+    g, _, scale = host_graph(device or Device("cpu"), sizes.graph_edges, directed=False)
     n = g.n_nodes
-    seeds = Seeds.of(np.arange(n), np.full(n, 1.0 / n))
+    seeds = walk_seeds(g)
     walker = walks_kernels.Walker.of(walks.walk_graph(g), seeds, ALPHA, SEED)
 
     def on_cpu(n_walks: int, visits: bool):
@@ -259,7 +271,7 @@ def measure_walks(device: Device | None, sizes: Sizes, cpu: bool = True) -> list
     for visits in (True, False):
         row = Row(
             f"walk steps/s ({'visit counts' if visits else 'end points'})",
-            f"{graph_size(scale, g.nnz)}; α={ALPHA}",
+            f"{graph_size(scale, g.nnz)}, undirected; {len(seeds.nodes):,} seeds; α={ALPHA}",
             goal="GPU ≥ 2e9 steps/s",
         )
         rows.append(row)
@@ -291,6 +303,21 @@ def measure_walks(device: Device | None, sizes: Sizes, cpu: bool = True) -> list
             else "DIFFER: " + ", ".join(differences)
         )
     return rows
+
+
+def walk_seeds(g, count: int = 1_000):
+    """A seed set as PPR queries use one: ``count`` distinct nodes with edges, equal mass.
+
+    >>> import engine
+    >>> len(walk_seeds(engine.sample("karate"), 10).nodes)
+    10
+    """
+    from engine.pagerank.common_kernels import Seeds
+
+    with_edges = np.flatnonzero(np.diff(g.indptr))
+    count = min(count, max(1, len(with_edges) // 2))
+    nodes = np.sort(np.random.default_rng(SEED).choice(with_edges, count, replace=False))
+    return Seeds.of(nodes, np.full(count, 1.0 / count))
 
 
 def _gpu_walks(device: Device, walker, seeds, n: int, sizes: Sizes):

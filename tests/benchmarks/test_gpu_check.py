@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
 from benchmarks import gpu_check, gpu_measure
 from benchmarks.gpu_measure import Row
@@ -140,3 +141,10 @@ def test_rmat_has_the_edges_asked_for_sorted_distinct_and_skewed():
     assert degrees.max() > 8 * degrees.mean()  # R-MAT's heavy tail, not a uniform graph
     again = gpu_measure.rmat_csr(np, 10, 8_000, seed=3)
     assert np.array_equal(again[0], indptr) and np.array_equal(again[1], indices)
+
+
+def test_symmetric_rmat_is_an_undirected_graph_without_self_loops():
+    indptr, indices = gpu_measure.rmat_csr(np, 9, 4_000, seed=2, symmetric=True)
+    matrix = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(512, 512))
+    assert matrix.nnz == 4_000 and (matrix != matrix.T).nnz == 0
+    assert matrix.diagonal().sum() == 0
