@@ -325,11 +325,17 @@ def power_push(
             if relaxation == 1.0:
                 break
             final = True
-    pass_kernel = (
-        sweep_kernels.residual_pass_serial if serial else sweep_kernels.residual_pass_parallel
-    )
+    if serial:
+        pass_kernel, reorder = (
+            sweep_kernels.residual_pass_serial,
+            sweep_kernels.to_original_order_serial,
+        )
+    else:
+        pass_kernel = sweep_kernels.residual_pass_parallel
+        reorder = sweep_kernels.to_original_order_parallel
+    pass_kernel(renumbered, seed_vector, alpha, dangling, x, y, work.spare)
     # every entry of the estimate and the residual is written here
-    pass_kernel(renumbered, seed_vector, alpha, dangling, x, y, estimate, residual)
+    reorder(renumbered.order, x, work.spare, estimate, residual)
     seed_vector[seed_positions] = 0.0
     if r_max is not None:
         push_kernels.cleanup_push(

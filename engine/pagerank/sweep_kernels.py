@@ -223,30 +223,46 @@ def coloured_sweep(graph, seed_vector, restart, relaxation, alpha, x, y, moved_p
 coloured_sweep_serial, coloured_sweep_parallel = serial_and_parallel(coloured_sweep, nogil=True)
 
 
-def residual_pass(graph, seed_vector, alpha, dangling, x, y, estimate, residual):
+def residual_pass(graph, seed_vector, alpha, dangling, x, y, residual):
     """Push-form residual ``(α·s + (1−α)·(Pᵀp + D·s) − p)/α`` (signed: over-relaxed
     sweeps leave ``x`` above π at some nodes) of the estimate ``p = y/inverse_out``
-    (``x`` at dangling nodes), on the renumbered ``graph`` of the sweeps; node
-    ``v``'s residual and ``p[v]`` go to ``residual[order[v]]`` and
-    ``estimate[order[v]]`` (the original ids). ``seed_vector`` is ``s`` as a dense
-    vector and ``dangling`` the dangling nodes' mass ``D``.
+    (``x`` at dangling nodes), on the renumbered ``graph`` of the sweeps, in its
+    order: ``p`` replaces ``x`` and the residual goes to ``residual``
+    (:func:`to_original_order` then moves both to the original ids). ``seed_vector``
+    is ``s`` as a dense vector and ``dangling`` the dangling nodes' mass ``D``.
 
     The estimate is ``x`` as ``y`` holds it, rounded when ``y`` is float32: the
     residual is then exact for that estimate (``Pᵀp`` is the gather of ``y``
     itself), so the float32 gathers of the sweeps serve here too, with no float64
     copy of ``y``. Rows in the sweeps' blocks (of about equal edge counts) over the
     threads; each row is computed alone, so the result does not depend on the
-    threads."""
+    threads. Writing in the sweeps' order, then moving both vectors in one pass,
+    took 0.74x the time of writing each row's two values to its original id
+    (random writes between the gathers) on the 10M-edge BA graph."""
     block_starts = graph.block_starts
     inverse_out = graph.inverse_out
-    order = graph.order
     for block in prange(block_starts.shape[0] - 1):
         for v in range(block_starts[block], block_starts[block + 1]):
             target = (1.0 - alpha) * _pull(graph, y, v)
             target += (alpha + (1.0 - alpha) * dangling) * seed_vector[v]
             value = x[v] if inverse_out[v] == 0.0 else y[v] / inverse_out[v]
-            estimate[order[v]] = value
-            residual[order[v]] = (target - value) / alpha
+            x[v] = value
+            residual[v] = (target - value) / alpha
 
 
 residual_pass_serial, residual_pass_parallel = serial_and_parallel(residual_pass, nogil=True)
+
+
+def to_original_order(order, values, residual_values, estimate, residual):
+    """``estimate[order[i]] = values[i]`` and ``residual[order[i]] = residual_values[i]``:
+    the sweeps' order back to the original ids, one sequential read of each and one
+    write per id."""
+    for i in prange(order.shape[0]):
+        node = order[i]
+        estimate[node] = values[i]
+        residual[node] = residual_values[i]
+
+
+to_original_order_serial, to_original_order_parallel = serial_and_parallel(
+    to_original_order, nogil=True
+)

@@ -3,7 +3,7 @@
 A push query on an ``n``-node graph needs a FIFO queue of ``n + 1`` node ids, an
 ``n``-flag "queued" mask, the list of nodes that ever held residual and its mask,
 and, for PowerPush's sweeps, a value vector, a gather vector and the seed vector:
-about ``51·n`` bytes. Allocating them per query costs an O(n) zeroing (or page
+about ``59·n`` bytes. Allocating them per query costs an O(n) zeroing (or page
 faults) on every call, which a local push of a few hundred edges does not
 otherwise pay. A :class:`Workspace` holds them for one graph; :func:`borrowed`
 lends one per query from the graph's pool (one per thread running queries at
@@ -47,6 +47,8 @@ class Workspace:
         between queries.
     values : float64 (n,)
         The sweeps' estimate (contents undefined).
+    spare : float64 (n,)
+        The sweeps' residual, in their order (contents undefined).
     residual : float64 (n,)
         PowerPush's residual, read by the caller's walks or look-ups before it
         gives the workspace back (contents undefined between queries).
@@ -72,6 +74,7 @@ class Workspace:
         self.ever = np.zeros(n, dtype=np.bool_)
         self.seed_vector = np.zeros(n)
         self.values = np.empty(n)
+        self.spare = np.empty(n)
         self.residual = np.empty(n)
         self._gathers: dict[type, np.ndarray] = {}
 
