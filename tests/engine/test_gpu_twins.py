@@ -169,3 +169,66 @@ def test_cuda_kernels_match_cpu_on_a_directed_graph_under_the_simulator():
         env={**os.environ, "NUMBA_ENABLE_CUDASIM": "1"},
     )
     assert result.stdout.strip() == "same", result.stderr[-3000:]
+
+
+# ------------------------------------------------------------------ on a real GPU
+# Skipped without one (tests/conftest.py); `make gpu-check` runs them where there is one.
+
+
+@pytest.mark.gpu
+def test_gpu_fastrp_with_every_option_agrees_with_cpu():
+    g = _directed_with_dangling()
+    features = np.random.default_rng(1).normal(size=(g.n_nodes, 3))
+    options = {
+        "dim": 32,
+        "iteration_weights": (0.5, 1.0, 2.0),
+        "normalization_strength": -0.4,
+        "self_influence": 0.3,
+        "features": features,
+        "feature_ratio": 0.25,
+        "seed": 8,
+    }
+    np.testing.assert_allclose(
+        engine.fastrp(g, device="gpu", **options),
+        engine.fastrp(g, device="cpu", **options),
+        atol=1e-5,
+    )
+
+
+@pytest.mark.gpu
+def test_gpu_minhash_is_bit_equal_to_cpu():
+    from sketches.minhash import minhash_signatures
+
+    g = engine.sample("planted")
+    for scheme in ("affine32", "affine64"):
+        for include_self in (True, False):
+            args = (g.indptr, g.indices, 64, 5, include_self)
+            on_cpu = minhash_signatures(*args, scheme=scheme)
+            on_gpu = minhash_signatures(*args, scheme=scheme, device="gpu")
+            assert on_gpu.dtype == on_cpu.dtype and np.array_equal(on_gpu, on_cpu)
+            block = minhash_signatures(
+                g.indptr[10:21], g.indices, 64, 5, include_self, scheme=scheme,
+                device="gpu", first_row=10,
+            )  # fmt: skip
+            assert np.array_equal(block, on_cpu[10:20])
+
+
+@pytest.mark.gpu
+def test_gpu_walks_are_bit_equal_to_cpu_on_a_directed_weighted_graph():
+    from engine.pagerank import walks
+
+    g = _directed_with_dangling()
+    nodes, mass = np.array([0, 3, 7]), np.array([0.2, 0.3, 0.5])
+    for visits in (False, True):
+        on_gpu = walks.run_walks(g, nodes, mass, nodes, mass, 0.15, 50_000, visits, "gpu", 4)
+        on_cpu = walks.run_walks(g, nodes, mass, nodes, mass, 0.15, 50_000, visits, "cpu", 4)
+        assert np.array_equal(on_gpu, on_cpu)
+
+
+@pytest.mark.gpu
+def test_gpu_hybrid_ppr_is_close_to_exact():
+    g = engine.sample("planted")
+    exact = engine.ppr(g, [0, 5], method="exact")
+    on_gpu = engine.ppr(g, [0, 5], method="hybrid", eps=0.1, seed=2, device="gpu")
+    significant = exact > 0.002  # the guarantee: relative error eps above delta, w.h.p.
+    np.testing.assert_allclose(on_gpu[significant], exact[significant], rtol=0.1)
