@@ -237,6 +237,7 @@ _PROBES = _five_node_probes()
 
 
 def _probe_sums(simple: SimpleGraph, start: int, stop: int, sums: np.ndarray) -> None:
+    """Probe sums of nodes ``start..stop-1`` into ``sums`` (row ``x - start``)."""
     workers = thread_count()
     # Per thread: the extension lists of levels 2 and 3, and the slots of their entries.
     lists = np.empty((workers, 4, 3 * int(simple.degree.max(initial=0)) + 1), dtype=np.int64)
@@ -295,16 +296,26 @@ def _solve_five_node_orbits(sums: np.ndarray) -> np.ndarray:
     return orbits
 
 
-def five_node_orbit_counts(g: Graph, progress: Progress) -> np.ndarray:
-    """Orbits 15–72 of every node, shape (n, 58), from the probe sums."""
-    simple = SimpleGraph.of(g)
+def five_node_orbit_counts(
+    g: Graph,
+    progress: Progress,
+    first: int = 0,
+    last: int | None = None,
+    simple: SimpleGraph | None = None,
+) -> np.ndarray:
+    """Orbits 15–72 of nodes ``first..last-1`` (default: all), shape (last - first, 58),
+    from the probe sums; a node's sums need only the graph, so node ranges are
+    independent (the Dask path counts one range per task, ``simple`` built once
+    per worker)."""
+    simple = simple or SimpleGraph.of(g)
+    last = simple.n if last is None else last
     width = N_NODE_ORBITS_5 - N_NODE_ORBITS
-    sums = np.zeros((simple.n, width), dtype=np.int64)
-    for start in range(0, simple.n, BATCH_NODES):
-        stop = min(start + BATCH_NODES, simple.n)
-        _probe_sums(simple, start, stop, sums)
+    sums = np.zeros((max(last - first, 0), width), dtype=np.int64)
+    for start in range(first, last, BATCH_NODES):
+        stop = min(start + BATCH_NODES, last)
+        _probe_sums(simple, start, stop, sums[start - first : stop - first])
         if progress is not None:
-            progress(stop, simple.n, "5-node orbits")
+            progress(stop - first, last - first, "5-node orbits")
     return _solve_five_node_orbits(sums)
 
 

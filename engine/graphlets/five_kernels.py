@@ -240,7 +240,7 @@ def _scan(csr, degree, probe, nodes, mask):
 
 @serial_and_parallel
 def five_node_sums(csr, degree, tri, probes, start, stop, masks, commons, lists, sums):
-    """``sums[x, j]`` for ``start <= x < stop``: probe sums over the 4-node sets holding x.
+    """``sums[x - start, j]`` for ``start <= x < stop``: probe sums over the 4-node sets holding x.
 
     ``probes`` says which sums each 4-node set T adds to (:class:`Probes`).
     ``masks`` ``(n_threads, n)`` int32 zeros; ``commons`` ``(n_threads, 2, n)``
@@ -250,7 +250,15 @@ def five_node_sums(csr, degree, tri, probes, start, stop, masks, commons, lists,
     for x in prange(start, stop):
         thread = numba.get_thread_id()
         _sums_of_root(
-            csr, degree, tri, probes, x, masks[thread], commons[thread], lists[thread], sums[x]
+            csr,
+            degree,
+            tri,
+            probes,
+            x,
+            masks[thread],
+            commons[thread],
+            lists[thread],
+            sums[x - start],
         )
 
 

@@ -73,8 +73,8 @@ def orbit_counts(
     client : dask.distributed.Client, optional
         Count node ranges on a Dask cluster (see :mod:`engine.distributed`).
         Every worker repeats the global pass (simple graph, triangles,
-        4-cliques) once, then counts its ranges; the counts are exact either way.
-        Only for ``graphlet_size=4``.
+        4-cliques) once, then counts its ranges (4- and, with
+        ``graphlet_size=5``, 5-node orbits); the counts are exact either way.
     graphlet_size : {4, 5}
         The largest graphlets counted: 4 gives the 15 orbits 0–14, 5 the 73
         orbits 0–72 (see :mod:`engine.graphlets.five` for how; expect far longer runs).
@@ -112,14 +112,23 @@ def orbit_counts(
     if graphlet_size not in (4, 5) or isinstance(graphlet_size, bool):
         raise ValueError(f"graphlet_size must be 4 or 5; got {graphlet_size!r}")
     if graphlet_size == 5:
-        if client is not None:
-            raise ValueError("graphlet_size=5 runs on one machine only; pass client=None")
         # 73 int64 counts per node, three times over at the end: refuse before hours of work.
         check_memory(
             orbit_counts_memory(g, 5),
             f"orbit_counts(graphlet_size=5) on {g.n_nodes:,} nodes",
             parameter="graphlet_size",
         )
+        if client is not None:
+            from engine.distributed import map_node_ranges
+
+            ranges = map_node_ranges(
+                client,
+                g,
+                _five_node_orbit_counts_of_range,
+                progress=progress,
+                stage="5-node orbits",
+            )
+            return np.concatenate(ranges)
         with threads_for(g):
             small = _orbit_counts(g, progress, 0, g.n_nodes)
         return np.hstack([small, five_node_orbit_counts(g, progress)])
@@ -138,6 +147,14 @@ def _orbit_counts_of_range(g: Graph, start: int, stop: int) -> np.ndarray:
     """Rows ``start..stop-1`` of :func:`orbit_counts` (the task Dask workers run)."""
     with threads_for(g):
         return _orbit_counts(g, None, start, stop, _cached_node_orbit_inputs(g))[start:stop].copy()
+
+
+def _five_node_orbit_counts_of_range(g: Graph, start: int, stop: int) -> np.ndarray:
+    """Rows ``start..stop-1`` of ``orbit_counts(g, graphlet_size=5)`` (a Dask task)."""
+    inputs = _cached_node_orbit_inputs(g)
+    with threads_for(g):
+        small = _orbit_counts(g, None, start, stop, inputs)[start:stop]
+    return np.hstack([small, five_node_orbit_counts(g, None, start, stop, inputs[0])])
 
 
 @functools.lru_cache(maxsize=2)

@@ -95,6 +95,23 @@ def test_orbit_counts_on_dask_are_exact(client):
         assert done[-1][0] == done[-1][1]
 
 
+def test_five_node_orbit_counts_on_dask_are_exact(client):
+    from engine.graphlets import orbit_counts
+    from tests.graphs import random_edges
+
+    src, dst = random_edges(120, 600, seed=7)
+    for g in (
+        engine.sample("lesmis"),
+        Graph.from_edges(src, dst, directed=True, n_nodes=120),
+    ):
+        done: list = []
+        spread = orbit_counts(
+            g, client=client, graphlet_size=5, progress=lambda *args, log=done: log.append(args)
+        )
+        np.testing.assert_array_equal(spread, orbit_counts(g, graphlet_size=5))
+        assert done[-1] == (done[-1][1], done[-1][1], "5-node orbits")
+
+
 @pytest.mark.parametrize(
     "options",
     [{}, {"self_influence": 0.5, "normalization_strength": -0.5}, {"iteration_weights": (1, 2)}],
