@@ -53,6 +53,10 @@ NEEDED = {
 }
 
 
+# What a failed test or step printed, shown under the table: a GPU session gets one run.
+DETAILS: list[str] = []
+
+
 def _child_env(simulate: bool = False) -> dict[str, str]:
     """The environment of a step: the checkout importable without installing it."""
     env = dict(os.environ)
@@ -180,6 +184,8 @@ def run_gpu_tests(timeout: float) -> Row:
         "timed out" if code is None else (err.strip().splitlines() or ["no summary"])[-1][:120],
     )
     failed = code != 0 or "skipped" in summary
+    if failed:
+        DETAILS.append(f"### pytest -m gpu\n{(out + err)[-6000:]}")
     return Row("pytest -m gpu", f"{len(files)} files", agreement=summary, ok=not failed)
 
 
@@ -191,6 +197,7 @@ def run_step(step: str, mode: str, timeout: float) -> list[Row]:
     if code == 0 and rows:
         return rows
     why = f"timed out after {timeout:.0f} s" if code is None else _last_error(err)
+    DETAILS.append(f"### {step}\n{err[-3000:]}")
     return [*rows, Row(step, ok=False, agreement="BROKE", note=why)]
 
 
@@ -281,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = [row.check for row in rows if not row.ok]
     if failed:
         print(f"\nFAILED: {', '.join(failed)}")
+        print("\n".join(["", *DETAILS]))
     return 1 if failed else 0
 
 

@@ -76,7 +76,7 @@ def test_dry_run_runs_every_step_end_to_end():
     assert checks == [
         "walk steps/s (visit counts)",
         "walk steps/s (end points)",
-        *["FastRP seconds (GPU path end to end)", "FastRP seconds (graph on the device)"] * 2,
+        *["FastRP seconds (engine.fastrp)", "FastRP seconds (graph already on the GPU)"] * 2,
         "MinHash signatures/s",
     ]
     assert sum("bit-equal" in line for line in table) == 3
