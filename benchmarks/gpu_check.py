@@ -239,6 +239,11 @@ def format_table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def _progress(what: str, started: float) -> None:
+    """One line on stderr as each step ends: a run cut short still shows how far it got."""
+    print(f"gpu-check: {what} ({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     how = parser.add_mutually_exclusive_group()
@@ -274,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         rows += [installed] if installed else []
         if not args.skip_tests:
             rows.append(run_gpu_tests(left("tests")))
+            _progress(f"pytest -m gpu: {rows[-1].agreement}", started)
     for step in ("walks", "fastrp", "minhash"):
         remaining = left(step)
         if remaining < 5:
@@ -282,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             continue
         rows += run_step(step, mode, remaining)
+        _progress(f"{step} done", started)
     cores = os.cpu_count()
     print(f"gpu-check: {what}; {cores} CPU cores; {time.monotonic() - started:.0f} s\n")
     print(format_table(rows))
