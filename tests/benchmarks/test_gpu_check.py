@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,44 @@ def test_dry_run_runs_every_step_end_to_end():
     assert sum("bit-equal" in line for line in table) == 3
     assert sum("allclose" in line for line in table) == 2
     assert "MISSED" not in done.stdout and "DIFFER" not in done.stdout
+
+
+GPU_MODE_ON_NUMPY = textwrap.dedent("""
+    import sys, types, warnings
+    warnings.simplefilter("ignore")
+    import numpy as np, scipy.sparse as sp
+    cupy = types.ModuleType("cupy")
+    cupy.__getattr__ = lambda name: getattr(np, name)
+    cupy.asnumpy = np.asarray
+    cupy.cuda = types.SimpleNamespace(
+        Device=lambda: types.SimpleNamespace(synchronize=lambda: None))
+    cupyx = types.ModuleType("cupyx")
+    cupyx.scipy = types.ModuleType("cupyx.scipy")
+    cupyx.scipy.sparse = types.ModuleType("cupyx.scipy.sparse")
+    cupyx.scipy.sparse.csr_matrix = sp.csr_matrix
+    sys.modules.update({"cupy": cupy, "cupyx": cupyx, "cupyx.scipy": cupyx.scipy,
+                        "cupyx.scipy.sparse": cupyx.scipy.sparse})
+    from benchmarks import gpu_measure
+    device = gpu_measure.Device("gpu")
+    for step in gpu_measure.STEPS.values():
+        for row in step(device, gpu_measure.TINY):
+            assert row.ok and row.gpu is not None, row
+    print("ran")
+""")
+
+
+def test_gpu_mode_runs_with_numpy_as_cupy_under_the_simulator():
+    """The branches only a GPU takes (synchronise, asnumpy, goals), on tiny sizes."""
+    pytest.importorskip("numba.cuda")
+    done = subprocess.run(
+        [sys.executable, "-c", GPU_MODE_ON_NUMPY],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NUMBA_ENABLE_CUDASIM": "1"},
+    )
+    assert done.stdout.strip() == "ran", done.stderr[-3000:]
 
 
 def test_a_step_that_hangs_costs_one_row_not_the_run():
