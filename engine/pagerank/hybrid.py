@@ -24,10 +24,13 @@ from engine.pagerank.workspace import borrowed
 from loaders import Graph
 
 # Cost of one walk step in units of one edge of a sweep, for the rule that ends the
-# sweeps: measured on the 1M-edge BA graph of benchmarks/ppr.py, a sweep reads an
-# edge in about 1.5 ns and a walk step (a cache miss, 16 walks interleaved) takes
-# about 25 ns.
-WALK_COST = 16.0
+# sweeps. The rule's model of the residual left by the sweeps is rough, so this is
+# set by the query time it gives rather than by the kernels' speeds: on one core
+# (taskset, interleaved, 16 sources), 64 took 0.85x the time of 16 on the 1M-edge BA
+# graph of benchmarks/ppr.py (44.9 vs 52.9 ms) and 0.83x on the 1M-edge ER graph,
+# made no difference on the 10M-edge BA graph (the sweeps end there by the other
+# rules), and kept precision@100 at 1.000; 128 did no better than 64.
+WALK_COST = 64.0
 
 
 def fora(
