@@ -8,7 +8,8 @@ precision is top-100 overlap with ``method="exact"``. Ratios are peer time / our
 
 The single-source rounds and the walk rates run once per ``--threads`` setting, each
 on that many cores (:func:`on_cores`: the per-core figures with 1, the two-core ones
-with 2, in one run); the peers are single-threaded and run pinned the same way. The
+with 2, in one run); the peers run pinned the same way, igraph and scikit-network
+on as many OpenMP threads, SpeedPPR (single-threaded) in a process pinned so. The
 run ends with a summary of the paired ratios per size and thread setting.
 
 With ``--speedppr PATH`` (a SpeedPPR binary built outside the project, see
@@ -34,6 +35,7 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 from numba import njit
+from sknetwork.ranking import PageRank
 
 import engine
 from benchmarks.common import Row, bench_dir, median_time, print_table
@@ -117,11 +119,26 @@ def on_cores(threads: int) -> Iterator[None]:
     before = numba.get_num_threads()
     os.sched_setaffinity(0, cpus[:threads])
     numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+    _set_openmp_threads(threads)
     try:
         yield
     finally:
         os.sched_setaffinity(0, cpus)
         numba.set_num_threads(before)
+        _set_openmp_threads(len(cpus))
+
+
+def _set_openmp_threads(threads: int) -> None:
+    """The OpenMP thread count of the peers' libraries loaded in this process (igraph's
+    PRPACK and scikit-network run OpenMP loops, each with its own libgomp). Their
+    pools are sized from the CPUs at load time: two OpenMP threads spinning on the one
+    core of a 1-thread round made igraph 5x slower than under ``taskset -c 0``."""
+    import ctypes
+
+    with open("/proc/self/maps") as maps:
+        libraries = {line.split()[-1] for line in maps if "libgomp" in line or "libomp" in line}
+    for path in libraries:
+        ctypes.CDLL(path).omp_set_num_threads(ctypes.c_int(threads))
 
 
 def run_size(
@@ -181,8 +198,6 @@ def run_size(
 def single_source(label, g, index, sources, exact, runner, threads) -> tuple[dict, dict]:
     """The single-source round robin on ``threads`` threads: the tables, the paired
     ratios ``{(ours, peer): ratio}`` and the precision of each method."""
-    from sknetwork.ranking import PageRank
-
     converted = g.to_igraph()
     adjacency = sp.csr_matrix(g.to_scipy())
     methods = {
