@@ -239,8 +239,9 @@ _PROBES = _five_node_probes()
 def _probe_sums(simple: SimpleGraph, start: int, stop: int, sums: np.ndarray) -> None:
     """Probe sums of nodes ``start..stop-1`` into ``sums`` (row ``x - start``)."""
     workers = thread_count()
-    # Per thread: the extension lists of levels 2 and 3, and the slots of their entries.
-    lists = np.empty((workers, 4, 3 * int(simple.degree.max(initial=0)) + 1), dtype=np.int64)
+    # Per thread: the extension lists of levels 2 and 3, the slots of their entries,
+    # and the common neighbours of levels 1 and 2.
+    lists = np.empty((workers, 5, 3 * int(simple.degree.max(initial=0)) + 1), dtype=np.int64)
     # One node at a time: hubs carry most of the work (email-Eu-core: 1 core busy
     # for most of the run with chunks of 64).
     with numba.parallel_chunksize(1):
@@ -252,8 +253,9 @@ def _probe_sums(simple: SimpleGraph, start: int, stop: int, sums: np.ndarray) ->
             start,
             stop,
             np.zeros((workers, simple.n), dtype=np.int32),
-            np.zeros((workers, 2, simple.n), dtype=np.int64),
+            np.zeros((workers, 4, simple.n), dtype=np.int64),
             lists,
+            np.zeros(workers, dtype=np.int64),
             sums,
         )
 

@@ -239,12 +239,13 @@ def _scan(csr, degree, probe, nodes, mask):
 
 
 @serial_and_parallel
-def five_node_sums(csr, degree, tri, probes, start, stop, masks, commons, lists, sums):
+def five_node_sums(csr, degree, tri, probes, start, stop, masks, commons, lists, stamps, sums):
     """``sums[x - start, j]`` for ``start <= x < stop``: probe sums over the 4-node sets holding x.
 
     ``probes`` says which sums each 4-node set T adds to (:class:`Probes`).
-    ``masks`` ``(n_threads, n)`` int32 zeros; ``commons`` ``(n_threads, 2, n)``
-    int64 zeros; ``lists`` ``(n_threads, 4, L)`` int64, ``L >= 3 × max degree``;
+    ``masks`` ``(n_threads, n)`` int32 zeros; ``commons`` ``(n_threads, 4, n)``
+    int64 zeros; ``lists`` ``(n_threads, 5, L)`` int64, ``L >= 3 × max degree``;
+    ``stamps`` ``(n_threads,)`` int64 zeros (the last stamp of ``commons[t, 2]``);
     ``tri`` the common neighbours of each CSR slot's two ends.
     """
     for x in prange(start, stop):
@@ -258,6 +259,7 @@ def five_node_sums(csr, degree, tri, probes, start, stop, masks, commons, lists,
             masks[thread],
             commons[thread],
             lists[thread],
+            stamps[thread:],
             sums[x - start],
         )
 
@@ -274,8 +276,73 @@ def _count_common(csr, node, base, common):
             common[z] = base + count_of(common[z], base) + 1
 
 
+# The probe of positions 1, 2, 3 (w1, w2 and w3's common neighbours) is most of the
+# scans (13 of 28 rows). Per (x, w1, w2) it can instead be read from a count stamped
+# on every neighbour y of each z in N(w1) ∩ N(w2): worth it when those z's degrees
+# add up to less than the scans would cost (hubs' neighbourhoods, dense graphs:
+# ppi-mips scans were 80% of the time).
+_TRIPLE = 0b1110
+# The probe of x, w1 and w3 the same way, stamped once per (x, w1) at its first use
+# and read by every 4-node set below it (w2 is not left out of N(x) ∩ N(w1) there,
+# so the reader subtracts it when it is a common neighbour adjacent to w3).
+_WITH_ROOT = 0b1011
+_W2_IN_ROOT_PAIR = 0b100110  # code bits: x-w2, w1-w2, w2-w3
+_STAMP_LIMIT = (1 << 31) - 1
+
+
 @njit(cache=True)
-def _sums_of_root(csr, degree, tri, probes, x, mask, common, lists, out):
+def _next_stamp(stamps, common):
+    """A fresh stamp base for ``common[2]`` and ``common[3]`` (cleared when stamps run
+    out; then 1, which tells the caller that older bases are gone)."""
+    if stamps[0] >= _STAMP_LIMIT:
+        common[2:] = 0
+        stamps[0] = 0
+    stamps[0] += 1
+    return stamps[0] << COUNT_BITS
+
+
+@njit(cache=True)
+def _stamp_neighbours(csr, found, size, base, counts):
+    """``counts[y]`` (stamped with ``base``) = how many of ``found[:size]`` y is adjacent to."""
+    for k in range(size):
+        z = found[k]
+        for p in range(csr.indptr[z], csr.indptr[z + 1]):
+            y = csr.indices[p]
+            counts[y] = base + count_of(counts[y], base) + 1
+
+
+@njit(cache=True)
+def _common_of_pair(csr, degree, w1, w2, mask, found):
+    """``found[:size]`` = N(w1) ∩ N(w2) less T's nodes; returns ``size`` and the
+    sum of their degrees (the cost of stamping their neighbours)."""
+    a, other = (w1, 4) if degree[w1] <= degree[w2] else (w2, 2)
+    size = 0
+    cost = 0
+    for p in range(csr.indptr[a], csr.indptr[a + 1]):
+        z = csr.indices[p]
+        value = mask[z]
+        if value & other and not value >> 4:
+            found[size] = z
+            size += 1
+            cost += degree[z]
+    return size, cost
+
+
+@njit(cache=True)
+def _common_of_root_pair(csr, degree, x, w1, mask, found):
+    """``found[:size]`` = N(x) ∩ N(w1) (w2 included); returns ``size``."""
+    a, other = (x, 2) if degree[x] <= degree[w1] else (w1, 1)
+    size = 0
+    for p in range(csr.indptr[a], csr.indptr[a + 1]):
+        z = csr.indices[p]
+        if mask[z] & other:
+            found[size] = z
+            size += 1
+    return size
+
+
+@njit(cache=True)
+def _sums_of_root(csr, degree, tri, probes, x, mask, common, lists, stamps, out):
     indptr, indices = csr.indptr, csr.indices
     probe_start, probe_split, probe_rows = probes.start, probes.split, probes.rows
     bases = np.empty(2, dtype=np.int64)
@@ -283,6 +350,8 @@ def _sums_of_root(csr, degree, tri, probes, x, mask, common, lists, out):
     _count_common(csr, x, bases[0], common[0])
     level2, level3 = lists[0], lists[1]
     slots2, slots3 = lists[2], lists[3]
+    found = lists[4]
+    triples, with_root = common[2], common[3]
     nodes = np.empty(4, dtype=np.int64)
     nodes[0] = x
     tally = np.zeros((4, 8), dtype=np.int64)
@@ -297,6 +366,7 @@ def _sums_of_root(csr, degree, tri, probes, x, mask, common, lists, out):
         n2 = _extend(csr, -1, w1, indices, i1 + 1, last, mask, level2, slots2)
         inherited2 = last - i1 - 1  # entries before this one came from N(x), not N(w1)
         _mark(csr, w1, 1, mask)
+        root_base = np.int64(-1)
         for i2 in range(n2):
             w2 = level2[i2]
             nodes[2] = w2
@@ -311,6 +381,18 @@ def _sums_of_root(csr, degree, tri, probes, x, mask, common, lists, out):
             n3 = _extend(csr, -1, w2, level2, i2 + 1, n2, mask, level3, slots3)
             inherited3 = n2 - i2 - 1
             _mark(csr, w2, 2, mask)
+            triple_base = np.int64(-1)
+            if n3 > 0:
+                n12, cost = _common_of_pair(csr, degree, w1, w2, mask, found)
+                low12 = min(degree[w1], degree[w2])
+                scans = 0
+                for i3 in range(n3):
+                    scans += min(low12, _SEARCH_COST * degree[level3[i3]])
+                if cost < scans:
+                    triple_base = _next_stamp(stamps, common)
+                    if stamps[0] == 1:
+                        root_base = -1
+                    _stamp_neighbours(csr, found, n12, triple_base, triples)
             # Degree and common-neighbour probes are sums over the last node:
             # tallied per code (w3's adjacency to the first three), then added
             # once per code. Edge and scan probes run per set.
@@ -331,6 +413,17 @@ def _sums_of_root(csr, degree, tri, probes, x, mask, common, lists, out):
                             value = np.int64(tri[slots3[i3]])
                         else:
                             value = _edge_triangles(csr, degree, tri, nodes[a], w3)
+                    elif triple_base >= 0 and probe_rows[e, 4] == _TRIPLE:
+                        value = count_of(triples[w3], triple_base)
+                    elif probe_rows[e, 4] == _WITH_ROOT:
+                        if root_base < 0:
+                            size = _common_of_root_pair(csr, degree, x, w1, mask, found)
+                            root_base = _next_stamp(stamps, common)
+                            if stamps[0] == 1:
+                                triple_base = -1
+                            _stamp_neighbours(csr, found, size, root_base, with_root)
+                        value = count_of(with_root[w3], root_base)
+                        value -= (code & _W2_IN_ROOT_PAIR) == _W2_IN_ROOT_PAIR
                     else:
                         value = _scan(csr, degree, probe_rows[e, 4], nodes, mask)
                     out[probe_rows[e, 0]] += value - probe_rows[e, 5]
