@@ -19,6 +19,13 @@ time (all threads) is printed beside it, since wall times suffer on a shared mac
 Ratios are ORCA time / our time; peak memory is the extra resident memory of
 one run in a fresh process over the graph (ours) and ORCA's maximum RSS.
 
+``--per-core`` compares 5-node counts with ORCA on every shared dataset (but
+``PER_CORE_SKIP``), pinned to one core and then two (``taskset``; ORCA has one
+thread either way), ours in a fresh process per round with as many Numba threads,
+ORCA and ours alternating round by round (``--repeats`` rounds), medians of wall
+and CPU time, e.g. ``python -m benchmarks.orbits --orca /path/to/orca --per-core
+--repeats 3``.
+
 ``--gradco PYTHON`` adds the orbit adjacency matrices (GRADCO, 28 matrices) on
 seeded Barabási–Albert graphs (5 edges per new node) of ``--gradco-sizes``
 nodes, against the ``gradco`` package run by that interpreter: it pins
@@ -58,6 +65,12 @@ GENERATED = {
     "ba-20k-100k": ("ba", 20_000, 5),
 }
 DATASETS = {
+    "karate": ("karate/karate.gml", {}),
+    "lesmis": ("lesmis/lesmis.gml", {}),
+    "dolphins": ("dolphins/dolphins.gml", {}),
+    "football": ("football/football.gml", {}),
+    "polbooks": ("polbooks/polbooks.gml", {}),
+    "cora": ("cora/cora_edgelist.txt", {}),
     "email-Eu-core": ("email-eu-core/email-Eu-core.txt", {}),
     "lgc-johnshopkins": ("lgc-johnshopkins/JohnsHopkins.edgelist", {}),
     "lgc-minnesota": ("lgc-minnesota/minnesota.edgelist", {"weight_col": 2, "merge": "max"}),
@@ -80,6 +93,8 @@ MODES = {"node": orbit_counts, "edge": edge_orbit_counts, "node5": five_node_orb
 # ORCA's arguments and output width per mode.
 ORCA_MODES = {"node": ("node", "4", 15), "edge": ("edge", "4", 12), "node5": ("node", "5", 73)}
 FIVE_NODE_CASES = ["email-Eu-core", "er-20k-100k"]
+# Too big for a per-core run: ORCA's 5-node count ran past 25 minutes on one core.
+PER_CORE_SKIP = {"lgc-johnshopkins"}
 
 
 def generated_store(case: str) -> str:
@@ -113,8 +128,9 @@ def available_cases() -> list[str]:
 # ------------------------------------------------------------------ ORCA
 
 
-def run_orca(orca: str, mode: str, edges: np.ndarray, n: int, folder: str):
-    """ORCA's counts, wall time, compute time and peak RSS (bytes) for one graph."""
+def run_orca(orca: str, mode: str, edges: np.ndarray, n: int, folder: str, prefix=()):
+    """ORCA's counts, wall time, compute time and peak RSS (bytes) for one graph
+    (``prefix``: a command to run it under, e.g. ``taskset -c 0``)."""
     source = os.path.join(folder, "graph.in")
     if not os.path.exists(source):
         with open(source, "w") as out:
@@ -123,7 +139,7 @@ def run_orca(orca: str, mode: str, edges: np.ndarray, n: int, folder: str):
     target = os.path.join(folder, f"{mode}.out")
     log_path = os.path.join(folder, f"{mode}.log")
     orca_mode, size, width = ORCA_MODES[mode]
-    command = [orca, orca_mode, size, source, target]
+    command = [*prefix, orca, orca_mode, size, source, target]
     # GNU time forks ORCA from a small process, so the peak RSS it reports is ORCA's
     # own (a child forked from this Python process inherits its high-water mark).
     timer = shutil.which("time", path="/usr/bin:/bin")
@@ -250,6 +266,80 @@ def run_gradco(python: str, sizes: list[int], repeats: int) -> None:
         print("  " + note)
 
 
+# ------------------------------------------------------------------ per core
+
+PER_CORE_SCRIPT = """
+import sys, time, numpy as np
+from benchmarks.orbits import open_case
+from engine.graphlets import orbit_counts
+from loaders import Graph
+orbit_counts(Graph.from_edges([0, 1, 2, 3], [1, 2, 0, 0]), graphlet_size=5)  # cached kernels
+g, _ = open_case(sys.argv[1])
+cpu_started, started = time.process_time(), time.perf_counter()
+counts = orbit_counts(g, graphlet_size=5)
+print("GWB_TIMES", time.perf_counter() - started, time.process_time() - cpu_started)
+np.save(sys.argv[2], counts)
+"""
+
+
+def _ours_pinned(case: str, cpus: list[int], counts_path: str) -> tuple[float, float]:
+    """Our wall and CPU seconds for one 5-node count, in a fresh process on ``cpus``."""
+    env = dict(os.environ, NUMBA_NUM_THREADS=str(len(cpus)))
+    command = [sys.executable, "-c", PER_CORE_SCRIPT, case, counts_path]
+    if shutil.which("taskset"):
+        command = ["taskset", "-c", ",".join(map(str, cpus)), *command]
+    result = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    line = next(x for x in result.stdout.splitlines() if x.startswith("GWB_TIMES"))
+    _, wall, cpu = line.split()
+    return float(wall), float(cpu)
+
+
+def run_per_core(orca: str, cases: list[str], repeats: int) -> None:
+    """5-node counts against ORCA per dataset on 1 and 2 cores, alternating round by round."""
+    import statistics
+
+    cpus = sorted(os.sched_getaffinity(0))
+    pin = ("taskset", "-c", str(cpus[0])) if shutil.which("taskset") else ()
+    tables: dict[int, tuple[list[Row], list[Row]]] = {}
+    for case in cases:
+        g, _ = open_case(case)
+        edges = graphlet_edges(g)
+        print(f"{case}: {g.n_nodes} nodes, {len(edges)} edges", flush=True)
+        with tempfile.TemporaryDirectory() as folder:
+            counts_path = os.path.join(folder, "ours.npy")
+            orca_runs, same = [], True
+            for cores in (1, 2)[: len(cpus)]:
+                ours_runs = []
+                for round_ in range(repeats):
+                    # Alternate who goes first, so drifting load on a shared machine
+                    # weighs on both alike.
+                    for turn in (0, 1) if round_ % 2 == 0 else (1, 0):
+                        if turn:
+                            ours_runs.append(_ours_pinned(case, cpus[:cores], counts_path))
+                        elif cores == 1:
+                            theirs, wall, compute, _ = run_orca(
+                                orca, "node5", edges, g.n_nodes, folder, pin
+                            )
+                            orca_runs.append((wall, compute))
+                same = same and np.array_equal(np.load(counts_path), theirs)
+                ours_wall = statistics.median(w for w, _ in ours_runs)
+                ours_cpu = statistics.median(c for _, c in ours_runs)
+                orca_wall = statistics.median(w for w, _ in orca_runs)
+                orca_cpu = statistics.median(c for _, c in orca_runs)
+                wall_rows, cpu_rows = tables.setdefault(cores, ([], []))
+                wall_rows.append(Row(case, ours_wall, "ORCA wall, 1 core", orca_wall))
+                cpu_rows.append(Row(case, max(ours_cpu, 1e-3), "ORCA CPU", max(orca_cpu, 1e-3)))
+                print(
+                    f"  {cores} core(s): ours {ours_wall:.3f} s wall {ours_cpu:.3f} s CPU; "
+                    f"ORCA {orca_wall:.3f} s wall {orca_cpu:.2f} s CPU; "
+                    f"counts {'identical' if same else 'DIFFER'}",
+                    flush=True,
+                )
+    for cores, (wall_rows, cpu_rows) in tables.items():
+        print_table(f"5-node orbits on {cores} core(s): ORCA wall / ours (medians)", wall_rows)
+        print_table(f"5-node orbits on {cores} core(s): ORCA CPU / ours", cpu_rows)
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -323,6 +413,9 @@ def main(argv=None) -> None:
     parser.add_argument("--cases", nargs="+", help="default: every available case")
     parser.add_argument("--modes", nargs="+", default=["node", "edge"], choices=list(MODES))
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--per-core", action="store_true", help="5-node counts vs ORCA on every dataset, 1-2 cores"
+    )
     parser.add_argument("--gradco", help="a Python interpreter that can import gradco")
     parser.add_argument("--gradco-sizes", nargs="+", type=int, default=[5_000, 10_000])
     parser.add_argument("--gradco-only", action="store_true", help="skip the orbit-count cases")
@@ -331,6 +424,12 @@ def main(argv=None) -> None:
         run_gradco(args.gradco, args.gradco_sizes, max(1, args.repeats // 2))
         if args.gradco_only:
             return
+    if args.per_core:
+        if not args.orca:
+            parser.error("--per-core needs --orca")
+        present = [c for c in available_cases() if c in DATASETS and c not in PER_CORE_SKIP]
+        run_per_core(args.orca, args.cases or present, args.repeats)
+        return
     default = FIVE_NODE_CASES if args.modes == ["node5"] else available_cases()
     cases = args.cases or [c for c in default if c in available_cases()]
     unknown = sorted(set(cases) - set(GENERATED) - set(DATASETS))

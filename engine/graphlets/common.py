@@ -28,6 +28,9 @@ N_NODE_ORBITS_5 = 73
 BATCH_NODES = 1 << 16
 MAX_NODES = 1 << 31
 PARALLEL_WORK = 10_000_000
+# The same for 5-node counts, whose walks grow as Σ deg³: on cora (Σ deg³ = 6.9e6, a
+# 68 ms count) two threads took 101 ms against one's 68 ms.
+PARALLEL_WORK_5 = 100_000_000
 # Nodes a thread takes at a time in the orbit walks: dynamic, so that a thread
 # whose core is busy elsewhere takes fewer.
 CHUNK_NODES = 64
@@ -110,15 +113,16 @@ def thread_count() -> int:
 
 
 @contextmanager
-def threads_for(g: Graph):
-    """One thread when the two-step walk is short (``Σ deg² < PARALLEL_WORK``).
+def threads_for(g: Graph, power: int = 2, work: float = PARALLEL_WORK):
+    """One thread when the two-step walk is short (``Σ deg² < PARALLEL_WORK``; with
+    ``power`` and ``work``, ``Σ deg^power < work``).
 
     Each parallel region ends at a barrier that waits for every thread; when
     another process holds a core, that wait costs a scheduler time slice, which
     on email-Eu-core (2.4M steps) made two threads 5x slower than one.
     """
     degree = np.diff(g.indptr).astype(np.float64)
-    if float(degree @ degree) >= PARALLEL_WORK or numba.get_num_threads() == 1:
+    if float(np.sum(degree**power)) >= work or numba.get_num_threads() == 1:
         yield
         return
     threads = numba.get_num_threads()

@@ -33,6 +33,7 @@ from engine.graphlets.common import (
     CHUNK_NODES,
     N_NODE_ORBITS,
     N_NODE_ORBITS_5,
+    PARALLEL_WORK_5,
     SimpleGraph,
     check_orbits,
     thread_count,
@@ -131,7 +132,8 @@ def orbit_counts(
             return np.concatenate(ranges)
         with threads_for(g):
             small = _orbit_counts(g, progress, 0, g.n_nodes)
-        return np.hstack([small, five_node_orbit_counts(g, progress)])
+        with threads_for(g, power=3, work=PARALLEL_WORK_5):
+            return np.hstack([small, five_node_orbit_counts(g, progress)])
     if client is not None:
         from engine.distributed import map_node_ranges
 
@@ -154,7 +156,8 @@ def _five_node_orbit_counts_of_range(g: Graph, start: int, stop: int) -> np.ndar
     inputs = _cached_node_orbit_inputs(g)
     with threads_for(g):
         small = _orbit_counts(g, None, start, stop, inputs)[start:stop]
-    return np.hstack([small, five_node_orbit_counts(g, None, start, stop, inputs[0])])
+    with threads_for(g, power=3, work=PARALLEL_WORK_5):
+        return np.hstack([small, five_node_orbit_counts(g, None, start, stop, inputs[0])])
 
 
 @functools.lru_cache(maxsize=2)
