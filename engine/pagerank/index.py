@@ -175,7 +175,7 @@ class PPRIndex:
                 serial=serial,
                 work=work,
             )
-            look_up(self.stored_walks, residual, estimate, lanes)
+            look_up(self.stored_walks, residual, estimate, work.counts(lanes))
         return estimate
 
     def query_batch(

@@ -127,7 +127,7 @@ def _spread_over_stored(stored, residual, estimate):
 LOOK_UP_BLOCK = 65536
 
 
-def accumulate_fingerprints(stored, residual, estimate, lanes):
+def accumulate_fingerprints(stored, residual, estimate, counts):
     """The index's answer in ``estimate``: each residual node ``v`` keeps ``α·r_v``
     and sends ``(1−α)·r_v`` on its first ``⌊(1−α)·|r_v|·ω⌋`` stored walks (which
     take their first step for sure, :func:`stored_walk_ends`), plus one with the
@@ -145,14 +145,18 @@ def accumulate_fingerprints(stored, residual, estimate, lanes):
     scattered writes touch half the bytes of float64 ones). ``lanes`` threads each
     count the walks of a range of nodes holding about equal shares of the stored
     walks into their own vector; integer counts add up exactly, so the answer does
-    not depend on the number of lanes (the serial twin, one lane, gives
-    the same). Two lanes took 54 ms against 82 per query on the 10M-edge BA
-    graph of benchmarks/ppr.py, and 3.3 against 4.7 on the 1M-edge one.
+    not depend on the number of lanes (the serial twin, one lane, gives the same).
+    Two lanes took 54 ms against 82 per query on the 10M-edge BA graph of
+    benchmarks/ppr.py, and 3.3 against 4.7 on the 1M-edge one.
+
+    ``counts`` (int32, lanes × n, contents undefined: each lane zeroes its row) is
+    a :class:`~engine.pagerank.workspace.Workspace`'s, so a query allocates no O(n)
+    array here.
     """
     offsets = stored.offsets
     alpha = stored.alpha
     n = estimate.shape[0]
-    counts = np.empty((lanes, n), dtype=np.int32)
+    lanes = counts.shape[0]
     bounds = np.minimum(np.searchsorted(offsets, np.arange(lanes + 1) * offsets[n] // lanes), n)
     bounds[lanes] = n
     restarts = np.zeros(lanes, dtype=np.int64)

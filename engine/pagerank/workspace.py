@@ -77,6 +77,14 @@ class Workspace:
         self.spare = np.empty(n)
         self.residual = np.empty(n)
         self._gathers: dict[type, np.ndarray] = {}
+        self._counts: dict[int, np.ndarray] = {}
+
+    def counts(self, lanes: int) -> np.ndarray:
+        """The index look-up's int32 counts, ``lanes`` × n, allocated on first use for
+        that many lanes (contents undefined)."""
+        if lanes not in self._counts:
+            self._counts[lanes] = np.empty((lanes, self.n), dtype=np.int32)
+        return self._counts[lanes]
 
     def gathers(self, dtype) -> np.ndarray:
         """The sweeps' gather vector ``x / out-weight`` of ``dtype`` (float32 or

@@ -145,9 +145,11 @@ def test_index_look_ups_match_a_plain_reading_of_the_rule():
         estimate = np.zeros(n)
         arguments = (kernels.StoredWalks(offsets, ends, alpha, omega, seed), residual, estimate)
         if lanes is None:
-            got = kernels.accumulate_fingerprints_serial(*arguments, 1)
+            counts = np.full((1, n), 7, dtype=np.int32)  # a workspace's: not zeroed
+            got = kernels.accumulate_fingerprints_serial(*arguments, counts)
         else:
-            got = kernels.accumulate_fingerprints_parallel(*arguments, lanes)
+            counts = np.full((lanes, n), -3, dtype=np.int32)
+            got = kernels.accumulate_fingerprints_parallel(*arguments, counts)
         assert got == pytest.approx(restart, abs=1e-12)
         np.testing.assert_allclose(estimate, np.maximum(expected / (1 - restart), 0), atol=1e-12)
         answers.append(estimate)
