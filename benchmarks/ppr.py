@@ -21,9 +21,17 @@ issue's figures.
 
 from __future__ import annotations
 
+import os
+
+# Before numba, igraph or scikit-network load libgomp (each reads it once): OpenMP
+# threads that spin-wait after every parallel region steal the core that the other
+# side of a paired round needs. With them spinning (the default), on the 2-core bench
+# machine shared with other jobs, the hybrid's 2-thread queries took 40 ms, 68 ms
+# between igraph calls, and up to 10x longer in a full run; passive, 23 and 27 ms.
+os.environ.setdefault("OMP_WAIT_POLICY", "passive")
+
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
