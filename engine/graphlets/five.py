@@ -30,7 +30,7 @@ import itertools
 import numba
 import numpy as np
 
-from engine.graphlets import five_kernels
+from engine.graphlets import five_enumeration_kernels, five_kernels
 from engine.graphlets.common import (
     BATCH_NODES,
     N_NODE_ORBITS,
@@ -248,16 +248,24 @@ def _probe_sums(simple: SimpleGraph, start: int, stop: int, sums: np.ndarray) ->
         five_kernels.five_node_sums(
             simple.csr,
             simple.degree,
+            _reach(simple),
             simple.tri,
             _PROBES,
             start,
             stop,
             np.zeros((workers, simple.n), dtype=np.int32),
-            np.zeros((workers, 4, simple.n), dtype=np.int64),
+            np.zeros((workers, 7, simple.n), dtype=np.int64),
             lists,
             np.zeros(workers, dtype=np.int64),
             sums,
         )
+
+
+def _reach(simple: SimpleGraph) -> np.ndarray:
+    """Each node's neighbours' degrees, summed (what stamping their neighbours costs)."""
+    rows = np.repeat(np.arange(simple.n), simple.degree)
+    reach = np.bincount(rows, weights=simple.degree[simple.csr.indices], minlength=simple.n)
+    return reach.astype(np.int64)
 
 
 @functools.cache
@@ -339,10 +347,10 @@ def five_node_orbit_counts_by_enumeration(g: Graph, progress: Progress) -> np.nd
         # One root at a time: a root's work is its share of the 5-node sets, which
         # hubs with small ids dominate.
         with numba.parallel_chunksize(1):
-            five_kernels.five_node_orbits(
+            five_enumeration_kernels.five_node_orbits(
                 simple.csr, _FIVE_NODE_ORBIT_OF, start, stop, masks, lists, counts
             )
         if progress is not None:
             progress(stop, n, "5-node orbits")
-    five_kernels.sum_threads(counts, orbits)
+    five_enumeration_kernels.sum_threads(counts, orbits)
     return orbits

@@ -1,4 +1,7 @@
-"""Five-node graphlet kernel: every connected 5-node set once, each classified by table.
+"""Five-node graphlet kernels: the ESU walk, and the probe sums of the counting mode.
+
+The enumeration kernel (every connected 5-node set once, each classified by table)
+is in :mod:`engine.graphlets.five_enumeration_kernels`; it walks as described here.
 
 The sets are enumerated with ESU (Wernicke 2006): from each root ``v``, sets
 whose other nodes all have larger ids, grown one node at a time from an
@@ -71,81 +74,6 @@ def _extend(csr, root, w, parent, start, stop, mask, out, slots):
             slots[size] = p
             size += 1
     return size
-
-
-@serial_and_parallel
-def five_node_orbits(csr, orbit_of, start, stop, masks, lists, counts):
-    """Add every connected 5-node set whose smallest id is in ``start..stop-1`` to ``counts``.
-
-    ``orbit_of`` is ``(1024, 5)`` int64 (orbit index, or -1 for a disconnected
-    code); ``masks`` ``(n_threads, n)`` int32, zeros at first and left zero;
-    ``lists`` ``(n_threads, 3, L)`` int64 with ``L >= 3 × max degree``;
-    ``counts`` ``(n_threads, n, n_orbits)`` int64.
-    """
-    for v in prange(start, stop):
-        thread = numba.get_thread_id()
-        _sets_of_root(csr, orbit_of, v, masks[thread], lists[thread], counts[thread])
-
-
-@njit(cache=True)
-def _sets_of_root(csr, orbit_of, v, mask, lists, out):
-    indptr, indices = csr.indptr, csr.indices
-    first = indptr[v] + np.searchsorted(indices[indptr[v] : indptr[v + 1]], v, side="right")
-    last = indptr[v + 1]
-    if last - first == 0:
-        return
-    level2 = lists[0]
-    level3 = lists[1]
-    slots = lists[2]  # (not needed here)
-    tally = np.zeros(16, dtype=np.int64)
-    _mark(csr, v, 0, mask)
-    for i1 in range(first, last):
-        w1 = indices[i1]
-        n2 = _extend(csr, v, w1, indices, i1 + 1, last, mask, level2, slots)
-        _mark(csr, w1, 1, mask)
-        for i2 in range(n2):
-            w2 = level2[i2]
-            code2 = 1 | (mask[w2] & 3) << 1
-            n3 = _extend(csr, v, w2, level2, i2 + 1, n2, mask, level3, slots)
-            _mark(csr, w2, 2, mask)
-            for i3 in range(n3):
-                w3 = level3[i3]
-                code3 = code2 | (mask[w3] & 7) << 3
-                _mark(csr, w3, 3, mask)
-                tally[:] = 0
-                # Fifth nodes: the rest of this level's list, then w3's exclusive
-                # neighbours (adjacent to w3 alone: mask exactly bit 3).
-                for i4 in range(i3 + 1, n3):
-                    u = level3[i4]
-                    pattern = mask[u] & 15
-                    tally[pattern] += 1
-                    out[u, orbit_of[code3 | pattern << 6, 4]] += 1
-                for p in range(indptr[w3], indptr[w3 + 1]):
-                    u = indices[p]
-                    if u > v and mask[u] == 8:
-                        tally[8] += 1
-                        out[u, orbit_of[code3 | 8 << 6, 4]] += 1
-                for pattern in range(1, 16):
-                    if tally[pattern]:
-                        code = code3 | pattern << 6
-                        out[v, orbit_of[code, 0]] += tally[pattern]
-                        out[w1, orbit_of[code, 1]] += tally[pattern]
-                        out[w2, orbit_of[code, 2]] += tally[pattern]
-                        out[w3, orbit_of[code, 3]] += tally[pattern]
-                _unmark(csr, w3, 3, mask)
-            _unmark(csr, w2, 2, mask)
-        _unmark(csr, w1, 1, mask)
-    _unmark(csr, v, 0, mask)
-
-
-@serial_and_parallel
-def sum_threads(counts, out):
-    """``out[x] = Σ_t counts[t, x]`` (rows in parallel)."""
-    n_threads = counts.shape[0]
-    for x in prange(counts.shape[1]):
-        for t in range(n_threads):
-            for k in range(counts.shape[2]):
-                out[x, k] += counts[t, x, k]
 
 
 # ------------------------------------------------------------------ equations
@@ -239,20 +167,24 @@ def _scan(csr, degree, probe, nodes, mask):
 
 
 @serial_and_parallel
-def five_node_sums(csr, degree, tri, probes, start, stop, masks, commons, lists, stamps, sums):
+def five_node_sums(
+    csr, degree, reach, tri, probes, start, stop, masks, commons, lists, stamps, sums
+):
     """``sums[x - start, j]`` for ``start <= x < stop``: probe sums over the 4-node sets holding x.
 
     ``probes`` says which sums each 4-node set T adds to (:class:`Probes`).
-    ``masks`` ``(n_threads, n)`` int32 zeros; ``commons`` ``(n_threads, 4, n)``
+    ``masks`` ``(n_threads, n)`` int32 zeros; ``commons`` ``(n_threads, 7, n)``
     int64 zeros; ``lists`` ``(n_threads, 5, L)`` int64, ``L >= 3 × max degree``;
     ``stamps`` ``(n_threads,)`` int64 zeros (the last stamp of ``commons[t, 2]``);
-    ``tri`` the common neighbours of each CSR slot's two ends.
+    ``tri`` the common neighbours of each CSR slot's two ends; ``reach`` each
+    node's neighbours' degrees, summed.
     """
     for x in prange(start, stop):
         thread = numba.get_thread_id()
         _sums_of_root(
             csr,
             degree,
+            reach,
             tri,
             probes,
             x,
@@ -276,29 +208,57 @@ def _count_common(csr, node, base, common):
             common[z] = base + count_of(common[z], base) + 1
 
 
-# The probe of positions 1, 2, 3 (w1, w2 and w3's common neighbours) is most of the
-# scans (13 of 28 rows). Per (x, w1, w2) it can instead be read from a count stamped
-# on every neighbour y of each z in N(w1) ∩ N(w2): worth it when those z's degrees
-# add up to less than the scans would cost (hubs' neighbourhoods, dense graphs:
-# ppi-mips scans were 80% of the time).
-_TRIPLE = 0b1110
+# Scans were 80% of the time on lgc-ppi-mips. The probes of positions {1, 2, 3}
+# (13 of the 28 scanned rows), {2, 3} (8) and {0, 2, 3} (2) can instead be read
+# from counts stamped, once per (x, w1, w2), on every neighbour y of each z in
+# N(w1) ∩ N(w2), N(w2) and N(x) ∩ N(w2) (less T's nodes): worth it when those z's
+# degrees add up to less than the scans below them would cost (hubs' neighbourhoods,
+# dense graphs). Row k + 2 of ``common`` holds probe k's counts.
+_LEVEL2_PROBES = (0b1110, 0b1100, 0b1101)
+_LEVEL2_PAIRS = ((1, 2), (2, -1), (0, 2))  # the positions whose common neighbours are z
 # The probe of x, w1 and w3 the same way, stamped once per (x, w1) at its first use
 # and read by every 4-node set below it (w2 is not left out of N(x) ∩ N(w1) there,
 # so the reader subtracts it when it is a common neighbour adjacent to w3).
 _WITH_ROOT = 0b1011
 _W2_IN_ROOT_PAIR = 0b100110  # code bits: x-w2, w1-w2, w2-w3
-_STAMP_LIMIT = (1 << 31) - 1
+_STAMP_LIMIT = (1 << 31) - 8
+# The probe of x, w1 and w2 does not depend on w3: counted once per (x, w1, w2).
+# That of all four: stamped from N(x) ∩ N(w1) ∩ N(w2) (few nodes) at first use.
+_FIRST_THREE = 0b0111
+_ALL_FOUR = 0b1111
 
 
 @njit(cache=True)
-def _next_stamp(stamps, common):
-    """A fresh stamp base for ``common[2]`` and ``common[3]`` (cleared when stamps run
-    out; then 1, which tells the caller that older bases are gone)."""
-    if stamps[0] >= _STAMP_LIMIT:
-        common[2:] = 0
-        stamps[0] = 0
+def _next_stamp(stamps):
+    """A fresh stamp base for rows 2– of ``common`` (callers clear them at the limit)."""
     stamps[0] += 1
     return stamps[0] << COUNT_BITS
+
+
+@njit(cache=True)
+def _common3(csr, degree, nodes, mask, found):
+    """``found[:size]`` = N(x) ∩ N(w1) ∩ N(w2) less T's first three nodes (all
+    three marked in ``mask``); returns ``size``."""
+    a = nodes[0]
+    for s in range(1, 3):
+        if degree[nodes[s]] < degree[a]:
+            a = nodes[s]
+    size = 0
+    for p in range(csr.indptr[a], csr.indptr[a + 1]):
+        z = csr.indices[p]
+        value = mask[z]
+        if not value >> 4 and (value & 7) == 7:
+            found[size] = z
+            size += 1
+    return np.int64(size)
+
+
+@njit(cache=True)
+def _level2_probe(probe):
+    for k in range(3):
+        if _LEVEL2_PROBES[k] == probe:
+            return k
+    return -1
 
 
 @njit(cache=True)
@@ -312,16 +272,21 @@ def _stamp_neighbours(csr, found, size, base, counts):
 
 
 @njit(cache=True)
-def _common_of_pair(csr, degree, w1, w2, mask, found):
-    """``found[:size]`` = N(w1) ∩ N(w2) less T's nodes; returns ``size`` and the
-    sum of their degrees (the cost of stamping their neighbours)."""
-    a, other = (w1, 4) if degree[w1] <= degree[w2] else (w2, 2)
+def _common_of_pair(csr, degree, nodes, s, t, mask, found):
+    """``found[:size]`` = N(nodes[s]) ∩ N(nodes[t]) (t < 0: N(nodes[s])) less T's
+    first three nodes; returns ``size`` and the sum of their degrees (the cost of
+    stamping their neighbours)."""
+    a, other = nodes[s], 0
+    if t >= 0:
+        a, other = (
+            (nodes[s], 1 << t) if degree[nodes[s]] <= degree[nodes[t]] else (nodes[t], 1 << s)
+        )
     size = 0
     cost = 0
     for p in range(csr.indptr[a], csr.indptr[a + 1]):
         z = csr.indices[p]
         value = mask[z]
-        if value & other and not value >> 4:
+        if (value & other) == other and not value >> 4:
             found[size] = z
             size += 1
             cost += degree[z]
@@ -342,7 +307,7 @@ def _common_of_root_pair(csr, degree, x, w1, mask, found):
 
 
 @njit(cache=True)
-def _sums_of_root(csr, degree, tri, probes, x, mask, common, lists, stamps, out):
+def _sums_of_root(csr, degree, reach, tri, probes, x, mask, common, lists, stamps, out):
     indptr, indices = csr.indptr, csr.indices
     probe_start, probe_split, probe_rows = probes.start, probes.split, probes.rows
     bases = np.empty(2, dtype=np.int64)
@@ -351,7 +316,21 @@ def _sums_of_root(csr, degree, tri, probes, x, mask, common, lists, stamps, out)
     level2, level3 = lists[0], lists[1]
     slots2, slots3 = lists[2], lists[3]
     found = lists[4]
-    triples, with_root = common[2], common[3]
+    with_root = common[2]
+    level2_bases = np.full(3, -1, dtype=np.int64)
+    lows = np.zeros(3, dtype=np.int64)
+    scans = np.zeros(3, dtype=np.int64)
+    # Which level-2 probes the codes below each 3-bit code of (x, w1, w2) scan, and
+    # how many rows of each a code scans.
+    needs = np.zeros(8, dtype=np.int64)
+    scan_rows = np.zeros((64, 3), dtype=np.int64)
+    for code in range(64):
+        for e in range(probe_split[code], probe_start[code + 1]):
+            if probe_rows[e, 1] == SCAN:
+                k = _level2_probe(probe_rows[e, 4])
+                if k >= 0:
+                    needs[code & 7] |= 1 << k
+                    scan_rows[code, k] += 1
     nodes = np.empty(4, dtype=np.int64)
     nodes[0] = x
     tally = np.zeros((4, 8), dtype=np.int64)
@@ -381,18 +360,36 @@ def _sums_of_root(csr, degree, tri, probes, x, mask, common, lists, stamps, out)
             n3 = _extend(csr, -1, w2, level2, i2 + 1, n2, mask, level3, slots3)
             inherited3 = n2 - i2 - 1
             _mark(csr, w2, 2, mask)
-            triple_base = np.int64(-1)
-            if n3 > 0:
-                n12, cost = _common_of_pair(csr, degree, w1, w2, mask, found)
-                low12 = min(degree[w1], degree[w2])
-                scans = 0
+            if stamps[0] >= _STAMP_LIMIT:
+                common[2:] = 0
+                stamps[0] = 0
+                root_base = -1
+            level2_bases[:] = -1
+            first_three = np.int64(-1)  # |N(x) ∩ N(w1) ∩ N(w2) − T|, at first use
+            all_four_base = np.int64(-1)
+            if needs[code2] and n3 > 0:
+                # What the scans below would cost, against a bound on stamping (the
+                # degrees of the scanned node's neighbours): nothing is built unless
+                # it pays.
+                for k in range(3):
+                    s, t = _LEVEL2_PAIRS[k]
+                    lows[k] = degree[nodes[s]] if t < 0 else min(degree[nodes[s]], degree[nodes[t]])
+                    scans[k] = 0
                 for i3 in range(n3):
-                    scans += min(low12, _SEARCH_COST * degree[level3[i3]])
-                if cost < scans:
-                    triple_base = _next_stamp(stamps, common)
-                    if stamps[0] == 1:
-                        root_base = -1
-                    _stamp_neighbours(csr, found, n12, triple_base, triples)
+                    w3 = level3[i3]
+                    reach3 = _SEARCH_COST * degree[w3]
+                    code = code2 | (mask[w3] & 7) << 3
+                    for k in range(3):
+                        scans[k] += scan_rows[code, k] * min(lows[k], reach3)
+                for k in range(3):
+                    s, t = _LEVEL2_PAIRS[k]
+                    scanned = (
+                        nodes[s] if t < 0 or degree[nodes[s]] <= degree[nodes[t]] else nodes[t]
+                    )
+                    if needs[code2] >> k & 1 and reach[scanned] < scans[k]:
+                        size, _ = _common_of_pair(csr, degree, nodes, s, t, mask, found)
+                        level2_bases[k] = _next_stamp(stamps)
+                        _stamp_neighbours(csr, found, size, level2_bases[k], common[k + 3])
             # Degree and common-neighbour probes are sums over the last node:
             # tallied per code (w3's adjacency to the first three), then added
             # once per code. Edge and scan probes run per set.
@@ -413,19 +410,30 @@ def _sums_of_root(csr, degree, tri, probes, x, mask, common, lists, stamps, out)
                             value = np.int64(tri[slots3[i3]])
                         else:
                             value = _edge_triangles(csr, degree, tri, nodes[a], w3)
-                    elif triple_base >= 0 and probe_rows[e, 4] == _TRIPLE:
-                        value = count_of(triples[w3], triple_base)
+                    elif probe_rows[e, 4] == _FIRST_THREE:
+                        if first_three < 0:
+                            first_three = _common3(csr, degree, nodes, mask, found)
+                        # The scan would leave out w3 when it is adjacent to all three.
+                        value = first_three - ((code >> 3) == 7)
+                    elif probe_rows[e, 4] == _ALL_FOUR:
+                        if all_four_base < 0:
+                            size = _common3(csr, degree, nodes, mask, found)
+                            all_four_base = _next_stamp(stamps)
+                            _stamp_neighbours(csr, found, size, all_four_base, common[6])
+                        value = count_of(common[6, w3], all_four_base)
                     elif probe_rows[e, 4] == _WITH_ROOT:
                         if root_base < 0:
                             size = _common_of_root_pair(csr, degree, x, w1, mask, found)
-                            root_base = _next_stamp(stamps, common)
-                            if stamps[0] == 1:
-                                triple_base = -1
+                            root_base = _next_stamp(stamps)
                             _stamp_neighbours(csr, found, size, root_base, with_root)
                         value = count_of(with_root[w3], root_base)
                         value -= (code & _W2_IN_ROOT_PAIR) == _W2_IN_ROOT_PAIR
                     else:
-                        value = _scan(csr, degree, probe_rows[e, 4], nodes, mask)
+                        k = _level2_probe(probe_rows[e, 4])
+                        if k >= 0 and level2_bases[k] >= 0:
+                            value = count_of(common[k + 3, w3], level2_bases[k])
+                        else:
+                            value = _scan(csr, degree, probe_rows[e, 4], nodes, mask)
                     out[probe_rows[e, 0]] += value - probe_rows[e, 5]
             for low in range(1, 8):
                 sets = tally[0, low]
