@@ -36,8 +36,11 @@ def test_graphlets_page_counts_5_node_orbits():
     app.button[0].click().run()
     assert not app.exception, app.exception
     graph = engine.sample(engine.sample_names()[0])
-    totals, _, vectors = (frame.value for frame in app.dataframe)
+    totals, similar, vectors = (frame.value for frame in app.dataframe)
     expected = orbit_counts(graph, graphlet_size=5)
+    over_73 = gdv_similarity(graph, graph.label(0), k=10, graphlet_size=5)
+    assert similar["node"].tolist() == over_73["node"].tolist()
+    np.testing.assert_allclose(similar["similarity"], over_73["similarity"])
     assert vectors.shape == (graph.n_nodes, 1 + 73)
     np.testing.assert_array_equal(vectors.iloc[:, 1:].to_numpy(), expected)
     assert totals["count"].tolist() == graphlet_counts(graph, graphlet_size=5)["count"].tolist()

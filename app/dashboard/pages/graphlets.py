@@ -67,7 +67,8 @@ def similar_panel() -> None:
         st.info("Choose a node.")
         return
     try:
-        table = gdv_similarity(graph, node, k=k, orbits=orbits[:, :15])
+        # Counted 5-node graphlets compare over all 73 orbits, as the paper does.
+        table = gdv_similarity(graph, node, k=k, orbits=orbits)
     except KeyError as error:
         st.error(error_message(error))
         return
