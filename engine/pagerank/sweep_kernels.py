@@ -78,18 +78,21 @@ class SweepGraph(NamedTuple):
 
 
 @njit(inline="always")
-def _pull(graph, y, v):
+def _pull(indptr, indices, weights, y, v):
     """``Σ_p w_p·y[indices[p]]`` over the pull row ``v``, with four independent sums
-    so that four gathers are in flight at once."""
-    indices = graph.indices
-    weights = graph.weights
+    so that four gathers are in flight at once.
+
+    Takes the arrays, not the :class:`SweepGraph`: an array read from a named tuple
+    inside a serial loop costs Numba an atomic reference count per read (Numba 0.68),
+    which made the serial twin of :func:`residual_pass` twice as slow as its parallel
+    twin on one thread (3.96 vs 2.03 ms on the 1M-edge BA graph; 2.02 unpacked)."""
     a0 = 0.0
     a1 = 0.0
     a2 = 0.0
     a3 = 0.0
-    p = graph.indptr[v]
-    stop = graph.indptr[v + 1]
-    if is_weighted(graph):
+    p = indptr[v]
+    stop = indptr[v + 1]
+    if weights.shape[0] > 0:
         while p + 4 <= stop:
             a0 += weights[p] * y[indices[p]]
             a1 += weights[p + 1] * y[indices[p + 1]]
@@ -203,13 +206,14 @@ def coloured_sweep(graph, seed_vector, restart, relaxation, alpha, x, y, moved_p
     block_starts = graph.block_starts
     colour_blocks = graph.colour_blocks
     inverse_out = graph.inverse_out
+    indptr, indices, weights = graph.indptr, graph.indices, graph.weights
     for colour in range(colour_blocks.shape[0] - 1):
         first_block = colour_blocks[colour]
         for offset in prange(colour_blocks[colour + 1] - first_block):
             block = first_block + offset
             moved = 0.0
             for v in range(block_starts[block], block_starts[block + 1]):
-                value = (1.0 - alpha) * _pull(graph, y, v)
+                value = (1.0 - alpha) * _pull(indptr, indices, weights, y, v)
                 value += restart * seed_vector[v]
                 previous = x[v]
                 change = relaxation * (value - previous)
@@ -241,9 +245,10 @@ def residual_pass(graph, seed_vector, alpha, dangling, x, y, residual):
     (random writes between the gathers) on the 10M-edge BA graph."""
     block_starts = graph.block_starts
     inverse_out = graph.inverse_out
+    indptr, indices, weights = graph.indptr, graph.indices, graph.weights
     for block in prange(block_starts.shape[0] - 1):
         for v in range(block_starts[block], block_starts[block + 1]):
-            target = (1.0 - alpha) * _pull(graph, y, v)
+            target = (1.0 - alpha) * _pull(indptr, indices, weights, y, v)
             target += (alpha + (1.0 - alpha) * dangling) * seed_vector[v]
             value = x[v] if inverse_out[v] == 0.0 else y[v] / inverse_out[v]
             x[v] = value
