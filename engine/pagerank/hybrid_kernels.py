@@ -18,7 +18,7 @@ from numba import njit, prange
 
 from checks.twins import serial_and_parallel
 from engine.pagerank.common_kernels import next_uniform, stream_start
-from engine.pagerank.walks_kernels import first_step, make_interleaved
+from engine.pagerank.walks_kernels import make_interleaved
 
 
 @njit(nogil=True, cache=True)
@@ -77,8 +77,7 @@ def _begin_owned(walker, job, walk_id, owner):
     nodes, offsets = job
     while offsets[owner + 1] <= walk_id:
         owner += 1
-    node, state, _ = first_step(walker, nodes[owner], walk_id)
-    return node, state, 1, owner
+    return nodes[owner], stream_start(walker.seed, walk_id), True, owner
 
 
 @njit(inline="always")

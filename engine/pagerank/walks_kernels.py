@@ -21,6 +21,7 @@ import numpy as np
 from numba import njit, prange
 
 from engine._kernels import random as rng
+from engine._kernels.borrow import borrowed
 from engine.pagerank.common_kernels import Seeds
 
 LOW_32 = np.uint64(0xFFFFFFFF)
@@ -187,10 +188,11 @@ def make_interleaved(begin, end, visit=None):
     The hooks, compiled into the runner, read ``job`` (a tuple) and write ``out`` (an
     array):
 
-    - ``begin(walker, job, walk_id, cursor)`` → ``(node, state, steps, cursor)``:
-      where walk ``walk_id`` is after ``steps`` steps taken for sure, and its random
-      state; ``cursor`` is the hooks' own position, carried from one walk to the
-      next (the hybrid's owner of the last walk begun);
+    - ``begin(walker, job, walk_id, cursor)`` → ``(node, state, forced, cursor)``:
+      where walk ``walk_id`` starts, its random state, and whether its first step
+      is taken for sure (the runner takes it, on the arrays it unpacked once);
+      ``cursor`` is the hooks' own position, carried from one walk to the next
+      (the hybrid's owner of the last walk begun);
     - ``visit(job, out, node)``, when given: a walk is at ``node`` (where it began,
       or stepped to);
     - ``end(job, out, walk_id, node, status)``: walk ``walk_id`` stopped at ``node``
@@ -202,9 +204,12 @@ def make_interleaved(begin, end, visit=None):
     inlined): compiled as a separate function, the same loop ran 3x slower here
     (Numba 0.68). ``out`` is an argument rather than part of ``job``: a write to an
     array taken from a tuple inside a ``prange`` body can be lost (Numba 0.68). The
-    steps take the walker's arrays, unpacked once: Numba gives each array of a named
-    tuple handed to an inline function a reference count per call (atomic), which
-    cost the serial twins (no ``prange``) 15% a step.
+    steps take the walker's arrays unpacked once and borrowed
+    (:func:`~engine._kernels.borrow.borrowed`): Numba counts references to each
+    array an inlined function takes, with an atomic add that waits for the loads in
+    flight, which made the serial twins 4x slower than the parallel ones on one
+    thread; so is ``out``, which the hooks take. (Only arrays the caller holds
+    are borrowed: a local one would be freed after its last named use.)
     """
 
     visits = visit is not None  # a constant of the compiled runner
@@ -215,7 +220,11 @@ def make_interleaved(begin, end, visit=None):
         nodes = np.empty(INTERLEAVE, dtype=np.int64)
         states = np.empty(INTERLEAVE, dtype=np.uint64)
         walk_ids = np.empty(INTERLEAVE, dtype=np.int64)
-        indptr, indices, cumulative, seed_nodes, seed_cdf, alpha, _ = walker
+        indptr, indices = borrowed(walker.indptr), borrowed(walker.indices)
+        cumulative = borrowed(walker.cumulative)
+        seed_nodes, seed_cdf = borrowed(walker.seed_nodes), borrowed(walker.seed_cdf)
+        alpha = walker.alpha
+        out = borrowed(out)
         stop_below = stop_threshold(alpha)
         next_walk = first
         active = 0
@@ -223,13 +232,21 @@ def make_interleaved(begin, end, visit=None):
         running = True
         while running:
             while active < INTERLEAVE and next_walk < last:
-                node, state, steps, cursor = begin(walker, job, next_walk, cursor)
+                node, state, forced, cursor = begin(walker, job, next_walk, cursor)
                 if visits:
                     visit(job, out, node)
+                if forced:
+                    # A dangling start with no seeds stays put, LOST: its walk ends
+                    # at its next step, on the same status.
+                    node, state, status = step_walk(
+                        indptr, indices, cumulative, seed_nodes, seed_cdf, NEVER, node, state
+                    )
+                    if visits and status == MOVED:
+                        visit(job, out, node)
+                    taken += 1
                 nodes[active] = node
                 states[active] = state
                 walk_ids[active] = next_walk
-                taken += steps
                 next_walk += 1
                 active += 1
             running = active > 0
@@ -270,7 +287,7 @@ def make_interleaved(begin, end, visit=None):
 @njit(inline="always")
 def _begin_drawn(walker, job, walk_id, cursor):
     node, state = begin_walk(job[0], walker.seed, walk_id)
-    return node, state, 0, cursor
+    return node, state, False, cursor
 
 
 @njit(inline="always")
