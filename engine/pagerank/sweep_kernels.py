@@ -41,6 +41,7 @@ import numpy as np
 from numba import njit, prange
 
 from checks.twins import serial_and_parallel
+from engine._kernels.borrow import borrowed
 from engine._kernels.csr import is_weighted
 
 
@@ -82,10 +83,10 @@ def _pull(indptr, indices, weights, y, v):
     """``Σ_p w_p·y[indices[p]]`` over the pull row ``v``, with four independent sums
     so that four gathers are in flight at once.
 
-    Takes the arrays, not the :class:`SweepGraph`: an array read from a named tuple
-    inside a serial loop costs Numba an atomic reference count per read (Numba 0.68),
-    which made the serial twin of :func:`residual_pass` twice as slow as its parallel
-    twin on one thread (3.96 vs 2.03 ms on the 1M-edge BA graph; 2.02 unpacked)."""
+    The kernels pass it borrowed arrays (:func:`~engine._kernels.borrow.borrowed`):
+    Numba counts references to each array an inlined function takes, an atomic add
+    per row, which made the serial twin of :func:`residual_pass` twice as slow as
+    its parallel twin on one thread (3.96 vs 2.03 ms on the 1M-edge BA graph)."""
     a0 = 0.0
     a1 = 0.0
     a2 = 0.0
@@ -206,7 +207,12 @@ def coloured_sweep(graph, seed_vector, restart, relaxation, alpha, x, y, moved_p
     block_starts = graph.block_starts
     colour_blocks = graph.colour_blocks
     inverse_out = graph.inverse_out
-    indptr, indices, weights = graph.indptr, graph.indices, graph.weights
+    indptr, indices, weights = (
+        borrowed(graph.indptr),
+        borrowed(graph.indices),
+        borrowed(graph.weights),
+    )
+    y = borrowed(y)
     for colour in range(colour_blocks.shape[0] - 1):
         first_block = colour_blocks[colour]
         for offset in prange(colour_blocks[colour + 1] - first_block):
@@ -245,7 +251,12 @@ def residual_pass(graph, seed_vector, alpha, dangling, x, y, residual):
     (random writes between the gathers) on the 10M-edge BA graph."""
     block_starts = graph.block_starts
     inverse_out = graph.inverse_out
-    indptr, indices, weights = graph.indptr, graph.indices, graph.weights
+    indptr, indices, weights = (
+        borrowed(graph.indptr),
+        borrowed(graph.indices),
+        borrowed(graph.weights),
+    )
+    y = borrowed(y)
     for block in prange(block_starts.shape[0] - 1):
         for v in range(block_starts[block], block_starts[block + 1]):
             target = (1.0 - alpha) * _pull(indptr, indices, weights, y, v)
