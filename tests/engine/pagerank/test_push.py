@@ -240,3 +240,30 @@ def test_top_scores_matches_a_full_sort():
 
 
 # ------------------------------------------------------------------ approximate
+
+
+def test_walk_counts_round_each_node_up_with_its_fractional_part():
+    """Systematic rounding: every node gets ⌊e⌋ or ⌈e⌉ walks (e its expected count),
+    the mean over seeds is e, the total is within one of Σe, and the α·r each node
+    keeps goes to the estimate whether or not it gets a walk."""
+    rng = np.random.default_rng(5)
+    residual = rng.normal(0.0, 1e-3, 400) * (rng.random(400) < 0.8)
+    alpha, scale = 0.15, 3e3
+    expected = (1 - alpha) * np.abs(residual) * scale
+    totals = np.zeros(400)
+    n_seeds = 2000
+    for seed in range(n_seeds):
+        kept = np.zeros(400)
+        nodes, offsets, positive = hybrid_kernels.allocate_walks(residual, alpha, scale, seed, kept)
+        np.testing.assert_allclose(kept, alpha * residual)
+        counts = np.zeros(400)
+        counts[nodes] = np.diff(offsets)
+        assert np.all((counts == np.floor(expected)) | (counts == np.ceil(expected)))
+        assert np.all(residual[nodes[: np.searchsorted(offsets, positive)]] > 0)
+        assert np.all(residual[nodes[np.searchsorted(offsets, positive) :]] < 0)
+        for sign in (1, -1):
+            side = expected[np.sign(residual) == sign].sum()
+            assert abs(counts[np.sign(residual) == sign].sum() - side) < 1 + 1e-9
+        totals += counts
+    # the standard error of a mean of n_seeds coin flips is at most 0.5/sqrt(n_seeds)
+    np.testing.assert_allclose(totals / n_seeds, expected, atol=5 * 0.5 / np.sqrt(n_seeds))
