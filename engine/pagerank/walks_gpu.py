@@ -14,7 +14,7 @@ from numba import cuda
 
 from engine.pagerank.walks_kernels import LOST, STOPPED, make_steps
 
-_begin, _, _advance, _, _stop_threshold = make_steps(cuda.jit(device=True))
+_begin, _, _, _advance, _, _stop_threshold = make_steps(cuda.jit(device=True))
 
 
 @cuda.jit(device=True)
