@@ -11,13 +11,27 @@ from numba import njit, prange
 
 from checks.twins import serial_and_parallel
 from engine.pagerank.common_kernels import next_uniform, stream_start
-from engine.pagerank.walks_kernels import (
-    MOVED,
-    STOPPED,
-    advance_walk,
-    first_step,
-    stop_threshold,
-)
+from engine.pagerank.walks_kernels import STOPPED, make_interleaved
+
+# The index's walks: walk ``first_walk + w`` starts at ``starts[w]`` with a step taken
+# for sure and keeps its end in ``out[w]``. job: (starts, first_walk).
+
+
+@njit(inline="always")
+def _begin_stored(walker, job, walk_id, cursor):
+    starts, first_walk = job
+    return starts[walk_id - first_walk], stream_start(walker.seed, walk_id), True, cursor
+
+
+@njit(inline="always")
+def _keep_stored_end(job, out, walk_id, node, status):
+    out[walk_id - job[1]] = node if status == STOPPED else -1
+
+
+_run_stored = make_interleaved(_begin_stored, _keep_stored_end)
+
+# Walks per chunk: the threads take chunks of walks in turn.
+STORED_CHUNK = 4096
 
 
 @njit(parallel=True, cache=True)
@@ -27,13 +41,14 @@ def stored_walk_ends(walker, starts, first_walk, ends):
     ``walker.alpha`` before each further step (the index's walks: a query keeps
     ``α·r`` at the node itself). -1 when the walk met a dangling node, or started at
     one, where the query's seeds (unknown here: the walker has none) take over.
+    The walks run interleaved (:func:`~engine.pagerank.walks_kernels.make_interleaved`),
+    chunks of them over the threads.
     """
-    stop_below = stop_threshold(walker.alpha)
-    for w in prange(starts.shape[0]):
-        node, state, status = first_step(walker, starts[w], first_walk + w)
-        while status == MOVED:
-            node, state, status = advance_walk(walker, stop_below, node, state)
-        ends[w] = node if status == STOPPED else -1
+    n_walks = starts.shape[0]
+    for chunk in prange((n_walks + STORED_CHUNK - 1) // STORED_CHUNK):
+        first = first_walk + chunk * STORED_CHUNK
+        last = first_walk + min((chunk + 1) * STORED_CHUNK, n_walks)
+        _run_stored(walker, (starts, first_walk), ends, first, last, 0)
 
 
 class StoredWalks(NamedTuple):
