@@ -198,7 +198,7 @@ def _nothing(job, out, node):
     pass
 
 
-def make_interleaved(begin, end, visit=None):
+def make_interleaved(begin, end, visit=None, expect=None):
     """The runner every interleaved walk kernel uses: ``run(walker, job, out, first,
     last, cursor)`` runs walks ``first..last-1`` ``INTERLEAVE`` at a time, half a
     step each in turn, and returns the steps taken. A walk's path depends only on
@@ -222,7 +222,9 @@ def make_interleaved(begin, end, visit=None):
       ``cursor`` is the hooks' own position, carried from one walk to the next
       (the hybrid's owner of the last walk begun);
     - ``visit(job, out, node)``, when given: a walk is at ``node`` (where it began,
-      or stepped to);
+      or stepped to), called as it takes its next step from there (or stops there),
+      so once per node it stands on; ``expect(job, out, node)``, when given, is
+      called as it arrives, to prefetch what ``visit`` will write;
     - ``end(job, out, walk_id, node, status)``: walk ``walk_id`` stopped at ``node``
       (``STOPPED``), or met a dangling node with no seeds to go back to (``LOST``).
 
@@ -242,6 +244,7 @@ def make_interleaved(begin, end, visit=None):
 
     visits = visit is not None  # a constant of the compiled runner
     visit = _nothing if visit is None else visit
+    expect = _nothing if expect is None else expect
 
     @njit(inline="always")
     def run(walker, job, out, first, last, cursor):
@@ -266,7 +269,7 @@ def make_interleaved(begin, end, visit=None):
             while active < INTERLEAVE and next_walk < last:
                 node, state, forced, cursor = begin(walker, job, next_walk, cursor)
                 if visits:
-                    visit(job, out, node)
+                    expect(job, out, node)
                 prefetch(indptr, node)
                 nodes[active] = node
                 states[active] = state
@@ -283,7 +286,7 @@ def make_interleaved(begin, end, visit=None):
                     # second half of a step: where the edge leads (prefetched)
                     node = np.int64(indices[edge])
                     if visits:
-                        visit(job, out, node)
+                        expect(job, out, node)
                     prefetch(indptr, node)
                     nodes[slot] = node
                     edges[slot] = NO_EDGE
@@ -291,6 +294,8 @@ def make_interleaved(begin, end, visit=None):
                     slot += 1
                     continue
                 node = nodes[slot]
+                if visits:
+                    visit(job, out, node)
                 chosen, state, status = choose_step(
                     indptr,
                     cumulative,
@@ -309,7 +314,7 @@ def make_interleaved(begin, end, visit=None):
                     continue
                 if status == MOVED:  # from a dangling node to a seed
                     if visits:
-                        visit(job, out, chosen)
+                        expect(job, out, chosen)
                     prefetch(indptr, chosen)
                     nodes[slot] = chosen
                     taken += 1
@@ -351,7 +356,14 @@ def _count_end(job, out, walk_id, node, status):
         out[lane, node] += 1
 
 
-_run_counting = make_interleaved(_begin_drawn, _count_end, _count_visit)
+@njit(inline="always")
+def _expect_visit(job, out, node):
+    _, count_visits, lane = job
+    if count_visits:
+        prefetch(out[lane], node)
+
+
+_run_counting = make_interleaved(_begin_drawn, _count_end, _count_visit, _expect_visit)
 
 
 @njit(parallel=True, cache=True)
