@@ -25,12 +25,13 @@ from loaders import Graph
 
 # Cost of one walk step in units of one edge of a sweep, for the rule that ends the
 # sweeps. The rule's model of the residual left by the sweeps is rough, so this is
-# set by the query time it gives rather than by the kernels' speeds: on one core
-# (taskset, interleaved, 16 sources), 64 took 0.85x the time of 16 on the 1M-edge BA
-# graph of benchmarks/ppr.py (44.9 vs 52.9 ms) and 0.83x on the 1M-edge ER graph,
-# made no difference on the 10M-edge BA graph (the sweeps end there by the other
-# rules), and kept precision@100 at 1.000; 128 did no better than 64.
-WALK_COST = 64.0
+# set by the query time it gives rather than by the kernels' speeds (though a step,
+# ~90M/s, does cost about 11 edges of a sweep, ~1G/s, on one core). Since the walks
+# run in prefetched half steps, on one core (taskset, 16 sources, median) 16 took
+# 0.89x the time of 64 on the 1M-edge BA graph of benchmarks/ppr.py (18.6 vs 20.8
+# ms), 0.91x on the 10M-edge one (475 vs 519 ms) and 0.89x on the 1M-edge ER graph
+# (19.3 vs 21.8 ms), with precision@100 0.998-1.000; 8 did no better.
+WALK_COST = 16.0
 
 
 def fora(
