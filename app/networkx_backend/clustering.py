@@ -1,0 +1,120 @@
+"""``triangles``, ``clustering``, ``average_clustering`` and ``transitivity`` for networkx.
+
+All four read two per-node arrays, computed once per converted graph by the engine's
+graphlet code (:class:`engine.graphlets.common.SimpleGraph`: self-loops dropped, a Numba
+count of the triangles on every edge): twice the triangles through each node, and its
+degree without self-loops. networkx ignores self-loops in all four too.
+
+Directed and weighted clustering (Fagiolo's and Onnela's formulas) are not computed
+here: ``can_run`` names them and networkx runs its own code.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from app.networkx_backend.graph import BackendGraph
+from engine.graphlets.common import SimpleGraph
+
+
+def triangle_arrays(G: BackendGraph) -> tuple[np.ndarray, np.ndarray]:
+    """``(2 × triangles, degree without self-loops)`` per node, int64, once per graph.
+
+    >>> twice, degree = triangle_arrays(BackendGraph.from_networkx(nx.complete_graph(4)))
+    >>> twice.tolist(), degree.tolist()
+    ([6, 6, 6, 6], [3, 3, 3, 3])
+    """
+
+    def build() -> tuple[np.ndarray, np.ndarray]:
+        simple = SimpleGraph.of(G.engine_graph(None), orient=True)
+        twice = simple.node_sums()[0]
+        return twice.astype(np.int64), simple.degree.astype(np.int64)
+
+    return G.cached("triangles", build)
+
+
+def triangles(G: BackendGraph, nodes=None):
+    """Triangles through each node, as :func:`networkx.triangles` counts them.
+
+    >>> nx.triangles(nx.karate_club_graph(), 0, backend="gwb")
+    18
+    """
+    twice = triangle_arrays(G)[0]
+    return _per_node(G, nodes, (twice // 2).tolist())
+
+
+def clustering(G: BackendGraph, nodes=None, weight: str | None = None):
+    """Clustering coefficient ``2T / (d (d − 1))`` of undirected, unweighted graphs.
+
+    >>> round(nx.clustering(nx.karate_club_graph(), 0, backend="gwb"), 4)
+    0.15
+    """
+    return _per_node(G, nodes, _coefficients(G))
+
+
+def average_clustering(
+    G: BackendGraph, nodes=None, weight: str | None = None, count_zeros: bool = True
+) -> float:
+    """Mean clustering coefficient over ``nodes`` (all by default), as networkx takes it.
+
+    >>> round(nx.average_clustering(nx.karate_club_graph(), backend="gwb"), 4)
+    0.5706
+    """
+    values = clustering(G, nodes, weight)
+    values = list(values.values())
+    if not count_zeros:
+        values = [v for v in values if abs(v) > 0]
+    return sum(values) / len(values)
+
+
+def transitivity(G: BackendGraph) -> float:
+    """``3 × triangles / connected triples``, summed over the graph as networkx sums it.
+
+    >>> round(nx.transitivity(nx.karate_club_graph(), backend="gwb"), 4)
+    0.2557
+    """
+    twice, degree = triangle_arrays(G)
+    triangles_ = int(twice.sum())
+    if triangles_ == 0:
+        return 0
+    return triangles_ / int((degree * (degree - 1)).sum())
+
+
+def can_run_clustering(G, nodes=None, weight=None, **_) -> bool | str:
+    """``clustering`` and ``average_clustering``: undirected and unweighted only."""
+    if G.is_directed():
+        return "directed clustering (Fagiolo's formula) is not implemented by gwb"
+    if weight is not None:
+        return "weighted clustering (geometric mean of weights) is not implemented by gwb"
+    return True
+
+
+def can_run_transitivity(G, **_) -> bool | str:
+    """networkx's transitivity of a directed graph counts successor sets; not ours."""
+    if G.is_directed():
+        return "transitivity of directed graphs is not implemented by gwb"
+    return True
+
+
+def _coefficients(G: BackendGraph) -> list:
+    def build() -> list:
+        twice, degree = triangle_arrays(G)
+        pairs = degree * (degree - 1)
+        # networkx writes an int 0 where there is no triangle; the same values, the same types.
+        return [0 if t == 0 else t / d for t, d in zip(twice.tolist(), pairs.tolist())]
+
+    return G.cached("clustering", build)
+
+
+def _per_node(G: BackendGraph, nodes, values: list):
+    """networkx's ``nodes`` argument: all (None), one node (a value), or a container."""
+    if nodes is None:
+        return dict(zip(G.nodes, values))
+    if nodes in G:
+        return values[G.index[nodes]]
+    try:
+        ids = G.ids(nodes)
+    except TypeError:
+        raise nx.NetworkXError(f"nbunch {nodes!r} is not a node or a sequence of nodes") from None
+    return {G.nodes[i]: values[i] for i in ids.tolist()}

@@ -1,0 +1,38 @@
+"""What networkx shows about the ``gwb`` backend (the ``networkx.backend_info`` entry point).
+
+networkx calls :func:`get_info` while it is being imported, so this module imports
+neither networkx nor the engine.
+"""
+
+from __future__ import annotations
+
+FUNCTIONS: dict[str, str] = {
+    "pagerank": "Power iteration of engine.ppr(method='exact'); `nstart` and a `dangling` "
+    "distribution other than the personalization use a float64 iteration of this backend.",
+    "triangles": "Per-edge triangle counts of engine.graphlets (Numba).",
+    "clustering": "Unweighted, undirected graphs only; others fall back to networkx.",
+    "average_clustering": "Unweighted, undirected graphs only; others fall back to networkx.",
+    "transitivity": "Triangle counts of engine.graphlets.",
+    "jaccard_coefficient": "A Numba merge of sorted neighbour lists per pair.",
+    "conductance": "engine.conductance on undirected graphs without self-loops; else the "
+    "cut and volumes below.",
+    "cut_size": "One vectorised pass over the edges.",
+    "volume": "Degrees as networkx counts them (an undirected self-loop twice).",
+}
+
+
+def get_info() -> dict:
+    """The backend's description for networkx's docs and ``nx.config.backends``.
+
+    >>> info = get_info()
+    >>> info["backend_name"], "pagerank" in info["functions"]
+    ('gwb', True)
+    """
+    return {
+        "backend_name": "gwb",
+        "project": "graph-workbench",
+        "package": "graph-workbench",
+        "short_summary": "Graph Workbench's engine (Numba, SciPy) behind networkx calls.",
+        "functions": {name: {"additional_docs": docs} for name, docs in FUNCTIONS.items()},
+        "default_config": {},
+    }

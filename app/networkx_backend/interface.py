@@ -1,0 +1,103 @@
+"""The object networkx loads for ``backend="gwb"`` (the ``networkx.backends`` entry point).
+
+networkx asks it, per call: ``can_run`` (can these arguments be computed here? a string
+says why not, and networkx logs it and falls back), ``should_run`` (is it worth it?),
+``convert_from_nx`` (once per graph and edge attributes, cached by networkx, see
+:mod:`app.networkx_backend.graph`), then the function of the same name, and
+``convert_to_nx`` on the result.
+
+>>> import networkx as nx
+>>> backend_interface.can_run("clustering", (nx.DiGraph(),), {})
+"directed clustering (Fagiolo's formula) is not implemented by gwb"
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+
+from app.networkx_backend import clustering, cuts, link_prediction
+from app.networkx_backend import pagerank as pagerank_module
+from app.networkx_backend.graph import BackendGraph
+
+# Graphs with fewer edges than this are faster in networkx than converted first, when
+# networkx picks a backend itself (``nx.config.backend_priority``); ``backend="gwb"``
+# still runs here.
+SMALL_GRAPH_EDGES = 64
+
+
+def _always(G, **_) -> bool:
+    return True
+
+
+# name → (function, can_run check taking the function's arguments by name)
+DISPATCHED: dict[str, tuple[Callable, Callable]] = {
+    "pagerank": (pagerank_module.pagerank, pagerank_module.can_run),
+    "triangles": (clustering.triangles, _always),
+    "clustering": (clustering.clustering, clustering.can_run_clustering),
+    "average_clustering": (clustering.average_clustering, clustering.can_run_clustering),
+    "transitivity": (clustering.transitivity, clustering.can_run_transitivity),
+    "jaccard_coefficient": (link_prediction.jaccard_coefficient, link_prediction.can_run),
+    "cut_size": (cuts.cut_size, _always),
+    "volume": (cuts.volume, _always),
+    "conductance": (cuts.conductance, _always),
+}
+
+
+class BackendInterface:
+    """networkx's view of the ``gwb`` backend: conversions, checks and the functions."""
+
+    @staticmethod
+    def convert_from_nx(
+        G,
+        edge_attrs: dict | None = None,
+        node_attrs: dict | None = None,
+        preserve_edge_attrs: bool = False,
+        preserve_node_attrs: bool = False,
+        preserve_graph_attrs: bool = False,
+        name: str | None = None,
+        graph_name: str | None = None,
+    ) -> BackendGraph:
+        """A :class:`BackendGraph` keeping the edge attributes the call reads.
+
+        ``edge_attrs`` maps attribute → default for missing values (networkx passes
+        ``{"weight": 1}`` for ``weight="weight"``). Node attributes are not kept: no
+        dispatched function reads them.
+        """
+        if isinstance(G, BackendGraph):
+            return G
+        if preserve_edge_attrs:
+            raise NotImplementedError("gwb keeps named numeric edge attributes only")
+        return BackendGraph.from_networkx(G, edge_attrs)
+
+    @staticmethod
+    def convert_to_nx(obj, *, name: str | None = None):
+        """A converted graph back as networkx's; any other result unchanged."""
+        return obj.to_networkx() if isinstance(obj, BackendGraph) else obj
+
+    @staticmethod
+    def can_run(name: str, args: tuple, kwargs: dict) -> bool | str:
+        """True, or why ``name`` cannot run here with these arguments."""
+        if name not in DISPATCHED:
+            return f"{name} is not implemented by gwb"
+        function, check = DISPATCHED[name]
+        bound = inspect.signature(function).bind(*args, **kwargs)
+        bound.apply_defaults()
+        G = bound.arguments["G"]
+        if G.is_multigraph():
+            return "gwb converts simple graphs, not multigraphs"
+        return check(**bound.arguments)
+
+    @staticmethod
+    def should_run(name: str, args: tuple, kwargs: dict) -> bool | str:
+        """Whether converting pays off: not for tiny networkx graphs."""
+        G = args[0] if args else kwargs.get("G")
+        if not isinstance(G, BackendGraph) and G.number_of_edges() < SMALL_GRAPH_EDGES:
+            return f"graph has fewer than {SMALL_GRAPH_EDGES} edges: networkx is faster"
+        return True
+
+
+for _name, (_function, _) in DISPATCHED.items():
+    setattr(BackendInterface, _name, staticmethod(_function))
+
+backend_interface = BackendInterface()
