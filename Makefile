@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PORT ?= 8501
 
-.PHONY: run test lint bench samples test-deps clean gpu-check
+.PHONY: run test lint bench samples test-deps clean gpu-check nx-tests
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,18 @@ bench: $(INSTALLED)
 GPU_PYTHON ?= $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
 gpu-check:
 	@PYTHONPATH=$(CURDIR) $(GPU_PYTHON) -m benchmarks.gpu_check $(if $(WHEELS),--wheels $(WHEELS))
+
+## networkx's own tests of the functions the gwb backend dispatches, run against it
+## (NETWORKX_TEST_BACKEND). Every other networkx call in them, and any call gwb's can_run
+## refuses (multigraphs, directed or weighted clustering), runs networkx itself
+## (NETWORKX_FALLBACK_TO_NX); without it those tests would report xfail.
+NX_TESTS := networkx.algorithms.link_analysis.tests.test_pagerank \
+	networkx.algorithms.tests.test_cluster \
+	networkx.algorithms.tests.test_link_prediction \
+	networkx.algorithms.tests.test_cuts
+nx-tests: $(INSTALLED)
+	NETWORKX_TEST_BACKEND=gwb NETWORKX_FALLBACK_TO_NX=True \
+	  $(BIN)/python -m pytest --pyargs $(NX_TESTS) -o addopts="" -p no:cacheprovider -q -rxXs
 
 ## Rebuild the sample graph stores in sample_graphs/.
 samples: $(INSTALLED)
