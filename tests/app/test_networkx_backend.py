@@ -105,6 +105,13 @@ def test_pagerank_equals_networkx(name, case):
     _close(nx.pagerank(G, backend="gwb", **kwargs), nx.pagerank(G, **kwargs), 1e-9)
 
 
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_pagerank_takes_networkx_steps(name):
+    """The same start, update and stopping rule: equal to rounding, not only within tol."""
+    G = ALL[name]
+    _close(nx.pagerank(G, backend="gwb"), nx.pagerank(G), 1e-13)
+
+
 def test_pagerank_errors_are_networkx_errors():
     G = nx.karate_club_graph()
     with pytest.raises(nx.PowerIterationFailedConvergence):
