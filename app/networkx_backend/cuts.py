@@ -6,8 +6,8 @@ engine symmetrises), has self-loops (networkx's undirected degree counts one twi
 engine's once), or a volume is 0 (networkx divides by zero, the engine says 1). So
 ``conductance`` asks :func:`engine.conductance.set_stats` only where the two agree:
 undirected, no self-loops, ``T`` the complement, a positive volume on both sides.
-Everywhere else one vectorised pass over the converted graph's edges gives the
-networkx quantities directly.
+Everywhere else Numba kernels (:mod:`~app.networkx_backend.cuts_kernels`) walk the rows of
+the node sets for the networkx quantities.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from app.networkx_backend import cuts_kernels as kernels
 from app.networkx_backend.graph import BackendGraph
 from engine.conductance import set_stats
 from engine.local_view import local_view
@@ -30,19 +31,16 @@ def cut_size(G: BackendGraph, S: Iterable, T: Iterable | None = None, weight=Non
     1
     """
     in_s = _mask(G, S)
-    in_t = ~in_s if T is None else _mask(G, T)
-    rows, columns = G.rows(), G.indices
-    s_r, s_c, t_r, t_c = in_s[rows], in_s[columns], in_t[rows], in_t[columns]
-    # networkx's edge_boundary keeps an edge with one end in S and the other in T,
-    # checked from either end; an undirected edge is listed once (rows <= columns).
-    crossing = (s_r & t_c) | (s_c & t_r)
-    if G.directed:
-        crossing = (s_r & (t_c | (s_c & t_r))).astype(np.int64) + (
-            t_r & (s_c | (t_c & s_r))
-        ).astype(np.int64)
+    if T is None:
+        in_t = ~in_s
+        # Undirected, S's own rows hold every crossing edge; directed, arcs into S too.
+        rows = np.flatnonzero(in_s) if not G.directed else np.arange(len(G))
     else:
-        crossing = crossing & (rows <= columns)
-    return _total(G.values(weight), crossing)
+        in_t = _mask(G, T)
+        rows = np.flatnonzero(in_s | in_t)
+    values = G.values(weight)
+    total = kernels.cut_weight(G.indptr, G.indices, _unit_or(values), rows, in_s, in_t, G.directed)
+    return _number(total, values is None)
 
 
 def volume(G: BackendGraph, S: Iterable, weight=None) -> float:
@@ -52,8 +50,9 @@ def volume(G: BackendGraph, S: Iterable, weight=None) -> float:
     >>> nx.volume(nx.barbell_graph(3, 0), {0, 1, 2}, backend="gwb")
     7
     """
-    degrees = G.volumes(weight)[G.ids(S)]
-    return _number(degrees.sum(), G.values(weight) is None)
+    values = G.values(weight)
+    total = kernels.row_volume(G.indptr, G.indices, _unit_or(values), G.ids(S), not G.directed)
+    return _number(total, values is None)
 
 
 def conductance(G: BackendGraph, S: Iterable, T: Iterable | None = None, weight=None) -> float:
@@ -83,10 +82,9 @@ def _mask(G: BackendGraph, nodes: Iterable) -> np.ndarray:
     return mask
 
 
-def _total(values: np.ndarray | None, selected: np.ndarray):
-    if values is None:
-        return int(selected.sum())
-    return float((values * selected).sum())
+def _unit_or(values: np.ndarray | None) -> np.ndarray:
+    """The kernels' weights: an empty array for unit weights (one compiled kernel)."""
+    return np.empty(0, dtype=np.float64) if values is None else values
 
 
 def _number(total, unweighted: bool):

@@ -46,8 +46,8 @@ class BackendGraph:
     Examples
     --------
     >>> g = BackendGraph.from_networkx(nx.Graph([("a", "b", {"weight": 2.5})]), {"weight": 1})
-    >>> g.nodes, g.volumes("weight").tolist()
-    (['a', 'b'], [2.5, 2.5])
+    >>> g.nodes, g.indptr.tolist(), g.indices.tolist(), g.values("weight").tolist()
+    (['a', 'b'], [0, 1, 2], [1, 0], [2.5, 2.5])
     >>> sorted(g.to_networkx().edges(data=True))
     [('a', 'b', {'weight': 2.5})]
     """
@@ -147,7 +147,11 @@ class BackendGraph:
         """Ids of ``nodes`` in iteration order, repeats kept, nodes not in the graph skipped
         (what networkx's ``nbunch_iter`` yields for a container)."""
         index = self.index
-        return np.fromiter((index[v] for v in nodes if v in self), dtype=np.int64)
+        nodes = nodes if isinstance(nodes, list | tuple | set | frozenset) else list(nodes)
+        try:
+            return np.fromiter(map(index.__getitem__, nodes), dtype=np.int64, count=len(nodes))
+        except (KeyError, TypeError):  # some are not nodes: skip them, as networkx does
+            return np.fromiter((index[v] for v in nodes if v in self), dtype=np.int64)
 
     def values(self, weight: str | None) -> np.ndarray | None:
         """float64 values of ``weight`` aligned with ``indices``; None for unit weights."""
@@ -166,22 +170,6 @@ class BackendGraph:
         return self.cached(
             "rows", lambda: np.repeat(np.arange(len(self.nodes)), np.diff(self.indptr))
         )
-
-    def volumes(self, weight: str | None) -> np.ndarray:
-        """Per node, networkx's (out-)degree: an undirected self-loop counts twice."""
-
-        def build() -> np.ndarray:
-            values = self.values(weight)
-            ones = np.ones(self.indices.shape[0]) if values is None else values
-            degree = np.bincount(self.rows(), weights=ones, minlength=len(self.nodes))
-            if not self.directed:
-                loops = self.rows() == self.indices
-                degree += np.bincount(
-                    self.rows()[loops], weights=ones[loops], minlength=len(self.nodes)
-                )
-            return degree
-
-        return self.cached(("volumes", weight), build)
 
     def engine_graph(self, weight: str | None = None) -> Graph:
         """The engine's :class:`~loaders.Graph` (ids as labels; float32 weights)."""
