@@ -7,17 +7,17 @@ neither networkx nor the engine.
 from __future__ import annotations
 
 FUNCTIONS: dict[str, str] = {
-    "pagerank": "Power iteration of engine.ppr(method='exact'); `nstart` and a `dangling` "
-    "distribution other than the personalization use a float64 iteration of this backend.",
+    "pagerank": "networkx's power iteration (nstart, dangling, tol as N·tol) in float64 over "
+    "a transition matrix kept per converted graph: equal to networkx's to rounding.",
     "triangles": "Per-edge triangle counts of engine.graphlets (Numba).",
-    "clustering": "Unweighted, undirected graphs only; others fall back to networkx.",
-    "average_clustering": "Unweighted, undirected graphs only; others fall back to networkx.",
-    "transitivity": "Triangle counts of engine.graphlets.",
+    "clustering": "Unweighted, undirected graphs; others fall back to networkx.",
+    "average_clustering": "Unweighted, undirected graphs; others fall back to networkx.",
+    "transitivity": "Undirected graphs: triangle counts of engine.graphlets.",
     "jaccard_coefficient": "A Numba merge of sorted neighbour lists per pair.",
     "conductance": "engine.conductance on undirected graphs without self-loops; else the "
     "cut and volumes below.",
-    "cut_size": "One vectorised pass over the edges.",
-    "volume": "Degrees as networkx counts them (an undirected self-loop twice).",
+    "cut_size": "A Numba walk over the rows of S and T.",
+    "volume": "A Numba walk over the rows of S (an undirected self-loop counts twice).",
 }
 
 
