@@ -38,8 +38,9 @@ class BackendGraph:
         The CSR pattern (int64, int32), rows sorted; an undirected graph stores each edge
         both ways and a self-loop once.
     directed : bool
-    weights : dict of str to numpy.ndarray, optional
-        float64 values of edge attributes, aligned with ``indices``.
+    weights : dict of str to numpy.ndarray or None, optional
+        float64 values of edge attributes, aligned with ``indices``; None for an
+        attribute that is 1 on every edge (the unit-weight paths of the kernels).
     graph : dict, optional
         networkx's graph attributes (``G.graph``).
 
@@ -115,10 +116,10 @@ class BackendGraph:
         edge_attrs = dict(edge_attrs or {})
         indptr, indices = _pattern(G, nodes)
         order = _row_sort(indptr, indices)
-        weights = {
-            attr: _values(G, attr, default, indices.shape[0])[order]
-            for attr, default in edge_attrs.items()
-        }
+        weights = {}
+        for attr, default in edge_attrs.items():
+            values = _values(G, attr, default, indices.shape[0])
+            weights[attr] = None if np.all(values == 1) else values[order]
         return cls(
             nodes,
             indptr,
@@ -136,7 +137,8 @@ class BackendGraph:
         rows = np.repeat(np.arange(len(self.nodes)), np.diff(self.indptr))
         columns = self.indices
         keep = slice(None) if self.directed else rows <= columns
-        names = list(self.weights)
+        # An attribute that was 1 on every edge (or missing) is not written back.
+        names = [name for name, values in self.weights.items() if values is not None]
         values = [self.weights[name][keep].tolist() for name in names]
         for k, (i, j) in enumerate(zip(rows[keep].tolist(), columns[keep].tolist())):
             G.add_edge(self.nodes[i], self.nodes[j], **{a: v[k] for a, v in zip(names, values)})

@@ -25,6 +25,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from app.networkx_backend.graph import BackendGraph
+from app.networkx_backend.pagerank_kernels import pagerank_step
 
 
 def pagerank(
@@ -82,42 +83,48 @@ def power_iteration(
     [0.257, 0.486, 0.257]
     """
     n = len(G)
-    transposed, dangling_ids = transition(G, weight)
+    indptr, indices, values, scale, dangling_ids = transition(G, weight)
     sink = p if sink is None else sink
     teleport = (1 - alpha) * p
+    x = np.array(x, dtype=np.float64)
+    new = np.empty(n)
     for _ in range(max_iter):
-        last = x
-        x = alpha * (transposed @ x + x[dangling_ids].sum() * sink) + teleport
-        if np.abs(x - last).sum() < n * tol:
+        lost = float(x[dangling_ids].sum())
+        change = pagerank_step(indptr, indices, values, scale, x, lost, alpha, sink, teleport, new)
+        x, new = new, x
+        if change < n * tol:
             return x
     raise nx.PowerIterationFailedConvergence(max_iter)
 
 
-def transition(G: BackendGraph, weight: str | None) -> tuple[sp.csr_array, np.ndarray]:
-    """``(Pᵀ, dangling node ids)``: ``Pᵀ @ x`` is networkx's ``x @ P``, the walk stepping
-    to an out-neighbour in proportion to the edge's weight; built once per graph.
+def transition(G: BackendGraph, weight: str | None) -> tuple:
+    """``(indptr, indices, values, 1 / out-weight, dangling ids)`` of the transposed
+    adjacency (the in-arcs a step pulls over), built once per graph; ``values`` is empty
+    for unit weights.
 
-    >>> transposed, dangling = transition(BackendGraph.from_networkx(nx.DiGraph([(0, 1)])), None)
-    >>> transposed.toarray().tolist(), dangling.tolist()
-    ([[0.0, 0.0], [1.0, 0.0]], [1])
+    >>> parts = transition(BackendGraph.from_networkx(nx.DiGraph([(0, 1), (0, 2)])), None)
+    >>> [part.tolist() for part in parts]
+    [[0, 0, 1, 2], [0, 0], [], [0.5, 0.0, 0.0], [1, 2]]
     """
 
-    def build() -> tuple[sp.csr_array, np.ndarray]:
+    def build() -> tuple:
         n = len(G)
         values = G.values(weight)
         if values is None:
-            data, out = np.ones(G.indices.shape[0]), np.diff(G.indptr).astype(np.float64)
+            out = np.diff(G.indptr).astype(np.float64)
         else:
-            data, out = values, np.bincount(G.rows(), weights=values, minlength=n)
+            out = np.bincount(G.rows(), weights=values, minlength=n)
         scale = np.zeros(n)
         np.divide(1.0, out, out=scale, where=out != 0)
+        indptr, indices = G.indptr, G.indices
         if G.directed:
-            scaled = data * scale[G.rows()]
-            transposed = sp.csr_array((scaled, G.indices, G.indptr), shape=(n, n)).T.tocsr()
-        else:
-            # A is symmetric: Pᵀ[i, j] = A[i, j] / out[j] keeps A's pattern, column-scaled.
-            transposed = sp.csr_array((data * scale[G.indices], G.indices, G.indptr), shape=(n, n))
-        return transposed, np.flatnonzero(out == 0)
+            data = np.ones(indices.shape[0]) if values is None else values
+            transposed = sp.csr_array((data, indices, indptr), shape=(n, n)).T.tocsr()
+            indptr, indices = transposed.indptr.astype(np.int64), transposed.indices
+            values = None if values is None else transposed.data
+        # An undirected adjacency is its own transpose: nothing to build.
+        values = np.empty(0) if values is None else values
+        return indptr, indices, values, scale, np.flatnonzero(out == 0)
 
     return G.cached(("transition", weight), build)
 
