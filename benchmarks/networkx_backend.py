@@ -49,6 +49,7 @@ def workloads(G: nx.Graph) -> dict[str, Callable]:
         "clustering": lambda G, b: nx.clustering(G, backend=b),
         "average_clustering": lambda G, b: nx.average_clustering(G, backend=b),
         "transitivity": lambda G, b: nx.transitivity(G, backend=b),
+        "square_clustering": lambda G, b: nx.square_clustering(G, backend=b),
         "jaccard_coefficient 10k pairs": lambda G, b: list(
             nx.jaccard_coefficient(G, pairs, backend=b)
         ),

@@ -13,6 +13,7 @@ FUNCTIONS: dict[str, str] = {
     "clustering": "Unweighted, undirected graphs; others fall back to networkx.",
     "average_clustering": "Unweighted, undirected graphs; others fall back to networkx.",
     "transitivity": "Undirected graphs: triangle counts of engine.graphlets.",
+    "square_clustering": "Undirected graphs: a Numba walk over two-step paths per node.",
     "jaccard_coefficient": "A Numba merge of sorted neighbour lists per pair.",
     "conductance": "engine.conductance on undirected graphs without self-loops; else the "
     "cut and volumes below.",

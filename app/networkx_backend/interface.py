@@ -37,6 +37,7 @@ DISPATCHED: dict[str, tuple[Callable, Callable]] = {
     "clustering": (clustering.clustering, clustering.can_run_clustering),
     "average_clustering": (clustering.average_clustering, clustering.can_run_clustering),
     "transitivity": (clustering.transitivity, clustering.can_run_transitivity),
+    "square_clustering": (clustering.square_clustering, clustering.can_run_square_clustering),
     "jaccard_coefficient": (link_prediction.jaccard_coefficient, link_prediction.can_run),
     "cut_size": (cuts.cut_size, _always),
     "volume": (cuts.volume, _always),

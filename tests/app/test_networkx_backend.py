@@ -131,6 +131,7 @@ def test_triangle_functions_equal_networkx(name):
     assert nx.triangles(G, backend="gwb") == nx.triangles(G)
     assert nx.clustering(G, backend="gwb") == nx.clustering(G)
     assert nx.transitivity(G, backend="gwb") == nx.transitivity(G)
+    assert nx.square_clustering(G, backend="gwb") == nx.square_clustering(G)
     if len(G):
         assert nx.average_clustering(G, backend="gwb") == pytest.approx(
             nx.average_clustering(G), abs=1e-12
@@ -138,9 +139,13 @@ def test_triangle_functions_equal_networkx(name):
         some = list(G)[::3]
         assert nx.triangles(G, some, backend="gwb") == nx.triangles(G, some)
         assert nx.clustering(G, some, backend="gwb") == nx.clustering(G, some)
+        assert list(nx.square_clustering(G, some + some[:2], backend="gwb").items()) == list(
+            nx.square_clustering(G, some + some[:2]).items()
+        )
         first = next(iter(G))
         assert nx.triangles(G, first, backend="gwb") == nx.triangles(G, first)
         assert nx.clustering(G, first, backend="gwb") == nx.clustering(G, first)
+        assert nx.square_clustering(G, first, backend="gwb") == nx.square_clustering(G, first)
 
 
 @pytest.mark.parametrize("count_zeros", [True, False])
@@ -236,6 +241,7 @@ def test_cut_functions_equal_networkx(name, weight):
         (lambda G: nx.clustering(G.to_directed(), backend="gwb"), "directed clustering"),
         (lambda G: nx.clustering(G, weight="weight", backend="gwb"), "weighted clustering"),
         (lambda G: nx.transitivity(G.to_directed(), backend="gwb"), "directed graphs"),
+        (lambda G: nx.square_clustering(G.to_directed(), backend="gwb"), "directed graphs"),
         (lambda G: nx.pagerank(nx.MultiGraph(G), backend="gwb"), "multigraph"),
     ],
 )
