@@ -265,12 +265,15 @@ def test_backend_priority_falls_back_to_networkx_with_the_reason(caplog, monkeyp
     assert "gwb" in G.__networkx_cache__["backends"]  # triangles ran here
 
 
-def test_should_run_leaves_tiny_graphs_to_networkx():
+def test_should_run_leaves_tiny_graphs_and_local_functions_to_networkx():
     tiny = nx.path_graph(5)
     assert "fewer than" in backend_interface.should_run("triangles", (tiny,), {})
     big = nx.barabasi_albert_graph(100, 3, seed=1)
     assert big.number_of_edges() >= SMALL_GRAPH_EDGES
     assert backend_interface.should_run("triangles", (big,), {}) is True
+    assert "reads only" in backend_interface.should_run("volume", (big, {0, 1}), {})
+    nx.triangles(big, backend="gwb")  # now converted and cached: worth it for every call
+    assert backend_interface.should_run("volume", (big, {0, 1}), {}) is True
 
 
 def test_conversion_is_cached_until_the_graph_changes():
