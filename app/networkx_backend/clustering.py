@@ -5,16 +5,25 @@ graphlet code (:class:`engine.graphlets.common.SimpleGraph`: self-loops dropped,
 count of the triangles on every edge): twice the triangles through each node, and its
 degree without self-loops. networkx ignores self-loops in all four too.
 
-Directed and weighted clustering (Fagiolo's and Onnela's formulas) are not computed
-here: ``can_run`` names them and networkx runs its own code.
+``clustering`` (and so ``average_clustering``) also takes networkx's other two formulas:
+weighted (Onnela et al.: the geometric mean of the triangle's weights over the largest
+weight; the products from a Numba kernel, their cube roots from NumPy as networkx takes
+them, so a value may differ from networkx's in the last bit where the sum runs in another
+order) and directed (Fagiolo: integer counts, exact). Weighted directed clustering falls
+back to networkx.
 """
 
 from __future__ import annotations
 
 import networkx as nx
 import numpy as np
+import scipy.sparse as sp
 
-from app.networkx_backend.clustering_kernels import square_terms
+from app.networkx_backend.clustering_kernels import (
+    directed_triangle_terms,
+    square_terms,
+    weighted_triangle_products,
+)
 from app.networkx_backend.graph import BackendGraph
 from engine.graphlets import common_kernels as kernels
 from engine.graphlets.common import SimpleGraph, thread_count
@@ -55,12 +64,15 @@ def triangles(G: BackendGraph, nodes=None):
 
 
 def clustering(G: BackendGraph, nodes=None, weight: str | None = None):
-    """Clustering coefficient ``2T / (d (d − 1))`` of undirected, unweighted graphs.
+    """Clustering coefficient of each node, by networkx's formula for ``G``: ``2T / (d (d −
+    1))`` (weighted: ``T`` sums geometric means of normalised weights; directed: Fagiolo's).
 
     >>> round(nx.clustering(nx.karate_club_graph(), 0, backend="gwb"), 4)
     0.15
+    >>> round(nx.clustering(nx.karate_club_graph(), 0, weight="weight", backend="gwb"), 4)
+    0.0663
     """
-    return _per_node(G, nodes, _coefficients(G))
+    return _per_node(G, nodes, _coefficients(G, weight))
 
 
 def average_clustering(
@@ -133,11 +145,9 @@ def can_run_square_clustering(G, **_) -> bool | str:
 
 
 def can_run_clustering(G, nodes=None, weight=None, **_) -> bool | str:
-    """``clustering`` and ``average_clustering``: undirected and unweighted only."""
-    if G.is_directed():
-        return "directed clustering (Fagiolo's formula) is not implemented by gwb"
-    if weight is not None:
-        return "weighted clustering (geometric mean of weights) is not implemented by gwb"
+    """``clustering`` and ``average_clustering``: all but weighted directed graphs."""
+    if G.is_directed() and weight is not None:
+        return "weighted directed clustering is not implemented by gwb"
     return True
 
 
@@ -148,7 +158,13 @@ def can_run_transitivity(G, **_) -> bool | str:
     return True
 
 
-def _coefficients(G: BackendGraph) -> list:
+def _coefficients(G: BackendGraph, weight: str | None = None) -> list:
+    values = None if weight is None else G.values(weight)
+    if G.directed:
+        return G.cached("directed clustering", lambda: _directed_coefficients(G))
+    if values is not None:
+        return G.cached(("clustering", weight), lambda: _weighted_coefficients(G, values))
+
     def build() -> list:
         twice, degree = triangle_arrays(G)
         pairs = (degree * (degree - 1)).astype(np.float64)
@@ -158,6 +174,42 @@ def _coefficients(G: BackendGraph) -> list:
         return ratio.tolist()
 
     return G.cached("clustering", build)
+
+
+def _weighted_coefficients(G: BackendGraph, values: np.ndarray) -> list:
+    n = len(G)
+    ids = np.arange(n)
+    scale = float(values.max()) if values.size else 1.0
+    ends = np.zeros(n + 1, dtype=np.int64)
+    # Two passes: count the products, then fill an array of exactly that size.
+    weighted_triangle_products(G.indptr, G.indices, values, scale, ids, ends, np.empty(0))
+    products = np.empty(int(ends[-1]))
+    if products.size:
+        weighted_triangle_products(G.indptr, G.indices, values, scale, ids, ends, products)
+    owner = np.repeat(ids, np.diff(ends))
+    twice = 2 * np.bincount(owner, weights=np.cbrt(products), minlength=n)
+    degree = triangle_arrays(G)[1]
+    return [0 if t == 0 else t / (d * (d - 1)) for t, d in zip(twice.tolist(), degree.tolist())]
+
+
+def _directed_coefficients(G: BackendGraph) -> list:
+    n = len(G)
+    arcs = sp.csr_array((np.ones(G.indices.shape[0]), G.indices, G.indptr), shape=(n, n))
+    into = arcs.T.tocsr()
+    parts = [np.zeros(n, dtype=np.int64) for _ in range(3)]
+    directed_triangle_terms(
+        G.indptr,
+        G.indices,
+        into.indptr.astype(np.int64),
+        into.indices.astype(G.indices.dtype),
+        np.arange(n),
+        *parts,
+    )
+    triangles_, total, both = (part.tolist() for part in parts)
+    return [
+        0 if t == 0 else t / ((dt * (dt - 1) - 2 * db) * 2)
+        for t, dt, db in zip(triangles_, total, both)
+    ]
 
 
 def _per_node(G: BackendGraph, nodes, values: list):

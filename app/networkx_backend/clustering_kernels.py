@@ -42,3 +42,87 @@ def square_terms(indptr, indices, ids):
             count[x] = 0
         squares[k] = total
     return squares, degree_sum
+
+
+@njit(cache=True)
+def weighted_triangle_products(indptr, indices, values, scale, ids, ends, products):
+    """networkx's weighted triangles: for each node of ``ids``, each pair ``{j, k}`` of
+    its neighbours (self-loops left out) that are adjacent gives the product of the
+    three edge weights, each divided by ``scale`` (the largest weight), as networkx
+    multiplies them (``w_ij · w_jk · w_ki``). With ``products`` empty, only counts:
+    ``ends[t + 1]`` is the end of node ``ids[t]``'s run of products.
+
+    The cube roots are left to NumPy, whose ``cbrt`` networkx calls (Numba's differs in
+    the last bit about half the time).
+    """
+    n = indptr.shape[0] - 1
+    slot_of = np.full(n, -1, dtype=np.int64)
+    fill = products.shape[0] > 0
+    out = 0
+    for t in range(ids.shape[0]):
+        i = ids[t]
+        for p in range(indptr[i], indptr[i + 1]):
+            if indices[p] != i:
+                slot_of[indices[p]] = p
+        for p in range(indptr[i], indptr[i + 1]):
+            j = indices[p]
+            if j == i:
+                continue
+            w_ij = values[p] / scale
+            for q in range(indptr[j], indptr[j + 1]):
+                k = indices[q]
+                if k <= j or k == i or slot_of[k] < 0:
+                    continue
+                if fill:
+                    products[out] = w_ij * (values[q] / scale) * (values[slot_of[k]] / scale)
+                out += 1
+        for p in range(indptr[i], indptr[i + 1]):
+            slot_of[indices[p]] = -1
+        ends[t + 1] = out
+
+
+@njit(cache=True)
+def directed_triangle_terms(out_ptr, out_idx, in_ptr, in_idx, ids, triangles, total, both):
+    """networkx's directed clustering terms per node of ``ids`` (self-loops left out):
+    ``triangles``: over each predecessor and each successor ``j`` (one that is both
+    counts twice), the predecessors and successors of ``j`` among those of the node,
+    counted with multiplicity; ``total``: in- plus out-degree; ``both``: reciprocated
+    neighbours."""
+    n = out_ptr.shape[0] - 1
+    pred = np.zeros(n, dtype=np.int64)
+    succ = np.zeros(n, dtype=np.int64)
+    for t in range(ids.shape[0]):
+        i = ids[t]
+        for p in range(in_ptr[i], in_ptr[i + 1]):
+            if in_idx[p] != i:
+                pred[in_idx[p]] = 1
+        for p in range(out_ptr[i], out_ptr[i + 1]):
+            if out_idx[p] != i:
+                succ[out_idx[p]] = 1
+        count = 0
+        degree = 0
+        reciprocated = 0
+        for side in range(2):
+            ptr, idx = (in_ptr, in_idx) if side == 0 else (out_ptr, out_idx)
+            for p in range(ptr[i], ptr[i + 1]):
+                j = idx[p]
+                if j == i:
+                    continue
+                degree += 1
+                if side == 0 and succ[j] == 1:
+                    reciprocated += 1
+                for q in range(in_ptr[j], in_ptr[j + 1]):
+                    k = in_idx[q]
+                    if k != j:
+                        count += pred[k] + succ[k]
+                for q in range(out_ptr[j], out_ptr[j + 1]):
+                    k = out_idx[q]
+                    if k != j:
+                        count += pred[k] + succ[k]
+        for p in range(in_ptr[i], in_ptr[i + 1]):
+            pred[in_idx[p]] = 0
+        for p in range(out_ptr[i], out_ptr[i + 1]):
+            succ[out_idx[p]] = 0
+        triangles[t] = count
+        total[t] = degree
+        both[t] = reciprocated

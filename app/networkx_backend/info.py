@@ -10,8 +10,9 @@ FUNCTIONS: dict[str, str] = {
     "pagerank": "networkx's power iteration (nstart, dangling, tol as N·tol) in float64 over "
     "a transition matrix kept per converted graph: equal to networkx's to rounding.",
     "triangles": "Per-edge triangle counts of engine.graphlets (Numba).",
-    "clustering": "Unweighted, undirected graphs; others fall back to networkx.",
-    "average_clustering": "Unweighted, undirected graphs; others fall back to networkx.",
+    "clustering": "Unweighted and weighted (cube roots by NumPy, as networkx) on undirected "
+    "graphs, unweighted on directed ones; weighted directed falls back to networkx.",
+    "average_clustering": "As clustering.",
     "transitivity": "Undirected graphs: triangle counts of engine.graphlets.",
     "square_clustering": "Undirected graphs: a Numba walk over two-step paths per node.",
     "jaccard_coefficient": "A Numba merge of sorted neighbour lists per pair.",

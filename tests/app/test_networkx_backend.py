@@ -148,6 +148,28 @@ def test_triangle_functions_equal_networkx(name):
         assert nx.square_clustering(G, first, backend="gwb") == nx.square_clustering(G, first)
 
 
+@pytest.mark.parametrize("name", sorted(UNDIRECTED))
+def test_weighted_clustering_equals_networkx(name):
+    """Cube roots summed in another order: equal to the last bits, not always to the bit."""
+    G = UNDIRECTED[name]
+    _close(
+        nx.clustering(G, weight="weight", backend="gwb"), nx.clustering(G, weight="weight"), 1e-14
+    )
+    if len(G):
+        ours = nx.average_clustering(G, weight="weight", backend="gwb")
+        assert ours == pytest.approx(nx.average_clustering(G, weight="weight"), abs=1e-14)
+
+
+@pytest.mark.parametrize("name", sorted(DIRECTED))
+def test_directed_clustering_equals_networkx(name):
+    G = DIRECTED[name]
+    assert nx.clustering(G, backend="gwb") == nx.clustering(G)
+    if len(G):
+        assert nx.average_clustering(G, backend="gwb") == nx.average_clustering(G)
+        some = list(G)[::4]
+        assert nx.clustering(G, some, backend="gwb") == nx.clustering(G, some)
+
+
 @pytest.mark.parametrize("count_zeros", [True, False])
 def test_average_clustering_options(count_zeros):
     G = UNDIRECTED["isolated"]
@@ -238,8 +260,10 @@ def test_cut_functions_equal_networkx(name, weight):
 @pytest.mark.parametrize(
     ("call", "reason"),
     [
-        (lambda G: nx.clustering(G.to_directed(), backend="gwb"), "directed clustering"),
-        (lambda G: nx.clustering(G, weight="weight", backend="gwb"), "weighted clustering"),
+        (
+            lambda G: nx.clustering(G.to_directed(), weight="weight", backend="gwb"),
+            "weighted directed clustering",
+        ),
         (lambda G: nx.transitivity(G.to_directed(), backend="gwb"), "directed graphs"),
         (lambda G: nx.square_clustering(G.to_directed(), backend="gwb"), "directed graphs"),
         (lambda G: nx.pagerank(nx.MultiGraph(G), backend="gwb"), "multigraph"),
@@ -254,13 +278,14 @@ def test_unsupported_arguments_give_a_reason(call, reason, caplog):
 
 def test_backend_priority_falls_back_to_networkx_with_the_reason(caplog, monkeypatch):
     G = _weighted(nx.barabasi_albert_graph(100, 3, seed=9), 9)
+    D = G.to_directed()
     monkeypatch.setattr(nx.config.backend_priority, "algos", ["gwb"])
     with caplog.at_level(logging.DEBUG, logger="networkx"):
-        weighted = nx.clustering(G, weight="weight")
+        weighted = nx.clustering(D, weight="weight")
         triangles = nx.triangles(G)
-    assert "weighted clustering" in caplog.text
+    assert "weighted directed clustering" in caplog.text
     monkeypatch.setattr(nx.config.backend_priority, "algos", [])
-    assert weighted == nx.clustering(G, weight="weight")
+    assert weighted == nx.clustering(D, weight="weight")
     assert triangles == nx.triangles(G)
     assert "gwb" in G.__networkx_cache__["backends"]  # triangles ran here
 
