@@ -5,12 +5,11 @@ graphlet code (:class:`engine.graphlets.common.SimpleGraph`: self-loops dropped,
 count of the triangles on every edge): twice the triangles through each node, and its
 degree without self-loops. networkx ignores self-loops in all four too.
 
-``clustering`` (and so ``average_clustering``) also takes networkx's other two formulas:
+``clustering`` (and so ``average_clustering``) takes networkx's other formulas too:
 weighted (Onnela et al.: the geometric mean of the triangle's weights over the largest
-weight; the products from a Numba kernel, their cube roots from NumPy as networkx takes
+weight; the products from Numba kernels, their cube roots from NumPy as networkx takes
 them, so a value may differ from networkx's in the last bit where the sum runs in another
-order) and directed (Fagiolo: integer counts, exact). Weighted directed clustering falls
-back to networkx.
+order) and directed (Fagiolo: integer counts, exact; weighted, the same products).
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ import scipy.sparse as sp
 
 from app.networkx_backend.clustering_kernels import (
     directed_triangle_terms,
+    directed_weighted_products,
     square_terms,
     weighted_triangle_products,
 )
@@ -145,9 +145,7 @@ def can_run_square_clustering(G, **_) -> bool | str:
 
 
 def can_run_clustering(G, nodes=None, weight=None, **_) -> bool | str:
-    """``clustering`` and ``average_clustering``: all but weighted directed graphs."""
-    if G.is_directed() and weight is not None:
-        return "weighted directed clustering is not implemented by gwb"
+    """``clustering`` and ``average_clustering``: every graph networkx takes."""
     return True
 
 
@@ -160,6 +158,8 @@ def can_run_transitivity(G, **_) -> bool | str:
 
 def _coefficients(G: BackendGraph, weight: str | None = None) -> list:
     values = None if weight is None else G.values(weight)
+    if G.directed and values is not None:
+        return G.cached(("clustering", weight), lambda: _directed_weighted_coefficients(G, values))
     if G.directed:
         return G.cached("directed clustering", lambda: _directed_coefficients(G))
     if values is not None:
@@ -192,20 +192,43 @@ def _weighted_coefficients(G: BackendGraph, values: np.ndarray) -> list:
     return [0 if t == 0 else t / (d * (d - 1)) for t, d in zip(twice.tolist(), degree.tolist())]
 
 
-def _directed_coefficients(G: BackendGraph) -> list:
+def _in_arcs(G: BackendGraph, values: np.ndarray | None) -> tuple:
+    """``(indptr, indices, values)`` of the in-arcs (the transposed adjacency)."""
     n = len(G)
-    arcs = sp.csr_array((np.ones(G.indices.shape[0]), G.indices, G.indptr), shape=(n, n))
-    into = arcs.T.tocsr()
+    data = np.ones(G.indices.shape[0]) if values is None else values
+    into = sp.csr_array((data, G.indices, G.indptr), shape=(n, n)).T.tocsr()
+    return into.indptr.astype(np.int64), into.indices.astype(G.indices.dtype), into.data
+
+
+def _directed_terms(G: BackendGraph) -> tuple[list, list, list]:
+    """Per node: directed triangles, in- plus out-degree, reciprocated neighbours."""
+    n = len(G)
+    in_ptr, in_idx, _ = _in_arcs(G, None)
     parts = [np.zeros(n, dtype=np.int64) for _ in range(3)]
-    directed_triangle_terms(
-        G.indptr,
-        G.indices,
-        into.indptr.astype(np.int64),
-        into.indices.astype(G.indices.dtype),
-        np.arange(n),
-        *parts,
-    )
-    triangles_, total, both = (part.tolist() for part in parts)
+    directed_triangle_terms(G.indptr, G.indices, in_ptr, in_idx, np.arange(n), *parts)
+    return tuple(part.tolist() for part in parts)
+
+
+def _directed_weighted_coefficients(G: BackendGraph, values: np.ndarray) -> list:
+    n = len(G)
+    ids = np.arange(n)
+    scale = float(values.max()) if values.size else 1.0
+    arrays = (G.indptr, G.indices, values, *_in_arcs(G, values), scale, ids)
+    ends = np.zeros(n + 1, dtype=np.int64)
+    directed_weighted_products(*arrays, ends, np.empty(0))
+    products = np.empty(int(ends[-1]))
+    if products.size:
+        directed_weighted_products(*arrays, ends, products)
+    sums = np.bincount(np.repeat(ids, np.diff(ends)), weights=np.cbrt(products), minlength=n)
+    _, total, both = _directed_terms(G)
+    return [
+        0 if t == 0 else t / ((dt * (dt - 1) - 2 * db) * 2)
+        for t, dt, db in zip(sums.tolist(), total, both)
+    ]
+
+
+def _directed_coefficients(G: BackendGraph) -> list:
+    triangles_, total, both = _directed_terms(G)
     return [
         0 if t == 0 else t / ((dt * (dt - 1) - 2 * db) * 2)
         for t, dt, db in zip(triangles_, total, both)

@@ -126,3 +126,69 @@ def directed_triangle_terms(out_ptr, out_idx, in_ptr, in_idx, ids, triangles, to
         triangles[t] = count
         total[t] = degree
         both[t] = reciprocated
+
+
+@njit(cache=True)
+def _directed_products(j_ptr, j_idx, j_val, j, w1, pred_w, succ_w, scale, out, products):
+    """The products of one neighbour ``j`` of the node over ``j``'s arcs on one side."""
+    fill = products.shape[0] > 0
+    for q in range(j_ptr[j], j_ptr[j + 1]):
+        k = j_idx[q]
+        if k == j:
+            continue
+        w3 = j_val[q] / scale
+        for w2 in (pred_w[k], succ_w[k]):
+            if not np.isnan(w2):
+                if fill:
+                    products[out] = w1 * w2 * w3
+                out += 1
+    return out
+
+
+@njit(cache=True)
+def directed_weighted_products(
+    out_ptr, out_idx, out_val, in_ptr, in_idx, in_val, scale, ids, ends, products
+):
+    """networkx's weighted directed triangles: for each node ``i`` of ``ids``, each
+    neighbour ``j`` (predecessor, then successor; self-loops left out) and each
+    predecessor or successor ``k ≠ j`` of ``j`` that is also one of ``i``'s, the product
+    ``w(i–j) · w(i–k) · w(j–k)``, each weight over ``scale``, the arcs as they run.
+    Counts only while ``products`` is empty (see :func:`weighted_triangle_products`).
+    """
+    n = out_ptr.shape[0] - 1
+    pred_w = np.full(n, np.nan)  # w(k, i) / scale, NaN: k is no predecessor of i
+    succ_w = np.full(n, np.nan)  # w(i, k) / scale
+    out = 0
+    for t in range(ids.shape[0]):
+        i = ids[t]
+        for p in range(in_ptr[i], in_ptr[i + 1]):
+            if in_idx[p] != i:
+                pred_w[in_idx[p]] = in_val[p] / scale
+        for p in range(out_ptr[i], out_ptr[i + 1]):
+            if out_idx[p] != i:
+                succ_w[out_idx[p]] = out_val[p] / scale
+        for p in range(in_ptr[i], in_ptr[i + 1]):
+            j = in_idx[p]
+            if j != i:
+                w1 = in_val[p] / scale
+                out = _directed_products(
+                    in_ptr, in_idx, in_val, j, w1, pred_w, succ_w, scale, out, products
+                )
+                out = _directed_products(
+                    out_ptr, out_idx, out_val, j, w1, pred_w, succ_w, scale, out, products
+                )
+        for p in range(out_ptr[i], out_ptr[i + 1]):
+            j = out_idx[p]
+            if j != i:
+                w1 = out_val[p] / scale
+                out = _directed_products(
+                    in_ptr, in_idx, in_val, j, w1, pred_w, succ_w, scale, out, products
+                )
+                out = _directed_products(
+                    out_ptr, out_idx, out_val, j, w1, pred_w, succ_w, scale, out, products
+                )
+        for p in range(in_ptr[i], in_ptr[i + 1]):
+            pred_w[in_idx[p]] = np.nan
+        for p in range(out_ptr[i], out_ptr[i + 1]):
+            succ_w[out_idx[p]] = np.nan
+        ends[t + 1] = out

@@ -10,8 +10,8 @@ FUNCTIONS: dict[str, str] = {
     "pagerank": "networkx's power iteration (nstart, dangling, tol as N·tol) in float64 over "
     "a transition matrix kept per converted graph: equal to networkx's to rounding.",
     "triangles": "Per-edge triangle counts of engine.graphlets (Numba).",
-    "clustering": "Unweighted and weighted (cube roots by NumPy, as networkx) on undirected "
-    "graphs, unweighted on directed ones; weighted directed falls back to networkx.",
+    "clustering": "networkx's four formulas (undirected or directed, weighted or not); "
+    "weighted cube roots by NumPy, as networkx takes them.",
     "average_clustering": "As clustering.",
     "transitivity": "Undirected graphs: triangle counts of engine.graphlets.",
     "square_clustering": "Undirected graphs: a Numba walk over two-step paths per node.",

@@ -7,8 +7,8 @@ says why not, and networkx logs it and falls back), ``should_run`` (is it worth 
 ``convert_to_nx`` on the result.
 
 >>> import networkx as nx
->>> backend_interface.can_run("clustering", (nx.DiGraph(),), {"weight": "weight"})
-'weighted directed clustering is not implemented by gwb'
+>>> backend_interface.can_run("transitivity", (nx.DiGraph(),), {})
+'transitivity of directed graphs is not implemented by gwb'
 """
 
 from __future__ import annotations
