@@ -192,3 +192,26 @@ def directed_weighted_products(
         for p in range(out_ptr[i], out_ptr[i + 1]):
             succ_w[out_idx[p]] = np.nan
         ends[t + 1] = out
+
+
+@njit(cache=True)
+def successor_pairs(indptr, indices):
+    """Per node ``v``: arcs ``w → x`` between two of its successors (self-loops left out),
+    the triangle term networkx's ``transitivity`` takes on a directed graph."""
+    n = indptr.shape[0] - 1
+    mark = np.zeros(n, dtype=np.bool_)
+    pairs = np.zeros(n, dtype=np.int64)
+    for v in range(n):
+        for p in range(indptr[v], indptr[v + 1]):
+            if indices[p] != v:
+                mark[indices[p]] = True
+        for p in range(indptr[v], indptr[v + 1]):
+            w = indices[p]
+            if w == v:
+                continue
+            for q in range(indptr[w], indptr[w + 1]):
+                if indices[q] != w and mark[indices[q]]:
+                    pairs[v] += 1
+        for p in range(indptr[v], indptr[v + 1]):
+            mark[indices[p]] = False
+    return pairs

@@ -13,7 +13,8 @@ FUNCTIONS: dict[str, str] = {
     "clustering": "networkx's four formulas (undirected or directed, weighted or not); "
     "weighted cube roots by NumPy, as networkx takes them.",
     "average_clustering": "As clustering.",
-    "transitivity": "Undirected graphs: triangle counts of engine.graphlets.",
+    "transitivity": "Triangle counts of engine.graphlets; directed, a Numba count over "
+    "each node's successors (networkx's definition).",
     "square_clustering": "Undirected graphs: a Numba walk over two-step paths per node.",
     "jaccard_coefficient": "A Numba merge of sorted neighbour lists per pair.",
     "conductance": "engine.conductance on undirected graphs without self-loops; else the "

@@ -7,8 +7,8 @@ says why not, and networkx logs it and falls back), ``should_run`` (is it worth 
 ``convert_to_nx`` on the result.
 
 >>> import networkx as nx
->>> backend_interface.can_run("transitivity", (nx.DiGraph(),), {})
-'transitivity of directed graphs is not implemented by gwb'
+>>> backend_interface.can_run("pagerank", (nx.MultiGraph(),), {})
+'gwb converts simple graphs, not multigraphs'
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ DISPATCHED: dict[str, tuple[Callable, Callable]] = {
     "triangles": (clustering.triangles, _always),
     "clustering": (clustering.clustering, clustering.can_run_clustering),
     "average_clustering": (clustering.average_clustering, clustering.can_run_clustering),
-    "transitivity": (clustering.transitivity, clustering.can_run_transitivity),
+    "transitivity": (clustering.transitivity, _always),
     "square_clustering": (clustering.square_clustering, clustering.can_run_square_clustering),
     "jaccard_coefficient": (link_prediction.jaccard_coefficient, link_prediction.can_run),
     "cut_size": (cuts.cut_size, _always),

@@ -164,6 +164,7 @@ def test_weighted_clustering_equals_networkx(name):
 def test_directed_clustering_equals_networkx(name):
     G = DIRECTED[name]
     assert nx.clustering(G, backend="gwb") == nx.clustering(G)
+    assert nx.transitivity(G, backend="gwb") == nx.transitivity(G)
     if len(G):
         assert nx.average_clustering(G, backend="gwb") == nx.average_clustering(G)
         some = list(G)[::4]
@@ -262,7 +263,6 @@ def test_cut_functions_equal_networkx(name, weight):
 @pytest.mark.parametrize(
     ("call", "reason"),
     [
-        (lambda G: nx.transitivity(G.to_directed(), backend="gwb"), "directed graphs"),
         (lambda G: nx.square_clustering(G.to_directed(), backend="gwb"), "directed graphs"),
         (lambda G: nx.pagerank(nx.MultiGraph(G), backend="gwb"), "multigraph"),
     ],
@@ -276,14 +276,14 @@ def test_unsupported_arguments_give_a_reason(call, reason, caplog):
 
 def test_backend_priority_falls_back_to_networkx_with_the_reason(caplog, monkeypatch):
     G = _weighted(nx.barabasi_albert_graph(100, 3, seed=9), 9)
-    D = G.to_directed()
+    M = nx.MultiGraph(G)
     monkeypatch.setattr(nx.config.backend_priority, "algos", ["gwb"])
     with caplog.at_level(logging.DEBUG, logger="networkx"):
-        directed = nx.transitivity(D)
+        multi = nx.pagerank(M)
         triangles = nx.triangles(G)
-    assert "transitivity of directed graphs" in caplog.text
+    assert "not multigraphs" in caplog.text
     monkeypatch.setattr(nx.config.backend_priority, "algos", [])
-    assert directed == nx.transitivity(D)
+    assert multi == nx.pagerank(M)
     assert triangles == nx.triangles(G)
     assert "gwb" in G.__networkx_cache__["backends"]  # triangles ran here
 
