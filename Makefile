@@ -55,7 +55,7 @@ gpu-check:
 
 ## networkx's own tests of the functions the gwb backend dispatches, run against it
 ## (NETWORKX_TEST_BACKEND). Every other networkx call in them, and any call gwb's can_run
-## refuses (multigraphs), runs networkx itself
+## refuses (multigraphs but for pagerank and the cuts), runs networkx itself
 ## (NETWORKX_FALLBACK_TO_NX); without it those tests would report xfail.
 NX_TESTS := networkx.algorithms.link_analysis.tests.test_pagerank \
 	networkx.algorithms.tests.test_cluster \

@@ -64,6 +64,7 @@ class BackendGraph:
         directed: bool,
         weights: dict[str, np.ndarray] | None = None,
         graph: dict | None = None,
+        multiplicity: np.ndarray | None = None,
     ) -> None:
         self.nodes = nodes
         self.index = {node: i for i, node in enumerate(nodes)}
@@ -72,6 +73,9 @@ class BackendGraph:
         self.directed = directed
         self.weights = dict(weights or {})
         self.graph = dict(graph or {})
+        # A multigraph's parallel edges per slot (float64); None: a graph without them.
+        self.multiplicity = multiplicity
+        self.multigraph = multiplicity is not None
         self._derived: dict = {}
 
     # ------------------------------------------------------------------ networkx's view
@@ -79,7 +83,7 @@ class BackendGraph:
         return self.directed
 
     def is_multigraph(self) -> bool:
-        return False
+        return self.multigraph
 
     def number_of_nodes(self) -> int:
         return len(self.nodes)
@@ -104,23 +108,28 @@ class BackendGraph:
     # ------------------------------------------------------------------ conversions
     @classmethod
     def from_networkx(cls, G, edge_attrs: Mapping[str, object] | None = None) -> BackendGraph:
-        """Convert ``G`` (not a multigraph), keeping the values of ``edge_attrs``.
+        """Convert ``G``, keeping the values of ``edge_attrs``.
 
         ``edge_attrs`` maps each attribute to the value a missing one takes (networkx's
         own convention; 1 for the weights of its algorithms). Weights must be
         finite: anything else raises ``NotImplementedError``, which networkx takes as
         "this backend cannot convert the graph" (it falls back or tries another backend).
+        A multigraph's parallel edges become one slot whose values add up, and whose
+        unit weight is their number (as networkx's degrees, cuts and PageRank count them).
         """
-        if G.is_multigraph():
-            raise NotImplementedError("gwb converts simple graphs, not multigraphs")
+        multi = G.is_multigraph()
         nodes = list(G)
         edge_attrs = dict(edge_attrs or {})
         indptr, indices = _pattern(G, nodes)
         order = _row_sort(indptr, indices)
         weights = {}
         for attr, default in edge_attrs.items():
-            values = _values(G, attr, default, indices.shape[0])
+            values = _values(G, attr, default, indices.shape[0], multi)
             weights[attr] = None if np.all(values == 1) else values[order]
+        multiplicity = None
+        if multi:
+            keys = chain.from_iterable(map(dict.values, G._adj.values()))
+            multiplicity = np.fromiter(map(len, keys), dtype=np.float64)[order]
         return cls(
             nodes,
             indptr,
@@ -128,10 +137,12 @@ class BackendGraph:
             G.is_directed(),
             weights,
             G.graph,
+            multiplicity,
         )
 
     def to_networkx(self):
-        """The networkx graph this one stands for (nodes, edges, converted attributes)."""
+        """The networkx graph this one stands for (nodes, edges, converted attributes; a
+        multigraph's parallel edges come back as one edge with their values summed)."""
         G = nx.DiGraph() if self.directed else nx.Graph()
         G.graph.update(self.graph)
         G.add_nodes_from(self.nodes)
@@ -157,9 +168,10 @@ class BackendGraph:
             return np.fromiter((index[v] for v in nodes if v in self), dtype=np.int64)
 
     def values(self, weight: str | None) -> np.ndarray | None:
-        """float64 values of ``weight`` aligned with ``indices``; None for unit weights."""
+        """float64 values of ``weight`` aligned with ``indices``; None for unit weights
+        (a multigraph's unit weights count its parallel edges)."""
         if weight is None:
-            return None
+            return self.multiplicity
         if weight not in self.weights:
             raise NotImplementedError(f"edge attribute {weight!r} was not converted")
         return self.weights[weight]
@@ -215,14 +227,14 @@ def _pattern(G, nodes: list) -> tuple[np.ndarray, np.ndarray]:
     return indptr, indices
 
 
-def _values(G, attr: str, default, count: int) -> np.ndarray:
-    """float64 values of ``attr`` on every adjacency slot, in ``G._adj`` order."""
+def _values(G, attr: str, default, count: int, multi: bool = False) -> np.ndarray:
+    """float64 values of ``attr`` on every adjacency slot, in ``G._adj`` order (summed
+    over a multigraph's parallel edges)."""
+    slots = (d for nbrs in G._adj.values() for d in nbrs.values())
+    if multi:
+        slots = ({attr: sum(e.get(attr, default) for e in keys.values())} for keys in slots)
     try:
-        values = np.fromiter(
-            (d.get(attr, default) for nbrs in G._adj.values() for d in nbrs.values()),
-            dtype=np.float64,
-            count=count,
-        )
+        values = np.fromiter((d.get(attr, default) for d in slots), dtype=np.float64, count=count)
     except (TypeError, ValueError) as error:
         raise NotImplementedError(f"gwb needs numeric {attr!r} values: {error}") from None
     if not np.all(np.isfinite(values)):

@@ -7,8 +7,8 @@ says why not, and networkx logs it and falls back), ``should_run`` (is it worth 
 ``convert_to_nx`` on the result.
 
 >>> import networkx as nx
->>> backend_interface.can_run("pagerank", (nx.MultiGraph(),), {})
-'gwb converts simple graphs, not multigraphs'
+>>> backend_interface.can_run("triangles", (nx.MultiGraph(),), {})
+'gwb runs triangles on simple graphs, not multigraphs'
 """
 
 from __future__ import annotations
@@ -28,6 +28,11 @@ SMALL_GRAPH_EDGES = 64
 # Functions networkx computes from the given nodes' edges only: on a graph not yet
 # converted, the O(m) conversion costs more than networkx's whole call.
 LOCAL = frozenset({"volume", "cut_size"})
+
+
+# Functions whose networkx answers on a multigraph count parallel edges as gwb's
+# multigraph conversion does (their weights add, their number is the unit weight).
+MULTIGRAPH_FUNCTIONS = frozenset({"pagerank", "volume", "cut_size", "conductance"})
 
 
 def _always(G, **_) -> bool:
@@ -89,8 +94,10 @@ class BackendInterface:
         bound = inspect.signature(function).bind(*args, **kwargs)
         bound.apply_defaults()
         G = bound.arguments["G"]
-        if G.is_multigraph():
-            return "gwb converts simple graphs, not multigraphs"
+        if G.is_multigraph() and name not in MULTIGRAPH_FUNCTIONS:
+            # networkx itself refuses these (NetworkXNotImplemented) or reads a multigraph
+            # as its simple graph; falling back keeps its answer, error included.
+            return f"gwb runs {name} on simple graphs, not multigraphs"
         return check(**bound.arguments)
 
     @staticmethod
