@@ -151,11 +151,6 @@ def can_run_square_clustering(G, **_) -> bool | str:
     return True
 
 
-def can_run_clustering(G, nodes=None, weight=None, **_) -> bool | str:
-    """``clustering`` and ``average_clustering``: every graph networkx takes."""
-    return True
-
-
 def _coefficients(G: BackendGraph, weight: str | None = None) -> list:
     values = None if weight is None else G.values(weight)
     if G.directed and values is not None:

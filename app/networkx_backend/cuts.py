@@ -24,7 +24,8 @@ from engine.local_view import local_view
 
 def cut_size(G: BackendGraph, S: Iterable, T: Iterable | None = None, weight=None) -> float:
     """Total weight of the edges between ``S`` and ``T`` (default: the rest of the graph);
-    in a directed graph, the arcs both ways.
+    in a directed graph, the arcs both ways. (networkx 3.6 itself raises ``TypeError`` for
+    a directed graph without ``T``; this takes the complement its docs promise.)
 
     >>> import networkx as nx
     >>> nx.cut_size(nx.barbell_graph(3, 0), {0, 1, 2}, backend="gwb")

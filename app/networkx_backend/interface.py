@@ -28,8 +28,6 @@ SMALL_GRAPH_EDGES = 64
 # Functions networkx computes from the given nodes' edges only: on a graph not yet
 # converted, the O(m) conversion costs more than networkx's whole call.
 LOCAL = frozenset({"volume", "cut_size"})
-
-
 # Functions whose networkx answers on a multigraph count parallel edges as gwb's
 # multigraph conversion does (their weights add, their number is the unit weight).
 MULTIGRAPH_FUNCTIONS = frozenset({"pagerank", "volume", "cut_size", "conductance"})
@@ -43,8 +41,8 @@ def _always(G, **_) -> bool:
 DISPATCHED: dict[str, tuple[Callable, Callable]] = {
     "pagerank": (pagerank_module.pagerank, pagerank_module.can_run),
     "triangles": (clustering.triangles, _always),
-    "clustering": (clustering.clustering, clustering.can_run_clustering),
-    "average_clustering": (clustering.average_clustering, clustering.can_run_clustering),
+    "clustering": (clustering.clustering, _always),
+    "average_clustering": (clustering.average_clustering, _always),
     "transitivity": (clustering.transitivity, _always),
     "square_clustering": (clustering.square_clustering, clustering.can_run_square_clustering),
     "jaccard_coefficient": (link_prediction.jaccard_coefficient, link_prediction.can_run),
