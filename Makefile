@@ -24,6 +24,7 @@ test: $(INSTALLED) test-deps
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
+	$(MAKE) --no-print-directory nx-tests
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
