@@ -15,7 +15,9 @@ an edge's triangles) over scans of a neighbour list; its coefficients are
 measured at first use by running the kernel on each of the 21 graphlets alone,
 and the system is solved from the densest graphlet down. The work is the number
 of 4-node sets around each node (not the far larger number of 5-node ones) plus
-the scans; memory is O(m) plus O(n) per thread.
+the scans; memory is O(m) plus O(n) per thread, and for graphs of up to
+:data:`MAX_BIT_NODES` nodes their adjacency bits (n² / 8 bytes), from which a
+scan is a popcount of ANDed rows when that is cheaper than walking a row.
 :func:`five_node_orbit_counts_by_enumeration` instead enumerates every
 connected 5-node set once (ESU from its smallest id) and names its nodes'
 orbits from a 1024-entry table of adjacency codes; the tests use it as a
@@ -198,20 +200,21 @@ def _five_node_probes() -> five_kernels.Probes:
         for probe, orbit in code_entries:
             kind, a, b = _probe_kind(code, probe)
             # A scan skips T's nodes itself; the other kinds count them.
-            inside = 0 if kind == five_kernels.SCAN else _adjacent_to_all(code, probe)
-            code_rows.append((orbit, kind, a, b, probe, inside))
+            members = _adjacent_to_all(code, probe)
+            inside = 0 if kind == five_kernels.SCAN else members
+            code_rows.append((orbit, kind, a, b, probe, inside, members))
         # Rows that do not depend on the last node's neighbours first (degrees,
         # common neighbours, the edge w1-w2): the kernel sums them per code.
         code_rows.sort(key=_per_set)
         split[code] = start[code] + sum(not _per_set(row) for row in code_rows)
         rows.extend(code_rows)
-    return five_kernels.Probes(start, split, np.array(rows, dtype=np.int64).reshape(-1, 6))
+    return five_kernels.Probes(start, split, np.array(rows, dtype=np.int64).reshape(-1, 7))
 
 
 def _per_set(row: tuple) -> bool:
     """Whether the kernel evaluates a probe row once per 4-node set (edges to the
     last node, scans) rather than once per code."""
-    _, kind, a, b, _, _ = row
+    _, kind, a, b, _, _, _ = row
     return kind == five_kernels.SCAN or (kind == five_kernels.EDGE and (a, b) != (1, 2))
 
 
@@ -240,8 +243,8 @@ def _probe_sums(simple: SimpleGraph, start: int, stop: int, sums: np.ndarray) ->
     """Probe sums of nodes ``start..stop-1`` into ``sums`` (row ``x - start``)."""
     workers = thread_count()
     # Per thread: the extension lists of levels 2 and 3, the slots of their entries,
-    # and the common neighbours of levels 1 and 2.
-    lists = np.empty((workers, 5, 3 * int(simple.degree.max(initial=0)) + 1), dtype=np.int64)
+    # common neighbours, and the level-2 entries by their adjacency to x and w1.
+    lists = np.empty((workers, 8, 3 * int(simple.degree.max(initial=0)) + 1), dtype=np.int64)
     # One node at a time: hubs carry most of the work (email-Eu-core: 1 core busy
     # for most of the run with chunks of 64).
     with numba.parallel_chunksize(1):
@@ -250,6 +253,7 @@ def _probe_sums(simple: SimpleGraph, start: int, stop: int, sums: np.ndarray) ->
             simple.degree,
             _reach(simple),
             simple.tri,
+            _adjacency_words(simple),
             _PROBES,
             start,
             stop,
@@ -259,6 +263,25 @@ def _probe_sums(simple: SimpleGraph, start: int, stop: int, sums: np.ndarray) ->
             np.zeros(workers, dtype=np.int64),
             sums,
         )
+
+
+# Adjacency bits only while they are small (n² / 8 bytes: 32 MiB at this bound); a
+# bigger graph's scans walk neighbour lists.
+MAX_BIT_NODES = 1 << 14
+
+
+def _adjacency_words(simple: SimpleGraph) -> np.ndarray:
+    """``words[v, k]`` bit ``j``: whether node ``64 k + j`` is adjacent to ``v``, shape (n, W);
+    ``W = 0`` for graphs over :data:`MAX_BIT_NODES` nodes."""
+    n = simple.n
+    width = (n + 63) // 64 if n <= MAX_BIT_NODES else 0
+    words = np.zeros((n, width), dtype=np.uint64)
+    if width:
+        rows = np.repeat(np.arange(n, dtype=np.int64), simple.degree)
+        columns = simple.csr.indices.astype(np.int64)
+        bits = np.left_shift(np.uint64(1), (columns & 63).astype(np.uint64))
+        np.bitwise_or.at(words.reshape(-1), rows * width + (columns >> 6), bits)
+    return words
 
 
 def _reach(simple: SimpleGraph) -> np.ndarray:

@@ -37,11 +37,26 @@ from checks.twins import serial_and_parallel
 
 # Common-neighbour counts use the stamped encoding every orbit kernel shares (see there).
 from engine.graphlets.common_kernels import COUNT_BITS, count_of
+from engine.graphlets.five_probe_kernels import (
+    _MEMBERS,
+    _SUFFIX,
+    _and_count,
+    _candidates,
+    _common3,
+    _common_of_pair,
+    _common_of_root_pair,
+    _count_common,
+    _edge_triangles,
+    _level2_probe,
+    _next_stamp,
+    _search,
+    _stamp_neighbours,
+)
 
 _MEMBER = 16  # mask bit of position 0; position s is bit 4 + s
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _mark(csr, node, position, mask):
     """Add ``node`` at ``position``: its neighbours learn the adjacency, it the membership."""
     bit = np.int32(1 << position)
@@ -50,7 +65,7 @@ def _mark(csr, node, position, mask):
     mask[node] |= np.int32(_MEMBER << position)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _unmark(csr, node, position, mask):
     keep = np.int32(~(1 << position))
     for p in range(csr.indptr[node], csr.indptr[node + 1]):
@@ -58,7 +73,7 @@ def _unmark(csr, node, position, mask):
     mask[node] &= np.int32(~(_MEMBER << position))
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _extend(csr, root, w, parent, start, stop, mask, out, slots):
     """``out`` = ``parent[start:stop]`` then the exclusive neighbours of ``w`` larger than
     ``root`` (-1: any), each with the CSR slot of its edge from ``w`` in ``slots``
@@ -87,14 +102,6 @@ def _extend(csr, root, w, parent, start, stop, mask, out, slots):
 # rest scan the neighbours of P's lowest-degree node.
 
 
-@njit(cache=True)
-def _adjacent(csr, a, b):
-    """Whether ``a`` and ``b`` are adjacent (binary search in ``a``'s sorted row)."""
-    lo, hi = csr.indptr[a], csr.indptr[a + 1]
-    p = lo + np.searchsorted(csr.indices[lo:hi], b)
-    return p < hi and csr.indices[p] == b
-
-
 # Probe kinds (decided per code in engine.graphlets.five, with the positions they use):
 DEGREE = 0  # one node: its degree
 COMMON = 1  # node ``a`` (position 0 or 1) and node ``b``: their common neighbours
@@ -114,10 +121,11 @@ class Probes(NamedTuple):
     split : int64 (64,)
         Degree and common-neighbour rows come first, edge and scan rows from
         ``split[c]`` on.
-    rows : int64 (k, 6)
+    rows : int64 (k, 7)
         Per probe: the sum it adds to, its kind, positions ``a`` and ``b``, the
-        4-bit set of positions, and how many nodes of T to subtract (those
-        adjacent to the whole set).
+        4-bit set of positions, how many nodes of T to subtract (those adjacent
+        to the whole set, which scans skip themselves), and how many nodes of T
+        are adjacent to the whole set.
     """
 
     start: np.ndarray
@@ -125,59 +133,24 @@ class Probes(NamedTuple):
     rows: np.ndarray
 
 
-@njit(cache=True)
-def _edge_triangles(csr, degree, tri, u, v):
-    """Common neighbours of the adjacent ``u`` and ``v``: the slot's count, from the shorter row."""
-    if degree[u] > degree[v]:
-        u, v = v, u
-    lo, hi = csr.indptr[u], csr.indptr[u + 1]
-    return np.int64(tri[lo + np.searchsorted(csr.indices[lo:hi], v)])
-
-
 _SEARCH_COST = 8
-
-
-@njit(cache=True)
-def _scan(csr, degree, probe, nodes, mask):
-    """Nodes outside T adjacent to every position in ``probe``, by scanning the
-    neighbours of its lowest-degree node. Positions 0–2 of T are marked in
-    ``mask`` (bits 0–2 adjacency, 4–6 membership); position 3 is not, so it is
-    tested by binary search unless it is the one scanned."""
-    # Position 3 is tested by binary search unless scanned, which costs about
-    # what scanning eight more neighbours would.
-    scan = -1
-    for s in range(4):
-        if probe >> s & 1 and (scan < 0 or degree[nodes[s]] < degree[nodes[scan]]):
-            scan = s
-    if probe >> 3 & 1 and degree[nodes[3]] <= _SEARCH_COST * degree[nodes[scan]]:
-        scan = 3
-    marked = probe & 7 & ~(1 << scan)
-    check_last = probe >> 3 & 1 and scan != 3
-    last = nodes[3]
-    count = 0
-    for p in range(csr.indptr[nodes[scan]], csr.indptr[nodes[scan] + 1]):
-        z = csr.indices[p]
-        value = mask[z]
-        if value >> 4 or z == last or (value & marked) != marked:
-            continue
-        if check_last and not _adjacent(csr, last, z):
-            continue
-        count += 1
-    return np.int64(count)
+# A scan step costs about what ANDing four words of adjacency bits does.
+_WORDS_PER_STEP = 4
 
 
 @serial_and_parallel
 def five_node_sums(
-    csr, degree, reach, tri, probes, start, stop, masks, commons, lists, stamps, sums
+    csr, degree, reach, tri, words, probes, start, stop, masks, commons, lists, stamps, sums
 ):
     """``sums[x - start, j]`` for ``start <= x < stop``: probe sums over the 4-node sets holding x.
 
     ``probes`` says which sums each 4-node set T adds to (:class:`Probes`).
     ``masks`` ``(n_threads, n)`` int32 zeros; ``commons`` ``(n_threads, 7, n)``
-    int64 zeros; ``lists`` ``(n_threads, 5, L)`` int64, ``L >= 3 × max degree``;
+    int64 zeros; ``lists`` ``(n_threads, 8, L)`` int64, ``L >= 3 × max degree``;
     ``stamps`` ``(n_threads,)`` int64 zeros (the last stamp of ``commons[t, 2]``);
     ``tri`` the common neighbours of each CSR slot's two ends; ``reach`` each
-    node's neighbours' degrees, summed.
+    node's neighbours' degrees, summed; ``words`` ``(n, W)`` uint64 each node's
+    adjacency bits (``W = 0``: none, scans walk rows).
     """
     for x in prange(start, stop):
         thread = numba.get_thread_id()
@@ -186,6 +159,7 @@ def five_node_sums(
             degree,
             reach,
             tri,
+            words,
             probes,
             x,
             masks[thread],
@@ -196,25 +170,12 @@ def five_node_sums(
         )
 
 
-@njit(cache=True)
-def _count_common(csr, node, base, common):
-    """``common[z] = base + |N(node) ∩ N(z)|`` for every z two steps from ``node``
-    (stamped, never cleared: other values read as 0)."""
-    indptr, indices = csr.indptr, csr.indices
-    for q in range(indptr[node], indptr[node + 1]):
-        y = indices[q]
-        for p in range(indptr[y], indptr[y + 1]):
-            z = indices[p]
-            common[z] = base + count_of(common[z], base) + 1
-
-
 # Scans were 80% of the time on lgc-ppi-mips. The probes of positions {1, 2, 3}
 # (13 of the 28 scanned rows), {2, 3} (8) and {0, 2, 3} (2) can instead be read
 # from counts stamped, once per (x, w1, w2), on every neighbour y of each z in
 # N(w1) ∩ N(w2), N(w2) and N(x) ∩ N(w2) (less T's nodes): worth it when those z's
 # degrees add up to less than the scans below them would cost (hubs' neighbourhoods,
 # dense graphs). Row k + 2 of ``common`` holds probe k's counts.
-_LEVEL2_PROBES = (0b1110, 0b1100, 0b1101)
 _LEVEL2_PAIRS = ((1, 2), (2, -1), (0, 2))  # the positions whose common neighbours are z
 # The probe of x, w1 and w3 the same way, stamped once per (x, w1) at its first use
 # and read by every 4-node set below it (w2 is not left out of N(x) ∩ N(w1) there,
@@ -229,86 +190,10 @@ _ALL_FOUR = 0b1111
 
 
 @njit(cache=True)
-def _next_stamp(stamps):
-    """A fresh stamp base for rows 2– of ``common`` (callers clear them at the limit)."""
-    stamps[0] += 1
-    return stamps[0] << COUNT_BITS
-
-
-@njit(cache=True)
-def _common3(csr, degree, nodes, mask, found):
-    """``found[:size]`` = N(x) ∩ N(w1) ∩ N(w2) less T's first three nodes (all
-    three marked in ``mask``); returns ``size``."""
-    a = nodes[0]
-    for s in range(1, 3):
-        if degree[nodes[s]] < degree[a]:
-            a = nodes[s]
-    size = 0
-    for p in range(csr.indptr[a], csr.indptr[a + 1]):
-        z = csr.indices[p]
-        value = mask[z]
-        if not value >> 4 and (value & 7) == 7:
-            found[size] = z
-            size += 1
-    return np.int64(size)
-
-
-@njit(cache=True)
-def _level2_probe(probe):
-    for k in range(3):
-        if _LEVEL2_PROBES[k] == probe:
-            return k
-    return -1
-
-
-@njit(cache=True)
-def _stamp_neighbours(csr, found, size, base, counts):
-    """``counts[y]`` (stamped with ``base``) = how many of ``found[:size]`` y is adjacent to."""
-    for k in range(size):
-        z = found[k]
-        for p in range(csr.indptr[z], csr.indptr[z + 1]):
-            y = csr.indices[p]
-            counts[y] = base + count_of(counts[y], base) + 1
-
-
-@njit(cache=True)
-def _common_of_pair(csr, degree, nodes, s, t, mask, found):
-    """``found[:size]`` = N(nodes[s]) ∩ N(nodes[t]) (t < 0: N(nodes[s])) less T's
-    first three nodes; returns ``size`` and the sum of their degrees (the cost of
-    stamping their neighbours)."""
-    a, other = nodes[s], 0
-    if t >= 0:
-        a, other = (
-            (nodes[s], 1 << t) if degree[nodes[s]] <= degree[nodes[t]] else (nodes[t], 1 << s)
-        )
-    size = 0
-    cost = 0
-    for p in range(csr.indptr[a], csr.indptr[a + 1]):
-        z = csr.indices[p]
-        value = mask[z]
-        if (value & other) == other and not value >> 4:
-            found[size] = z
-            size += 1
-            cost += degree[z]
-    return size, cost
-
-
-@njit(cache=True)
-def _common_of_root_pair(csr, degree, x, w1, mask, found):
-    """``found[:size]`` = N(x) ∩ N(w1) (w2 included); returns ``size``."""
-    a, other = (x, 2) if degree[x] <= degree[w1] else (w1, 1)
-    size = 0
-    for p in range(csr.indptr[a], csr.indptr[a + 1]):
-        z = csr.indices[p]
-        if mask[z] & other:
-            found[size] = z
-            size += 1
-    return size
-
-
-@njit(cache=True)
-def _sums_of_root(csr, degree, reach, tri, probes, x, mask, common, lists, stamps, out):
+def _sums_of_root(csr, degree, reach, tri, words, probes, x, mask, common, lists, stamps, out):
     indptr, indices = csr.indptr, csr.indices
+    n_words = words.shape[1]
+    p_nodes = np.empty(4, dtype=np.int64)
     probe_start, probe_split, probe_rows = probes.start, probes.split, probes.rows
     bases = np.empty(2, dtype=np.int64)
     bases[0] = np.int64(x + 1) << COUNT_BITS
@@ -316,15 +201,21 @@ def _sums_of_root(csr, degree, reach, tri, probes, x, mask, common, lists, stamp
     level2, level3 = lists[0], lists[1]
     slots2, slots3 = lists[2], lists[3]
     found = lists[4]
+    # The level-2 entries after the current w2, by their adjacency to x and w1
+    # (class 1: x only, 2: w1 only, 3: both); rows 5–7 of ``lists``.
+    classes = lists[5:8]
+    class_sizes = np.zeros(4, dtype=np.int64)
     with_root = common[2]
     level2_bases = np.full(3, -1, dtype=np.int64)
     lows = np.zeros(3, dtype=np.int64)
     scans = np.zeros(3, dtype=np.int64)
     # Which level-2 probes the codes below each 3-bit code of (x, w1, w2) scan, and
-    # how many rows of each a code scans.
+    # how many rows of each a code scans; which codes have rows to run per set.
     needs = np.zeros(8, dtype=np.int64)
     scan_rows = np.zeros((64, 3), dtype=np.int64)
+    per_set = np.zeros(64, dtype=np.bool_)
     for code in range(64):
+        per_set[code] = probe_split[code] < probe_start[code + 1]
         for e in range(probe_split[code], probe_start[code + 1]):
             if probe_rows[e, 1] == SCAN:
                 k = _level2_probe(probe_rows[e, 4])
@@ -334,6 +225,8 @@ def _sums_of_root(csr, degree, reach, tri, probes, x, mask, common, lists, stamp
     nodes = np.empty(4, dtype=np.int64)
     nodes[0] = x
     tally = np.zeros((4, 8), dtype=np.int64)
+    # Per class, the tallies of every level-2 entry after w2 (``running[:, c]``).
+    running = np.zeros((4, 4), dtype=np.int64)
     first, last = indptr[x], indptr[x + 1]
     _mark(csr, x, 0, mask)
     for i1 in range(first, last):
@@ -346,7 +239,12 @@ def _sums_of_root(csr, degree, reach, tri, probes, x, mask, common, lists, stamp
         inherited2 = last - i1 - 1  # entries before this one came from N(x), not N(w1)
         _mark(csr, w1, 1, mask)
         root_base = np.int64(-1)
-        for i2 in range(n2):
+        running[:] = 0
+        class_sizes[:] = 0
+        # Backwards, so that the entries after w2 (its level-3 candidates from the
+        # level-2 list) are those already passed: flagged _SUFFIX in ``mask``,
+        # listed per class, and their tallies summed per class in ``running``.
+        for i2 in range(n2 - 1, -1, -1):
             w2 = level2[i2]
             nodes[2] = w2
             code2 = 1 | (mask[w2] & 3) << 1
@@ -357,9 +255,11 @@ def _sums_of_root(csr, degree, reach, tri, probes, x, mask, common, lists, stamp
                     tri12 = _edge_triangles(csr, degree, tri, w1, w2)
             else:
                 tri12 = 0
-            n3 = _extend(csr, -1, w2, level2, i2 + 1, n2, mask, level3, slots3)
-            inherited3 = n2 - i2 - 1
             _mark(csr, w2, 2, mask)
+            n3 = _candidates(
+                csr, degree, common, bases, code2, w2, mask, per_set, running, classes,
+                class_sizes, tally, level3, slots3,
+            )  # fmt: skip
             if stamps[0] >= _STAMP_LIMIT:
                 common[2:] = 0
                 stamps[0] = 0
@@ -390,23 +290,15 @@ def _sums_of_root(csr, degree, reach, tri, probes, x, mask, common, lists, stamp
                         size, _ = _common_of_pair(csr, degree, nodes, s, t, mask, found)
                         level2_bases[k] = _next_stamp(stamps)
                         _stamp_neighbours(csr, found, size, level2_bases[k], common[k + 3])
-            # Degree and common-neighbour probes are sums over the last node:
-            # tallied per code (w3's adjacency to the first three), then added
-            # once per code. Edge and scan probes run per set.
-            tally[:] = 0
+            # Edge and scan probes run per set, on the candidates whose codes have them.
             for i3 in range(n3):
                 w3 = level3[i3]
                 nodes[3] = w3
-                low = mask[w3] & 7
-                code = code2 | low << 3
-                tally[0, low] += 1
-                tally[1, low] += degree[w3]
-                tally[2, low] += count_of(common[0, w3], bases[0])
-                tally[3, low] += count_of(common[1, w3], bases[1])
+                code = code2 | (mask[w3] & 7) << 3
                 for e in range(probe_split[code], probe_start[code + 1]):
                     if probe_rows[e, 1] == EDGE:
                         a = probe_rows[e, 2]
-                        if a == 2 and i3 >= inherited3:  # w2-w3, w3 found from w2
+                        if a == 2 and slots3[i3] >= 0:  # w2-w3, w3 found from w2
                             value = np.int64(tri[slots3[i3]])
                         else:
                             value = _edge_triangles(csr, degree, tri, nodes[a], w3)
@@ -415,12 +307,6 @@ def _sums_of_root(csr, degree, reach, tri, probes, x, mask, common, lists, stamp
                             first_three = _common3(csr, degree, nodes, mask, found)
                         # The scan would leave out w3 when it is adjacent to all three.
                         value = first_three - ((code >> 3) == 7)
-                    elif probe_rows[e, 4] == _ALL_FOUR:
-                        if all_four_base < 0:
-                            size = _common3(csr, degree, nodes, mask, found)
-                            all_four_base = _next_stamp(stamps)
-                            _stamp_neighbours(csr, found, size, all_four_base, common[6])
-                        value = count_of(common[6, w3], all_four_base)
                     elif probe_rows[e, 4] == _WITH_ROOT:
                         if root_base < 0:
                             size = _common_of_root_pair(csr, degree, x, w1, mask, found)
@@ -429,12 +315,51 @@ def _sums_of_root(csr, degree, reach, tri, probes, x, mask, common, lists, stamp
                         value = count_of(with_root[w3], root_base)
                         value -= (code & _W2_IN_ROOT_PAIR) == _W2_IN_ROOT_PAIR
                     else:
-                        k = _level2_probe(probe_rows[e, 4])
+                        probe = probe_rows[e, 4]
+                        k = _level2_probe(probe)
+                        # The probe's lowest-degree node, whose row a scan would walk
+                        # (_scan, written out: a call here costs a reference count per
+                        # array passed, per set).
+                        scan = -1
+                        size = 0
+                        for s in range(4):
+                            if probe >> s & 1:
+                                p_nodes[size] = nodes[s]
+                                size += 1
+                                if scan < 0 or degree[nodes[s]] < degree[nodes[scan]]:
+                                    scan = s
                         if k >= 0 and level2_bases[k] >= 0:
                             value = count_of(common[k + 3, w3], level2_bases[k])
+                        elif n_words and n_words * size <= _WORDS_PER_STEP * degree[nodes[scan]]:
+                            # Popcount of the rows' AND, less T's nodes adjacent to all of P.
+                            value = _and_count(words, n_words, p_nodes, size)
+                            value -= probe_rows[e, 6]
+                        elif probe == _ALL_FOUR:
+                            if all_four_base < 0:
+                                size = _common3(csr, degree, nodes, mask, found)
+                                all_four_base = _next_stamp(stamps)
+                                _stamp_neighbours(csr, found, size, all_four_base, common[6])
+                            value = count_of(common[6, w3], all_four_base)
                         else:
-                            value = _scan(csr, degree, probe_rows[e, 4], nodes, mask)
+                            if probe >> 3 & 1 and degree[w3] <= _SEARCH_COST * degree[nodes[scan]]:
+                                scan = 3
+                            marked = probe & 7 & ~(1 << scan)
+                            check_last = probe >> 3 & 1 and scan != 3
+                            value = 0
+                            for p in range(indptr[nodes[scan]], indptr[nodes[scan] + 1]):
+                                z = indices[p]
+                                bits = mask[z]
+                                if bits & _MEMBERS or z == w3 or (bits & marked) != marked:
+                                    continue
+                                if check_last:
+                                    q = _search(indices, indptr[w3], indptr[w3 + 1], z)
+                                    if q == indptr[w3 + 1] or indices[q] != z:
+                                        continue
+                                value += 1
                     out[probe_rows[e, 0]] += value - probe_rows[e, 5]
+            # Degree and common-neighbour probes are sums over the last node:
+            # tallied per code (w3's adjacency to the first three), then added
+            # once per code.
             for low in range(1, 8):
                 sets = tally[0, low]
                 if sets == 0:
@@ -452,5 +377,16 @@ def _sums_of_root(csr, degree, reach, tri, probes, x, mask, common, lists, stamp
                         value = sets * count_of(common[a, nodes[b]], bases[a])
                     out[probe_rows[e, 0]] += value - sets * probe_rows[e, 5]
             _unmark(csr, w2, 2, mask)
+            # w2 is a level-3 candidate of every earlier entry.
+            c = mask[w2] & 3
+            mask[w2] |= _SUFFIX
+            classes[c - 1, class_sizes[c]] = w2
+            class_sizes[c] += 1
+            running[0, c] += 1
+            running[1, c] += degree[w2]
+            running[2, c] += count_of(common[0, w2], bases[0])
+            running[3, c] += count_of(common[1, w2], bases[1])
+        for i2 in range(n2):
+            mask[level2[i2]] &= ~_SUFFIX
         _unmark(csr, w1, 1, mask)
     _unmark(csr, x, 0, mask)

@@ -342,13 +342,17 @@ def test_matches_orca(name, tmp_path):
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_equations_agree_with_enumeration(seed):
-    """The two kernels, on graphs too large for the Python brute force (hubs, dense cores)."""
+@pytest.mark.parametrize("max_bit_nodes", [0, 1 << 14])
+def test_equations_agree_with_enumeration(seed, max_bit_nodes, monkeypatch):
+    """The two kernels, on graphs too large for the Python brute force (hubs, dense cores),
+    the probes counted from adjacency bits where cheaper, and from neighbour lists only."""
+    from engine.graphlets import five
     from engine.graphlets.five import five_node_orbit_counts as _five_node_orbit_counts
     from engine.graphlets.five import (
         five_node_orbit_counts_by_enumeration as _five_node_orbit_counts_by_enumeration,
     )
 
+    monkeypatch.setattr(five, "MAX_BIT_NODES", max_bit_nodes)
     reference = nx.powerlaw_cluster_graph(300, 4, 0.4, seed=seed)
     g = Graph.from_edges(*zip(*reference.edges, strict=True), n_nodes=300)
     np.testing.assert_array_equal(
