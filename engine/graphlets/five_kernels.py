@@ -40,6 +40,7 @@ from engine.graphlets.common_kernels import COUNT_BITS, count_of
 from engine.graphlets.five_probe_kernels import (
     _MEMBERS,
     _SUFFIX,
+    _WORDS_PER_STEP,
     _and_count,
     _candidates,
     _common3,
@@ -50,6 +51,7 @@ from engine.graphlets.five_probe_kernels import (
     _level2_probe,
     _next_stamp,
     _search,
+    _spans_pay,
     _stamp_neighbours,
 )
 
@@ -134,8 +136,9 @@ class Probes(NamedTuple):
 
 
 _SEARCH_COST = 8
-# A scan step costs about what ANDing four words of adjacency bits does.
-_WORDS_PER_STEP = 4
+# Rows of more words than this may be ANDed over their common span only (finding
+# it costs more than it saves on narrow rows).
+_SPANS_FROM_WORDS = 32
 
 
 @serial_and_parallel
@@ -194,6 +197,7 @@ def _sums_of_root(csr, degree, reach, tri, words, probes, x, mask, common, lists
     indptr, indices = csr.indptr, csr.indices
     n_words = words.shape[1]
     p_nodes = np.empty(4, dtype=np.int64)
+    spans = np.empty(2, dtype=np.int64)
     probe_start, probe_split, probe_rows = probes.start, probes.split, probes.rows
     bases = np.empty(2, dtype=np.int64)
     bases[0] = np.int64(x + 1) << COUNT_BITS
@@ -332,7 +336,15 @@ def _sums_of_root(csr, degree, reach, tri, words, probes, x, mask, common, lists
                             value = count_of(common[k + 3, w3], level2_bases[k])
                         elif n_words and n_words * size <= _WORDS_PER_STEP * degree[nodes[scan]]:
                             # Popcount of the rows' AND, less T's nodes adjacent to all of P.
-                            value = _and_count(words, n_words, p_nodes, size)
+                            value = _and_count(words, 0, n_words, p_nodes, size)
+                            value -= probe_rows[e, 6]
+                        elif n_words > _SPANS_FROM_WORDS and _spans_pay(
+                            indptr, indices, p_nodes, size, degree[nodes[scan]], spans
+                        ):
+                            # The same over their rows' common words: neighbours' ids
+                            # span a few words when ids follow the graph's structure
+                            # (lgc-senate: 12 of 141).
+                            value = _and_count(words, spans[0], spans[1], p_nodes, size)
                             value -= probe_rows[e, 6]
                         elif probe == _ALL_FOUR:
                             if all_four_base < 0:

@@ -358,3 +358,21 @@ def test_equations_agree_with_enumeration(seed, max_bit_nodes, monkeypatch):
     np.testing.assert_array_equal(
         _five_node_orbit_counts(g, None), _five_node_orbit_counts_by_enumeration(g, None)
     )
+
+
+def test_equations_agree_with_enumeration_over_word_spans():
+    """Over 2,048 nodes, scans AND adjacency bits over the words that the rows share: cliques
+    of consecutive ids (rows one or two words wide), linked in a ring and by random edges."""
+    from engine.graphlets.five import five_node_orbit_counts as _five_node_orbit_counts
+    from engine.graphlets.five import (
+        five_node_orbit_counts_by_enumeration as _five_node_orbit_counts_by_enumeration,
+    )
+
+    reference = nx.connected_caveman_graph(110, 20)
+    rng = np.random.default_rng(5)
+    reference.add_edges_from(rng.integers(0, 2200, size=(300, 2)).tolist())
+    reference.remove_edges_from(nx.selfloop_edges(reference))
+    g = Graph.from_edges(*zip(*reference.edges, strict=True), n_nodes=2200)
+    np.testing.assert_array_equal(
+        _five_node_orbit_counts(g, None), _five_node_orbit_counts_by_enumeration(g, None)
+    )
