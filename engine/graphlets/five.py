@@ -260,7 +260,7 @@ def _probe_sums(simple: SimpleGraph, start: int, stop: int, sums: np.ndarray) ->
             np.zeros((workers, simple.n), dtype=np.int32),
             np.zeros((workers, 7, simple.n), dtype=np.int64),
             lists,
-            np.zeros(workers, dtype=np.int64),
+            np.zeros((workers, 80), dtype=np.int64),
             sums,
         )
 

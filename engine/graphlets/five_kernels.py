@@ -143,18 +143,20 @@ _SPANS_FROM_WORDS = 32
 
 @serial_and_parallel
 def five_node_sums(
-    csr, degree, reach, tri, words, probes, start, stop, masks, commons, lists, stamps, sums
+    csr, degree, reach, tri, words, probes, start, stop, masks, commons, lists, scratch, sums
 ):
     """``sums[x - start, j]`` for ``start <= x < stop``: probe sums over the 4-node sets holding x.
 
     ``probes`` says which sums each 4-node set T adds to (:class:`Probes`).
     ``masks`` ``(n_threads, n)`` int32 zeros; ``commons`` ``(n_threads, 7, n)``
     int64 zeros; ``lists`` ``(n_threads, 8, L)`` int64, ``L >= 3 × max degree``;
-    ``stamps`` ``(n_threads,)`` int64 zeros (the last stamp of ``commons[t, 2]``);
+    ``scratch`` ``(n_threads, 80)`` int64 zeros (column 0: the last stamp of
+    ``commons[t, 2]``; the rest, small per-root arrays allocated once);
     ``tri`` the common neighbours of each CSR slot's two ends; ``reach`` each
     node's neighbours' degrees, summed; ``words`` ``(n, W)`` uint64 each node's
     adjacency bits (``W = 0``: none, scans walk rows).
     """
+    tables = _probe_tables(probes)
     for x in prange(start, stop):
         thread = numba.get_thread_id()
         _sums_of_root(
@@ -164,13 +166,35 @@ def five_node_sums(
             tri,
             words,
             probes,
+            tables,
             x,
             masks[thread],
             commons[thread],
             lists[thread],
-            stamps[thread:],
+            scratch[thread],
             sums[x - start],
         )
+
+
+@njit(cache=True)
+def _probe_tables(probes):
+    """``(needs, scan_rows, per_set)``: which level-2 probes the codes below each
+    3-bit code of (x, w1, w2) scan, how many rows of each a code scans, and which
+    codes have rows to run per set (once per call, not per root: on the 2642
+    nodes of lgc-minnesota, per-root tables and arrays were half the time)."""
+    probe_start, probe_split, probe_rows = probes.start, probes.split, probes.rows
+    needs = np.zeros(8, dtype=np.int64)
+    scan_rows = np.zeros((64, 3), dtype=np.int64)
+    per_set = np.zeros(64, dtype=np.bool_)
+    for code in range(64):
+        per_set[code] = probe_split[code] < probe_start[code + 1]
+        for e in range(probe_split[code], probe_start[code + 1]):
+            if probe_rows[e, 1] == SCAN:
+                k = _level2_probe(probe_rows[e, 4])
+                if k >= 0:
+                    needs[code & 7] |= 1 << k
+                    scan_rows[code, k] += 1
+    return needs, scan_rows, per_set
 
 
 # Scans were 80% of the time on lgc-ppi-mips. The probes of positions {1, 2, 3}
@@ -193,13 +217,27 @@ _ALL_FOUR = 0b1111
 
 
 @njit(cache=True)
-def _sums_of_root(csr, degree, reach, tri, words, probes, x, mask, common, lists, stamps, out):
+def _sums_of_root(
+    csr, degree, reach, tri, words, probes, tables, x, mask, common, lists, scratch, out
+):
     indptr, indices = csr.indptr, csr.indices
     n_words = words.shape[1]
-    p_nodes = np.empty(4, dtype=np.int64)
-    spans = np.empty(2, dtype=np.int64)
     probe_start, probe_split, probe_rows = probes.start, probes.split, probes.rows
-    bases = np.empty(2, dtype=np.int64)
+    needs, scan_rows, per_set = tables
+    # Small arrays, views of ``scratch`` (an allocation per root costs more than a
+    # small graph's walk).
+    stamps = scratch[0:1]
+    bases = scratch[1:3]
+    level2_bases = scratch[3:6]
+    lows = scratch[6:9]
+    scans = scratch[9:12]
+    nodes = scratch[12:16]
+    p_nodes = scratch[16:20]
+    spans = scratch[20:22]
+    class_sizes = scratch[22:26]
+    tally = scratch[26:58].reshape((4, 8))
+    # Per class, the tallies of every level-2 entry after w2 (``running[:, c]``).
+    running = scratch[58:74].reshape((4, 4))
     bases[0] = np.int64(x + 1) << COUNT_BITS
     _count_common(csr, x, bases[0], common[0])
     level2, level3 = lists[0], lists[1]
@@ -208,29 +246,8 @@ def _sums_of_root(csr, degree, reach, tri, words, probes, x, mask, common, lists
     # The level-2 entries after the current w2, by their adjacency to x and w1
     # (class 1: x only, 2: w1 only, 3: both); rows 5–7 of ``lists``.
     classes = lists[5:8]
-    class_sizes = np.zeros(4, dtype=np.int64)
     with_root = common[2]
-    level2_bases = np.full(3, -1, dtype=np.int64)
-    lows = np.zeros(3, dtype=np.int64)
-    scans = np.zeros(3, dtype=np.int64)
-    # Which level-2 probes the codes below each 3-bit code of (x, w1, w2) scan, and
-    # how many rows of each a code scans; which codes have rows to run per set.
-    needs = np.zeros(8, dtype=np.int64)
-    scan_rows = np.zeros((64, 3), dtype=np.int64)
-    per_set = np.zeros(64, dtype=np.bool_)
-    for code in range(64):
-        per_set[code] = probe_split[code] < probe_start[code + 1]
-        for e in range(probe_split[code], probe_start[code + 1]):
-            if probe_rows[e, 1] == SCAN:
-                k = _level2_probe(probe_rows[e, 4])
-                if k >= 0:
-                    needs[code & 7] |= 1 << k
-                    scan_rows[code, k] += 1
-    nodes = np.empty(4, dtype=np.int64)
     nodes[0] = x
-    tally = np.zeros((4, 8), dtype=np.int64)
-    # Per class, the tallies of every level-2 entry after w2 (``running[:, c]``).
-    running = np.zeros((4, 4), dtype=np.int64)
     first, last = indptr[x], indptr[x + 1]
     _mark(csr, x, 0, mask)
     for i1 in range(first, last):
