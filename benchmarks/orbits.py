@@ -21,7 +21,8 @@ one run in a fresh process over the graph (ours) and ORCA's maximum RSS.
 
 ``--per-core`` compares 5-node counts with ORCA on every shared dataset (but
 ``PER_CORE_SKIP``), pinned to one core and then two (``taskset``; ORCA has one
-thread either way), ours in a fresh process per round with as many Numba threads,
+thread either way), ours in a fresh process per round with as many Numba threads
+(after one untimed run that leaves every kernel it needs compiled in Numba's cache),
 ORCA and ours alternating round by round (``--repeats`` rounds), medians of wall
 and CPU time, e.g. ``python -m benchmarks.orbits --orca /path/to/orca --per-core
 --repeats 3``.
@@ -309,6 +310,10 @@ def run_per_core(orca: str, cases: list[str], repeats: int) -> None:
             counts_path = os.path.join(folder, "ours.npy")
             orca_runs, same = [], True
             for cores in (1, 2)[: len(cpus)]:
+                # One untimed run first: the script's warm-up graph is small enough to
+                # run the serial kernel twins only, so a first run on two cores would
+                # otherwise compile the parallel ones inside its timing.
+                _ours_pinned(case, cpus[:cores], counts_path)
                 ours_runs = []
                 for round_ in range(repeats):
                     # Alternate who goes first, so drifting load on a shared machine

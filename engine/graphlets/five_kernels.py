@@ -100,8 +100,11 @@ def _extend(csr, root, w, parent, start, stop, mask, out, slots):
 # its adjacency code asks for: a probe (P, j) adds to sum j of x the number of
 # nodes outside T adjacent to every node of P (positions in T). Each sum is a
 # known mix of 5-node orbit counts (engine.graphlets.five solves the system). Most
-# probes cost O(1): one node's degree, or a common-neighbour count with x; the
-# rest scan the neighbours of P's lowest-degree node.
+# probes cost O(1): one node's degree, or a common-neighbour count with x, summed
+# per code over the last node (see _candidates: only the last nodes adjacent to
+# w2, or whose code has rows of its own, are visited one by one). The rest count
+# the nodes adjacent to all of P from stamped counts, a popcount of ANDed
+# adjacency bits, or a walk of P's lowest-degree node's row, whichever is cheapest.
 
 
 # Probe kinds (decided per code in engine.graphlets.five, with the positions they use):
@@ -202,7 +205,7 @@ def _probe_tables(probes):
 # from counts stamped, once per (x, w1, w2), on every neighbour y of each z in
 # N(w1) ∩ N(w2), N(w2) and N(x) ∩ N(w2) (less T's nodes): worth it when those z's
 # degrees add up to less than the scans below them would cost (hubs' neighbourhoods,
-# dense graphs). Row k + 2 of ``common`` holds probe k's counts.
+# dense graphs). Row k + 3 of ``common`` holds probe k's counts.
 _LEVEL2_PAIRS = ((1, 2), (2, -1), (0, 2))  # the positions whose common neighbours are z
 # The probe of x, w1 and w3 the same way, stamped once per (x, w1) at its first use
 # and read by every 4-node set below it (w2 is not left out of N(x) ∩ N(w1) there,
