@@ -286,6 +286,9 @@ np.save(sys.argv[2], counts)
 def _ours_pinned(case: str, cpus: list[int], counts_path: str) -> tuple[float, float]:
     """Our wall and CPU seconds for one 5-node count, in a fresh process on ``cpus``."""
     env = dict(os.environ, NUMBA_NUM_THREADS=str(len(cpus)))
+    # Threads that finish early wait passively (unless set), as in benchmarks/ppr.py:
+    # spinning OpenMP threads take a shared core's time from the ones still working.
+    env.setdefault("OMP_WAIT_POLICY", "passive")
     command = [sys.executable, "-c", PER_CORE_SCRIPT, case, counts_path]
     if shutil.which("taskset"):
         command = ["taskset", "-c", ",".join(map(str, cpus)), *command]

@@ -422,3 +422,21 @@ def _sums_of_root(
             mask[level2[i2]] &= ~_SUFFIX
         _unmark(csr, w1, 1, mask)
     _unmark(csr, x, 0, mask)
+
+
+@serial_and_parallel
+def back_substitute(sums, order, diagonal, starts, columns, weights, orbits):
+    """``orbits[x, k] = (sums[x, k] − Σ weights · orbits[x, columns]) / diagonal`` for the
+    ``k = order[i]`` in turn, the sum over ``starts[i]:starts[i + 1]`` (orbits solved
+    before); returns how many divisions left a remainder."""
+    undivided = 0
+    for x in prange(sums.shape[0]):
+        for i in range(order.shape[0]):
+            k = order[i]
+            rest = sums[x, k]
+            for t in range(starts[i], starts[i + 1]):
+                rest -= weights[t] * orbits[x, columns[t]]
+            quotient = rest // diagonal[i]
+            undivided += quotient * diagonal[i] != rest
+            orbits[x, k] = quotient
+    return undivided
