@@ -20,6 +20,13 @@ Steps, in order (``--steps`` picks some):
 - ``PPRIndex.build``, ``fastrp`` (dim 128), ``NeighbourhoodIndex.build``,
   ``orbit_counts`` (4-node), ``ncp``: the heavy calls at their defaults.
 
+With ``--dask``, ``fastrp``, ``ppr_batch``, ``NeighbourhoodIndex.build`` and
+``orbit_counts`` run again through a ``LocalCluster`` of two single-threaded
+worker processes (``step@dask``); each is compared with the in-process result
+(saved beside the cache folder) and shows each worker's peak RSS and the bytes
+it sent (Dask's ``transfer_outgoing_bytes_total``: results to the client and
+data to peers; the graph itself is not sent, workers map the store).
+
 A step that runs past ``--timeout`` seconds is killed and shown as such; a step
 that raises shows the error's first line (a refusal with an estimate is a result).
 Setup (opening the store) is not timed, but its memory counts in the peak.
@@ -53,6 +60,10 @@ STEPS = [
     "NeighbourhoodIndex.build",
     "orbit_counts",
     "ncp",
+]
+# The jobs #28 runs again on a two-worker LocalCluster, compared with the in-process result.
+DASK_STEPS = [
+    f"{step}@dask" for step in ("fastrp", "ppr_batch", "NeighbourhoodIndex.build", "orbit_counts")
 ]
 
 
@@ -116,26 +127,105 @@ def _run_step(step: str, path: Path, cache_dir: Path, sources: int) -> dict:
         started = time.perf_counter()
         engine.ppr(g, second)
         return {"seconds": first_s, "next_seconds": time.perf_counter() - started}
+    batch_sources = labels[rng.choice(connected, sources, replace=False)]
     calls = {
-        "ppr_batch": lambda: engine.ppr_batch(
-            g, labels[rng.choice(connected, sources, replace=False)], top_k=100
-        ),
+        "ppr_batch": lambda **dask: engine.ppr_batch(g, batch_sources, top_k=100, seed=1, **dask),
         "PPRIndex.build": lambda: engine.PPRIndex.build(g),
-        "fastrp": lambda: engine.fastrp(g, dim=128),
-        "NeighbourhoodIndex.build": lambda: engine.NeighbourhoodIndex.build(g),
-        "orbit_counts": lambda: engine.orbit_counts(g),
-        "ncp": lambda: engine.ncp(g),
+        "fastrp": lambda **dask: engine.fastrp(g, dim=128, seed=1, **dask),
+        "NeighbourhoodIndex.build": lambda **dask: engine.NeighbourhoodIndex.build(g, **dask),
+        "orbit_counts": lambda **dask: engine.orbit_counts(g, **dask),
+        "ncp": lambda: engine.ncp(g, seed=1),
     }
+    name, _, where = step.partition("@")
+    cluster = client = None
+    if where == "dask":
+        from dask.distributed import Client, LocalCluster
+
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True)
+        client = Client(cluster)
     started = time.perf_counter()
     try:
-        calls[step]()
+        result = calls[name](client=client) if client else calls[name]()
     except Exception as error:  # a refusal (with its estimate) is a result to show
         first_line = str(error).splitlines()[0] if str(error) else ""
         return {
             "seconds": time.perf_counter() - started,
             "error": f"{type(error).__name__}: {first_line}",
         }
-    return {"seconds": time.perf_counter() - started}
+    report = {"seconds": time.perf_counter() - started}
+    results = cache_dir.parent / f"{cache_dir.name}-results"
+    if client is None:
+        if name in ("fastrp", "ppr_batch", "NeighbourhoodIndex.build", "orbit_counts"):
+            results.mkdir(exist_ok=True)
+            _save_result(results / name, result)
+        return report
+    report.update(_dask_costs(client))
+    report["same"] = _compare_result(results / name, result)
+    client.close()
+    cluster.close()
+    return report
+
+
+def _comparable(result):
+    """The arrays a result is compared by (an index by its signatures)."""
+    import numpy as np
+    import pandas as pd
+
+    if isinstance(result, pd.DataFrame):
+        return {column: result[column].to_numpy() for column in result.columns}
+    if hasattr(result, "signatures"):
+        return {"signatures": np.asarray(result.signatures)}
+    return {"values": np.asarray(result)}
+
+
+def _save_result(stem: Path, result) -> None:
+    import numpy as np
+
+    partial = stem.with_suffix(".partial.npz")
+    np.savez(partial, **_comparable(result))
+    partial.rename(stem.with_suffix(".npz"))
+
+
+def _compare_result(stem: Path, result) -> str:
+    """``equal``, ``allclose (max |diff| ...)`` or what differs, against the in-process run."""
+    import numpy as np
+
+    path = stem.with_suffix(".npz")
+    if not path.exists():
+        return "no in-process result to compare"
+    saved = np.load(path, allow_pickle=True)
+    ours = _comparable(result)
+    if sorted(saved.files) != sorted(ours):
+        return f"columns differ: {sorted(saved.files)} vs {sorted(ours)}"
+    worst = 0.0
+    for key, value in ours.items():
+        expected = saved[key]
+        if expected.shape != value.shape:
+            return f"{key}: shape {value.shape} vs {expected.shape}"
+        if np.array_equal(expected, value):
+            continue
+        if value.dtype.kind != "f" or not np.allclose(value, expected, rtol=1e-5, atol=1e-6):
+            return f"{key}: {int((value != expected).sum())} entries differ"
+        worst = max(worst, float(np.abs(value - expected).max()))
+    return "equal" if worst == 0 else f"allclose (max |diff| {worst:.1e})"
+
+
+def _dask_costs(client) -> dict:
+    """Each worker's peak RSS and the bytes it sent (results to the client, data to peers)."""
+
+    def measure(dask_worker):
+        import resource
+
+        return {
+            "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+            "sent": getattr(dask_worker, "transfer_outgoing_bytes_total", None),
+        }
+
+    per_worker = client.run(measure)
+    return {
+        "worker_peaks": [value["peak"] for value in per_worker.values()],
+        "worker_sent": [value["sent"] for value in per_worker.values()],
+    }
 
 
 def _pyarrow_scipy(path: Path) -> dict:
@@ -223,6 +313,14 @@ def _format_row(step: str, result: dict, n_edges: int | None) -> str:
         notes.append(f"next call {result['next_seconds']:.2f} s")
     if "parse_seconds" in result:
         notes.append(f"parse {result['parse_seconds']:.1f} s")
+    if "same" in result:
+        notes.append(f"vs in-process: {result['same']}")
+    if "worker_peaks" in result:
+        peaks = ", ".join(f"{peak / 2**30:.2f}" for peak in result["worker_peaks"])
+        notes.append(f"worker peaks {peaks} GiB")
+    if result.get("worker_sent") and None not in result["worker_sent"]:
+        sent = ", ".join(f"{sent / 2**20:.0f}" for sent in result["worker_sent"])
+        notes.append(f"sent {sent} MiB")
     if "error" in result:
         notes.append(result["error"][:110])
     return f"{step:<26} {time_text} {peak_text} {per_edge}  {'; '.join(notes)}"
@@ -233,13 +331,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=int, default=SCALE)
     parser.add_argument("--edge-factor", type=int, default=EDGE_FACTOR)
     parser.add_argument("--file", type=Path, help="an edge list to use instead of R-MAT")
-    parser.add_argument("--steps", nargs="+", choices=STEPS, default=None)
+    parser.add_argument("--steps", nargs="+", choices=STEPS + DASK_STEPS, default=None)
     parser.add_argument("--igraph", action="store_true", help="also time igraph's reader")
     parser.add_argument("--sources", type=int, default=100, help="sources for ppr_batch")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per step")
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--lock", type=Path, help="hold this file's lock (flock) during each step")
-    parser.add_argument("--child", choices=STEPS, help=argparse.SUPPRESS)
+    parser.add_argument("--dask", action="store_true", help="also run the Dask steps")
+    parser.add_argument("--child", choices=STEPS + DASK_STEPS, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.child:
@@ -249,6 +348,8 @@ def main(argv: list[str] | None = None) -> None:
     path = args.file or edge_list_file(args.scale, args.edge_factor)
     cache_dir = args.cache_dir or bench_dir() / "scale-cache"
     steps = args.steps or [s for s in STEPS if s != "igraph" or args.igraph]
+    if args.dask and not args.steps:
+        steps += DASK_STEPS
     if "load" in steps and cache_dir.exists():
         shutil.rmtree(cache_dir)  # the load step measures a load without a cache
     print(f"{path} ({path.stat().st_size / 1e9:.2f} GB), {os.cpu_count()} cores")
