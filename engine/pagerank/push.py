@@ -158,7 +158,12 @@ def _sweep_graph(g: Graph, prepared: Prepared) -> SweepGraph:
     position = np.empty_like(order)
     position[order] = np.arange(g.n_nodes)
     index_type = np.empty(0, dtype=np.uint32 if g.n_nodes < 2**32 else np.int64)
-    indptr, indices, weights = sweep_kernels.renumbered(prepared.pull, order, index_type)
+    renumber = (
+        sweep_kernels.renumbered_serial
+        if runs_serial(g.n_nodes + g.nnz)
+        else sweep_kernels.renumbered_parallel
+    )
+    indptr, indices, weights = renumber(prepared.pull, order, index_type)
     sorted_colour = colour[order]
     colour_starts = np.searchsorted(sorted_colour, np.arange(sorted_colour[-1] + 2))
     work = np.diff(indptr) + ROW_WORK

@@ -157,7 +157,6 @@ def first_fit_colouring(csr, pull):
     return colour
 
 
-@njit(nogil=True, cache=True)
 def renumbered(pull, order, index_type):
     """The pull CSR with node ``order[i]`` renamed ``i``: ``(indptr, indices,
     weights)``, the matrix of scipy's ``pull[order][:, order]``, its indices of the
@@ -168,11 +167,13 @@ def renumbered(pull, order, index_type):
     1.33-1.70x on the 10M-edge one. A row keeps its entries in their old order
     (sorting them made no difference to the sweeps on the 10M-edge BA graph): 0.25 s
     there, against 1.8 s for scipy's and 1 s for sorted rows; the first query on a
-    graph waits for it.
+    graph waits for it. The rows are filled in parallel: each entry is a random
+    read of ``position``, 9.0 s of a first query's 20 s of preparation on the
+    100M-edge R-MAT graph of ``benchmarks/scale.py`` with one thread.
     """
     n = order.shape[0]
     weighted = is_weighted(pull)
-    position = np.empty(n, dtype=np.int64)
+    position = np.empty(n, dtype=index_type.dtype)
     for i in range(n):
         position[order[i]] = i
     new_indptr = np.zeros(n + 1, dtype=np.int64)
@@ -180,13 +181,17 @@ def renumbered(pull, order, index_type):
         new_indptr[i + 1] = new_indptr[i] + pull.indptr[order[i] + 1] - pull.indptr[order[i]]
     new_indices = np.empty(new_indptr[n], dtype=index_type.dtype)
     new_weights = np.empty(new_indptr[n] if weighted else 0, dtype=np.float64)
-    for i in range(n):
+    for i in prange(n):
         first = pull.indptr[order[i]]
-        for k in range(new_indptr[i + 1] - new_indptr[i]):
-            new_indices[new_indptr[i] + k] = position[pull.indices[first + k]]
+        start = new_indptr[i]
+        for k in range(new_indptr[i + 1] - start):
+            new_indices[start + k] = position[pull.indices[first + k]]
             if weighted:
-                new_weights[new_indptr[i] + k] = pull.weights[first + k]
+                new_weights[start + k] = pull.weights[first + k]
     return new_indptr, new_indices, new_weights
+
+
+renumbered_serial, renumbered_parallel = serial_and_parallel(renumbered, nogil=True)
 
 
 def coloured_sweep(graph, seed_vector, restart, relaxation, alpha, x, y, moved_per_block):
