@@ -100,12 +100,15 @@ class NeighbourhoodIndex:
             Probability of finding a pair exactly at ``threshold``.
         device : {"auto", "cpu", "gpu"}
             Where the signatures are computed (the same values on both); the LSH
-            bands are sorted on the CPU.
+            bands are sorted on the CPU, a band per Numba thread.
         client : dask.distributed.Client, optional
             Sign node ranges on a Dask cluster (see :mod:`engine.distributed`);
             the signatures are the same as without it.
         progress : callable, optional
-            ``progress(done, total, stage)`` after each of the two stages.
+            ``progress(done, total, stage)`` as the work goes: ``total`` is twice
+            the number of bands, the first half for the ``"signatures"`` stage
+            (rows signed, in blocks) and the second for ``"bands"`` (bands sorted,
+            a block at a time).
         """
         if (
             isinstance(num_perm, bool)
@@ -119,24 +122,35 @@ class NeighbourhoodIndex:
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1)[0])
         options = {"num_perm": int(num_perm), "seed": seed, "include_self": include_self}
+        bands, rows = recall_banding(threshold, int(num_perm), recall)
+        # One count for both stages, half each (they take about as long): signatures
+        # report rows signed, the bands report bands sorted.
+        total = 2 * bands
+        signed = sorted_bands = None
+        if progress is not None:
+
+            def signed(done: int, of: int, _stage: str = "") -> None:
+                # Rows signed here, or node ranges done on a Dask cluster.
+                progress(bands * done // max(of, 1), total, "signatures")
+
+            def sorted_bands(done: int, of: int) -> None:
+                progress(bands + done, total, "bands")
+
         if client is not None:
             from engine.distributed import map_node_ranges
 
-            blocks = map_node_ranges(client, g, _sign_node_range, stage="signatures", **options)
+            blocks = map_node_ranges(
+                client, g, _sign_node_range, stage="signatures", progress=signed, **options
+            )
             signatures = np.concatenate(blocks)
         else:
-            signatures = _sign_node_range(g, 0, g.n_nodes, device=resolve_device(device), **options)
-        if progress is not None:
-            progress(1, 2, "signatures")
-        lsh = MinHashLSH(
-            threshold,
-            int(num_perm),
-            params=recall_banding(threshold, int(num_perm), recall),
-            seed=seed,
-        )
-        lsh.insert(np.arange(g.n_nodes, dtype=np.int64), signatures)
-        if progress is not None:
-            progress(2, 2, "bands")
+            signatures = _sign_node_range(
+                g, 0, g.n_nodes, device=resolve_device(device), progress=signed, **options
+            )
+        if signed is not None:
+            signed(1, 1)
+        lsh = MinHashLSH(threshold, int(num_perm), params=(bands, rows), seed=seed)
+        lsh.insert(np.arange(g.n_nodes, dtype=np.int64), signatures, progress=sorted_bands)
         return cls(g, lsh, bool(include_self))
 
     def __repr__(self) -> str:
@@ -355,6 +369,7 @@ def _sign_node_range(
     seed: int,
     include_self: bool,
     device: str = "cpu",
+    progress=None,
 ) -> np.ndarray:
     """Signatures of nodes ``start..stop-1`` (a task that Dask workers run on their block)."""
     return minhash_signatures(
@@ -365,4 +380,5 @@ def _sign_node_range(
         include_self,
         device=device,
         first_row=start,
+        progress=progress,
     )

@@ -12,14 +12,15 @@
   its prefixes.
 
 datasketch inserts one key at a time into Python dicts (about 10 s for 100k
-keys). Here each band is one ``argsort`` of packed band values, run in parallel
-over bands, and a query is a binary search per band. The sorted order is the
-whole index: no band values are stored beside the signatures.
+keys). Here each band is sorted by an MSD radix sort of its packed band keys
+(:mod:`sketches.lsh_kernels`), groups of bands in parallel, and a query is a
+binary search per band. The sorted order is the whole index: no band values are
+stored beside the signatures.
 
 A band of ``r`` values is ordered by ``(first two values packed in 64 bits,
-a 64-bit hash of the rest)``. Two bands with equal values are therefore always
-neighbours; two different bands share a slot only when their remaining values
-collide in 64 bits (probability about ``n**2 / 2**65`` per band).
+a 64-bit hash of the rest)``, ties by key. Two bands with equal values are
+therefore always neighbours; two different bands share a slot only when their
+remaining values collide in 64 bits (probability about ``n**2 / 2**65`` per band).
 
 References
 ----------
@@ -37,11 +38,12 @@ from pathlib import Path
 
 import numba
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from checks import check_seed
-from checks.twins import serial_and_parallel
+from sketches import lsh_kernels
 from sketches.bundle import open_bundle
+from sketches.lsh_kernels import band_key as _band_key
 from sketches.minhash import SCHEMES, lean_minhash
 
 FORMAT_VERSION = 1
@@ -155,8 +157,12 @@ class MinHashLSH:
             f"bands={self.bands}, rows={self.rows})"
         )
 
-    def insert(self, keys: np.ndarray, signatures: np.ndarray) -> None:
-        """Add ``keys`` (int64) with their signatures (one row each) and re-sort the bands."""
+    def insert(self, keys: np.ndarray, signatures: np.ndarray, *, progress=None) -> None:
+        """Add ``keys`` (int64) with their signatures (one row each) and re-sort the bands.
+
+        ``progress(done, total)``, when given, is called with the bands sorted so
+        far, a few bands at a time.
+        """
         keys = np.asarray(keys, dtype=np.int64).ravel()
         signatures = np.ascontiguousarray(signatures, dtype=self.signatures.dtype)
         if signatures.ndim != 2 or signatures.shape != (len(keys), self.num_perm):
@@ -169,7 +175,7 @@ class MinHashLSH:
         self.keys, self.signatures = keys, signatures
         order_dtype = np.int32 if len(keys) < 2**31 else np.int64
         self._orders = np.empty((self.bands, len(keys)), dtype=order_dtype)
-        _sort_bands(signatures, self.rows, self._pack, self._orders)
+        _sort_bands(signatures, self.rows, self._pack, self._orders, progress)
 
     def query(self, signature: np.ndarray) -> np.ndarray:
         """Keys sharing at least one whole band with ``signature`` (sorted)."""
@@ -316,93 +322,62 @@ def _check_threshold(threshold: float) -> float:
     return float(threshold)
 
 
-@njit(cache=True, inline="always")
-def _band_key(signature, start, rows, pack):
-    """(first ``pack`` values packed, hash of the other values) of one band."""
-    head = np.uint64(signature[start])
-    if pack == 2 and rows > 1:
-        head = (head << np.uint64(32)) | np.uint64(signature[start + 1])
-    else:
-        pack = 1
-    if rows - pack == 1:
-        # One value left: itself is an exact key, and its high digits are zero,
-        # which the radix sort skips.
-        return head, np.uint64(signature[start + pack])
-    tail = np.uint64(0x9E3779B97F4A7C15)
-    for offset in range(pack, rows):
-        # SplitMix64's finalizer: every input bit reaches every output bit.
-        tail ^= np.uint64(signature[start + offset])
-        tail *= np.uint64(0xBF58476D1CE4E5B9)
-        tail ^= tail >> np.uint64(31)
-        tail *= np.uint64(0x94D049BB133111EB)
-        tail ^= tail >> np.uint64(29)
-    return head, tail
+#: Bytes of the band columns copied at a time (:func:`_sort_bands`); None: a
+#: third of the signatures' size.
+COLUMN_BUDGET: int | None = None
 
 
-def _sort_bands(signatures: np.ndarray, rows: int, pack: int, orders: np.ndarray) -> None:
-    """Fill ``orders[band]`` with the rows sorted by that band's ``(head, tail)`` key.
+def _sort_bands(
+    signatures: np.ndarray, rows: int, pack: int, orders: np.ndarray, progress=None
+) -> None:
+    """Fill ``orders[band]`` with the rows sorted by that band's ``(head, tail)`` key,
+    ties by row: ``np.lexsort((tails, heads))`` per band (see :mod:`sketches.lsh_kernels`).
 
-    The keys of a block of bands come from one pass over the signatures (rows
-    are read contiguously); each band is then sorted by NumPy's ``argsort``
-    (SIMD-accelerated, and it releases the GIL, so bands sort on every core),
-    and runs of equal heads are put in tail order.
+    The bands go in blocks, each copied into columns (:data:`COLUMN_BUDGET`: a
+    third of the signatures' size, so a third more memory than they take) and then
+    sorted a band per worker (Numba's threads); ``progress(done, bands)`` hears
+    after each block. Scratch: 36 bytes a row per worker.
     """
-    from concurrent.futures import ThreadPoolExecutor
-
     n = signatures.shape[0]
     bands = orders.shape[0]
-    block = 8
-    with ThreadPoolExecutor(max_workers=numba.get_num_threads()) as pool:
-        for first in range(0, bands, block):
-            last = min(first + block, bands)
-            heads = np.empty((last - first, n), dtype=np.uint64)
-            tails = np.empty((last - first, n), dtype=np.uint64)
-            # Serial for few rows (the same keys; no parallel compile, issue #22).
-            _band_keys.for_work(n)(signatures, first, rows, pack, heads, tails)
-
-            def sort_band(band, heads=heads, tails=tails, first=first):
-                order = np.argsort(heads[band - first])
-                sorted_heads = heads[band - first][order]
-                _order_runs_by_tail(sorted_heads, tails[band - first], order)
-                orders[band] = order
-
-            list(pool.map(sort_band, range(first, last)))
-
-
-@serial_and_parallel
-def _band_keys(signatures, first_band, rows, pack, heads, tails):
-    for item in prange(signatures.shape[0]):
-        for offset in range(heads.shape[0]):
-            start = (first_band + offset) * rows
-            heads[offset, item], tails[offset, item] = _band_key(
-                signatures[item], start, rows, pack
-            )
-
-
-@njit(cache=True)
-def _order_runs_by_tail(sorted_heads, tails, order):
-    """Put each run of equal heads in ``order`` (already sorted by head) in tail order."""
-    # Runs are short (equal heads are rare outside equal bands): insertion sort
-    # in place, with NumPy's argsort for the odd long run.
-    n = len(order)
-    start = 0
-    while start < n:
-        stop = start + 1
-        while stop < n and sorted_heads[stop] == sorted_heads[start]:
-            stop += 1
-        if stop - start > 32:
-            run = order[start:stop].copy()
-            order[start:stop] = run[np.argsort(tails[run])]
-        elif stop - start > 1:
-            for position in range(start + 1, stop):
-                item = order[position]
-                key = tails[item]
-                slot = position
-                while slot > start and tails[order[slot - 1]] > key:
-                    order[slot] = order[slot - 1]
-                    slot -= 1
-                order[slot] = item
-        start = stop
+    if bands == 0 or n == 0:
+        return
+    # Serial for few rows (the same order; no parallel compile, issue #22).
+    serial = lsh_kernels.sort_bands.for_work(n) is lsh_kernels.sort_bands.serial
+    workers = 1 if serial else max(1, min(numba.get_num_threads(), bands))
+    band_bytes = rows * signatures.itemsize * n
+    budget = signatures.nbytes // 3 if COLUMN_BUDGET is None else COLUMN_BUDGET
+    block = min(bands, max(1, budget // band_bytes))
+    if block > workers:
+        block -= block % workers  # whole rounds of the workers
+    columns = np.empty((block * rows, n), dtype=signatures.dtype)
+    scratch = [np.empty((workers, n), dtype=np.uint64) for _ in range(4)]
+    spare_order = np.empty((workers, n), dtype=orders.dtype)
+    counts = np.empty((workers, (1 << lsh_kernels.TOP_DIGIT) + 1), dtype=np.int64)
+    bucket_counts = np.empty((workers, (1 << lsh_kernels.BUCKET_DIGIT) + 1), dtype=np.int64)
+    # Buckets waiting to be split are disjoint and longer than SMALL rows.
+    stack = np.empty((workers, 2 * (n // (lsh_kernels.SMALL + 1) + 2)), dtype=np.int64)
+    copy = lsh_kernels.copy_columns.for_work(n)
+    sort = lsh_kernels.sort_bands.serial if serial else lsh_kernels.sort_bands.parallel
+    for first in range(0, bands, block):
+        last = min(first + block, bands)
+        view = columns[: (last - first) * rows]
+        copy(signatures, first * rows, view)
+        sort(
+            view,
+            first,
+            last,
+            rows,
+            pack,
+            orders,
+            *scratch,
+            spare_order,
+            counts,
+            bucket_counts,
+            stack,
+        )
+        if progress is not None:
+            progress(last, bands)
 
 
 @njit(cache=True)

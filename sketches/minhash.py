@@ -22,6 +22,8 @@ A. Z. Broder, "On the resemblance and containment of documents", 1997.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 from datasketch.minhash import _fmix
@@ -43,6 +45,7 @@ def minhash_signatures(
     scheme: str = "affine32",
     device: str = "cpu",
     first_row: int = 0,
+    progress=None,
 ) -> np.ndarray:
     """MinHash signature of each row's set of column ids, one row per CSR row.
 
@@ -68,6 +71,10 @@ def minhash_signatures(
         Id of the first row when ``indptr`` is a slice ``indptr[a:b + 1]`` of a
         larger matrix (``include_self`` adds that id), so that row blocks can be
         signed apart and stacked.
+    progress : callable, optional
+        ``progress(done, n)`` with the rows signed so far: the rows are then
+        signed in :data:`PROGRESS_BLOCKS` blocks of about equal work (the same
+        signatures). On the GPU it is called once, at the end.
 
     Returns
     -------
@@ -105,16 +112,44 @@ def minhash_signatures(
     if device == "gpu":
         from sketches import _minhash_gpu
 
-        return _minhash_gpu.row_signatures(
+        out = _minhash_gpu.row_signatures(
             indptr, indices, element_hash, a, b, include_self, first_row, dtype
         )
+        if progress is not None:
+            progress(n, n)
+        return out
     out = np.empty((n, num_perm), dtype=dtype)
     # Serial for a small graph: rows are independent, so the same signatures, and the
     # parallel twin is never compiled for it (issue #22).
     twins = _row_signatures_32 if width == 32 else _row_signatures_64
     kernel = twins.for_work(n + indices.shape[0])
-    kernel(indptr, indices, element_hash, a, b, bool(include_self), first_row, out)
+    blocks = [0, n] if progress is None else _work_blocks(indptr, PROGRESS_BLOCKS)
+    for lo, hi in itertools.pairwise(blocks):
+        kernel(
+            indptr[lo : hi + 1],
+            indices,
+            element_hash,
+            a,
+            b,
+            bool(include_self),
+            first_row + lo,
+            out[lo:hi],
+        )
+        if progress is not None:
+            progress(hi, n)
     return out
+
+
+#: Blocks of rows signed one after another when progress is reported.
+PROGRESS_BLOCKS = 16
+
+
+def _work_blocks(indptr: np.ndarray, blocks: int) -> list[int]:
+    """Row boundaries ``0 = r0 < ... = n`` cutting rows plus entries into about equal parts."""
+    n = len(indptr) - 1
+    work = np.arange(n + 1) + (indptr - indptr[0])
+    cuts = np.searchsorted(work, np.linspace(0, work[-1], blocks + 1)[1:-1])
+    return sorted({0, n, *cuts.tolist()})
 
 
 def permutations(num_perm: int, seed: int, scheme: str = "affine32") -> np.ndarray:

@@ -331,3 +331,67 @@ def test_round_table_adds_up_to_the_community(planted_index):
         assert rounds["size"].iloc[-1] == len(community)
         assert rounds["conductance"].iloc[-1] == pytest.approx(community.conductance)
         assert (rounds["eligible"] <= rounds["candidates"]).all()
+
+
+# The build: progress as it goes, the same index from either twin, and queries that
+# follow the documented candidate rule exactly.
+
+
+def test_build_reports_progress_through_both_stages():
+    g = engine.sample("planted")
+    calls = []
+    index = NeighbourhoodIndex.build(g, progress=lambda *call: calls.append(call))
+    total = 2 * index.lsh.bands
+    assert {t for _, t, _ in calls} == {total}
+    done = [d for d, _, _ in calls]
+    assert done == sorted(done) and done[-1] == total
+    stages = [s for _, _, s in calls]
+    assert stages == sorted(stages, key=["signatures", "bands"].index)
+    assert stages.count("signatures") > 2  # rows are signed in blocks, each reported
+    assert max(d for d, _, s in calls if s == "signatures") == index.lsh.bands
+
+
+def test_parallel_and_serial_twins_build_the_same_index(monkeypatch):
+    from checks import twins
+
+    g = engine.sample("planted")
+    serial = NeighbourhoodIndex.build(g, device="cpu")
+    monkeypatch.setattr(twins, "PARALLEL_FROM_WORK", 0)
+    parallel = NeighbourhoodIndex.build(g, device="cpu")
+    np.testing.assert_array_equal(serial.signatures, parallel.signatures)
+    np.testing.assert_array_equal(serial.lsh._orders, parallel.lsh._orders)
+
+
+def reference_candidates(index: NeighbourhoodIndex, node_id: int, wanted: int) -> set:
+    """query_top by brute force: rows equal on whole bands, else on the bands' first
+    two values, else on their first value, whichever first finds ``wanted`` rows."""
+    signatures, bands, rows = index.signatures, index.lsh.bands, index.lsh.rows
+    query = signatures[node_id]
+    found: set = set()
+    for prefix in [rows] + [p for p in (2, 1) if p < rows]:
+        found = set()
+        for band in range(bands):
+            part = slice(band * rows, band * rows + prefix)
+            found |= set(np.flatnonzero((signatures[:, part] == query[part]).all(axis=1)).tolist())
+        if len(found) >= wanted:
+            break
+    return found
+
+
+@pytest.mark.parametrize("name", ["karate", "lesmis", "planted"])
+def test_similar_ranks_exactly_the_candidates_of_the_banding_rule(name):
+    g = engine.sample(name)
+    index = NeighbourhoodIndex.build(g, threshold=0.5)
+    k = 5
+    for node_id in range(0, g.n_nodes, max(1, g.n_nodes // 40)):
+        candidates = reference_candidates(index, node_id, 10 * k + 1) - {node_id}
+        exact = {c: exact_jaccard(g, node_id, c, True) for c in candidates}
+        estimate = {
+            c: float(np.mean(index.signatures[c] == index.signatures[node_id])) for c in exact
+        }
+        ranked = sorted(
+            (c for c in exact if exact[c] > 0), key=lambda c: (-exact[c], -estimate[c], c)
+        )
+        top = index.similar(g.labels[node_id], k=k)
+        assert g.node_ids(top["node"]).tolist() == ranked[:k]
+        assert top["jaccard"].tolist() == pytest.approx([exact[c] for c in ranked[:k]])

@@ -287,3 +287,175 @@ def test_to_datasketch_with_redis_storage(tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# The band orders against straightforward references. The index is, per band, the
+# rows sorted by the band's key; "the same buckets" means that runs of equal keys
+# in that order are exactly the groups of rows whose band values are equal, and
+# that bands agreeing on their first value or two are contiguous (the prefix
+# queries). The radix sort promises more: the order is np.lexsort's, ties by row.
+
+
+def reference_band_keys(signatures: np.ndarray, band: int, rows: int):
+    """``(heads, tails)`` of one band, computed with NumPy as sketches.lsh documents
+    them: the first two values packed (one for 64-bit values or one-row bands),
+    then the next value itself when one is left, else a SplitMix64 chain of the rest."""
+    values = signatures[:, band * rows : (band + 1) * rows].astype(np.uint64)
+    pack = 2 if signatures.dtype == np.uint32 and rows > 1 else 1
+    heads = values[:, 0]
+    if pack == 2:
+        heads = (heads << np.uint64(32)) | values[:, 1]
+    if rows - pack == 1:
+        return heads, values[:, pack]
+    tails = np.full(len(values), 0x9E3779B97F4A7C15, dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for offset in range(pack, rows):
+            tails ^= values[:, offset]
+            tails *= np.uint64(0xBF58476D1CE4E5B9)
+            tails ^= tails >> np.uint64(31)
+            tails *= np.uint64(0x94D049BB133111EB)
+            tails ^= tails >> np.uint64(29)
+    return heads, tails
+
+
+def grouped_rows(signatures: np.ndarray, band: int, rows: int, prefix: int) -> set:
+    """The rows grouped by their band's first ``prefix`` values, by a dict."""
+    groups: dict = {}
+    for row, values in enumerate(signatures[:, band * rows : band * rows + prefix].tolist()):
+        groups.setdefault(tuple(values), []).append(row)
+    return {frozenset(members) for members in groups.values()}
+
+
+def runs_of(order: np.ndarray, key: np.ndarray) -> set:
+    """Rows in ``order`` cut where ``key`` (one value per position) changes."""
+    cuts = np.flatnonzero(np.diff(key)) + 1
+    return {frozenset(piece.tolist()) for piece in np.split(order, cuts)}
+
+
+def piled_signatures(n: int, num_perm: int, seed: int, dtype=np.uint32) -> np.ndarray:
+    """Signatures like MinHash's on a skewed graph: a few values shared by many rows
+    (every neighbour of the node with the smallest hash gets its value), the rest
+    spread over the whole range, and some rows repeated whole."""
+    rng = np.random.default_rng(seed)
+    top = np.iinfo(dtype).max
+    spread = rng.integers(0, top, (n, num_perm), dtype=dtype, endpoint=True)
+    popular = rng.integers(0, top, (n, num_perm), dtype=dtype, endpoint=True) % 7
+    take = rng.random((n, num_perm)) < 0.6
+    signatures = np.where(take, popular, spread).astype(dtype)
+    signatures[rng.integers(0, n, n // 10)] = signatures[rng.integers(0, n, n // 10)]
+    signatures[: n // 20, :] = top  # empty sets: every value at the maximum
+    return signatures
+
+
+def graph_signatures(kind: str, scheme: str = "affine32") -> np.ndarray:
+    """Signatures of real neighbourhoods: R-MAT-like skew, a star, a clustered graph."""
+    import scipy.sparse as sp
+
+    if kind == "clustered":
+        return clustered_signatures(scheme, n=600)
+    rng = np.random.default_rng(5)
+    if kind == "star":
+        src, dst = np.zeros(3000, dtype=np.int64), np.arange(1, 3001)
+    else:  # a skewed random graph: endpoints drawn with probability ~ 1/rank
+        weights = 1.0 / np.arange(1, 4001)
+        src = rng.choice(4000, 30000, p=weights / weights.sum())
+        dst = rng.integers(0, 4000, 30000)
+    n = int(max(src.max(), dst.max())) + 1
+    matrix = sp.csr_matrix((np.ones(len(src)), (src, dst)), shape=(n, n))
+    matrix = (matrix + matrix.T).tocsr()
+    matrix.sort_indices()
+    return minhash_signatures(matrix.indptr, matrix.indices, 128, scheme=scheme)
+
+
+SIGNATURE_CASES = {
+    "piled-32": lambda: piled_signatures(5000, 128, 1),
+    "piled-64": lambda: piled_signatures(3000, 64, 2, np.uint64),
+    "all-equal": lambda: np.full((500, 32), 12345, dtype=np.uint32),
+    "one-row": lambda: piled_signatures(1, 32, 3),
+    "skewed-graph": lambda: graph_signatures("skewed"),
+    "star": lambda: graph_signatures("star"),
+    "clustered-64": lambda: graph_signatures("clustered", "affine64"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SIGNATURE_CASES))
+@pytest.mark.parametrize("params", [(42, 3), (64, 2), (128, 1), (25, 5), (8, 16), (16, 4)])
+def test_band_orders_are_the_lexsort_of_the_band_keys(case, params):
+    signatures = SIGNATURE_CASES[case]()
+    num_perm = signatures.shape[1]
+    bands, rows = params
+    if bands * rows > num_perm:
+        bands = num_perm // rows
+    scheme = "affine64" if signatures.dtype == np.uint64 else "affine32"
+    index = MinHashLSH(0.5, num_perm, params=(bands, rows), scheme=scheme)
+    index.insert(np.arange(len(signatures)), signatures)
+    for band in range(bands):
+        heads, tails = reference_band_keys(signatures, band, rows)
+        np.testing.assert_array_equal(index._orders[band], np.lexsort((tails, heads)))
+
+
+@pytest.mark.parametrize("case", ["piled-32", "skewed-graph", "star", "clustered-64"])
+def test_band_buckets_are_the_groups_of_equal_band_values(case):
+    """Runs of equal keys are the rows with equal band values (a dict of tuples), and
+    rows with equal first values are contiguous too, as are rows with equal first two
+    values where those are packed into the head (32-bit values)."""
+    signatures = SIGNATURE_CASES[case]()
+    rows = 3
+    bands = signatures.shape[1] // rows
+    scheme = "affine64" if signatures.dtype == np.uint64 else "affine32"
+    index = MinHashLSH(0.5, signatures.shape[1], params=(bands, rows), scheme=scheme)
+    index.insert(np.arange(len(signatures)), signatures)
+    for band in range(0, bands, 5):
+        order = index._orders[band]
+        values = signatures[order, band * rows : (band + 1) * rows]
+        for prefix in (1, 2, 3) if scheme == "affine32" else (1, 3):
+            # Position i starts a new group where any of the first prefix values change.
+            changes = np.r_[False, (np.diff(values[:, :prefix], axis=0) != 0).any(axis=1)]
+            found = runs_of(order, np.cumsum(changes))
+            assert found == grouped_rows(signatures, band, rows, prefix), (band, prefix)
+
+
+def test_band_orders_agree_between_the_twins_and_any_thread_count(monkeypatch):
+    """The serial twin (one worker), the parallel twin with one or two threads, and
+    blocks of every size give the same orders."""
+    import numba
+
+    import sketches.lsh as lsh
+    from checks import twins
+
+    signatures = piled_signatures(3000, 128, 4)
+    orders = []
+
+    def build():
+        index = MinHashLSH(0.5, 128, params=(42, 3))
+        index.insert(np.arange(len(signatures)), signatures)
+        orders.append(index._orders.copy())
+
+    build()  # 3000 rows: the serial twin
+    monkeypatch.setattr(twins, "PARALLEL_FROM_WORK", 0)
+    threads = numba.get_num_threads()
+    for count in sorted({1, min(2, numba.config.NUMBA_NUM_THREADS), threads}):
+        numba.set_num_threads(count)
+        try:
+            build()
+        finally:
+            numba.set_num_threads(threads)
+    # Blocks of one band and of about five (bytes of the copied columns: a band is
+    # 3 values of 4 bytes a row), instead of a third of the signatures' size.
+    for budget in (1, 5 * 3 * 4 * len(signatures)):
+        monkeypatch.setattr(lsh, "COLUMN_BUDGET", budget)
+        build()
+    for other in orders[1:]:
+        np.testing.assert_array_equal(other, orders[0])
+
+
+def test_insert_reports_the_bands_sorted():
+    signatures = piled_signatures(2000, 128, 6)
+    calls = []
+    index = MinHashLSH(0.5, 128, params=(42, 3))
+    index.insert(
+        np.arange(2000), signatures, progress=lambda done, total: calls.append((done, total))
+    )
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[-1] == 42
+    assert {total for _, total in calls} == {42}

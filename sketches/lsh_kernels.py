@@ -1,0 +1,298 @@
+"""The kernels that sort the LSH bands: a radix sort of each band's keys.
+
+Each band of ``rows`` signature values is ordered by its key ``(head, tail)``
+(:func:`band_key`): the first values packed, then a hash of the rest. The index
+is, per band, the row ids in that order; equal bands are neighbours in it, and
+so are bands agreeing on their first value or two, which is what the prefix
+queries of :meth:`sketches.lsh.MinHashLSH.query_top` search.
+
+The order is exactly NumPy's ``np.lexsort((tails, heads))``: a stable sort by
+head, then tail, ties by row id. It is built by a most-significant-digit radix
+sort. The first counting pass buckets the rows by the top :data:`TOP_DIGIT`
+bits of their first value (the head's top bits), computing each key as it
+goes. Every bucket of more than :data:`SMALL` rows is then split again on the
+highest bits in which *its* keys differ, heads first and tails once the heads
+are equal, until no piece out of order is longer than :data:`SMALL` rows; one
+insertion sort over the whole band then finishes them (a sort per piece
+mispredicts a branch at every piece's end, and most pieces hold one or two
+rows). MinHash values pile up: every neighbour of the node with the smallest
+hash shares that value, so a bucket is often one value many times over.
+Choosing each digit at the keys' highest differing bit skips the bits they
+share, and a bucket of equal keys costs one pass.
+
+Reading a band's values out of the row-major signatures touches a cache line
+of every row for a few bytes, which a prefetcher does not follow; so a block of
+bands is first copied into columns (:func:`copy_columns`, tile by tile), and
+each band is then sorted from contiguous columns. Bands are sorted in parallel,
+each by one worker in its own scratch rows, so the serial and parallel twins
+write the same order.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from checks.twins import serial_and_parallel
+
+#: Bits of the first counting pass (its histogram: 32 KiB, in L1).
+TOP_DIGIT = 12
+#: Most bits in the counting pass of a bucket (a 16 KiB histogram).
+BUCKET_DIGIT = 11
+#: Buckets of at most this many rows are left to the final insertion sort.
+SMALL = 32
+#: Rows per tile of :func:`copy_columns` (a tile of 128-value rows: 128 KiB).
+TILE = 256
+
+
+@njit(cache=True, inline="always")
+def band_key(signature, start, rows, pack):
+    """(first ``pack`` values packed, hash of the other values) of one band."""
+    head = np.uint64(signature[start])
+    if pack == 2 and rows > 1:
+        head = (head << np.uint64(32)) | np.uint64(signature[start + 1])
+    else:
+        pack = 1
+    if rows - pack == 1:
+        # One value left: itself is an exact key.
+        return head, np.uint64(signature[start + pack])
+    tail = np.uint64(0x9E3779B97F4A7C15)
+    for offset in range(pack, rows):
+        # SplitMix64's finalizer: every input bit reaches every output bit.
+        tail ^= np.uint64(signature[start + offset])
+        tail *= np.uint64(0xBF58476D1CE4E5B9)
+        tail ^= tail >> np.uint64(31)
+        tail *= np.uint64(0x94D049BB133111EB)
+        tail ^= tail >> np.uint64(29)
+    return head, tail
+
+
+@njit(cache=True, inline="always")
+def column_key(columns, start, item, rows, pack):
+    """:func:`band_key` of row ``item`` read from ``columns`` (one signature position a
+    row of ``columns``; the band's first value in row ``start``): the same key."""
+    head = np.uint64(columns[start, item])
+    if pack == 2 and rows > 1:
+        head = (head << np.uint64(32)) | np.uint64(columns[start + 1, item])
+    else:
+        pack = 1
+    if rows - pack == 1:
+        return head, np.uint64(columns[start + pack, item])
+    tail = np.uint64(0x9E3779B97F4A7C15)
+    for offset in range(pack, rows):
+        tail ^= np.uint64(columns[start + offset, item])
+        tail *= np.uint64(0xBF58476D1CE4E5B9)
+        tail ^= tail >> np.uint64(31)
+        tail *= np.uint64(0x94D049BB133111EB)
+        tail ^= tail >> np.uint64(29)
+    return head, tail
+
+
+@njit(cache=True, inline="always")
+def _bit_length(value):
+    """Bits needed for ``value`` (a uint64): 0 for 0, 64 for values >= 2**63."""
+    bits = 0
+    for step in (32, 16, 8, 4, 2, 1):
+        if value >> np.uint64(step):
+            value >>= np.uint64(step)
+            bits += step
+    return bits + (value != np.uint64(0))
+
+
+@njit(cache=True, inline="always")
+def _before(head, tail, other_head, other_tail):
+    return head < other_head or (head == other_head and tail < other_tail)
+
+
+@njit(cache=True)
+def _insertion_sort(heads, tails, order, lo, hi):
+    """Sort positions ``lo..hi-1`` by ``(head, tail)``, stably."""
+    for position in range(lo + 1, hi):
+        head, tail, item = heads[position], tails[position], order[position]
+        slot = position
+        while slot > lo and _before(head, tail, heads[slot - 1], tails[slot - 1]):
+            heads[slot] = heads[slot - 1]
+            tails[slot] = tails[slot - 1]
+            order[slot] = order[slot - 1]
+            slot -= 1
+        heads[slot], tails[slot], order[slot] = head, tail, item
+
+
+@njit(cache=True, inline="always")
+def _differing_bits(keys, lo, hi):
+    """OR of every key's XOR with the first: its highest bit is where they first differ."""
+    first = keys[lo]
+    spread = np.uint64(0)
+    for position in range(lo + 1, hi):
+        spread |= keys[position] ^ first
+    return spread
+
+
+@njit(cache=True, inline="always")
+def _digit(spread, size, most):
+    """``(shift, mask)`` of the digit for keys differing in ``spread``: its top bit is
+    their highest differing bit, its width enough for ``size`` keys (up to ``most``)."""
+    top = _bit_length(spread)
+    width = min(most, max(1, _bit_length(np.uint64(size - 1))), top)
+    return np.uint64(top - width), np.uint64((1 << width) - 1), width
+
+
+@njit(cache=True)
+def _sort_bucket(heads, tails, order, lo, hi, spare_heads, spare_tails, spare_order, counts, stack):
+    """Split positions ``lo..hi-1`` of ``(heads, tails, order)`` on their keys' highest
+    differing bits until every bucket left out of order holds at most :data:`SMALL`
+    rows, stably (``spare_*``: scratch as long). An insertion sort finishes them."""
+    stack[0], stack[1] = lo, hi
+    pending = 1
+    while pending:
+        pending -= 1
+        lo, hi = stack[2 * pending], stack[2 * pending + 1]
+        spread = _differing_bits(heads, lo, hi)
+        keys = heads
+        if spread == np.uint64(0):
+            spread = _differing_bits(tails, lo, hi)
+            keys = tails
+            if spread == np.uint64(0):
+                continue  # all equal: already in row order
+        shift, mask, width = _digit(spread, hi - lo, BUCKET_DIGIT)
+        buckets = 1 << width
+        counts[: buckets + 1] = 0
+        for position in range(lo, hi):
+            counts[((keys[position] >> shift) & mask) + 1] += 1
+        counts[0] = lo
+        for bucket in range(buckets):
+            counts[bucket + 1] += counts[bucket]
+        for position in range(lo, hi):
+            bucket = (keys[position] >> shift) & mask
+            slot = counts[bucket]
+            counts[bucket] = slot + 1
+            spare_heads[slot] = heads[position]
+            spare_tails[slot] = tails[position]
+            spare_order[slot] = order[position]
+        heads[lo:hi] = spare_heads[lo:hi]
+        tails[lo:hi] = spare_tails[lo:hi]
+        order[lo:hi] = spare_order[lo:hi]
+        start = lo
+        for bucket in range(buckets):
+            stop = counts[bucket]
+            if stop - start > SMALL:
+                stack[2 * pending], stack[2 * pending + 1] = start, stop
+                pending += 1
+            start = stop
+
+
+@njit(cache=True)
+def sort_band(
+    columns,
+    start,
+    rows,
+    pack,
+    order,
+    heads,
+    tails,
+    spare_heads,
+    spare_tails,
+    spare_order,
+    counts,
+    bucket_counts,
+    stack,
+):
+    """``order`` := the rows sorted stably by their keys, read from ``columns``.
+
+    The first counting pass buckets the rows by the top bits of their first
+    value (``columns[start]``), writing each row's key into ``heads``/``tails``
+    as it is placed; the large buckets are then sorted in place.
+    """
+    n = len(order)
+    if n == 0:
+        return
+    first = columns[start]
+    width = min(TOP_DIGIT, _bit_length(np.uint64(n)))
+    shift = np.uint64(first.itemsize * 8 - width)
+    buckets = 1 << width
+    counts[: buckets + 1] = 0
+    for item in range(n):
+        counts[(np.uint64(first[item]) >> shift) + 1] += 1
+    for bucket in range(buckets):
+        counts[bucket + 1] += counts[bucket]
+    for item in range(n):
+        bucket = np.uint64(first[item]) >> shift
+        slot = counts[bucket]
+        counts[bucket] = slot + 1
+        heads[slot], tails[slot] = column_key(columns, start, item, rows, pack)
+        order[slot] = item
+    lo = 0
+    for bucket in range(buckets):
+        hi = counts[bucket]
+        if hi - lo > SMALL:
+            _sort_bucket(
+                heads,
+                tails,
+                order,
+                lo,
+                hi,
+                spare_heads,
+                spare_tails,
+                spare_order,
+                bucket_counts,
+                stack,
+            )
+        lo = hi
+    # Every run left unsorted is at most SMALL rows between smaller and larger keys:
+    # one insertion sort over the band puts them in order, its branch mostly
+    # predicted (a pass per small bucket mispredicts at every bucket boundary).
+    _insertion_sort(heads, tails, order, 0, n)
+
+
+@serial_and_parallel
+def copy_columns(signatures, first, columns):
+    """``columns[k, row] = signatures[row, first + k]``, a tile of rows at a time."""
+    n = signatures.shape[0]
+    for tile in prange((n + TILE - 1) // TILE):
+        lo = tile * TILE
+        hi = min(lo + TILE, n)
+        for k in range(columns.shape[0]):
+            for row in range(lo, hi):
+                columns[k, row] = signatures[row, first + k]
+
+
+@serial_and_parallel
+def sort_bands(
+    columns,
+    first_band,
+    last_band,
+    rows,
+    pack,
+    orders,
+    heads,
+    tails,
+    spare_heads,
+    spare_tails,
+    spare_order,
+    counts,
+    bucket_counts,
+    stack,
+):
+    """Sort bands ``first_band..last_band-1``, whose values ``columns`` holds from row 0.
+
+    Worker ``w`` (a row of each scratch array) sorts every ``workers``-th band
+    from ``first_band + w``.
+    """
+    workers = heads.shape[0]
+    for worker in prange(workers):
+        for band in range(first_band + worker, last_band, workers):
+            sort_band(
+                columns,
+                (band - first_band) * rows,
+                rows,
+                pack,
+                orders[band],
+                heads[worker],
+                tails[worker],
+                spare_heads[worker],
+                spare_tails[worker],
+                spare_order[worker],
+                counts[worker],
+                bucket_counts[worker],
+                stack[worker],
+            )
