@@ -1,42 +1,53 @@
 """networkx backends side by side: networkx itself, ``gwb`` (ours), ``graphblas``
 (graphblas-algorithms over SuiteSparse:GraphBLAS) and ``parallel`` (nx-parallel) where
-installed, one thread each, on a seeded Barabási–Albert graph.
+installed, on a seeded Barabási–Albert graph.
 
 Run ``python -m benchmarks.networkx_backend [--nodes 30000] [--edges-per-node 5]
-[--repeats 5]``.
+[--repeats 5] [--only pagerank ...]`` (``--only``: the functions whose names start so).
 
-Two times per backend and function:
+gwb and graphblas run on one thread (Numba's, SuiteSparse's), the process pinned to one
+CPU while they run; nx-parallel runs with two workers (its joblib processes, spawned
+while the process may use two CPUs; it implements ``square_clustering`` of the functions
+here). The rounds are interleaved: each round calls every backend once, so a load that
+comes and goes on a shared machine falls on all of them alike. ``OMP_WAIT_POLICY`` is
+``passive`` unless set, as in ``benchmarks/ppr.py``.
+
+Three times per backend and function:
 
 - **reused**: the graph converted once beforehand, then the median of ``--repeats``
   calls. Whatever a backend derived from the graph in an earlier call (gwb's triangle
-  counts, graphblas's cached degrees and triangular parts) is dropped before each call,
-  so every call computes its answer.
+  counts and transition matrix, graphblas's cached degrees and triangular parts) is
+  dropped before each call, so every call computes its answer.
 - **as dict**: the same, until the caller holds what networkx documents (a dict).
   graphblas returns a lazy ``NodeMap`` whose first full read costs far more than the
-  call (357 ms for PageRank's on the 30k-node graph); gwb returns dicts.
+  call (300-360 ms for PageRank's on the 30k-node graph); gwb and nx-parallel return
+  dicts, so theirs is the reused time.
 - **first**: one call on a fresh copy of the networkx graph, conversion included, the
   answer held as a dict.
 
 Ratios are the peer's time over ours (above 1: we are faster). Every backend's answer
 is checked against networkx's (pagerank within 1e-4 per node, the tolerance of
 networkx's own tests; the others to 1e-9).
-
-nx-parallel 0.4 needs Python ≥ 3.12 and 0.3 does not import with networkx 3.6, so on
-this project's Python 3.11 it is reported as missing.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import os
+import statistics
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 
 import networkx as nx
 import numba
 
-from benchmarks.common import _fmt, median_time
+from benchmarks.common import _fmt
 
 PEERS = ("graphblas", "parallel")
+#: CPUs (and workers) each backend runs on.
+CORES = {"gwb": 1, "graphblas": 1, "parallel": 2, "networkx": 1}
 
 
 def workloads(G: nx.Graph) -> dict[str, Callable]:
@@ -71,7 +82,8 @@ def held(result):
 
 
 def one_thread() -> None:
-    """One thread for every backend: Numba's, and SuiteSparse's OpenMP."""
+    """One thread for gwb and graphblas: Numba's, and SuiteSparse's OpenMP; nx-parallel's
+    worker count is :data:`CORES`."""
     numba.set_num_threads(1)
     try:
         import graphblas
@@ -79,6 +91,28 @@ def one_thread() -> None:
         graphblas.ss.config["nthreads"] = 1
     except ImportError:
         pass
+    try:
+        import nx_parallel
+
+        # nx-parallel 0.2 starts os.cpu_count() joblib workers; it has no setting for it.
+        nx_parallel.cpu_count = lambda: CORES["parallel"]
+    except ImportError:
+        pass
+
+
+@contextmanager
+def pinned(backend: str) -> Iterator[None]:
+    """This process on the first ``CORES[backend]`` CPUs it may use (all of them where
+    affinity cannot be set), restored afterwards."""
+    if not hasattr(os, "sched_setaffinity"):
+        yield
+        return
+    cpus = sorted(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, cpus[: CORES[backend]])
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, cpus)
 
 
 def available(backend: str) -> str | None:
@@ -122,54 +156,93 @@ def same(name: str, ours, theirs) -> bool:
     return abs(ours - theirs) <= 1e-9 * max(1.0, abs(theirs))
 
 
-def run(G: nx.Graph, repeats: int) -> list[dict]:
+def timed(run: Callable[[], object]) -> float:
+    """Wall seconds of one call, after a garbage collection."""
+    gc.collect()
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+def run(G: nx.Graph, repeats: int, only: tuple[str, ...] = ()) -> list[dict]:
     """One row per function and backend: seconds ``reused``, ``as_dict`` and ``first``
-    (None where the backend does not implement it), ``networkx`` s, and ``equal``."""
+    (None where the backend does not implement it), ``networkx`` s, and ``equal``;
+    with ``only``, for the functions whose names start with one of them."""
     backends = ["gwb", *[p for p in PEERS if available(p) is None]]
     graphs = {b: converted(G, b) for b in backends}
     rows = []
     for name, call in workloads(G).items():
+        if not only or name.startswith(tuple(only)):
+            rows += measure(G, name, call, graphs, repeats)
+    return rows
+
+
+def measure(G: nx.Graph, name: str, call: Callable, graphs: dict, repeats: int) -> list[dict]:
+    """The rows of one function, its backends' rounds interleaved."""
+    with pinned("networkx"):
         started = time.perf_counter()
         expected = call(G, "networkx")
         networkx_s = time.perf_counter() - started
-        for backend in backends:
-            row = {"function": name, "backend": backend, "networkx": networkx_s}
-            graph = graphs[backend]
-            try:
-                answer = held(call(graph, backend))
-            except NotImplementedError:
-                rows.append({**row, "reused": None, "as_dict": None, "first": None})
-                continue
+    rows, answers = [], {}
+    for backend, graph in graphs.items():
+        try:
+            with pinned(backend):
+                answers[backend] = call(graph, backend)
+        except NotImplementedError:
+            rows.append({"function": name, "backend": backend, "reused": None})
 
-            def reused(graph=graph, call=call, backend=backend, hold=False):
-                forget_derived(graph)
-                result = call(graph, backend)
-                return held(result) if hold else result
+    def once(backend: str, hold: bool = False) -> float:
+        graph = graphs[backend]
 
-            row["reused"] = median_time(reused, repeats)
-            row["as_dict"] = median_time(lambda reused=reused: reused(hold=True), repeats)
-            fresh = G.copy()  # an empty conversion cache
-            started = time.perf_counter()
-            held(call(fresh, backend))
-            row["first"] = time.perf_counter() - started
-            row["equal"] = same(name, answer, expected)
-            rows.append(row)
-    return rows
+        def reused():
+            forget_derived(graph)
+            result = call(graph, backend)
+            return held(result) if hold else result
+
+        with pinned(backend):
+            return timed(reused)
+
+    lazy = {b for b, answer in answers.items() if held(answer) is not answer}
+    times = {b: {"reused": [], "as_dict": []} for b in answers}
+    for _ in range(repeats):  # interleaved: each round calls every backend once
+        for backend in answers:
+            times[backend]["reused"].append(once(backend))
+        for backend in lazy:
+            times[backend]["as_dict"].append(once(backend, hold=True))
+    for backend, answer in answers.items():
+        fresh = G.copy()  # an empty conversion cache
+        with pinned(backend):
+            first = timed(lambda: held(call(fresh, backend)))  # noqa: B023 (called here)
+        reused = statistics.median(times[backend]["reused"])
+        as_dict = statistics.median(times[backend]["as_dict"]) if backend in lazy else reused
+        rows.append(
+            {
+                "function": name,
+                "backend": backend,
+                "networkx": networkx_s,
+                "reused": reused,
+                "as_dict": as_dict,
+                "first": first,
+                "equal": same(name, held(answer), expected),
+            }
+        )
+    order = list(graphs)
+    return sorted(rows, key=lambda row: order.index(row["backend"]))
 
 
 def print_rows(rows: list[dict]) -> None:
     """The table; the ratios are the peer's time over gwb's (above 1: gwb is faster)."""
     columns = ("reused", "as_dict", "first")
     header = (
-        f"{'function':<30} {'backend':<10} {'reused':>10} {'as dict':>10} {'first call':>11} "
-        f"{'networkx':>10} {'vs nx':>7} {'gwb faster: reused':>19} {'as dict':>8} "
-        f"{'first':>7} {'equal':>6}"
+        f"{'function':<30} {'backend':<10} {'cores':>5} {'reused':>10} {'as dict':>10} "
+        f"{'first call':>11} {'networkx':>10} {'vs nx':>7} {'gwb faster: reused':>19} "
+        f"{'as dict':>8} {'first':>7} {'equal':>6}"
     )
     print(header)
     print("-" * len(header))
     ours = {row["function"]: row for row in rows if row["backend"] == "gwb"}
     for row in rows:
-        start = f"{row['function']:<30} {row['backend']:<10}"
+        start = f"{row['function']:<30} {row['backend']:<10} {CORES[row['backend']]:>5}"
         if row["reused"] is None:
             print(f"{start} {'not implemented':>21}")
             continue
@@ -187,7 +260,11 @@ def main(argv=None) -> None:
     parser.add_argument("--nodes", type=int, default=30_000)
     parser.add_argument("--edges-per-node", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", nargs="*", default=())
     args = parser.parse_args(argv)
+    # Before SuiteSparse's OpenMP loads: an idle OpenMP thread that spins shares the one
+    # pinned CPU with the caller (graphblas's PageRank 3.8 -> 7.6 ms wall at 3.8 ms CPU).
+    os.environ.setdefault("OMP_WAIT_POLICY", "passive")
     one_thread()
     nx.config.warnings_to_ignore.add("cache")
     G = nx.barabasi_albert_graph(args.nodes, args.edges_per_node, seed=1)
@@ -196,9 +273,10 @@ def main(argv=None) -> None:
             print(f"{peer}: {why}")
     print(
         f"\nnetworkx backends, Barabási–Albert {args.nodes:,} nodes, "
-        f"{G.number_of_edges():,} edges, one thread ('gwb faster': peer time / ours)"
+        f"{G.number_of_edges():,} edges; gwb and graphblas on one thread and CPU, "
+        "nx-parallel on two ('gwb faster': peer time / ours)"
     )
-    print_rows(run(G, args.repeats))
+    print_rows(run(G, args.repeats, tuple(args.only)))
 
 
 if __name__ == "__main__":

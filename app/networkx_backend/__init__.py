@@ -14,5 +14,9 @@ package's ``__init__`` and ``info`` import nothing heavy).
 Modules: :mod:`~app.networkx_backend.graph` (the converted graph and the conversion cache),
 :mod:`~app.networkx_backend.interface` (the object networkx loads: conversions, ``can_run``,
 ``should_run``), one module per family of dispatched functions (``pagerank``,
-``clustering``, ``link_prediction``, ``cuts``).
+``clustering``, ``link_prediction``, ``cuts``). Those only map networkx's arguments
+onto the engine's functions and their arrays back onto networkx's results; the
+algorithms and their Numba kernels are the engine's: :mod:`engine.pagerank_power`,
+:mod:`engine.triangles`, :mod:`engine.clustering_coefficient`,
+:mod:`engine.square_clustering`, :mod:`engine.jaccard` and :mod:`engine.cuts`.
 """

@@ -1,57 +1,18 @@
-"""``triangles``, ``clustering``, ``average_clustering`` and ``transitivity`` for networkx.
-
-All four read two per-node arrays, computed once per converted graph by the engine's
-graphlet code (:class:`engine.graphlets.common.SimpleGraph`: self-loops dropped, a Numba
-count of the triangles on every edge): twice the triangles through each node, and its
-degree without self-loops. networkx ignores self-loops in all four too.
-
-``clustering`` (and so ``average_clustering``) takes networkx's other formulas too:
-weighted (Onnela et al.: the geometric mean of the triangle's weights over the largest
-weight; the products from Numba kernels, their cube roots from NumPy as networkx takes
-them, so a value may differ from networkx's in the last bit where the sum runs in another
-order) and directed (Fagiolo: integer counts, exact; weighted, the same products).
+"""``triangles``, ``clustering``, ``average_clustering``, ``transitivity`` and
+``square_clustering`` for networkx: networkx's ``nodes`` and ``weight`` arguments mapped
+onto :mod:`engine.triangles`, :mod:`engine.clustering_coefficient` and
+:mod:`engine.square_clustering`, whose whole-graph arrays become networkx's dicts.
 """
 
 from __future__ import annotations
 
 import networkx as nx
 import numpy as np
-import scipy.sparse as sp
 
-from app.networkx_backend.clustering_kernels import (
-    directed_triangle_terms,
-    directed_weighted_products,
-    square_terms,
-    successor_pairs,
-    weighted_triangle_products,
-)
 from app.networkx_backend.graph import BackendGraph
-from engine.graphlets import common_kernels as kernels
-from engine.graphlets.common import SimpleGraph, thread_count
-
-
-def simple_graph(G: BackendGraph) -> SimpleGraph:
-    """The engine's simple undirected CSR of ``G`` (self-loops dropped), once per graph."""
-    return G.cached("simple", lambda: SimpleGraph.of(G.engine_graph(None), orient=False))
-
-
-def triangle_arrays(G: BackendGraph) -> tuple[np.ndarray, np.ndarray]:
-    """``(2 × triangles, degree without self-loops)`` per node, int64, once per graph.
-
-    >>> twice, degree = triangle_arrays(BackendGraph.from_networkx(nx.complete_graph(4)))
-    >>> twice.tolist(), degree.tolist()
-    ([6, 6, 6, 6], [3, 3, 3, 3])
-    """
-
-    def build() -> tuple[np.ndarray, np.ndarray]:
-        # Not SimpleGraph's orient=True: the degree-oriented copy serves the 4-clique
-        # search only and took half of a triangle count on the 30k-node benchmark graph.
-        simple = simple_graph(G)
-        tri = kernels.edge_triangles(simple.csr, simple.degree, thread_count())
-        twice = kernels.node_sums(simple.csr, simple.degree, tri)[0]
-        return twice.astype(np.int64), simple.degree.astype(np.int64)
-
-    return G.cached("triangles", build)
+from engine import clustering_coefficient
+from engine import square_clustering as square
+from engine import triangles as tri
 
 
 def triangles(G: BackendGraph, nodes=None):
@@ -60,8 +21,7 @@ def triangles(G: BackendGraph, nodes=None):
     >>> nx.triangles(nx.karate_club_graph(), 0, backend="gwb")
     18
     """
-    twice = triangle_arrays(G)[0]
-    return _per_node(G, nodes, (twice // 2).tolist())
+    return _per_node(G, nodes, tri.triangles(G.engine_graph()))
 
 
 def clustering(G: BackendGraph, nodes=None, weight: str | None = None):
@@ -73,7 +33,8 @@ def clustering(G: BackendGraph, nodes=None, weight: str | None = None):
     >>> round(nx.clustering(nx.karate_club_graph(), 0, weight="weight", backend="gwb"), 4)
     0.0663
     """
-    return _per_node(G, nodes, _coefficients(G, weight))
+    values = clustering_coefficient.clustering(G.engine_graph(), _weights(G, weight))
+    return _per_node(G, nodes, values)
 
 
 def average_clustering(
@@ -84,11 +45,10 @@ def average_clustering(
     >>> round(nx.average_clustering(nx.karate_club_graph(), backend="gwb"), 4)
     0.5706
     """
-    values = clustering(G, nodes, weight)
-    values = list(values.values())
-    if not count_zeros:
-        values = [v for v in values if abs(v) > 0]
-    return sum(values) / len(values)
+    # networkx averages the values of clustering(G, nodes): each node once.
+    ids = None if nodes is None else _unique(_ids(G, nodes))
+    g = G.engine_graph()
+    return clustering_coefficient.average_clustering(g, ids, _weights(G, weight), count_zeros)
 
 
 def transitivity(G: BackendGraph) -> float:
@@ -98,16 +58,8 @@ def transitivity(G: BackendGraph) -> float:
     >>> round(nx.transitivity(nx.karate_club_graph(), backend="gwb"), 4)
     0.2557
     """
-    if G.directed:
-        twice = successor_pairs(G.indptr, G.indices)
-        loops = G.rows()[G.rows() == G.indices]
-        degree = np.diff(G.indptr) - np.bincount(loops, minlength=len(G))
-    else:
-        twice, degree = triangle_arrays(G)
-    triangles_ = int(twice.sum())
-    if triangles_ == 0:
-        return 0
-    return triangles_ / int((degree * (degree - 1)).sum())
+    value = tri.transitivity(G.engine_graph())
+    return value if value else 0  # networkx returns the int 0 without triangles
 
 
 def square_clustering(G: BackendGraph, nodes=None):
@@ -117,127 +69,60 @@ def square_clustering(G: BackendGraph, nodes=None):
     >>> nx.square_clustering(nx.complete_graph(4), 0, backend="gwb")
     1.0
     """
-    if nodes is None:
-        ids = np.arange(len(G))
-    elif nodes in G:
-        ids = np.array([G.index[nodes]])
-    else:
-        try:
-            ids = G.ids(nodes)
-        except TypeError:
-            raise nx.NetworkXError(
-                f"nbunch {nodes!r} is not a node or a sequence of nodes"
-            ) from None
-        ids = ids[np.sort(np.unique(ids, return_index=True)[1])]  # networkx's order, once each
-    simple = simple_graph(G)
-    squares, degree_sum = square_terms(simple.csr.indptr, simple.csr.indices, ids)
-    twice, degree = (part[ids] for part in triangle_arrays(G))
-    # networkx's terms, all integers: the pairs (u, w) of neighbours, their other
-    # neighbours, less the triangles (twice) and the squares already closed.
-    potential = (degree - 1) * degree_sum - degree * (degree - 1) - twice - squares
-    values = [
-        s / p if d > 1 and p > 0 else 0
-        for s, p, d in zip(squares.tolist(), potential.tolist(), degree.tolist())
-    ]
     if nodes is not None and nodes in G:
-        return values[0]
-    return dict(zip((G.nodes[i] for i in ids.tolist()), values))
+        return float(square.square_clustering(G.engine_graph(), [G.index[nodes]])[0])
+    if nodes is None:
+        return G.to_dict(square.square_clustering(G.engine_graph()))
+    ids = _unique(_ids(G, nodes))
+    values = square.square_clustering(G.engine_graph(), ids).tolist()
+    labels = G.labels
+    return dict(zip((labels[i] for i in ids.tolist()), values))
 
 
 def can_run_square_clustering(G, **_) -> bool | str:
-    """networkx's square clustering of a directed graph walks successors; not ours."""
+    """networkx runs its undirected formula over successor sets of a directed graph, a
+    quantity it neither documents nor tests, and which changed in networkx 3.5."""
     if G.is_directed():
         return "square clustering of directed graphs is not implemented by gwb"
+    if SQUARES_COUNT_SELF_LOOPS and _has_self_loops(G):
+        return "networkx before 3.5 counts self-loops in square clustering; gwb does not"
     return True
 
 
-def _coefficients(G: BackendGraph, weight: str | None = None) -> list:
-    values = None if weight is None else G.values(weight)
-    if G.directed and values is not None:
-        return G.cached(("clustering", weight), lambda: _directed_weighted_coefficients(G, values))
-    if G.directed:
-        return G.cached("directed clustering", lambda: _directed_coefficients(G))
-    if values is not None:
-        return G.cached(("clustering", weight), lambda: _weighted_coefficients(G, values))
-
-    def build() -> list:
-        twice, degree = triangle_arrays(G)
-        pairs = (degree * (degree - 1)).astype(np.float64)
-        # Both counts are exact in float64, so the quotient is networkx's to the last bit
-        # (networkx writes an int 0 where we write 0.0; they compare equal).
-        ratio = np.divide(twice, pairs, out=np.zeros(len(G)), where=twice > 0)
-        return ratio.tolist()
-
-    return G.cached("clustering", build)
+# networkx 3.5 made square_clustering ignore self-loops; before, they counted.
+SQUARES_COUNT_SELF_LOOPS = tuple(map(int, nx.__version__.split(".")[:2])) < (3, 5)
 
 
-def _weighted_coefficients(G: BackendGraph, values: np.ndarray) -> list:
-    n = len(G)
-    ids = np.arange(n)
-    scale = float(values.max()) if values.size else 1.0
-    ends = np.zeros(n + 1, dtype=np.int64)
-    # Two passes: count the products, then fill an array of exactly that size.
-    weighted_triangle_products(G.indptr, G.indices, values, scale, ids, ends, np.empty(0))
-    products = np.empty(int(ends[-1]))
-    if products.size:
-        weighted_triangle_products(G.indptr, G.indices, values, scale, ids, ends, products)
-    owner = np.repeat(ids, np.diff(ends))
-    twice = 2 * np.bincount(owner, weights=np.cbrt(products), minlength=n)
-    degree = triangle_arrays(G)[1]
-    return [0 if t == 0 else t / (d * (d - 1)) for t, d in zip(twice.tolist(), degree.tolist())]
+def _has_self_loops(G) -> bool:
+    if isinstance(G, BackendGraph):
+        return G.engine_graph().n_self_loops > 0
+    # G._adj directly: nx.number_of_selfloops would dispatch from inside a dispatch.
+    return any(v in neighbours for v, neighbours in G._adj.items())
 
 
-def _in_arcs(G: BackendGraph, values: np.ndarray | None) -> tuple:
-    """``(indptr, indices, values)`` of the in-arcs (the transposed adjacency)."""
-    n = len(G)
-    data = np.ones(G.indices.shape[0]) if values is None else values
-    into = sp.csr_array((data, G.indices, G.indptr), shape=(n, n)).T.tocsr()
-    return into.indptr.astype(np.int64), into.indices.astype(G.indices.dtype), into.data
+def _weights(G: BackendGraph, weight: str | None):
+    """networkx's ``weight`` as the engine's ``weights``: None for unit weights."""
+    return None if weight is None else G.values(weight)
 
 
-def _directed_terms(G: BackendGraph) -> tuple[list, list, list]:
-    """Per node: directed triangles, in- plus out-degree, reciprocated neighbours."""
-    n = len(G)
-    in_ptr, in_idx, _ = _in_arcs(G, None)
-    parts = [np.zeros(n, dtype=np.int64) for _ in range(3)]
-    directed_triangle_terms(G.indptr, G.indices, in_ptr, in_idx, np.arange(n), *parts)
-    return tuple(part.tolist() for part in parts)
-
-
-def _directed_weighted_coefficients(G: BackendGraph, values: np.ndarray) -> list:
-    n = len(G)
-    ids = np.arange(n)
-    scale = float(values.max()) if values.size else 1.0
-    arrays = (G.indptr, G.indices, values, *_in_arcs(G, values), scale, ids)
-    ends = np.zeros(n + 1, dtype=np.int64)
-    directed_weighted_products(*arrays, ends, np.empty(0))
-    products = np.empty(int(ends[-1]))
-    if products.size:
-        directed_weighted_products(*arrays, ends, products)
-    sums = np.bincount(np.repeat(ids, np.diff(ends)), weights=np.cbrt(products), minlength=n)
-    _, total, both = _directed_terms(G)
-    return [
-        0 if t == 0 else t / ((dt * (dt - 1) - 2 * db) * 2)
-        for t, dt, db in zip(sums.tolist(), total, both)
-    ]
-
-
-def _directed_coefficients(G: BackendGraph) -> list:
-    triangles_, total, both = _directed_terms(G)
-    return [
-        0 if t == 0 else t / ((dt * (dt - 1) - 2 * db) * 2)
-        for t, dt, db in zip(triangles_, total, both)
-    ]
-
-
-def _per_node(G: BackendGraph, nodes, values: list):
-    """networkx's ``nodes`` argument: all (None), one node (a value), or a container."""
-    if nodes is None:
-        return dict(zip(G.nodes, values))
-    if nodes in G:
-        return values[G.index[nodes]]
+def _ids(G: BackendGraph, nodes) -> np.ndarray:
     try:
-        ids = G.ids(nodes)
+        return G.ids_of(nodes)
     except TypeError:
         raise nx.NetworkXError(f"nbunch {nodes!r} is not a node or a sequence of nodes") from None
-    return {G.nodes[i]: values[i] for i in ids.tolist()}
+
+
+def _unique(ids: np.ndarray) -> np.ndarray:
+    """Each id once, at its first place (the keys of the dict networkx builds)."""
+    return ids[np.sort(np.unique(ids, return_index=True)[1])]
+
+
+def _per_node(G: BackendGraph, nodes, values: np.ndarray):
+    """networkx's ``nodes`` argument: all (None), one node (a value), or a container."""
+    if nodes is None:
+        return G.to_dict(values)
+    if nodes in G:
+        return values[G.index[nodes]].item()
+    ids = _ids(G, nodes).tolist()
+    labels = G.labels
+    return dict(zip((labels[i] for i in ids), values[ids].tolist()))

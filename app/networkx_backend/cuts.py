@@ -1,25 +1,14 @@
-"""``cut_size``, ``volume`` and ``conductance`` for networkx, by networkx's conventions.
-
-These differ from the engine's (:mod:`engine.conductance`) where the graph is directed
-(networkx adds the arcs both ways across the cut and takes out-degrees as volumes; the
-engine symmetrises), has self-loops (networkx's undirected degree counts one twice, the
-engine's once), or a volume is 0 (networkx divides by zero, the engine says 1). So
-``conductance`` asks :func:`engine.conductance.set_stats` only where the two agree:
-undirected, no self-loops, ``T`` the complement, a positive volume on both sides.
-Everywhere else Numba kernels (:mod:`~app.networkx_backend.cuts_kernels`) walk the rows of
-the node sets for the networkx quantities.
-"""
+"""``cut_size``, ``volume`` and ``conductance`` for networkx: node sets mapped to ids for
+:mod:`engine.cuts`, which keeps networkx's conventions (directed arcs counted both ways
+across a cut, an undirected self-loop twice in a volume, ``ZeroDivisionError`` for a side
+of no volume), and sums returned as networkx types them (ints without weights)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-import numpy as np
-
-from app.networkx_backend import cuts_kernels as kernels
 from app.networkx_backend.graph import BackendGraph
-from engine.conductance import set_stats
-from engine.local_view import local_view
+from engine import cuts
 
 
 def cut_size(G: BackendGraph, S: Iterable, T: Iterable | None = None, weight=None) -> float:
@@ -31,17 +20,9 @@ def cut_size(G: BackendGraph, S: Iterable, T: Iterable | None = None, weight=Non
     >>> nx.cut_size(nx.barbell_graph(3, 0), {0, 1, 2}, backend="gwb")
     1
     """
-    in_s = _mask(G, S)
-    if T is None:
-        in_t = ~in_s
-        # Undirected, S's own rows hold every crossing edge; directed, arcs into S too.
-        rows = np.flatnonzero(in_s) if not G.directed else np.arange(len(G))
-    else:
-        in_t = _mask(G, T)
-        rows = np.flatnonzero(in_s | in_t)
+    T = None if T is None else G.ids_of(T)
     values = G.values(weight)
-    total = kernels.cut_weight(G.indptr, G.indices, _unit_or(values), rows, in_s, in_t, G.directed)
-    return _number(total, values is None)
+    return _number(cuts.cut_size(G.engine_graph(), G.ids_of(S), T, values), weight, values)
 
 
 def volume(G: BackendGraph, S: Iterable, weight=None) -> float:
@@ -52,8 +33,7 @@ def volume(G: BackendGraph, S: Iterable, weight=None) -> float:
     7
     """
     values = G.values(weight)
-    total = kernels.row_volume(G.indptr, G.indices, _unit_or(values), G.ids(S), not G.directed)
-    return _number(total, values is None)
+    return _number(cuts.volume(G.engine_graph(), G.ids_of(S), values), weight, values)
 
 
 def conductance(G: BackendGraph, S: Iterable, T: Iterable | None = None, weight=None) -> float:
@@ -63,31 +43,11 @@ def conductance(G: BackendGraph, S: Iterable, T: Iterable | None = None, weight=
     >>> nx.conductance(nx.barbell_graph(3, 0), {0, 1, 2}, backend="gwb")
     0.14285714285714285
     """
-    S = list(S)
-    ids = G.ids(S)
-    if T is None and not G.directed and G.n_self_loops == 0 and np.unique(ids).size == ids.size:
-        view = local_view(G.engine_graph(weight))
-        vol_s, cut, _ = set_stats(view, ids)
-        vol_t = view.total_volume - vol_s
-        if min(vol_s, vol_t) > 0:
-            return float(cut) / min(vol_s, vol_t)
-    if T is None:
-        T = set(G) - set(S)
-    # networkx divides by zero here too, when a side has no volume.
-    return cut_size(G, S, T, weight) / min(volume(G, S, weight), volume(G, T, weight))
+    T = None if T is None else G.ids_of(T)
+    return cuts.conductance(G.engine_graph(), G.ids_of(S), T, G.values(weight))
 
 
-def _mask(G: BackendGraph, nodes: Iterable) -> np.ndarray:
-    mask = np.zeros(len(G), dtype=bool)
-    mask[G.ids(nodes)] = True
-    return mask
-
-
-def _unit_or(values: np.ndarray | None) -> np.ndarray:
-    """The kernels' weights: an empty array for unit weights (one compiled kernel)."""
-    return np.empty(0, dtype=np.float64) if values is None else values
-
-
-def _number(total, unweighted: bool):
-    """networkx's sums are ints without weights, floats with them."""
-    return int(total) if unweighted else float(total)
+def _number(total: float, weight, values):
+    """networkx's sums are ints where every weight is the int 1 or a count of parallel
+    edges, floats otherwise."""
+    return int(total) if weight is None or values is None else total

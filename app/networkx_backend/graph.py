@@ -1,9 +1,20 @@
 """The graph the ``gwb`` backend computes on, converted once from a networkx graph.
 
-:class:`BackendGraph` holds one CSR pattern (node ``i`` is ``nodes[i]``, networkx's
-node order) and, per edge attribute networkx asked for, its float64 values aligned with
-the pattern. Engine :class:`~loaders.Graph` objects and derived arrays (triangle counts,
-degrees) are built from it on first use and kept on it.
+:class:`BackendGraph` holds one CSR pattern and, per edge attribute networkx asked for,
+its float64 values aligned with the pattern. The engine computes on
+:meth:`BackendGraph.engine_graph`, a :class:`~loaders.Graph` over the same arrays (no
+copy), passing those float64 values as its ``weights`` (:mod:`engine.edge_weights`);
+what the engine derives from them (triangle counts, a transition matrix) it keeps per
+engine graph, which lives on this one.
+
+Node ids
+--------
+The conversion numbers the nodes by decreasing degree (out-degree when directed; ties in
+networkx's order), not in networkx's order: a kernel's gathers then find the
+most-referenced nodes together in a few cache lines, and rows of one length follow one
+another. On a 30k-node Barabási–Albert graph a PageRank step takes half the time it
+takes in networkx's order. Results go back to networkx's order (:meth:`to_dict`), so
+callers never see the ids.
 
 The conversion cache
 --------------------
@@ -14,7 +25,9 @@ whenever ``G`` is changed through its methods (``add_edge``, ``remove_node``,
 ``G.add_edge(u, v, weight=2)``, ...). It cannot see changes made to attribute dicts in place
 (``G[u][v]["weight"] = 2``, ``G.nodes[u]`` edits): after those, call
 ``G.__networkx_cache__.clear()``. ``nx.config.cache_converted_graphs = False`` turns the
-cache off. Everything this module derives lives on the converted graph, so it goes with it.
+cache off. Everything derived from a graph lives on its converted graph (the engine's
+caches are keyed by the engine graph, held in :attr:`BackendGraph._derived`), so it goes
+with it.
 """
 
 from __future__ import annotations
@@ -34,24 +47,33 @@ class BackendGraph:
     Parameters
     ----------
     nodes : list
-        The node labels; row ``i`` is ``nodes[i]``.
+        The node labels in networkx's order.
+    ids : numpy.ndarray
+        int64, the id of each of ``nodes`` (a permutation of ``0..n-1``).
     indptr, indices : numpy.ndarray
-        The CSR pattern (int64, int32), rows sorted; an undirected graph stores each edge
-        both ways and a self-loop once.
+        The CSR pattern over the ids (int64, int32), rows sorted; an undirected graph
+        stores each edge both ways and a self-loop once.
     directed : bool
     weights : dict of str to numpy.ndarray or None, optional
         float64 values of edge attributes, aligned with ``indices``; None for an
         attribute that is 1 on every edge (the unit-weight paths of the kernels).
     graph : dict, optional
         networkx's graph attributes (``G.graph``).
+    multiplicity : numpy.ndarray, optional
+        A multigraph's parallel edges per CSR slot (float64).
 
     Examples
     --------
-    >>> g = BackendGraph.from_networkx(nx.Graph([("a", "b", {"weight": 2.5})]), {"weight": 1})
-    >>> g.nodes, g.indptr.tolist(), g.indices.tolist(), g.values("weight").tolist()
-    (['a', 'b'], [0, 1, 2], [1, 0], [2.5, 2.5])
+    >>> G = nx.Graph([("a", "b", {"weight": 2.5}), ("b", "c")])
+    >>> g = BackendGraph.from_networkx(G, {"weight": 1})
+    >>> g.nodes, g.ids.tolist(), g.labels  # b, of degree 2, is id 0
+    (['a', 'b', 'c'], [1, 0, 2], ['b', 'a', 'c'])
+    >>> g.indptr.tolist(), g.indices.tolist(), g.values("weight").tolist()
+    ([0, 2, 3, 4], [1, 2, 0, 0], [2.5, 1.0, 2.5, 1.0])
+    >>> g.to_dict(np.array([10.0, 20.0, 30.0]))  # values by id, back in networkx's order
+    {'a': 20.0, 'b': 10.0, 'c': 30.0}
     >>> sorted(g.to_networkx().edges(data=True))
-    [('a', 'b', {'weight': 2.5})]
+    [('a', 'b', {'weight': 2.5}), ('b', 'c', {'weight': 1.0})]
     """
 
     __networkx_backend__ = "gwb"
@@ -59,23 +81,25 @@ class BackendGraph:
     def __init__(
         self,
         nodes: list,
+        ids: np.ndarray,
         indptr: np.ndarray,
         indices: np.ndarray,
         directed: bool,
-        weights: dict[str, np.ndarray] | None = None,
+        weights: dict[str, np.ndarray | None] | None = None,
         graph: dict | None = None,
         multiplicity: np.ndarray | None = None,
     ) -> None:
         self.nodes = nodes
-        self.index = {node: i for i, node in enumerate(nodes)}
+        self.ids = ids
+        self.index = dict(zip(nodes, ids.tolist()))
         self.indptr = indptr
         self.indices = indices
         self.directed = directed
         self.weights = dict(weights or {})
         self.graph = dict(graph or {})
-        # A multigraph's parallel edges per slot (float64); None: a graph without them.
         self.multiplicity = multiplicity
         self.multigraph = multiplicity is not None
+        self._labels: list | None = None
         self._derived: dict = {}
 
     # ------------------------------------------------------------------ networkx's view
@@ -89,9 +113,7 @@ class BackendGraph:
         return len(self.nodes)
 
     def number_of_edges(self) -> int:
-        if self.directed:
-            return int(self.indptr[-1])
-        return (int(self.indptr[-1]) + self.n_self_loops) // 2
+        return self.engine_graph().n_edges
 
     def __len__(self) -> int:
         return len(self.nodes)
@@ -119,21 +141,34 @@ class BackendGraph:
         """
         multi = G.is_multigraph()
         nodes = list(G)
-        edge_attrs = dict(edge_attrs or {})
-        indptr, indices = _pattern(G, nodes)
-        order = _row_sort(indptr, indices)
+        adjacency = G._adj  # not networkx's converters: they would dispatch again
+        lengths = np.fromiter(map(len, adjacency.values()), dtype=np.int64, count=len(nodes))
+        ids = _degree_order(lengths)
+        index = dict(zip(nodes, ids.tolist()))
+        indptr = np.zeros(len(nodes) + 1, dtype=np.int64)
+        np.cumsum(np.sort(lengths)[::-1], out=indptr[1:])  # row lengths by id
+        columns = np.fromiter(
+            map(index.__getitem__, chain.from_iterable(adjacency.values())),
+            dtype=np.int64,
+            count=int(indptr[-1]),
+        )
+        # One int64 key per slot, (row id, column id): the slots in CSR order, rows
+        # sorted (16x faster than np.lexsort on a 30k-node graph).
+        rows = np.repeat(ids, lengths)
+        order = np.argsort(rows * len(nodes) + columns, kind="stable")
         weights = {}
-        for attr, default in edge_attrs.items():
-            values = _values(G, attr, default, indices.shape[0], multi)
+        for attr, default in dict(edge_attrs or {}).items():
+            values = _values(G, attr, default, columns.shape[0], multi)
             weights[attr] = None if np.all(values == 1) else values[order]
         multiplicity = None
         if multi:
-            keys = chain.from_iterable(map(dict.values, G._adj.values()))
+            keys = chain.from_iterable(map(dict.values, adjacency.values()))
             multiplicity = np.fromiter(map(len, keys), dtype=np.float64)[order]
         return cls(
             nodes,
+            ids,
             indptr,
-            indices[order].astype(np.int32 if len(nodes) < 2**31 else np.int64),
+            columns[order].astype(np.int32 if len(nodes) < 2**31 else np.int64),
             G.is_directed(),
             weights,
             G.graph,
@@ -141,23 +176,35 @@ class BackendGraph:
         )
 
     def to_networkx(self):
-        """The networkx graph this one stands for (nodes, edges, converted attributes; a
-        multigraph's parallel edges come back as one edge with their values summed)."""
+        """The networkx graph this one stands for (nodes in their order, edges, converted
+        attributes; a multigraph's parallel edges come back as one edge with their values
+        summed)."""
         G = nx.DiGraph() if self.directed else nx.Graph()
         G.graph.update(self.graph)
         G.add_nodes_from(self.nodes)
-        rows = np.repeat(np.arange(len(self.nodes)), np.diff(self.indptr))
-        columns = self.indices
-        keep = slice(None) if self.directed else rows <= columns
+        labels = self.labels
         # An attribute that was 1 on every edge (or missing) is not written back.
         names = [name for name, values in self.weights.items() if values is not None]
-        values = [self.weights[name][keep].tolist() for name in names]
-        for k, (i, j) in enumerate(zip(rows[keep].tolist(), columns[keep].tolist())):
-            G.add_edge(self.nodes[i], self.nodes[j], **{a: v[k] for a, v in zip(names, values)})
+        for row in self.ids.tolist():  # rows in networkx's order
+            start, end = int(self.indptr[row]), int(self.indptr[row + 1])
+            for slot, column in enumerate(self.indices[start:end].tolist(), start):
+                if self.directed or row <= column:
+                    data = {name: float(self.weights[name][slot]) for name in names}
+                    G.add_edge(labels[row], labels[column], **data)
         return G
 
     # ------------------------------------------------------------------ what algorithms read
-    def ids(self, nodes: Iterable[Hashable]) -> np.ndarray:
+    @property
+    def labels(self) -> list:
+        """The node label of each id."""
+        if self._labels is None:
+            labels = [None] * len(self.nodes)
+            for node, i in zip(self.nodes, self.ids.tolist()):
+                labels[i] = node
+            self._labels = labels
+        return self._labels
+
+    def ids_of(self, nodes: Iterable[Hashable]) -> np.ndarray:
         """Ids of ``nodes`` in iteration order, repeats kept, nodes not in the graph skipped
         (what networkx's ``nbunch_iter`` yields for a container)."""
         index = self.index
@@ -166,6 +213,14 @@ class BackendGraph:
             return np.fromiter(map(index.__getitem__, nodes), dtype=np.int64, count=len(nodes))
         except (KeyError, TypeError):  # some are not nodes: skip them, as networkx does
             return np.fromiter((index[v] for v in nodes if v in self), dtype=np.int64)
+
+    def to_dict(self, values: np.ndarray) -> dict:
+        """``{node: values[its id]}`` for every node, in networkx's order."""
+        # A copy of the index (same keys, same order) is a memcpy; updating its values in
+        # place then skips the resizes of a dict built key by key: 20% faster at 30k nodes.
+        result = self.index.copy()
+        result.update(zip(self.nodes, values[self.ids].tolist()))
+        return result
 
     def values(self, weight: str | None) -> np.ndarray | None:
         """float64 values of ``weight`` aligned with ``indices``; None for unit weights
@@ -176,30 +231,19 @@ class BackendGraph:
             raise NotImplementedError(f"edge attribute {weight!r} was not converted")
         return self.weights[weight]
 
-    @property
-    def n_self_loops(self) -> int:
-        return self.cached("n_self_loops", lambda: int(np.sum(self.rows() == self.indices)))
-
-    def rows(self) -> np.ndarray:
-        """The row (source id) of every CSR slot."""
-        return self.cached(
-            "rows", lambda: np.repeat(np.arange(len(self.nodes)), np.diff(self.indptr))
-        )
-
-    def engine_graph(self, weight: str | None = None) -> Graph:
-        """The engine's :class:`~loaders.Graph` (ids as labels; float32 weights)."""
+    def engine_graph(self) -> Graph:
+        """The engine's :class:`~loaders.Graph` over this graph's pattern (ids as labels,
+        no weights: each call passes the float64 values of :meth:`values`)."""
 
         def build() -> Graph:
-            values = self.values(weight)
             return Graph(
                 self.indptr,
                 self.indices,
-                None if values is None else values.astype(np.float32),
                 directed=self.directed,
                 validate=False,  # built from a networkx graph: sorted, symmetric, no repeats
             )
 
-        return self.cached(("engine_graph", weight), build)
+        return self.cached("engine_graph", build)
 
     def cached(self, key, build):
         """``build()``, computed once per converted graph."""
@@ -208,23 +252,12 @@ class BackendGraph:
         return self._derived[key]
 
 
-def _pattern(G, nodes: list) -> tuple[np.ndarray, np.ndarray]:
-    """``(indptr, indices)`` of ``G``'s adjacency in its own order (rows not yet sorted).
-
-    Read from ``G._adj`` directly: calling networkx's converters (dispatchable
-    functions) from inside a backend call would dispatch again.
-    """
-    index = {node: i for i, node in enumerate(nodes)}
-    adjacency = G._adj
-    lengths = np.fromiter(map(len, adjacency.values()), dtype=np.int64, count=len(nodes))
-    indptr = np.zeros(len(nodes) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=indptr[1:])
-    indices = np.fromiter(
-        map(index.__getitem__, chain.from_iterable(adjacency.values())),
-        dtype=np.int64,
-        count=int(indptr[-1]),
-    )
-    return indptr, indices
+def _degree_order(lengths: np.ndarray) -> np.ndarray:
+    """The id of each node: its rank by decreasing row length, ties in networkx's order."""
+    by_rank = np.argsort(-lengths, kind="stable")
+    ids = np.empty(lengths.shape[0], dtype=np.int64)
+    ids[by_rank] = np.arange(lengths.shape[0])
+    return ids
 
 
 def _values(G, attr: str, default, count: int, multi: bool = False) -> np.ndarray:
@@ -240,11 +273,3 @@ def _values(G, attr: str, default, count: int, multi: bool = False) -> np.ndarra
     if not np.all(np.isfinite(values)):
         raise NotImplementedError(f"gwb needs finite {attr!r} values on every edge")
     return values
-
-
-def _row_sort(indptr: np.ndarray, indices: np.ndarray) -> np.ndarray:
-    """The permutation that sorts each row's slots by column (rows stay in place)."""
-    n = indptr.shape[0] - 1
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
-    # One int64 key per slot: 16x faster than np.lexsort on the 30k-node benchmark graph.
-    return np.argsort(rows * n + indices, kind="stable")

@@ -51,6 +51,8 @@ DISPATCHED: dict[str, tuple[Callable, Callable]] = {
     "conductance": (cuts.conductance, _always),
 }
 
+SIGNATURES = {name: inspect.signature(function) for name, (function, _) in DISPATCHED.items()}
+
 
 class BackendInterface:
     """networkx's view of the ``gwb`` backend: conversions, checks and the functions."""
@@ -88,8 +90,8 @@ class BackendInterface:
         """True, or why ``name`` cannot run here with these arguments."""
         if name not in DISPATCHED:
             return f"{name} is not implemented by gwb"
-        function, check = DISPATCHED[name]
-        bound = inspect.signature(function).bind(*args, **kwargs)
+        check = DISPATCHED[name][1]
+        bound = SIGNATURES[name].bind(*args, **kwargs)
         bound.apply_defaults()
         G = bound.arguments["G"]
         if G.is_multigraph() and name not in MULTIGRAPH_FUNCTIONS:

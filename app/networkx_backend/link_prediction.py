@@ -1,4 +1,5 @@
-"""``jaccard_coefficient`` for networkx: a Numba merge of sorted neighbour lists per pair.
+"""``jaccard_coefficient`` for networkx: pairs of nodes mapped to ids for
+:func:`engine.jaccard.jaccard_pairs`.
 
 With ``ebunch=None`` networkx scores every non-edge; so does this, one row of pairs at a
 time, lazily. The pairs come in node order rather than in the order of networkx's set
@@ -13,7 +14,7 @@ import networkx as nx
 import numpy as np
 
 from app.networkx_backend.graph import BackendGraph
-from app.networkx_backend.link_prediction_kernels import jaccard_pairs
+from engine.jaccard import jaccard_pairs
 
 
 def jaccard_coefficient(G: BackendGraph, ebunch: Iterable | None = None) -> Iterator[tuple]:
@@ -35,7 +36,7 @@ def jaccard_coefficient(G: BackendGraph, ebunch: Iterable | None = None) -> Iter
             raise nx.NodeNotFound(f"Node {v} not in G.")
     us = np.fromiter((G.index[u] for u, _ in pairs), dtype=np.int64, count=len(pairs))
     vs = np.fromiter((G.index[v] for _, v in pairs), dtype=np.int64, count=len(pairs))
-    scores = _scores(G, us, vs)
+    scores = jaccard_pairs(G.engine_graph(), us, vs).tolist()
     return ((u, v, score) for (u, v), score in zip(pairs, scores))
 
 
@@ -47,17 +48,13 @@ def can_run(G, **_) -> bool | str:
 
 
 def _non_edges(G: BackendGraph) -> Iterator[tuple]:
-    nodes = G.nodes
-    n = len(nodes)
-    for u in range(n):
-        later = np.arange(u + 1, n, dtype=np.int64)
-        neighbours = G.indices[G.indptr[u] : G.indptr[u + 1]]
-        vs = later[~np.isin(later, neighbours)]
-        scores = _scores(G, np.full(vs.shape[0], u, dtype=np.int64), vs)
-        yield from ((nodes[u], nodes[v], s) for v, s in zip(vs.tolist(), scores))
-
-
-def _scores(G: BackendGraph, us: np.ndarray, vs: np.ndarray) -> list:
-    out = np.empty(us.shape[0], dtype=np.float64)
-    jaccard_pairs(G.indptr, G.indices, us, vs, out)
-    return out.tolist()
+    """Every pair of distinct non-adjacent nodes once, ``u`` before ``v`` in networkx's
+    node order, one row of pairs at a time."""
+    labels, ids = G.labels, G.ids
+    g = G.engine_graph()
+    for k in range(len(G)):
+        u = int(ids[k])
+        later = ids[k + 1 :]
+        vs = later[~np.isin(later, G.indices[G.indptr[u] : G.indptr[u + 1]])]
+        scores = jaccard_pairs(g, np.full(vs.shape[0], u, dtype=np.int64), vs).tolist()
+        yield from ((labels[u], labels[v], s) for v, s in zip(vs.tolist(), scores))

@@ -11,6 +11,7 @@ import random
 import networkx as nx
 import pytest
 
+from app.networkx_backend.clustering import SQUARES_COUNT_SELF_LOOPS
 from app.networkx_backend.graph import BackendGraph
 from app.networkx_backend.interface import SMALL_GRAPH_EDGES, backend_interface
 
@@ -131,6 +132,12 @@ def test_triangle_functions_equal_networkx(name):
     assert nx.triangles(G, backend="gwb") == nx.triangles(G)
     assert nx.clustering(G, backend="gwb") == nx.clustering(G)
     assert nx.transitivity(G, backend="gwb") == nx.transitivity(G)
+    if SQUARES_COUNT_SELF_LOOPS and nx.number_of_selfloops(G):
+        # networkx before 3.5 counts self-loops in squares; gwb leaves that to it.
+        with pytest.raises(NotImplementedError):
+            nx.square_clustering(G, backend="gwb")
+        G = nx.Graph(G)
+        G.remove_edges_from(list(nx.selfloop_edges(G)))
     assert nx.square_clustering(G, backend="gwb") == nx.square_clustering(G)
     if len(G):
         assert nx.average_clustering(G, backend="gwb") == pytest.approx(
@@ -166,7 +173,9 @@ def test_directed_clustering_equals_networkx(name):
     assert nx.clustering(G, backend="gwb") == nx.clustering(G)
     assert nx.transitivity(G, backend="gwb") == nx.transitivity(G)
     if len(G):
-        assert nx.average_clustering(G, backend="gwb") == nx.average_clustering(G)
+        # The mean sums in another order than Python's sum(): equal to rounding.
+        ours = nx.average_clustering(G, backend="gwb")
+        assert ours == pytest.approx(nx.average_clustering(G), rel=1e-14)
         some = list(G)[::4]
         assert nx.clustering(G, some, backend="gwb") == nx.clustering(G, some)
     ours = nx.clustering(G, weight="weight", backend="gwb")

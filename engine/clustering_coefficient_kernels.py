@@ -1,47 +1,10 @@
-"""Numba kernel of :mod:`app.networkx_backend.clustering` (to move into
-``engine/graphlets/`` beside the per-node sums it resembles)."""
+"""Numba kernels of :mod:`engine.clustering_coefficient`: the weighted triangle products
+and the directed triangle terms networkx's clustering formulas sum."""
 
 from __future__ import annotations
 
 import numpy as np
 from numba import njit
-
-
-@njit(cache=True)
-def square_terms(indptr, indices, ids):
-    """Per node of ``ids`` in a simple undirected CSR (no self-loops): ``Σ_x C(c_x, 2)``,
-    ``c_x`` the common neighbours of the node and ``x ≠`` node (the squares through it,
-    as networkx counts them), and ``Σ_u deg u`` over its neighbours.
-
-    One walk over the two-step paths from the node, counting each end in a shared
-    array that the walk leaves zeroed again (``touched`` lists what to clear).
-    """
-    n = indptr.shape[0] - 1
-    count = np.zeros(n, dtype=np.int64)
-    touched = np.empty(n, dtype=np.int64)
-    squares = np.zeros(ids.shape[0], dtype=np.int64)
-    degree_sum = np.zeros(ids.shape[0], dtype=np.int64)
-    for k in range(ids.shape[0]):
-        v = ids[k]
-        n_touched = 0
-        for p in range(indptr[v], indptr[v + 1]):
-            u = indices[p]
-            degree_sum[k] += indptr[u + 1] - indptr[u]
-            for q in range(indptr[u], indptr[u + 1]):
-                x = indices[q]
-                if x == v:
-                    continue
-                if count[x] == 0:
-                    touched[n_touched] = x
-                    n_touched += 1
-                count[x] += 1
-        total = 0
-        for t in range(n_touched):
-            x = touched[t]
-            total += count[x] * (count[x] - 1) // 2
-            count[x] = 0
-        squares[k] = total
-    return squares, degree_sum
 
 
 @njit(cache=True)
@@ -167,51 +130,20 @@ def directed_weighted_products(
         for p in range(out_ptr[i], out_ptr[i + 1]):
             if out_idx[p] != i:
                 succ_w[out_idx[p]] = out_val[p] / scale
-        for p in range(in_ptr[i], in_ptr[i + 1]):
-            j = in_idx[p]
-            if j != i:
-                w1 = in_val[p] / scale
-                out = _directed_products(
-                    in_ptr, in_idx, in_val, j, w1, pred_w, succ_w, scale, out, products
-                )
-                out = _directed_products(
-                    out_ptr, out_idx, out_val, j, w1, pred_w, succ_w, scale, out, products
-                )
-        for p in range(out_ptr[i], out_ptr[i + 1]):
-            j = out_idx[p]
-            if j != i:
-                w1 = out_val[p] / scale
-                out = _directed_products(
-                    in_ptr, in_idx, in_val, j, w1, pred_w, succ_w, scale, out, products
-                )
-                out = _directed_products(
-                    out_ptr, out_idx, out_val, j, w1, pred_w, succ_w, scale, out, products
-                )
+        for side in range(2):  # the predecessors j of i, then its successors
+            ptr, idx, val = (in_ptr, in_idx, in_val) if side == 0 else (out_ptr, out_idx, out_val)
+            for p in range(ptr[i], ptr[i + 1]):
+                j = idx[p]
+                if j != i:
+                    w1 = val[p] / scale
+                    out = _directed_products(
+                        in_ptr, in_idx, in_val, j, w1, pred_w, succ_w, scale, out, products
+                    )
+                    out = _directed_products(
+                        out_ptr, out_idx, out_val, j, w1, pred_w, succ_w, scale, out, products
+                    )
         for p in range(in_ptr[i], in_ptr[i + 1]):
             pred_w[in_idx[p]] = np.nan
         for p in range(out_ptr[i], out_ptr[i + 1]):
             succ_w[out_idx[p]] = np.nan
         ends[t + 1] = out
-
-
-@njit(cache=True)
-def successor_pairs(indptr, indices):
-    """Per node ``v``: arcs ``w → x`` between two of its successors (self-loops left out),
-    the triangle term networkx's ``transitivity`` takes on a directed graph."""
-    n = indptr.shape[0] - 1
-    mark = np.zeros(n, dtype=np.bool_)
-    pairs = np.zeros(n, dtype=np.int64)
-    for v in range(n):
-        for p in range(indptr[v], indptr[v + 1]):
-            if indices[p] != v:
-                mark[indices[p]] = True
-        for p in range(indptr[v], indptr[v + 1]):
-            w = indices[p]
-            if w == v:
-                continue
-            for q in range(indptr[w], indptr[w + 1]):
-                if indices[q] != w and mark[indices[q]]:
-                    pairs[v] += 1
-        for p in range(indptr[v], indptr[v + 1]):
-            mark[indices[p]] = False
-    return pairs

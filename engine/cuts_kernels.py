@@ -1,6 +1,5 @@
-"""Numba kernels of :mod:`app.networkx_backend.cuts`: each walks the rows of the node sets
-only, not the whole graph (to move into ``engine/conductance_kernels.py`` once the engine
-offers networkx's conventions)."""
+"""Numba kernels of :mod:`engine.cuts`: each walks the rows of the given node sets only,
+not the whole graph (but for a directed cut against the complement)."""
 
 from __future__ import annotations
 
@@ -26,6 +25,26 @@ def row_volume(indptr, indices, values, ids, loops_twice):
             if loops_twice and indices[slot] == r:
                 total += w
     return total
+
+
+@njit(cache=True)
+def set_boundary(indptr, indices, values, ids, in_s):
+    """``(volume, cut)`` of the set ``ids`` (no repeats, marked in ``in_s``) of an
+    undirected graph: its degrees summed (a self-loop twice) and the weight of its edges
+    to the rest, in one walk over its rows."""
+    volume = 0.0
+    cut = 0.0
+    for k in range(ids.shape[0]):
+        r = ids[k]
+        for slot in range(indptr[r], indptr[r + 1]):
+            w = _weight(values, slot)
+            c = indices[slot]
+            volume += w
+            if c == r:
+                volume += w
+            elif not in_s[c]:
+                cut += w
+    return volume, cut
 
 
 @njit(cache=True)

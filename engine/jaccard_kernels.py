@@ -1,5 +1,4 @@
-"""Numba kernel of :mod:`app.networkx_backend.link_prediction` (to move into
-``engine/`` beside the neighbourhood similarity once the engine offers exact Jaccard)."""
+"""Numba kernel of :mod:`engine.jaccard`."""
 
 from __future__ import annotations
 
