@@ -27,6 +27,13 @@ ORCA and ours alternating round by round (``--repeats`` rounds), medians of wall
 and CPU time, e.g. ``python -m benchmarks.orbits --orca /path/to/orca --per-core
 --repeats 3``.
 
+``--estimates`` checks :func:`engine.graphlets.cost.orbit_counts_estimate` against
+real 4-node runs (``--modes node5``: 5-node runs too): per case, the estimated
+seconds on this process's threads against the run's wall and CPU time, and per
+pass the estimated seconds of one core against the pass's CPU time. ``--cases``
+may name ``.gwb`` stores as well, e.g. ``python -m benchmarks.orbits --estimates
+--cases email-Eu-core bench-data/rmat-20-10.gwb``.
+
 ``--gradco PYTHON`` adds the orbit adjacency matrices (GRADCO, 28 matrices) on
 seeded Barabási–Albert graphs (5 edges per new node) of ``--gradco-sizes``
 nodes, against the ``gradco`` package run by that interpreter: it pins
@@ -114,6 +121,8 @@ def generated_store(case: str) -> str:
 
 def open_case(case: str) -> tuple[Graph, str | None]:
     """The graph, and a store path for the fresh-process memory run (None: load the file)."""
+    if case.endswith(".gwb"):
+        return open_store(case), case
     if case in GENERATED:
         store = generated_store(case)
         return open_store(store), store
@@ -350,6 +359,56 @@ def run_per_core(orca: str, cases: list[str], repeats: int) -> None:
         print_table(f"5-node orbits on {cores} core(s): ORCA CPU / ours", cpu_rows)
 
 
+# ------------------------------------------------------------------ estimates
+
+
+def run_estimates(cases: list[str], modes: list[str]) -> None:
+    """Estimated against measured seconds, per case and per pass of the 4-node count."""
+    from engine.graphlets import common
+    from engine.graphlets.cost import orbit_counts_estimate, orbit_threads
+    from engine.graphlets.four import _Passes
+
+    # Load both twins of every kernel (a small graph runs the serial ones only).
+    warm_up = Graph.from_edges([0, 1, 2, 3], [1, 2, 0, 0])
+    parallel_from, common.PARALLEL_WORK = common.PARALLEL_WORK, 0
+    try:
+        for size in (4, 5) if "node5" in modes else (4,):
+            orbit_counts(warm_up, graphlet_size=size)
+    finally:
+        common.PARALLEL_WORK = parallel_from
+    orbit_counts(warm_up)
+    rows, notes = [], []
+    for case in cases:
+        g, _ = open_case(case)
+        for size in (4, 5) if "node5" in modes else (4,):
+            estimate = orbit_counts_estimate(g, size)
+            cpu_started, started = time.process_time(), time.perf_counter()
+            if size == 4:
+                with orbit_threads(g):
+                    passes = _Passes(g, None)
+                    passes.orbits(passes.totals())
+            else:
+                orbit_counts(g, graphlet_size=5, max_seconds=None)
+            wall, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            label = f"{Path(case).name}, {size}-node"
+            rows.append(Row(label, wall, "estimate", estimate.seconds))
+            note = (
+                f"{label}: estimate {estimate.seconds:.3f} s on {estimate.threads} thread(s), "
+                f"run {wall:.3f} s wall, {cpu:.3f} s CPU (estimate / wall "
+                f"{estimate.seconds / wall:.2f})"
+            )
+            if size == 4:
+                note += "; per pass, estimated one-core s / CPU s: " + ", ".join(
+                    f"{name} {estimate.basis[f'seconds:{name}']:.3g}/"
+                    f"{passes.cpu_seconds.get(name, 0.0):.3g}"
+                    for name in passes.units
+                )
+            notes.append(note)
+            print("  " + note, flush=True)
+    print_table("orbit_counts: estimated seconds / measured wall seconds", rows)
+    print(json.dumps({"threads": _threads()}))
+
+
 # ------------------------------------------------------------------ main
 
 
@@ -426,6 +485,9 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--per-core", action="store_true", help="5-node counts vs ORCA on every dataset, 1-2 cores"
     )
+    parser.add_argument(
+        "--estimates", action="store_true", help="orbit_counts_estimate against real runs"
+    )
     parser.add_argument("--gradco", help="a Python interpreter that can import gradco")
     parser.add_argument("--gradco-sizes", nargs="+", type=int, default=[5_000, 10_000])
     parser.add_argument("--gradco-only", action="store_true", help="skip the orbit-count cases")
@@ -442,7 +504,12 @@ def main(argv=None) -> None:
         return
     default = FIVE_NODE_CASES if args.modes == ["node5"] else available_cases()
     cases = args.cases or [c for c in default if c in available_cases()]
-    unknown = sorted(set(cases) - set(GENERATED) - set(DATASETS))
+    if args.estimates:
+        run_estimates(cases, args.modes)
+        return
+    unknown = sorted(
+        set(cases) - set(GENERATED) - set(DATASETS) - {c for c in cases if c.endswith(".gwb")}
+    )
     if unknown:
         parser.error(f"unknown case(s) {unknown}; choose from {available_cases()}")
     run(cases, args.modes, args.repeats, args.orca)

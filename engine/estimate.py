@@ -1,9 +1,18 @@
-"""Memory estimates of the heavy calls, before they run (as Neo4j GDS's ``estimate`` procedures).
+"""Estimates of the heavy calls, before they run (as Neo4j GDS's ``estimate`` procedures).
 
-Each function takes the graph and the call's parameters and returns the peak
-bytes the call allocates above the graph itself. The heavy calls check their
-own estimate against :func:`loaders.memory.memory_limit` (the available
-memory, or ``$GWB_MEMORY_LIMIT``) at their top and raise
+Time and memory: an ``*_estimate`` function returns an :class:`Estimate` (the
+seconds, the peak bytes, and the statistics they were computed from), read off
+the graph's degree statistics in one O(m) pass, with constants calibrated on
+this project's reference machine class (2 cores of an Intel Xeon server, 24 GiB;
+see :data:`ORBIT_NS`). A call whose estimate is above
+:data:`LONG_RUN_SECONDS` refuses to start unless told to
+(:class:`LongRunError`), naming the estimate and how to run it on a cluster.
+
+Memory only: each ``*_memory`` function takes the graph and the call's
+parameters and returns the peak bytes the call allocates above the graph
+itself. The heavy calls check their own estimate against
+:func:`loaders.memory.memory_limit` (the available memory, or
+``$GWB_MEMORY_LIMIT``) at their top and raise
 :class:`~loaders.memory.InsufficientMemoryError` naming the parameter to
 lower, before allocating anything.
 
@@ -17,8 +26,6 @@ Examples
 >>> g = engine.sample("karate")
 >>> fastrp_memory(g, dim=128) >= 2 * 34 * 128 * 4  # two n x dim float32 matrices
 True
->>> orbit_counts_memory(g) >= 34 * 73 * 8
-True
 >>> ppr_index_memory(g) > 0
 True
 >>> from loaders.memory import format_bytes
@@ -31,17 +38,100 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-
-import numba
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from checks import check_between
 from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
 from engine.pagerank.common import DEFAULT_ALPHA
 from engine.pagerank.index import build_memory
 from loaders import Graph
+from loaders.memory import format_bytes
 
-__all__ = ["fastrp_memory", "orbit_counts_memory", "ppr_index_memory"]
+__all__ = [
+    "LONG_RUN_SECONDS",
+    "Estimate",
+    "LongRunError",
+    "fastrp_memory",
+    "ppr_index_memory",
+]
+
+#: Calls estimated to run longer than this (seconds) refuse to start unless the
+#: caller lifts the limit (``max_seconds=None``): half an hour.
+LONG_RUN_SECONDS = 1800.0
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """What a heavy call should cost, worked out before it runs.
+
+    Attributes
+    ----------
+    what : str
+        The call, e.g. ``"orbit_counts(graphlet_size=4)"``.
+    seconds : float
+        Wall-clock seconds on ``threads`` threads of the reference machine class
+        (a 2-core Intel Xeon server); a busy or slower machine takes longer.
+    bytes : int
+        Peak bytes the call allocates above the graph.
+    threads : int
+        The threads the call will run on (small graphs run on one).
+    work : int
+        The call's work in the units its ``progress`` callback counts (about a
+        nanosecond of one core each), so that ``done / total`` tracks time.
+    basis : mapping of str to number
+        The statistics it was computed from (node and edge counts, and the
+        steps of each pass, which the degree statistics fix).
+
+    Examples
+    --------
+    >>> e = Estimate("demo", seconds=95.0, bytes=3 * 2**30, threads=2, work=190 * 10**9,
+    ...              basis={"edges": 10**8})
+    >>> str(e)
+    'demo: about 1.6 min on 2 threads, 3.0 GiB'
+    """
+
+    what: str
+    seconds: float
+    bytes: int
+    threads: int
+    work: int
+    basis: Mapping[str, float] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        threads = "1 thread" if self.threads == 1 else f"{self.threads} threads"
+        seconds, size = format_seconds(self.seconds), format_bytes(self.bytes)
+        return f"{self.what}: about {seconds} on {threads}, {size}"
+
+
+class LongRunError(RuntimeError):
+    """A call whose :class:`Estimate` is above the caller's time limit, refused before work.
+
+    ``estimate`` is the :class:`Estimate`; ``limit`` the limit in seconds; the
+    message says how to run it anyway and how to run it on a cluster.
+    """
+
+    def __init__(self, estimate: Estimate, limit: float, advice: str) -> None:
+        self.estimate, self.limit = estimate, float(limit)
+        super().__init__(
+            f"{estimate} (estimated; more than the {format_seconds(limit)} limit). {advice}"
+        )
+
+
+def format_seconds(seconds: float) -> str:
+    """``'40 s'``, ``'12 min'``, ``'3.5 h'``: a duration as a person reads it.
+
+    >>> format_seconds(0.2), format_seconds(42), format_seconds(95), format_seconds(4 * 3600)
+    ('0.2 s', '42 s', '1.6 min', '4.0 h')
+    """
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 90 * 60:
+        return f"{seconds / 60:.1f} min" if seconds < 600 else f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
 
 # Narrowest column block of FastRP's in-place propagation (engine.embed._MIN_BLOCK).
 _FASTRP_MIN_BLOCK = 16
@@ -108,44 +198,6 @@ def fastrp_memory(
     projection = 8 * total if total <= 10_000 or sampled > total / 50 else 48 * sampled
     features = 4 * n * (int(n_features) + int(feature_dim))
     return int(held_bytes + per_node + projection + features)
-
-
-def orbit_counts_memory(g: Graph, graphlet_size: int = 5) -> int:
-    """Peak bytes of :func:`engine.orbit_counts` with ``graphlet_size``, above the graph.
-
-    For 5-node graphlets the peak is at the end, when the 15 small orbits, the
-    58 five-node ones and the stacked ``n × 73`` result are alive together
-    (``8 · n · (15 + 58 + 73)`` bytes), plus the simple graph's derived arrays
-    (degrees, the degree-oriented lists, per-edge triangles: about 32 bytes per
-    node and 6 per CSR slot; a copy of the CSR for directed graphs or self-loops)
-    and the kernels' per-thread work arrays (20 bytes per node and thread, and
-    7 int64 arrays per node and thread while counting 4-cliques).
-
-    Examples
-    --------
-    >>> import engine
-    >>> g = engine.sample("karate")
-    >>> orbit_counts_memory(g, 5) > orbit_counts_memory(g, 4)
-    True
-    """
-    from engine.graphlets.common import N_NODE_ORBITS, N_NODE_ORBITS_5
-
-    if graphlet_size not in (4, 5) or isinstance(graphlet_size, bool):
-        raise ValueError(f"graphlet_size must be 4 or 5; got {graphlet_size!r}")
-    n, nnz, workers = int(g.n_nodes), int(g.nnz), numba.get_num_threads()
-    index_bytes = g.indices.dtype.itemsize
-    simple_copy = 0
-    if g.directed:
-        # arcs + arcsᵀ as int8 then int32 CSR, up to twice the arcs, then its int64 indptr.
-        simple_copy = 2 * nnz * (1 + 4 + index_bytes) + 16 * (n + 1)
-    elif g.n_self_loops:
-        simple_copy = 8 * (n + 1) + nnz * index_bytes
-    derived = 32 * n + nnz * (4 + index_bytes // 2) + simple_copy
-    work = 8 * 7 * workers * n
-    if graphlet_size == 4:
-        return int(8 * n * N_NODE_ORBITS + 8 * workers * n + derived + work)
-    five = N_NODE_ORBITS_5 - N_NODE_ORBITS
-    return int(8 * n * (N_NODE_ORBITS + five + N_NODE_ORBITS_5) + derived + work)
 
 
 def ppr_index_memory(

@@ -24,7 +24,7 @@ def slot_sums(csr, degree, tri, up, slot_cliques, state, out):
 
     ``out[q]`` = (Σ tri(y, z) over common neighbours z of x and y, Σ deg z over
     them, Σ (|N(x) ∩ N(w)| − 1) over w in N(y) \\ N[x], 4-cliques on the edge).
-    ``state`` as in :func:`~engine.graphlets.four_kernels.node_orbits`.
+    ``state`` as in :func:`~engine.graphlets.common_kernels.stamp_neighbourhood`.
     """
     indptr, indices = csr.indptr, csr.indices
     n = indptr.shape[0] - 1
@@ -152,8 +152,8 @@ def three_step_walks(csr, row_start, fill, state, seen, walks, buffer, columns, 
     ``columns``/``counts`` of row ``x`` (sorted by ``u``). Each distinct ``z`` at
     distance two is walked once, weighted by its common-neighbour count, so the
     work is ``Σ deg z`` over the two-step neighbourhood rather than over walks.
-    ``state`` as in :func:`~engine.graphlets.four_kernels.node_orbits`; ``seen``, ``walks``
-    ``(n_workers, n)``
+    ``state`` as in :func:`~engine.graphlets.common_kernels.stamp_neighbourhood`;
+    ``seen``, ``walks`` ``(n_workers, n)``
     int64 (``seen`` -1 at first); ``buffer`` ``(n_workers, 2, n)`` int64.
     """
     indptr, indices = csr.indptr, csr.indices

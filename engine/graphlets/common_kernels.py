@@ -4,11 +4,12 @@ Every kernel takes the CSR of a *simple undirected* graph (both directions
 stored, rows sorted, no self-loops) as one :class:`~engine._kernels.csr.CSR`,
 ``csr`` (its weights empty), and the 4-clique kernels also the degree-oriented
 copy, ``up`` (:func:`orient_by_degree`). The orbit walks of the other kernel
-modules hand out nodes in small chunks to whichever thread is free (the caller
-sets the chunk size), each thread using the scratch row of its
-``numba.get_thread_id()``; the kernels here split nodes over ``n_workers``
-workers, worker ``w`` taking ``w, w + n_workers, ...``, which spreads the hubs
-that generators and crawls number first. Scratch arrays are O(n) per thread,
+modules, and the ranked-graph kernels at the end, hand out nodes in small
+chunks to whichever thread is free (the caller sets the chunk size), each
+thread using the scratch row of its ``numba.get_thread_id()``; the older
+kernels here split nodes over ``n_workers`` workers, worker ``w`` taking ``w,
+w + n_workers, ...``, which spreads the hubs that generators and crawls number
+first. Scratch arrays are O(n) per thread,
 allocated once and never cleared: an entry stamped with the current node (or
 slot) id is "set", anything else "unset". Results go to rows the thread owns,
 except the 4-clique tallies, which use atomic adds.
@@ -40,6 +41,36 @@ def atomic_add(typingctx, array, index, value):
         return context.get_dummy_value()
 
     return types.void(array, index, value), codegen
+
+
+@intrinsic
+def fetch_add(typingctx, array, index, value):
+    """``array[index] += value``, atomically, returning the value before the add."""
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        data = context.make_array(array_type)(context, builder, args[0])
+        pointer = cgutils.get_item_pointer(context, builder, array_type, data, [args[1]])
+        amount = context.cast(builder, args[2], signature.args[2], array_type.dtype)
+        return builder.atomic_rmw("add", pointer, amount, "monotonic")
+
+    return array.dtype(array, index, value), codegen
+
+
+@njit(cache=True, inline="always")
+def next_chunk(queue, first, last):
+    """The next ``(start, stop)`` of items ``first..last-1`` off a shared queue, or an
+    empty range when none is left.
+
+    ``queue`` is int64 ``[taken, chunk]`` (``taken`` 0 at first): each call takes the
+    next ``chunk`` items. Numba's ``prange`` hands each thread a fixed block of the
+    range (OpenMP's static schedule, whatever ``parallel_chunksize`` says), so the
+    ranked passes, whose items come heaviest first, run one loop per thread over
+    this queue instead: a thread takes more while another is busy, or has lost its
+    core to another process.
+    """
+    start = first + fetch_add(queue, 0, queue[1])
+    return start, min(start + queue[1], last)
 
 
 @njit(cache=True)
@@ -274,3 +305,103 @@ def up_slot(up, x, y, degree):
         x, y = y, x
     row = up.indices[up.indptr[x] : up.indptr[x + 1]]
     return up.indptr[x] + np.searchsorted(row, y)
+
+
+# ------------------------------------------------------------------ the ranked graph
+
+# Node orbits renumber the nodes by rank, (degree, id) ascending, so that "the
+# neighbours of v ranked below w" is a prefix of v's sorted row: the 4-cycle
+# search stops early at every row, and hubs (ranked last) are never walked
+# from below.
+
+
+@njit(cache=True)
+def rank_rows(csr, perm, rank, indptr, indices, low, wedges, reach):
+    """Fill the ranked CSR: row ``r`` holds the ranks of node ``perm[r]``'s neighbours, sorted.
+
+    Rows are filled by scattering the sources in rank order, so each row comes
+    out sorted with no sort. Per rank ``r``, also: ``low[r]``, its neighbours
+    ranked below it (its row's first ``low[r]`` entries); ``wedges[r]``, the
+    paths ``r-u-w`` with ``u`` and ``w`` ranked below ``r`` (what the 4-cycle
+    search walks from ``r``); ``reach[r]``, the degrees of its lower neighbours,
+    summed (the rows counting triangles on its edges walks).
+    """
+    n = perm.shape[0]
+    fill = indptr[:-1].copy()
+    for r in range(n):
+        x = perm[r]
+        row_wedges = 0
+        row_reach = 0
+        for q in range(csr.indptr[x], csr.indptr[x + 1]):
+            u = rank[csr.indices[q]]
+            p = fill[u]
+            indices[p] = r
+            fill[u] = p + 1
+            if u < r:
+                # Row u holds only ranks below r so far: r's position is its count.
+                row_wedges += p - indptr[u]
+                row_reach += indptr[u + 1] - indptr[u]
+            else:
+                low[u] += 1
+        wedges[r] = row_wedges
+        reach[r] = row_reach
+
+
+@serial_and_parallel
+def ranked_triangles(ranked, low, first, last, queue, state, tri):
+    """``tri[p]`` for the edges of ranks ``n-1-first`` down to ``n-last``: common neighbours
+    of slot ``p``'s two ends, written to both of the edge's slots.
+
+    Each edge is counted from its higher-ranked end ``x``, which stamps ``N(x)``
+    and walks the row of the lower end ``y`` (the shorter one: rank follows
+    degree). Ranks run from the top down, taken off ``queue``
+    (:func:`next_chunk`) by one loop per row of ``state``, so the hubs' long
+    lists go first and the light tail evens the threads out. ``state`` is
+    ``(n_threads, n)`` int32, zeros at first.
+    """
+    indptr, indices = ranked.indptr, ranked.indices
+    n = indptr.shape[0] - 1
+    for worker in prange(state.shape[0]):
+        stamp = state[worker]
+        start, stop = next_chunk(queue, first, last)
+        while start < stop:
+            for i in range(start, stop):
+                x = n - 1 - i
+                if low[x] == 0:
+                    continue  # x is no edge's higher end
+                mark = x + 1
+                for q in range(indptr[x], indptr[x + 1]):
+                    stamp[indices[q]] = mark
+                for q in range(indptr[x], indptr[x] + low[x]):
+                    y = indices[q]
+                    count = 0
+                    twin = -1
+                    for p in range(indptr[y], indptr[y + 1]):
+                        z = indices[p]
+                        count += stamp[z] == mark  # branch-free: a coin toss on dense rows
+                        if z == x:
+                            twin = p
+                    tri[q] = count
+                    tri[twin] = count
+            start, stop = next_chunk(queue, first, last)
+
+
+@serial_and_parallel
+def rank_counts(csr, degree, low, reach, around):
+    """Per node, without building the ranked graph: ``low``, its neighbours ranked below it
+    in (degree, id) order; ``reach``, their degrees summed (see ``rank_rows``); and
+    ``around``, all its neighbours' degrees summed."""
+    indptr, indices = csr.indptr, csr.indices
+    for x in prange(indptr.shape[0] - 1):
+        count = 0
+        below = 0
+        total = 0
+        for q in range(indptr[x], indptr[x + 1]):
+            y = indices[q]
+            total += degree[y]
+            if outranks(x, y, degree):
+                count += 1
+                below += degree[y]
+        low[x] = count
+        reach[x] = below
+        around[x] = total

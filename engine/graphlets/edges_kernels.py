@@ -68,7 +68,7 @@ def edge_orbit_sums(
 
     ``upper`` numbers the rows of ``eorbits`` (:class:`UpperEdges`); ``state`` is
     ``(n_workers, n)`` int64, zeros at first (see
-    :func:`~engine.graphlets.four_kernels.node_orbits`);
+    :func:`~engine.graphlets.common_kernels.stamp_neighbourhood`);
     ``slots`` ``(n_workers, n)`` int64 receives the slot of ``x → z``.
     """
     indptr, indices = csr.indptr, csr.indices

@@ -245,24 +245,23 @@ def _probe_sums(simple: SimpleGraph, start: int, stop: int, sums: np.ndarray) ->
     # Per thread: the extension lists of levels 2 and 3, the slots of their entries,
     # common neighbours, and the level-2 entries by their adjacency to x and w1.
     lists = np.empty((workers, 8, 3 * int(simple.degree.max(initial=0)) + 1), dtype=np.int64)
-    # One node at a time: hubs carry most of the work (email-Eu-core: 1 core busy
-    # for most of the run with chunks of 64).
-    with numba.parallel_chunksize(1):
-        five_kernels.five_node_sums(
-            simple.csr,
-            simple.degree,
-            _reach(simple),
-            simple.tri,
-            _adjacency_words(simple),
-            _PROBES,
-            start,
-            stop,
-            np.zeros((workers, simple.n), dtype=np.int32),
-            np.zeros((workers, 7, simple.n), dtype=np.int64),
-            lists,
-            np.zeros((workers, 80), dtype=np.int64),
-            sums,
-        )
+    # One root at a time, off a shared queue (five_kernels.five_node_sums): hubs
+    # carry most of the work.
+    five_kernels.five_node_sums(
+        simple.csr,
+        simple.degree,
+        _reach(simple),
+        simple.tri,
+        _adjacency_words(simple),
+        _PROBES,
+        start,
+        stop,
+        np.zeros((workers, simple.n), dtype=np.int32),
+        np.zeros((workers, 7, simple.n), dtype=np.int64),
+        lists,
+        np.zeros((workers, 80), dtype=np.int64),
+        sums,
+    )
 
 
 # Adjacency bits only while they are small (n² / 8 bytes: 32 MiB at this bound); a

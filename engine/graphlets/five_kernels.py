@@ -29,14 +29,13 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numba
 import numpy as np
 from numba import njit, prange
 
 from checks.twins import serial_and_parallel
 
 # Common-neighbour counts use the stamped encoding every orbit kernel shares (see there).
-from engine.graphlets.common_kernels import COUNT_BITS, count_of
+from engine.graphlets.common_kernels import COUNT_BITS, count_of, next_chunk
 from engine.graphlets.five_probe_kernels import (
     _MEMBERS,
     _SUFFIX,
@@ -160,23 +159,29 @@ def five_node_sums(
     adjacency bits (``W = 0``: none, scans walk rows).
     """
     tables = _probe_tables(probes)
-    for x in prange(start, stop):
-        thread = numba.get_thread_id()
-        _sums_of_root(
-            csr,
-            degree,
-            reach,
-            tri,
-            words,
-            probes,
-            tables,
-            x,
-            masks[thread],
-            commons[thread],
-            lists[thread],
-            scratch[thread],
-            sums[x - start],
-        )
+    # One loop per thread, each taking roots off a shared queue (next_chunk): prange
+    # alone gives each thread a fixed block of roots, and hubs carry most of the work.
+    queue = np.array([0, 1], dtype=np.int64)
+    for thread in prange(masks.shape[0]):
+        first, last = next_chunk(queue, start, stop)
+        while first < last:
+            x = first
+            _sums_of_root(
+                csr,
+                degree,
+                reach,
+                tri,
+                words,
+                probes,
+                tables,
+                x,
+                masks[thread],
+                commons[thread],
+                lists[thread],
+                scratch[thread],
+                sums[x - start],
+            )
+            first, last = next_chunk(queue, start, stop)
 
 
 @njit(cache=True)

@@ -1,22 +1,35 @@
-"""Memory estimates of the heavy calls: close to a real run's peak, and enforced before work.
+"""Estimates of the heavy calls: close to a real run's peak memory and time, enforced before work.
 
 Peaks are measured with tracemalloc, which sees every NumPy allocation (Numba's
 own arrays it does not see; the estimates count them, and sampled RSS agreed
-within 1.2x when these bounds were set: see the commit message).
+within 1.2x when these bounds were set: see the commit message). Times are the
+CPU seconds of one-thread runs, which other processes on the machine stretch
+far less than wall time.
 """
 
+import time
 import tracemalloc
 
+import numba
 import numpy as np
 import pytest
 
 import engine
 from engine.estimate import (
+    LONG_RUN_SECONDS,
+    Estimate,
+    LongRunError,
     fastrp_memory,
-    orbit_counts_memory,
     ppr_index_memory,
 )
+from engine.graphlets.cost import (
+    ORBIT_NS,
+    orbit_counts_estimate,
+    orbit_counts_memory,
+    orbit_statistics,
+)
 from loaders import Graph, InsufficientMemoryError, memory, planted_partition, rmat
+from tests.conftest import shared_dataset
 
 
 def _peak(call) -> int:
@@ -95,6 +108,18 @@ def test_five_node_orbit_estimate_is_within_twice_the_peak(kind):
     _within_twice(orbit_counts_memory(g, 5), _peak(lambda: engine.orbit_counts(g, graphlet_size=5)))
 
 
+@pytest.mark.parametrize("kind", ["planted", "directed-with-loops", "rmat"])
+def test_four_node_orbit_estimate_is_within_twice_the_peak(graphs, kind):
+    if kind == "planted":
+        g = planted_partition([500] * 10, 6 / 500, 2 / 5000, seed=1)
+    elif kind == "rmat":
+        g = graphs["rmat"]
+    else:
+        g = _directed_with_loops(4000, 16000, seed=3)
+    engine.orbit_counts(g)  # compile this kind's path
+    _within_twice(orbit_counts_memory(g, 4), _peak(lambda: engine.orbit_counts(g)))
+
+
 @pytest.mark.parametrize("kind", ["planted", "rmat-weighted"])
 def test_ppr_index_estimate_is_within_twice_the_peak(graphs, kind):
     g = graphs["planted"] if kind == "planted" else _weighted(graphs["rmat"])
@@ -167,3 +192,152 @@ def test_estimates_grow_with_their_parameter(graphs):
     assert ppr_index_memory(g, balance=2.0) > 1.9 * ppr_index_memory(g, balance=1.0)
     with pytest.raises(ValueError, match="graphlet_size"):
         orbit_counts_memory(g, 6)
+
+
+# ------------------------------------------------------------------ time: orbit counts
+
+
+def _cpu_seconds(call, repeats: int = 3) -> float:
+    """The least CPU time of ``repeats`` calls (robust to other processes taking the
+    cores, which only stretch wall time)."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        call()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+@pytest.fixture
+def one_thread():
+    """One Numba thread: CPU time is then the wall time of an unloaded machine."""
+    threads = numba.get_num_threads()
+    numba.set_num_threads(1)
+    yield
+    numba.set_num_threads(threads)
+
+
+def _benchmark_graph(name: str) -> Graph:
+    if name == "rmat":
+        return rmat(15, 16, seed=2)
+    if name == "planted":
+        return planted_partition([2000] * 20, 20 / 2000, 2 / 38000, seed=1)
+    if name == "ba":
+        import igraph as ig
+
+        edges = np.array(ig.Graph.Barabasi(50_000, 10).get_edgelist())
+        return Graph.from_edges(edges[:, 0], edges[:, 1], n_nodes=50_000)
+    relative = {"email-Eu-core": ("email-eu-core", "email-Eu-core.txt")}[name]
+    return engine.load(shared_dataset(*relative))
+
+
+def test_orbit_time_estimate_follows_runs_across_graphs(one_thread):
+    """Estimated against measured one-thread seconds on four graphs of different shape.
+
+    The constants were fitted on the reference machine class; another CPU shifts every
+    ratio alike, so each graph's ratio is held within 2x of the graphs' median ratio
+    (the model's job: which graph costs what) and the median within 4x of 1 (the
+    machine's speed: CI's runners may differ from the reference machine).
+    """
+    ratios = {}
+    for name in ["rmat", "planted", "ba", "email-Eu-core"]:
+        g = _benchmark_graph(name)
+        engine.orbit_counts(g)  # compile first
+        estimate = orbit_counts_estimate(g, threads=1)
+        ratios[name] = estimate.seconds / _cpu_seconds(lambda g=g: engine.orbit_counts(g))
+    median = float(np.median(list(ratios.values())))
+    assert 0.25 <= median <= 4, ratios
+    for name, ratio in ratios.items():
+        assert median / 2 <= ratio <= 2 * median, (name, ratios)
+
+
+@pytest.mark.slow
+def test_orbit_time_estimate_on_a_ten_million_edge_rmat(one_thread):
+    g = rmat(20, 10, seed=3)
+    engine.orbit_counts(engine.sample("lesmis"))
+    estimate = orbit_counts_estimate(g, threads=1)
+    measured = _cpu_seconds(lambda: engine.orbit_counts(g), repeats=1)
+    assert measured / 2 <= estimate.seconds <= 2 * measured, (estimate.seconds, measured)
+
+
+@pytest.mark.parametrize("name", ["lesmis", "planted"])
+def test_five_node_time_estimate_is_within_twice_a_run(one_thread, name):
+    g = engine.sample(name)
+    engine.orbit_counts(g, graphlet_size=5)
+    four = orbit_counts_estimate(g, 4, threads=1).seconds
+    five = orbit_counts_estimate(g, 5, threads=1).seconds
+    measured_four = _cpu_seconds(lambda: engine.orbit_counts(g))
+    measured = _cpu_seconds(lambda: engine.orbit_counts(g, graphlet_size=5))
+    assert five > four
+    # As a multiple of the 4-node count (the machine's speed cancels), within 2x;
+    # absolutely within 4x (CI's runners may differ from the reference machine).
+    relative = (five / four) / (measured / measured_four)
+    assert 0.5 <= relative <= 2, (five, four, measured, measured_four)
+    assert measured / 4 <= five <= 4 * measured, (five, measured)
+
+
+@pytest.mark.parametrize("kind", ["rmat", "directed-with-loops", "karate", "empty"])
+def test_orbit_statistics_count_the_steps_the_passes_take(kind):
+    """The degree statistics give each pass's steps and rows exactly, so the estimate's
+    work is the total that progress reports count to."""
+    from engine.graphlets.four import _Passes
+
+    g = {
+        "rmat": lambda: rmat(12, 8, seed=4),
+        "directed-with-loops": lambda: _directed_with_loops(500, 3000, seed=5),
+        "karate": lambda: engine.sample("karate"),
+        "empty": lambda: Graph.from_edges([], [], n_nodes=3),
+    }[kind]()
+    stats = orbit_statistics(g)
+    passes = _Passes(g, None)
+    for name, (steps, rows) in passes.step_counts.items():
+        assert (stats[f"steps:{name}"], stats[f"rows:{name}"]) == (steps, rows), name
+    assert orbit_counts_estimate(g).work == passes.total
+
+
+def test_progress_fractions_follow_the_passes_work():
+    """Each pass's share of the progress total is its share of the estimated time."""
+    g = rmat(12, 8, seed=4)
+    calls = []
+    engine.orbit_counts(g, progress=lambda *call: calls.append(call))
+    estimate = orbit_counts_estimate(g)
+    assert calls[-1] == (estimate.work, estimate.work, "orbits")
+    seconds = [estimate.basis[f"seconds:{name}"] for name in ORBIT_NS]
+    assert estimate.work == pytest.approx(sum(seconds) * 1e9, rel=1e-6)
+
+
+def test_estimate_reads_as_a_sentence():
+    g = engine.sample("karate")
+    estimate = orbit_counts_estimate(g)
+    assert isinstance(estimate, Estimate)
+    assert estimate.threads == 1 and estimate.bytes == orbit_counts_memory(g, 4)
+    assert str(estimate).startswith("orbit_counts(graphlet_size=4) on 34 nodes, 78 edges: about")
+    assert estimate.basis["graphlet_size"] == 4 and estimate.basis["steps:4-cycles"] > 0
+    with pytest.raises(ValueError, match="graphlet_size"):
+        orbit_counts_estimate(g, 3)
+
+
+def test_long_orbit_counts_are_refused_before_work(monkeypatch):
+    from engine.graphlets import four
+
+    def no_work(*args):
+        raise AssertionError("counting started")
+
+    monkeypatch.setattr(four, "_Passes", no_work)
+    g = engine.sample("lesmis")
+    with pytest.raises(LongRunError) as caught:
+        engine.orbit_counts(g, max_seconds=1e-9)
+    error = caught.value
+    assert error.estimate == orbit_counts_estimate(g) and error.limit == 1e-9
+    message = str(error)
+    assert str(error.estimate) in message and "max_seconds=None" in message
+    assert "engine.orbit_counts(g, client=" in message
+    assert f"gwb orbits {g.store_path} -o orbits.parquet --dask ADDRESS" in message
+    with pytest.raises(LongRunError, match="--size 5"):
+        engine.orbit_counts(g, graphlet_size=5, max_seconds=1e-9)
+
+
+def test_the_default_limit_lets_ordinary_counts_run():
+    g = engine.sample("lesmis")
+    assert orbit_counts_estimate(g, 5).seconds < LONG_RUN_SECONDS
+    np.testing.assert_array_equal(engine.orbit_counts(g, max_seconds=None), engine.orbit_counts(g))

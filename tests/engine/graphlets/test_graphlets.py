@@ -31,6 +31,7 @@ from engine.graphlets import (
     orbit_counts,
     signature_similarity,
 )
+from engine.graphlets.cost import orbit_counts_estimate
 from loaders import Graph, NodeNotFoundError
 from tests.conftest import shared_dataset
 from tests.engine.graphlets.random_graphs import dense_random, edge_lists, simple_networkx
@@ -195,6 +196,43 @@ def test_store_arrays_and_both_index_widths():
     np.testing.assert_array_equal(edge_orbit_counts(wide), edge_orbit_counts(g))
 
 
+@pytest.fixture
+def many_batches(monkeypatch):
+    """Every choice of the node-orbit passes at its other setting: both threads on a small
+    graph, a batch per few items (so shares of a pass start and stop anywhere), no room
+    for an up-list's sub-lists (up-lists are walked whole) or for its adjacency bits."""
+    from engine.graphlets import common, four
+
+    monkeypatch.setattr(common, "PARALLEL_WORK", 0)
+    monkeypatch.setattr(four, "BATCH_UNITS", 1)
+    monkeypatch.setattr(four, "BATCHES", 1000)
+    monkeypatch.setattr(four, "SOLVE_NODES", 3)
+    return four, monkeypatch
+
+
+@pytest.mark.parametrize("seed", range(2))
+@pytest.mark.parametrize("limits", ["lists and bits", "no bits", "no lists"])
+def test_node_orbit_passes_in_every_mode_match_brute_force(many_batches, seed, limits):
+    four, monkeypatch = many_batches
+    if limits != "lists and bits":
+        monkeypatch.setattr(four, "BIT_WORDS", 0)
+    if limits == "no lists":
+        monkeypatch.setattr(four, "LIST_CAPACITY", 2)
+    g, reference = dense_random(16, 0.55, seed)
+    node_counts, _ = brute_force(reference)
+    expected = np.array([node_counts[label] for label in g.labels.tolist()])
+    np.testing.assert_array_equal(orbit_counts(g), expected)
+
+
+def test_shares_of_the_passes_add_up_to_the_count(many_batches):
+    """The Dask tasks' shares (any cut of the node range) give the single count."""
+    four, _ = many_batches
+    g = engine.sample("lesmis")
+    cuts = [0, 5, 6, 40, g.n_nodes]
+    parts = [four._orbit_counts_of_range(g, a, b) for a, b in itertools.pairwise(cuts)]
+    np.testing.assert_array_equal(four._solve_ranges(parts), orbit_counts(g))
+
+
 # ------------------------------------------------------------------ identities
 
 
@@ -246,9 +284,14 @@ def test_shared_dataset_matches_networkx_triangles():
 
 
 def test_progress_reports_reach_the_total():
+    """Node orbits report work done, in the estimate's units, rising to its total."""
     calls = []
-    orbit_counts(engine.sample("karate"), progress=lambda *call: calls.append(call))
-    assert calls[-1] == (34, 34, "orbits")
+    g = engine.sample("karate")
+    orbit_counts(g, progress=lambda *call: calls.append(call))
+    total = orbit_counts_estimate(g).work
+    assert calls[0] == (0, total, "orbits") and calls[-1] == (total, total, "orbits")
+    done = [call[0] for call in calls]
+    assert done == sorted(done) and {call[1:] for call in calls} == {(total, "orbits")}
     calls.clear()
     edge_orbit_counts(engine.sample("karate"), progress=lambda *call: calls.append(call))
     assert calls[-1] == (34, 34, "edge orbits")

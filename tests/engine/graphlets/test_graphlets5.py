@@ -376,3 +376,15 @@ def test_equations_agree_with_enumeration_over_word_spans():
     np.testing.assert_array_equal(
         _five_node_orbit_counts(g, None), _five_node_orbit_counts_by_enumeration(g, None)
     )
+
+
+def test_five_node_counts_on_every_thread_agree(monkeypatch):
+    """The parallel twins (roots taken off a shared queue by each thread) count what
+    the serial ones count."""
+    from engine.graphlets import common, four
+
+    g = engine.sample("lesmis")
+    serial = orbit_counts(g, graphlet_size=5)
+    monkeypatch.setattr(four, "PARALLEL_WORK_5", 0)
+    monkeypatch.setattr(common, "PARALLEL_WORK", 0)
+    np.testing.assert_array_equal(orbit_counts(g, graphlet_size=5), serial)
