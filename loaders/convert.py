@@ -2,7 +2,7 @@
 
 These functions deal in plain parts (endpoint ids, weights, labels, node
 attributes) so that this module needs nothing from :mod:`loaders.graph`; the
-:class:`~loaders.graph.Graph` methods ``from_scipy``, ``to_networkx`` and so on
+:class:`~loaders.graph.Graph` methods ``to_scipy``, ``from_networkx`` and so on
 are thin wrappers over them.
 """
 
@@ -55,6 +55,13 @@ def scipy_parts(matrix, *, directed: bool, weighted: bool) -> EdgeParts:
     return EdgeParts(coo.row, coo.col, coo.data if weighted else None, coo.shape[0], directed)
 
 
+def scipy_matrix(indptr, indices, weights, dtype) -> sp.csr_array:
+    """The adjacency of CSR arrays as a ``scipy.sparse.csr_array`` (weights, or ones)."""
+    n_nodes = indptr.shape[0] - 1
+    data = np.ones(indices.shape[0], dtype=dtype) if weights is None else weights.astype(dtype)
+    return sp.csr_array((data, indices, indptr), shape=(n_nodes,) * 2)
+
+
 def networkx_parts(graph, *, weight: str | None = "weight") -> EdgeParts:
     """A networkx graph's parts: node order gives ids, node data become attributes.
 
@@ -71,6 +78,9 @@ def networkx_parts(graph, *, weight: str | None = "weight") -> EdgeParts:
     matrix = nx.to_scipy_sparse_array(
         graph, nodelist=nodes, weight=weight if weighted else None, format="coo"
     )
+    # networkx builds an undirected matrix as A + Aᵀ − diag(A) without merging entries:
+    # a weighted self-loop comes back as w, w and −w until the duplicates are summed.
+    matrix.sum_duplicates()
     src, dst, data = matrix.row, matrix.col, matrix.data
     if not directed:
         upper = src <= dst

@@ -96,6 +96,19 @@ def test_from_networkx_keeps_order_and_attributes():
     )
 
 
+@pytest.mark.parametrize("kind", [nx.Graph, nx.DiGraph, nx.MultiGraph])
+def test_from_networkx_keeps_weighted_self_loops(kind):
+    reference = kind()
+    reference.add_edge("a", "a", weight=2.5)
+    reference.add_edge("a", "b", weight=1.0)
+    reference.add_edge("b", "b", weight=0.5)
+    reference.add_edge("b", "c", weight=4.0)
+    graph = Graph.from_networkx(reference)
+    assert graph.n_self_loops == 2
+    expected = nx.to_scipy_sparse_array(reference, nodelist=list(reference), weight="weight")
+    assert np.allclose(graph.to_scipy().toarray(), expected.toarray())
+
+
 def test_from_igraph_merges_multi_edges():
     multi = ig.Graph(n=3, edges=[(0, 1), (0, 1), (1, 2)])
     multi.es["weight"] = [1.0, 2.0, 5.0]
