@@ -1,24 +1,52 @@
 """Turning edge arrays into the CSR arrays of a :class:`~loaders.graph.Graph`.
 
-Everything here is vectorised: node labels are factorised with a presence mask
-(dense non-negative integers) or pandas/pyarrow hashing (anything else), and the
-CSR is built by the counting-sort kernels in :mod:`loaders._kernels`.
+Everything here is vectorised. Dense non-negative integer ids go to the CSR
+build as they are, which keeps the ids that occur and renumbers them in order
+(no hashing); other labels are factorised by pandas/pyarrow hashing
+(:mod:`loaders._ids`). The CSR is built by the bucketed radix kernels in
+:mod:`loaders._kernels`. The checks of ``Graph(...)`` and the array work behind
+the graph's other methods (subgraphs, edge tables) are here too.
 """
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Mapping
 
+import numba
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from checks import check_choice
 from loaders import _kernels
-from loaders.errors import NodeNotFoundError
+from loaders._ids import _given_ids, _ids_among, dense_int_ids, factorize_endpoints
 
 MERGE = {"sum": _kernels.MERGE_SUM, "max": _kernels.MERGE_MAX, "min": _kernels.MERGE_MIN}
+
+
+#: Arrays at least this large get their own anonymous memory map (see :func:`fresh_array`).
+_MAPPED_FROM = 1 << 24
+
+
+def fresh_array(shape, dtype) -> np.ndarray:
+    """An uninitialised array for the build's large temporaries, in memory of its own.
+
+    NumPy asks the kernel for transparent huge pages on every large array
+    (``MADV_HUGEPAGE``); when memory is fragmented, as on a machine up for
+    hours, each first touch of a huge page then waits while the kernel compacts
+    memory: 3.9 s to fault in 800 MB, against 0.5 s in small pages, measured on
+    the 2-core machine of issue #28. The build gains nothing from huge pages
+    (its buckets keep the random writes in cache: the partition of the 100M-edge
+    graph took the same time either way), so its large arrays are anonymous
+    maps in small pages.
+    """
+    dtype = np.dtype(dtype)
+    shape = (shape,) if isinstance(shape, int | np.integer) else tuple(shape)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    if nbytes < _MAPPED_FROM:
+        return np.empty(shape, dtype=dtype)
+    return np.frombuffer(mmap.mmap(-1, nbytes), dtype=dtype).reshape(shape)
 
 
 def index_dtype(n_nodes: int) -> np.dtype:
@@ -29,131 +57,176 @@ def index_dtype(n_nodes: int) -> np.dtype:
 def build_csr(
     src: np.ndarray,
     dst: np.ndarray,
-    n_nodes: int,
+    n_ids: int,
     weights: np.ndarray | None,
     *,
     directed: bool,
     merge: str = "sum",
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """CSR arrays (indptr, indices, weights) from 0-based edge endpoints.
+    drop_loops: bool = False,
+    compact_ids: bool = False,
+    spare: tuple[np.ndarray, ...] = (),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, int, np.ndarray | None]:
+    """CSR arrays from edge endpoints in ``[0, n_ids)``, by the bucketed radix kernels.
 
     Undirected edges are stored in both directions, a self-loop once; repeated
     edges (in either orientation when undirected) merge, their weights combined
-    by ``merge`` ("sum", "max" or "min").
+    by ``merge`` ("sum", "max" or "min") in file order. ``drop_loops`` leaves out
+    self-loops (their nodes stay). With ``compact_ids`` the nodes are only the
+    ids that occur as an endpoint, renumbered in order. ``spare`` arrays (the
+    memory of ``src``, ``dst`` or ``weights``, when the caller made them and
+    needs them no more) may be overwritten with the output, which then needs
+    no fresh memory: on a large graph, fresh memory is slow to fault in (the
+    kernel may compact memory to give it huge pages), besides the peak it adds.
+
+    Returns ``(indptr, indices, weights, n_self_loops, kept_ids)``: ``kept_ids``
+    are the ids that became nodes (int64, sorted), or None when every id did.
     """
-    src = np.ascontiguousarray(src, dtype=np.int64)
-    dst = np.ascontiguousarray(dst, dtype=np.int64)
+    src = _kernel_ids(src)
+    dst = _kernel_ids(dst)
+    m = src.shape[0]
     has_weights = weights is not None
+    if n_ids >= 2**32:
+        # Keys pack a column in 32 bits; no graph that large fits in memory here anyway.
+        raise ValueError(f"graphs with 2**32 or more node ids are not supported (got {n_ids:,})")
     edge_weights = (
         np.ascontiguousarray(weights, dtype=np.float64) if has_weights else np.empty(0, np.float64)
     )
-    symmetrize = not directed
+    serial = m + n_ids < _kernels.SERIAL_BELOW or numba.get_num_threads() == 1
+    n_parts = 1 if serial else 4 * numba.get_num_threads()
+    shift = _kernels.bucket_shift(n_ids, m if directed else 2 * m, has_weights)
+    n_buckets = ((n_ids - 1) >> shift) + 1 if n_ids else 0
+    n_words = (n_ids + 63) >> 6
+    marked = compact_ids and (directed or drop_loops)
+    marks = np.zeros((n_parts, n_words) if marked else (0, 0), dtype=np.uint64)
+    twin = _Twin(serial)
 
-    counts = _kernels.row_counts(src, dst, n_nodes, symmetrize)
-    indptr = np.cumsum(counts)
-    n_slots = int(indptr[-1])
-    cols = np.empty(n_slots, dtype=np.int64)
-    slot_weights = np.empty(n_slots if has_weights else 0, dtype=np.float64)
-    _kernels.scatter_edges(
-        src, dst, edge_weights, has_weights, indptr, symmetrize, cols, slot_weights
+    # 1. Entries per (part, bucket), then where each part writes in each bucket.
+    counts = twin.count_buckets(
+        src, dst, n_parts, not directed, drop_loops, shift, n_buckets, marks
     )
-    small = n_slots < _kernels.SERIAL_BELOW
-    sort_and_merge_rows = (
-        _kernels.sort_and_merge_rows_serial if small else _kernels.sort_and_merge_rows_parallel
+    bounds = np.zeros(n_buckets + 1, dtype=np.int64)
+    np.cumsum(counts.sum(axis=0), out=bounds[1:])
+    n_entries = int(bounds[-1])
+    cursors = np.cumsum(counts, axis=0)
+    cursors -= counts
+    cursors += bounds[:-1]
+    del counts
+    # 2. Every entry into its bucket, as a key (row in bucket << 32 | column).
+    keys = fresh_array(n_entries, np.int64)
+    key_weights = fresh_array(n_entries if has_weights else 0, np.float64)
+    twin.partition_edges(
+        src,
+        dst,
+        edge_weights,
+        has_weights,
+        not directed,
+        drop_loops,
+        shift,
+        cursors,
+        keys,
+        key_weights,
     )
-    compact_rows = _kernels.compact_rows_serial if small else _kernels.compact_rows_parallel
-    kept = sort_and_merge_rows(indptr, cols, slot_weights, has_weights, MERGE[merge])
-
-    new_indptr = np.zeros(n_nodes + 1, dtype=np.int64)
-    np.cumsum(kept, out=new_indptr[1:])
-    indices = np.empty(int(new_indptr[-1]), dtype=index_dtype(n_nodes))
-    out_weights = np.empty(indices.shape[0] if has_weights else 0, dtype=np.float64)
-    compact_rows(indptr, new_indptr, cols, slot_weights, has_weights, indices, out_weights)
-    return new_indptr, indices, (out_weights.astype(np.float32) if has_weights else None)
-
-
-def factorize_endpoints(src, dst) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Map arbitrary endpoint labels to ids 0..n-1.
-
-    Returns ``(src_ids, dst_ids, labels)`` with ``labels`` sorted; ``labels`` is
-    None when the endpoints are already exactly 0..n-1 (the identity labelling).
-    """
-    if isinstance(src, pa.ChunkedArray | pa.Array) and not pa.types.is_integer(src.type):
-        return _factorize_arrow(src, dst)
-    src = _as_array(src)
-    dst = _as_array(dst)
-    if src.ndim != 1 or dst.ndim != 1:
-        raise ValueError(
-            "src and dst must be 1-D sequences of node labels; for tuple labels pass object arrays"
+    del cursors, src, dst, edge_weights
+    # 3. Each bucket sorted and merged in cache; its rows written over its own keys.
+    row_lengths = np.zeros(n_buckets << shift, dtype=np.int64)
+    groups = np.searchsorted(bounds, np.linspace(0, n_entries, n_parts + 1)).astype(np.int64)
+    groups[0], groups[-1] = 0, n_buckets
+    with numba.parallel_chunksize(1):  # buckets differ in cost: hand them out as threads free up
+        n_loops = twin.sort_buckets(
+            keys,
+            key_weights,
+            has_weights,
+            bounds,
+            groups,
+            _column_bits(n_ids),
+            shift,
+            MERGE[merge],
+            keys.view(np.int32),
+            key_weights.view(np.float32),
+            2,
+            row_lengths,
         )
-    if src.size == 0 and dst.size == 0:
-        return np.empty(0, np.int64), np.empty(0, np.int64), None
-    if src.dtype.kind in "iu" and dst.dtype.kind in "iu":
-        return _factorize_integers(src, dst)
-    both = np.concatenate([src.astype(object), dst.astype(object)])
-    codes, uniques = pd.factorize(both, sort=True)
-    labels = np.asarray(uniques, dtype=object)
-    return codes[: len(src)], codes[len(src) :], labels
+    kept_bounds = np.zeros(n_buckets + 1, dtype=np.int64)
+    np.cumsum(row_lengths.reshape(n_buckets, 1 << shift).sum(axis=1), out=kept_bounds[1:])
+    row_lengths = row_lengths[:n_ids]
+    n_kept = int(kept_bounds[-1])
 
-
-def _as_array(values) -> np.ndarray:
-    if isinstance(values, pa.ChunkedArray | pa.Array):
-        return values.to_numpy()
-    return np.asarray(values)
-
-
-def _factorize_integers(src: np.ndarray, dst: np.ndarray):
-    low = min(int(src.min(initial=0)), int(dst.min(initial=0)))
-    high = max(int(src.max(initial=0)), int(dst.max(initial=0)))
-    if low >= 0 and high < 4 * (src.size + dst.size) + 1024:
-        # Dense ids: a presence mask and a prefix sum relabel in O(m), no hashing.
-        present = np.zeros(high + 1, dtype=bool)
-        present[src] = True
-        present[dst] = True
+    # 4. The nodes: ids with a row, or marked; their new ids by rank in a bitmap.
+    n_out, kept_ids = n_ids, None
+    words = ranks = np.empty(0, np.uint64)
+    if compact_ids:
+        present = row_lengths > 0
+        bits = np.zeros(n_words * 8, dtype=np.uint8)
+        bits[: (n_ids + 7) >> 3] = np.packbits(present, bitorder="little")
+        words = bits.view(np.uint64)
+        if marked:
+            words |= np.bitwise_or.reduce(marks, axis=0)
+            present = np.unpackbits(bits, count=n_ids, bitorder="little").view(np.bool_)
+        del marks
         if present.all():
-            return src.astype(np.int64, copy=False), dst.astype(np.int64, copy=False), None
-        # int32 keeps the lookup table small enough to stay in cache during the gather.
-        new_id = (np.cumsum(present, dtype=np.int64) - 1).astype(index_dtype(high + 1))
-        relabel = (
-            _kernels.relabel_serial
-            if src.size < _kernels.SERIAL_BELOW
-            else _kernels.relabel_parallel
-        )
-        src_ids = relabel(np.ascontiguousarray(src), new_id)
-        dst_ids = relabel(np.ascontiguousarray(dst), new_id)
-        return src_ids, dst_ids, np.flatnonzero(present).astype(np.int64)
-    codes, uniques = pd.factorize(np.concatenate([src, dst]).astype(np.int64), sort=True)
-    return codes[: src.size], codes[src.size :], np.asarray(uniques, dtype=np.int64)
+            words = np.empty(0, np.uint64)
+        else:
+            kept_ids = np.flatnonzero(present)
+            n_out = kept_ids.shape[0]
+            per_word = np.zeros(n_words * 64, dtype=np.bool_)
+            per_word[:n_ids] = present
+            ranks = np.zeros(n_words, dtype=np.int64)
+            np.cumsum(per_word.reshape(n_words, 64).sum(axis=1)[:-1], out=ranks[1:])
+            row_lengths = row_lengths[present]
+    # 5. The rows packed, renumbered, into spare memory where there is some.
+    columns, csr_weights = _outputs(
+        spare, [(n_kept, index_dtype(n_out)), (n_kept if has_weights else 0, np.float32)]
+    )
+    twin.move_rows(
+        2 * bounds[:-1],
+        kept_bounds,
+        keys.view(np.int32),
+        key_weights.view(np.float32),
+        has_weights,
+        words,
+        ranks.view(np.int64),
+        columns,
+        csr_weights,
+    )
+    indptr = np.zeros(n_out + 1, dtype=np.int64)
+    np.cumsum(row_lengths, out=indptr[1:])
+    return indptr, columns, (csr_weights if has_weights else None), int(n_loops), kept_ids
 
 
-def _factorize_arrow(src, dst):
-    both = pa.chunked_array(_chunks(src) + _chunks(dst)).cast(pa.string())
-    encoded = both.dictionary_encode().combine_chunks()
-    dictionary = encoded.dictionary
-    order = pc.sort_indices(dictionary).to_numpy()
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    codes = rank[encoded.indices.to_numpy(zero_copy_only=False)]
-    labels = np.asarray(dictionary.take(pa.array(order)).to_pylist(), dtype=object)
-    n_src = len(src)
-    return codes[:n_src], codes[n_src:], labels
+def _outputs(spare: tuple[np.ndarray, ...], wanted: list[tuple[int, object]]) -> list:
+    """An array of ``length`` values of ``dtype`` for each of ``wanted``: in a spare
+    array with room (each spare array used once), else fresh."""
+    free = [a for a in spare if a is not None and a.flags.c_contiguous and a.flags.writeable]
+    arrays = []
+    for length, dtype in wanted:
+        dtype = np.dtype(dtype)
+        fits = [k for k, a in enumerate(free) if length and a.nbytes >= length * dtype.itemsize]
+        if not fits:
+            arrays.append(fresh_array(length, dtype))
+            continue
+        room = free.pop(fits[0])
+        arrays.append(room.reshape(-1).view(np.uint8)[: length * dtype.itemsize].view(dtype))
+    return arrays
 
 
-def _chunks(values) -> list:
-    if isinstance(values, pa.ChunkedArray):
-        return list(values.chunks)
-    return [values]
+def _kernel_ids(ids) -> np.ndarray:
+    """Endpoint ids as int32 or int64, contiguous (the dtypes the kernels compile for)."""
+    ids = np.asarray(ids)
+    dtype = ids.dtype if ids.dtype in (np.int32, np.int64) else np.int64
+    return np.ascontiguousarray(ids, dtype=dtype)
 
 
-def lookup_ids(index: pd.Index, labels, graph_name: str | None = None) -> np.ndarray:
-    """Ids of ``labels`` in ``index``; NodeNotFoundError names the first unknown label."""
-    positions = index.get_indexer(labels)
-    missing = np.flatnonzero(positions < 0)
-    if missing.size:
-        raise NodeNotFoundError(
-            python_scalar(np.asarray(labels, dtype=object)[missing[0]]), graph_name
-        )
-    return positions.astype(np.int64)
+def _column_bits(n_ids: int) -> int:
+    return max(int(n_ids - 1).bit_length(), 1)
+
+
+class _Twin:
+    """The serial or the parallel twins of the build's kernels."""
+
+    def __init__(self, serial: bool) -> None:
+        suffix = "serial" if serial else "parallel"
+        for name in ("count_buckets", "partition_edges", "sort_buckets", "move_rows"):
+            setattr(self, name, getattr(_kernels, f"{name}_{suffix}"))
 
 
 def is_symmetric(indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray | None) -> bool:
@@ -182,8 +255,12 @@ def graph_arrays(
     n_nodes: int | None,
     nodes,
     name: str | None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """``(indptr, indices, weights, labels)`` of :meth:`loaders.graph.Graph.from_edges`."""
+    spare: tuple[np.ndarray, ...] = (),
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None, int]:
+    """``(indptr, indices, weights, labels, n_self_loops)`` of :meth:`Graph.from_edges`.
+
+    ``spare``: arrays the caller made and needs no more (see :func:`build_csr`).
+    """
     check_choice("self_loops", self_loops, ("keep", "drop"))
     check_choice("merge", merge, ("sum", "max", "min"))
     if n_nodes is not None and nodes is not None:
@@ -199,9 +276,10 @@ def graph_arrays(
             )
         check_weights(edge_weights)
 
+    compact_ids = False
     if n_nodes is not None:
-        src_ids = np.asarray(src, dtype=np.int64)
-        dst_ids = np.asarray(dst, dtype=np.int64)
+        src_ids = _given_ids(src)
+        dst_ids = _given_ids(dst)
         for side, ids in (("src", src_ids), ("dst", dst_ids)):
             if ids.size and (ids.min() < 0 or ids.max() >= n_nodes):
                 bad = ids[(ids < 0) | (ids >= n_nodes)][0]
@@ -211,25 +289,31 @@ def graph_arrays(
         labels = np.asarray(nodes)
         if labels.size == 0:
             labels = np.empty(0, np.int64)  # np.asarray([]) is float64: no graph has float labels
-        index = pd.Index(labels)
-        if not index.is_unique:
-            raise ValueError("nodes must not repeat a label")
-        src_ids = lookup_ids(index, src, name)
-        dst_ids = lookup_ids(index, dst, name)
+        src_ids, dst_ids = _ids_among(labels, src, dst, name)
         n_nodes = len(labels)
+    elif (dense := dense_int_ids(src, dst)) is not None:
+        # Ids kept as they are; the build keeps those that occur, renumbered in order.
+        src_ids, dst_ids, n_nodes = dense
+        labels, compact_ids = None, True
     else:
         src_ids, dst_ids, labels = factorize_endpoints(src, dst)
-        n_nodes = len(labels) if labels is not None else _implied_n(src_ids, dst_ids)
+        n_nodes = len(labels)
+        spare = (*spare, src_ids.base if src_ids.base is dst_ids.base else None)
 
-    if self_loops == "drop":
-        keep = src_ids != dst_ids
-        src_ids, dst_ids = src_ids[keep], dst_ids[keep]
-        if edge_weights is not None:
-            edge_weights = edge_weights[keep]
-    indptr, indices, csr_weights = build_csr(
-        src_ids, dst_ids, n_nodes, edge_weights, directed=directed, merge=merge
+    indptr, indices, csr_weights, n_loops, kept_ids = build_csr(
+        src_ids,
+        dst_ids,
+        n_nodes,
+        edge_weights,
+        directed=directed,
+        merge=merge,
+        drop_loops=self_loops == "drop",
+        compact_ids=compact_ids,
+        spare=spare,
     )
-    return indptr, indices, csr_weights, labels
+    if kept_ids is not None:
+        labels = kept_ids
+    return indptr, indices, csr_weights, labels, n_loops
 
 
 def check_weights(weights: np.ndarray) -> None:
@@ -240,12 +324,6 @@ def check_weights(weights: np.ndarray) -> None:
         raise ValueError(
             f"edge weights must be finite and >= 0; weight {position} is {weights[position]}"
         )
-
-
-def _implied_n(src_ids: np.ndarray, dst_ids: np.ndarray) -> int:
-    if src_ids.size == 0:
-        return 0
-    return int(max(src_ids.max(), dst_ids.max())) + 1
 
 
 def induced_subgraph(
@@ -291,23 +369,6 @@ def check_graph_arrays(indptr, indices, weights, directed: bool, labels, attribu
     for key, column in attributes.items():
         if len(column) != n:
             raise ValueError(f"attribute {key!r} must have one value per node ({n})")
-
-
-def identity_ids(query, n_nodes: int, graph_name: str | None) -> np.ndarray:
-    """Ids of ``query`` in a graph whose labels are its ids; NodeNotFoundError names a stranger."""
-    if not isinstance(query, np.ndarray) or query.dtype.kind not in "iu":
-        # Check the values as given: numpy would turn [0, "x"] into ["0", "x"].
-        values = query.tolist() if isinstance(query, np.ndarray) else query
-        bad = next((x for x in values if not _is_int(x)), None)
-        if bad is not None:
-            raise NodeNotFoundError(bad, graph_name)
-    ids = np.asarray(query, dtype=np.int64)
-    if ids.size == 0:
-        return ids
-    outside = (ids < 0) | (ids >= n_nodes)
-    if outside.any():
-        raise NodeNotFoundError(python_scalar(ids[outside][0]), graph_name)
-    return ids.astype(np.int64)
 
 
 def aligned_column(key: str, column, labels: np.ndarray) -> np.ndarray:
@@ -358,15 +419,6 @@ def arrow_to_numpy(column) -> np.ndarray:
     return np.asarray(column.to_pylist(), dtype=object)
 
 
-def python_scalar(value):
-    """A NumPy scalar as the Python value it holds (labels in messages and results)."""
-    return value.item() if isinstance(value, np.generic) else value
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
 def same_values(first, second) -> bool:
     """Equality of two graph parts: arrays (None only equals None), dicts of arrays, scalars."""
     if first is None or second is None:
@@ -382,3 +434,11 @@ def count_self_loops(indptr: np.ndarray, indices: np.ndarray) -> int:
     """Entries ``(u, u)`` of a CSR adjacency."""
     rows = np.repeat(np.arange(indptr.shape[0] - 1, dtype=indices.dtype), np.diff(indptr))
     return int(np.count_nonzero(rows == indices))
+
+
+def row_weight_sums(indptr: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """The sum of each CSR row's weights, as float64 (``Graph.degree(weighted=True)``)."""
+    # Differences of a float64 running sum: one pass, empty rows give 0.
+    running = np.zeros(weights.shape[0] + 1)
+    np.cumsum(weights, dtype=np.float64, out=running[1:])
+    return running[indptr[1:]] - running[indptr[:-1]]

@@ -7,12 +7,16 @@ UTF-8 without decoding it into Python objects.
 
 from __future__ import annotations
 
+import mmap
+import os
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
+from loaders._edgelist_kernels import next_line_start
 from loaders.errors import GraphFormatError
 
 BOM = b"\xef\xbb\xbf"
@@ -47,6 +51,63 @@ def chunks(path: Path, compression: str | None):
             carry = bytes(data[cut:])
             if cut:
                 yield np.frombuffer(data, dtype=np.uint8), cut
+
+
+def spans(size: int) -> list[tuple[int, int]]:
+    """A plain file's nominal chunks ``[a, b)`` of :data:`CHUNK_BYTES`; :func:`read_chunk`
+    moves each end to a line start, so that the chunks read share no line."""
+    step = max(CHUNK_BYTES, 1)
+    return [(a, min(a + step, size)) for a in range(0, size, step)]
+
+
+_scratch = threading.local()
+#: Bytes read past a chunk's nominal end to find the end of its last line (more if need be).
+_OVERHANG = 1 << 16
+
+
+def read_chunk(
+    path: Path, fd: int, span: tuple[int, int], size: int
+) -> tuple[np.ndarray, int, int, int]:
+    """The lines that start in ``span`` of a plain file: ``(buffer, start, end, offset)``.
+
+    ``buffer[start:end]`` holds them and ``buffer[i]`` is the file's byte
+    ``offset + i``. A line belongs to the span its first byte lies in, so
+    neighbouring spans, each read on its own thread, agree on their border
+    without talking to each other. The buffer is this thread's and is reused by
+    its next call; ``os.preadv`` fills it without holding the GIL.
+    """
+    nominal_start, nominal_end = span
+    offset = max(nominal_start - 1, 0)
+    overhang = _OVERHANG
+    while True:
+        stop = min(nominal_end + overhang, size)
+        buffer = _read_into_scratch(path, fd, offset, stop - offset)
+        n, at_eof = buffer.shape[0], stop == size
+        start = 0
+        if nominal_start:
+            start = next_line_start(buffer, nominal_start - offset, n, at_eof)
+        end = next_line_start(buffer, nominal_end - offset, n, at_eof) if start >= 0 else -1
+        if start >= 0 and end >= 0:
+            return buffer, start, max(start, end), offset
+        overhang *= 4  # a line longer than the overhang: read further
+
+
+def _read_into_scratch(path: Path, fd: int, offset: int, length: int) -> np.ndarray:
+    scratch = getattr(_scratch, "buffer", None)
+    if scratch is None or scratch.shape[0] < length:
+        scratch = np.frombuffer(mmap.mmap(-1, max(length, 2 * CHUNK_BYTES)), dtype=np.uint8)
+        _scratch.buffer = scratch
+    view = memoryview(scratch)[:length]
+    filled = 0
+    while filled < length:
+        try:
+            got = os.preadv(fd, [view[filled:]], offset + filled)
+        except OSError as error:
+            raise GraphFormatError(path, None, f"cannot read the file: {error}") from None
+        if got == 0:
+            raise GraphFormatError(path, None, "the file shrank while it was read")
+        filled += got
+    return scratch[:length]
 
 
 def what(compression: str | None) -> str:

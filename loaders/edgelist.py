@@ -3,37 +3,25 @@
 One tokenizer (:mod:`loaders._edgelist_kernels`) applies the reading contract
 written in :func:`read_edgelist` to every file: there is no fast path with
 rules of its own beside a slow exact one. The head is sniffed
-(:mod:`loaders._sniff`), then the file is streamed in chunks cut at line ends
-(:mod:`loaders._text`); chunks are tokenized in parallel (the kernels release
-the GIL) and their ids, weights and errors are checked in file order, so an
-error names the first bad line of the file.
+(:mod:`loaders._sniff`), then the body is parsed in chunks on several threads
+(:mod:`loaders._edgelist_parse`). What is left here is the reader's options
+and its decisions about the whole file (direction, KONECT's declared sizes).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import warnings
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
-import numba
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from checks import check_choice
-from loaders import _edgelist_kernels as kernels
-from loaders import _text as text
-from loaders._sniff import (
-    ENDPOINT_NAMES,
-    TOKENIZE_ERRORS,
-    Layout,
-    choose_columns,
-    sniff,
-    tokenize,
-)
+from loaders._build import graph_arrays
+from loaders._edgelist_parse import parse_body
+from loaders._sniff import ENDPOINT_NAMES, Layout, choose_columns, sniff
 from loaders.errors import GraphFormatError
 from loaders.graph import Graph
 
@@ -175,19 +163,34 @@ def read_edgelist(
     compression = COMPRESSION.get(path.suffix.lower())
     layout = sniff(path, compression, delimiter, comments, header, (source_col, target_col))
     columns = choose_columns(path, layout, source_col, target_col, weight_col)
-    src, dst, weights, types = _parse(path, compression, layout, columns, ids)
+    src, dst, weights, types = parse_body(path, compression, layout, columns, ids)
     directed, src, dst, weights = _direction(path, layout, directed, types, src, dst, weights)
-    nodes = _konect_nodes(path, layout, src, dst, len(src))
-    graph = Graph.from_edges(
+    nodes, dst = _konect_nodes(path, layout, src, dst, len(src))
+    # The parsed arrays are this reader's own: the build may write over them.
+    spare = (src.base if isinstance(src, np.ndarray) else None, weights)
+    indptr, indices, csr_weights, labels, n_self_loops = graph_arrays(
         src,
         dst,
         weights,
         directed=directed,
         self_loops=self_loops,
         merge=merge,
+        n_nodes=None,
         nodes=nodes,
         name=name or _stem(path),
+        spare=spare,
     )
+    del src, dst, weights, spare
+    graph = Graph(
+        indptr,
+        indices,
+        csr_weights,
+        directed=directed,
+        labels=labels,
+        name=name or _stem(path),
+        validate=False,
+    )
+    graph._n_self_loops = n_self_loops
     graph.provenance = {"file": str(path), **layout.notes}
     return graph
 
@@ -241,10 +244,11 @@ def _append(values, extra_from, rows: np.ndarray):
 
 
 def _konect_nodes(path, layout: Layout, src, dst, n_rows: int):
-    """KONECT's declared sizes, checked; its nodes 1..n (isolated ones too) as labels."""
+    """KONECT's declared sizes, checked; its nodes 1..n (isolated ones too) as labels, and
+    the targets (a bipartite file's right-hand side renumbered after the left)."""
     konect = layout.konect
     if konect is None or konect.n_edges is None:
-        return None
+        return None, dst
     if n_rows != konect.n_edges:
         raise GraphFormatError(
             path,
@@ -255,7 +259,7 @@ def _konect_nodes(path, layout: Layout, src, dst, n_rows: int):
         raise GraphFormatError(path, konect.size_line, "KONECT node ids must be integers")
     n_nodes = konect.n_left + (konect.n_right if konect.structure == "bip" else 0)
     if konect.structure == "bip":
-        dst += konect.n_left  # the two sides number their nodes separately, from 1
+        dst = dst.astype(np.int64) + konect.n_left  # the sides number their nodes from 1 each
         layout.notes["bipartite"] = f"right-hand nodes numbered from {konect.n_left + 1}"
     low = min(src.min(initial=1), dst.min(initial=1))
     high = max(src.max(initial=1), dst.max(initial=1))
@@ -266,228 +270,4 @@ def _konect_nodes(path, layout: Layout, src, dst, n_rows: int):
             f"the KONECT header declares nodes 1..{n_nodes:,}; the file uses "
             f"{low if low < 1 else high:,}",
         )
-    return np.arange(1, n_nodes + 1, dtype=np.int64)
-
-
-# ---------------------------------------------------------------- the body
-
-
-@dataclass
-class _Chunk:
-    """One chunk's edges, or the first error in it (line counted from the chunk's start)."""
-
-    n_lines: int
-    src: np.ndarray | pa.Array | None = None
-    dst: np.ndarray | pa.Array | None = None
-    weights: np.ndarray | None = None
-    types: pa.Array | None = None  # Gephi's per-row Directed/Undirected
-    error_line: int = -1
-    error: str = ""
-
-
-def _parse(path: Path, compression, layout: Layout, columns, ids: str):
-    threads = max(1, numba.get_num_threads())
-    chunks: list[_Chunk] = []
-    first_line = 0
-
-    def collect(chunk: _Chunk) -> None:
-        nonlocal first_line
-        if chunk.error:
-            raise GraphFormatError(path, first_line + chunk.error_line + 1, chunk.error)
-        first_line += chunk.n_lines
-        chunks.append(chunk)
-
-    # A file of one chunk (most files) is parsed in this thread: starting a pool
-    # would cost more than the parse.
-    offset = 0
-    waiting: tuple | None = None
-    pending: list = []
-    pool: ThreadPoolExecutor | None = None
-    try:
-        for buffer, end in text.chunks(path, compression):
-            start = 3 if offset == 0 and buffer[:3].tobytes() == text.BOM else 0
-            job = (path, buffer, start, end, offset, layout, columns, ids)
-            offset += end
-            if pool is None and waiting is None:
-                waiting = job
-                continue
-            if pool is None:
-                pool = ThreadPoolExecutor(threads)
-                pending.append(pool.submit(_parse_chunk, *waiting))
-            pending.append(pool.submit(_parse_chunk, *job))
-            if len(pending) > threads:
-                collect(pending.pop(0).result())
-        if pool is None and waiting is not None:
-            collect(_parse_chunk(*waiting))
-        for future in pending:
-            collect(future.result())
-    finally:
-        if pool is not None:
-            pool.shutdown(cancel_futures=True)
-    if not any(len(chunk.src) for chunk in chunks):
-        raise GraphFormatError(path, None, "no edges: the file has a header but no data lines")
-    return _combine(chunks, ids, columns[2] is not None, columns[3] is not None)
-
-
-def _parse_chunk(path, buffer, start, end, offset, layout: Layout, columns, ids) -> _Chunk:
-    src_col, dst_col, weight_col, type_col = columns
-    n_needed = max(c for c in columns if c is not None) + 1
-    # Every data row ends at a line end, or at the chunk's end.
-    body = buffer[start:end]
-    max_rows = int(np.count_nonzero(body == kernels.LF) + np.count_nonzero(body == kernels.CR)) + 1
-    starts = np.empty((max_rows, n_needed), dtype=np.int32)
-    stops = np.empty_like(starts)
-    skip_at = layout.header_at - offset if layout.header_at >= offset else -1
-    n_rows, n_lines, _, error, error_line, row_lines, n_fields = tokenize(
-        buffer, start, end, layout.dialect, n_needed, skip_at, starts, stops
-    )
-    utf8_error = _utf8_error(path, buffer, start, end)
-    if utf8_error is not None and (not error or utf8_error[0] <= error_line):
-        return _Chunk(n_lines, error_line=utf8_error[0], error=utf8_error[1])
-    if error == kernels.TOO_FEW_FIELDS:
-        found = int(n_fields[n_rows])
-        return _Chunk(
-            n_lines,
-            error_line=error_line,
-            error=f"expected at least {n_needed} columns, found {found}: "
-            f"{_line_text(buffer, start, end, error_line)!r}",
-        )
-    if error:
-        return _Chunk(n_lines, error_line=error_line, error=TOKENIZE_ERRORS[error])
-
-    def field(row: int, column: int) -> str:
-        return buffer[starts[row, column] : stops[row, column]].tobytes().decode("utf-8")
-
-    lengths = stops[:n_rows] - starts[:n_rows]
-    used = [c for c in (src_col, dst_col, weight_col) if c is not None]
-    empty = np.flatnonzero((lengths[:, used] == 0).any(axis=1))
-    if empty.size:
-        row = int(empty[0])
-        what = "weight" if weight_col is not None and lengths[row, weight_col] == 0 else "node id"
-        return _Chunk(n_lines, error_line=int(row_lines[row]), error=f"{what} is empty")
-
-    weights = None
-    if weight_col is not None:
-        weights, bad = _parse_weights(buffer, starts, stops, n_rows, weight_col, layout.weight_trim)
-        if bad is not None:
-            row, reason = bad
-            hint = ""
-            if "weights" in layout.notes and "column" in layout.notes["weights"]:
-                hint = (
-                    f" ({layout.notes['weights']} was taken as weights; pass weight_col=None "
-                    "to read the edges without them)"
-                )
-            return _Chunk(
-                n_lines,
-                error_line=int(row_lines[row]),
-                error=f"weight {field(row, weight_col)!r} {reason}{hint}",
-            )
-
-    ends = []
-    for column in (src_col, dst_col):
-        values = None
-        if ids != "str":
-            mode = kernels.LENIENT if ids == "int" else kernels.CANONICAL
-            parsed, bad_row = kernels.parse_ids(buffer, starts, stops, n_rows, column, mode)
-            if bad_row < 0:
-                values = parsed
-            elif ids == "int":
-                token = field(bad_row, column)
-                reason = (
-                    "is outside the int64 range"
-                    if re.fullmatch(r"[+-]?[0-9]+", token)
-                    else "is not an integer"
-                )
-                return _Chunk(
-                    n_lines, error_line=int(row_lines[bad_row]), error=f"node id {token!r} {reason}"
-                )
-        if values is None:
-            offsets, data = kernels.gather_text(buffer, starts, stops, n_rows, column)
-            values = pa.Array.from_buffers(
-                pa.large_string(), n_rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-            )
-        ends.append(values)
-    types = None
-    if type_col is not None:
-        offsets, data = kernels.gather_text(buffer, starts, stops, n_rows, type_col)
-        types = pa.Array.from_buffers(
-            pa.large_string(), n_rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-        )
-        unknown = pc.invert(pc.is_in(pc.utf8_lower(types), pa.array(["directed", "undirected"])))
-        if pc.any(unknown).as_py():
-            row = int(pc.index(unknown, True).as_py())
-            return _Chunk(
-                n_lines,
-                error_line=int(row_lines[row]),
-                error=f"Type {field(row, type_col)!r} is neither Directed nor Undirected",
-            )
-    return _Chunk(n_lines, ends[0], ends[1], weights, types)
-
-
-def _utf8_error(path, buffer, start, end) -> tuple[int, str] | None:
-    try:
-        text.check_utf8(path, buffer, start, end, 0)
-    except GraphFormatError as error:
-        return error.line - 1, error.reason
-    return None
-
-
-def _line_text(buffer, start, end, line: int) -> str:
-    lines = text.LINE_END.split(buffer[start:end].tobytes().decode("utf-8", "replace"))
-    return lines[line][:80] if line < len(lines) else ""
-
-
-def _parse_weights(buffer, starts, stops, n_rows, column, trim: str = ""):
-    """Weights as float64, or ``(None, (row, reason))`` for the first bad one."""
-    offsets, data = kernels.gather_text(buffer, starts, stops, n_rows, column)
-    text = pa.Array.from_buffers(
-        pa.large_string(), n_rows, [None, pa.py_buffer(offsets), pa.py_buffer(data)]
-    )
-    if trim:
-        text = pc.utf8_rtrim(text, characters=trim)
-    try:
-        weights = pc.cast(text, pa.float64()).to_numpy()
-    except pa.ArrowInvalid:
-        return None, (_first_unparsable(text), "is not a number")
-    bad = ~np.isfinite(weights)
-    if bad.any():
-        return None, (int(np.flatnonzero(bad)[0]), "is not finite")
-    negative = weights < 0
-    if negative.any():
-        return None, (int(np.flatnonzero(negative)[0]), "is negative")
-    return weights, None
-
-
-def _first_unparsable(text: pa.Array) -> int:
-    """The first row Arrow cannot cast to float, by bisection (a cast per halving)."""
-    low, high = 0, len(text)  # the bad row lies in [low, high)
-    while high - low > 1:
-        middle = (low + high) // 2
-        try:
-            pc.cast(text.slice(low, middle - low), pa.float64())
-        except pa.ArrowInvalid:
-            high = middle
-        else:
-            low = middle
-    return low
-
-
-def _combine(chunks: list[_Chunk], ids: str, weighted: bool, typed: bool):
-    as_text = ids == "str" or any(
-        isinstance(values, pa.Array) for chunk in chunks for values in (chunk.src, chunk.dst)
-    )
-    if as_text:
-        # Every int here printed back as written (CANONICAL), so its text is the id.
-        def text(values):
-            if isinstance(values, pa.Array):
-                return values
-            return pa.array(values).cast(pa.large_string())
-
-        src = pa.chunked_array([text(c.src) for c in chunks], type=pa.large_string())
-        dst = pa.chunked_array([text(c.dst) for c in chunks], type=pa.large_string())
-    else:
-        src = np.concatenate([c.src for c in chunks])
-        dst = np.concatenate([c.dst for c in chunks])
-    weights = np.concatenate([c.weights for c in chunks]) if weighted else None
-    types = pa.chunked_array([c.types for c in chunks], pa.large_string()) if typed else None
-    return src, dst, weights, types
+    return np.arange(1, n_nodes + 1, dtype=np.int64), dst

@@ -24,14 +24,13 @@ from loaders._build import (
     count_self_loops,
     edge_table,
     graph_arrays,
-    identity_ids,
     index_dtype,
     induced_subgraph,
-    lookup_ids,
-    python_scalar,
     readonly,
+    row_weight_sums,
     same_values,
 )
+from loaders._ids import identity_ids, lookup_ids, python_scalar
 from loaders.store import save_store
 
 Labels = np.ndarray | pa.Array | None
@@ -153,7 +152,7 @@ class Graph:
         >>> g.n_edges, g.labels.tolist(), g.weights.tolist()
         (2, [10, 20, 30], [3.0, 3.0, 1.0, 1.0])
         """
-        indptr, indices, csr_weights, labels = graph_arrays(
+        indptr, indices, csr_weights, labels, n_self_loops = graph_arrays(
             src,
             dst,
             weights,
@@ -164,7 +163,7 @@ class Graph:
             nodes=nodes,
             name=name,
         )
-        return cls(
+        graph = cls(
             indptr,
             indices,
             csr_weights,
@@ -173,6 +172,8 @@ class Graph:
             name=name,
             validate=False,
         )
+        graph._n_self_loops = n_self_loops
+        return graph
 
     # ------------------------------------------------------------------ sizes
     @property
@@ -303,10 +304,7 @@ class Graph:
         A self-loop counts once, as in the adjacency matrix (networkx counts it twice).
         """
         if weighted and self.weights is not None:
-            # Differences of a float64 running sum: one pass, empty rows give 0.
-            running = np.zeros(self.nnz + 1)
-            np.cumsum(self.weights, dtype=np.float64, out=running[1:])
-            return running[self.indptr[1:]] - running[self.indptr[:-1]]
+            return row_weight_sums(self.indptr, self.weights)
         return np.diff(self.indptr)
 
     def in_degree(self, weighted: bool = False) -> np.ndarray:
@@ -372,10 +370,7 @@ class Graph:
     # ------------------------------------------------------------------ conversions
     def to_scipy(self, dtype=np.float64) -> sp.csr_array:
         """The adjacency matrix as a ``scipy.sparse.csr_array`` (weights, or ones)."""
-        data = (
-            np.ones(self.nnz, dtype=dtype) if self.weights is None else self.weights.astype(dtype)
-        )
-        return sp.csr_array((data, self.indices, self.indptr), shape=(self.n_nodes,) * 2)
+        return convert.scipy_matrix(self.indptr, self.indices, self.weights, dtype)
 
     @classmethod
     def from_scipy(

