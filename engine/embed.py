@@ -22,7 +22,7 @@ from checks.twins import serial_below
 from engine._device import resolve_device
 from engine._kernels import embed as kernels
 from engine._kernels.csr import CSR, csr_of
-from engine.estimate import fastrp_memory
+from engine.embed_cost import fastrp_memory
 from engine.per_graph import Progress
 from loaders import Graph
 from loaders.memory import check_memory

@@ -3,9 +3,9 @@
 The estimate follows the passes of :mod:`engine.graphlets.four`, each priced per
 step and per row from the graph's degree statistics (:func:`orbit_statistics`,
 one O(m) pass), with constants fitted on this project's reference machine class
-(2 cores of an Intel Xeon server). The generic parts (:class:`~engine.estimate.Estimate`,
-:class:`~engine.estimate.LongRunError`) live in :mod:`engine.estimate`, beside the
-other calls' memory estimates.
+(2 cores of an Intel Xeon server). The generic parts (:class:`~engine.long_run.Estimate`,
+:class:`~engine.long_run.LongRunError`) live in :mod:`engine.long_run`;
+:mod:`engine.estimate` re-exports this model with the other calls'.
 
 Examples
 --------
@@ -26,7 +26,6 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
-from engine.estimate import Estimate, format_seconds
 from engine.graphlets import common_kernels
 from engine.graphlets.common import (
     LIST_CAPACITY,
@@ -36,6 +35,7 @@ from engine.graphlets.common import (
     SOLVE_NODES,
     SimpleGraph,
 )
+from engine.long_run import Estimate, format_seconds
 from engine.per_graph import derived
 from loaders import Graph
 

@@ -46,7 +46,6 @@ import time
 import numpy as np
 import pandas as pd
 
-from engine.estimate import LONG_RUN_SECONDS, LongRunError
 from engine.graphlets import common_kernels, four_kernels
 from engine.graphlets.common import (
     LIST_CAPACITY,
@@ -68,6 +67,7 @@ from engine.graphlets.cost import (
     orbit_threads,
 )
 from engine.graphlets.five import FIVE_NODE_GRAPHLETS, five_node_orbit_counts
+from engine.long_run import LONG_RUN_SECONDS, LongRunError
 from engine.per_graph import Progress
 from loaders import Graph
 from loaders.memory import check_memory

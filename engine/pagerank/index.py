@@ -27,6 +27,7 @@ from engine.pagerank.common import (
     top_rows,
 )
 from engine.pagerank.common_kernels import Seeds
+from engine.pagerank.cost import build_memory, stored_walk_counts
 from engine.pagerank.push import power_push
 from engine.pagerank.walks import walk_graph
 from engine.pagerank.walks_kernels import Walker
@@ -307,23 +308,3 @@ def _read_walks(bundle, n: int) -> tuple[np.ndarray, np.ndarray]:
     ends = bundle.array("ends", [np.int32, np.int64], [int(offsets[-1])])
     check_range(bundle, "ends", ends, -1, n)
     return offsets, ends
-
-
-def stored_walk_counts(g: Graph, alpha: float, accuracy: Accuracy) -> np.ndarray:
-    """Walks :meth:`PPRIndex.build` stores per node: ``⌈(1−α)·r_max·deg(v)·ω⌉`` (int64).
-
-    The one rule for the build and for :func:`engine.estimate.ppr_index_memory`.
-    """
-    degrees = np.maximum(np.diff(g.indptr), 1)
-    per_node = np.ceil((1.0 - alpha) * accuracy.r_max * degrees * accuracy.omega)
-    return per_node.astype(np.int64)
-
-
-def build_memory(g: Graph, alpha: float, accuracy: Accuracy) -> int:
-    """Peak bytes of :meth:`PPRIndex.build` above the graph (see
-    :func:`engine.estimate.ppr_index_memory`): the walks are drawn as int64 and kept as
-    int32 (12 bytes each while both exist), a twentieth of them at a time needs 8
-    bytes of start nodes, and per node 32 bytes of degrees and offsets."""
-    walks = int(stored_walk_counts(g, alpha, accuracy).sum())
-    weighted = 8 * g.nnz if g.weights is not None else 0
-    return int(12 * walks + 8 * -(-walks // 20) + 32 * g.n_nodes + weighted)
