@@ -1,7 +1,8 @@
 """The ``gwb`` command line.
 
 Exit codes: 0 success, 1 failure (a one-line message on stderr; ``--debug``,
-before or after the command, shows the traceback), 2 bad usage.
+before or after the command, shows the traceback), 2 bad usage, 130 cancelled
+(Ctrl-C, or "no" to a long run's question: ``gwb: cancelled``, no output written).
 
 One module per command group; what every command shares (failures, option types,
 progress, Dask, tables, ``--json``) is in :mod:`app.cli.common`. This module is the
@@ -18,6 +19,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from app.cli import clusters, embeddings, graph_io, orbits, pagerank, serve, similarity
 from app.cli.common import STATE, one_line_errors
+from app.cli.heavy import CANCELLED_EXIT, Cancelled
 
 
 def _untyped_flags(params: list) -> list:
@@ -34,10 +36,23 @@ def _untyped_flags(params: list) -> list:
 
 
 class _Command(TyperCommand):
-    """A ``gwb`` command: flags shown without a type in its help."""
+    """A ``gwb`` command: flags shown without a type in its help; Ctrl-C cancels it."""
 
     def get_params(self, ctx) -> list:
         return _untyped_flags(super().get_params(ctx))
+
+    def invoke(self, ctx):
+        # Click would say "Aborted!" and exit 1, as for a failure: a cancel is the user's
+        # choice, said in one line with the shell's code for an interrupted job. The
+        # engine's work stops at its next progress report; outputs are written under a
+        # temporary name, so none is left half written.
+        try:
+            return super().invoke(ctx)
+        except (KeyboardInterrupt, Cancelled):
+            if STATE["debug"]:
+                raise
+            typer.echo("gwb: cancelled", err=True)
+            sys.exit(CANCELLED_EXIT)
 
 
 class _Group(TyperGroup):

@@ -25,6 +25,8 @@ from app.cli.common import (
     write_and_echo,
     write_table,
 )
+from app.cli.heavy import Yes, approve
+from app.long_run import estimate_of
 
 
 def cluster(
@@ -102,18 +104,26 @@ def ncp(
         ),
     ] = None,
     output: Annotated[Path | None, output_option("Write the profile: .parquet or .csv.")] = None,
+    yes: Yes = False,
     quiet: Quiet = False,
     as_json: Json = False,
 ) -> None:
     """Network community profile: the best conductance found per cluster size.
 
+    The estimate of time and memory is printed first; a run estimated over 10
+    minutes asks before it starts (--yes does not ask).
+
     Example: gwb ncp sample:planted --seeds 50 -o ncp.csv
     """
     check_table_path(output)
     graph = open_graph(graph_path)
+    parameters = {"n_seeds": n_seeds, "sizes": bins, "seed": seed}
+    estimate = estimate_of("ncp_estimate", graph, **parameters)
+    limit = approve(estimate, engine.ncp, yes=yes, quiet=quiet)
     clock = Stopwatch()
-    with progress_bar(quiet, "NCP") as report:
-        profile = engine.ncp(graph, n_seeds=n_seeds, sizes=bins, seed=seed, progress=report)
+    expected = None if estimate is None else estimate.seconds
+    with progress_bar(quiet, "NCP", expected) as report:
+        profile = engine.ncp(graph, **parameters, progress=report, **limit)
     summary = {
         "rows": len(profile),
         "best_conductance": float(profile["conductance"].min()) if len(profile) else None,

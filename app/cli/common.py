@@ -26,6 +26,7 @@ import typer
 
 import engine
 from checks import check_seed
+from engine.estimate import LongRunError
 from loaders.atomic import atomic_write
 
 #: ``debug``: tracebacks shown (``--debug``); ``memory_hint``: what the running command
@@ -52,6 +53,9 @@ def describe(error: BaseException) -> str:
             text = "out of memory" + (f" ({text})" if text else "") + (f"; {hint}" if hint else "")
     elif not text:
         text = type(error).__name__
+    elif isinstance(error, LongRunError):
+        # The engine's own refusal (a call the CLI had no estimate for): say the option.
+        text = text.replace("Pass max_seconds=None to run it", "Pass --yes to run it")
     elif not isinstance(error, (ValueError, KeyError, OSError, TypeError)):
         # Library errors (pyarrow's ArrowNotImplementedError...) need their kind to make sense.
         text = f"{type(error).__name__}: {text}"
@@ -172,22 +176,49 @@ def open_graph_and_nodes(
 
 
 @contextlib.contextmanager
-def progress_bar(quiet: bool, title: str) -> Iterator[Callable[[int, int, str], None] | None]:
+def progress_bar(
+    quiet: bool, title: str, expected: float | None = None
+) -> Iterator[Callable[[int, int, str], None] | None]:
     """A rich progress bar on stderr fed by the engine's ``progress`` callback.
 
-    Off with ``--quiet`` or when stderr is not a terminal (pipelines, CI logs).
+    Beside the bar: the time elapsed and the time left (:class:`app.long_run.Eta`:
+    the pace so far, and while little is done, the estimate of ``expected``
+    seconds). Off with ``--quiet`` or when stderr is not a terminal (pipelines,
+    CI logs).
     """
     if quiet or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(title, total=None)
+    from app.long_run import Eta, format_left
+
+    columns = (
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[left]}"),
+    )
+    eta = Eta(expected)
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(title, total=None, left=format_left(expected))
 
         def report(done: int, total: int, stage: str) -> None:
-            bar.update(task, completed=done, total=total, description=f"{title}: {stage}")
+            bar.update(
+                task,
+                completed=done,
+                total=total,
+                description=f"{title}: {stage}",
+                left=format_left(eta.left(done, total, stage)),
+            )
 
         yield report
 
@@ -219,14 +250,22 @@ def dask_client(workers: int | None, address: str | None) -> Iterator[object | N
 
 @contextlib.contextmanager
 def engine_hooks(
-    title: str, quiet: bool, workers: int | None = None, address: str | None = None
+    title: str,
+    quiet: bool,
+    workers: int | None = None,
+    address: str | None = None,
+    expected: float | None = None,
 ) -> Iterator[dict]:
     """The engine's ``progress`` and ``client`` arguments for one run, as keywords.
 
+    ``expected``: the estimate's seconds, for the time left while little is done.
     Example: ``with engine_hooks("PPR", quiet, workers, address) as hooks:
     engine.ppr_batch(graph, labels, **hooks)``.
     """
-    with dask_client(workers, address) as client, progress_bar(quiet, title) as report:
+    with (
+        dask_client(workers, address) as client,
+        progress_bar(quiet, title, expected) as report,
+    ):
         yield {"progress": report, "client": client}
 
 

@@ -24,6 +24,8 @@ from app.cli.common import (
     open_graph,
     output_option,
 )
+from app.cli.heavy import Yes, approve
+from app.long_run import estimate_of
 
 
 def parse_weights(text: str) -> list[float]:
@@ -69,10 +71,14 @@ def embed(
     device: Device = "auto",
     dask_workers: DaskWorkers = None,
     dask_address: DaskAddress = None,
+    yes: Yes = False,
     quiet: Quiet = False,
     as_json: Json = False,
 ) -> None:
     """FastRP node embeddings of a graph, exported to a file (with a .run.json beside it).
+
+    The estimate of time and memory is printed first; a run estimated over 10
+    minutes asks before it starts (--yes does not ask).
 
     Example: gwb embed graph.gwb -o emb.parquet --dim 256 --seed 1
     """
@@ -95,9 +101,14 @@ def embed(
         "seed": seed,
         "device": device,
     }
+    on_dask = bool(dask_workers or dask_address)
+    # The estimate is of one machine's run: on Dask the engine spreads it.
+    estimate = None if on_dask else estimate_of("fastrp_estimate", graph, **parameters)
+    limit = approve(estimate, engine.fastrp, yes=yes, quiet=quiet)
     clock = Stopwatch()
-    with engine_hooks("FastRP", quiet, dask_workers, dask_address) as hooks:
-        embedding = engine.fastrp(graph, **parameters, **hooks)
+    expected = None if estimate is None else estimate.seconds
+    with engine_hooks("FastRP", quiet, dask_workers, dask_address, expected) as hooks:
+        embedding = engine.fastrp(graph, **parameters, **hooks, **limit)
     path = engine.export_embeddings(embedding, graph, output, parameters=parameters)
     summary = {"output": path, "nodes": graph.n_nodes, "dim": dim, "seconds": clock.seconds()}
     echo_summary(summary, as_json, f"wrote {path}: {graph.n_nodes:,} nodes x {dim} dimensions")

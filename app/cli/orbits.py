@@ -22,6 +22,8 @@ from app.cli.common import (
     output_option,
     write_table,
 )
+from app.cli.heavy import Yes, approve
+from app.long_run import estimate_of
 from app.tables import edge_orbit_table, orbit_table
 
 
@@ -52,23 +54,32 @@ def orbits(
     ] = 4,
     dask_workers: DaskWorkers = None,
     dask_address: DaskAddress = None,
+    yes: Yes = False,
     quiet: Quiet = False,
     as_json: Json = False,
 ) -> None:
     """Graphlet-orbit counts of every node (15 or 73 orbits) or edge (12), as ORCA numbers them.
 
+    The estimate of node orbits' time and memory is printed first; a run estimated
+    over 10 minutes asks before it starts (--yes does not ask).
+
     Example: gwb orbits sample:karate -o orbits.parquet --size 5
     """
-    check_orbit_options(edges, size, bool(dask_workers or dask_address))
+    on_dask = bool(dask_workers or dask_address)
+    check_orbit_options(edges, size, on_dask)
     check_table_path(output)
     graph = open_graph(graph_path)
+    # The estimate is of one machine's run: on Dask the engine spreads it and sets no limit.
+    estimate = None if edges or on_dask else estimate_of("orbit_counts_estimate", graph, size)
+    limit = approve(estimate, engine.orbit_counts, yes=yes, quiet=quiet)
     clock = Stopwatch()
-    with engine_hooks("Orbits", quiet, dask_workers, dask_address) as hooks:
+    expected = None if estimate is None else estimate.seconds
+    with engine_hooks("Orbits", quiet, dask_workers, dask_address, expected) as hooks:
         if edges:
             counts = engine.edge_orbit_counts(graph, progress=hooks["progress"])
             table = edge_orbit_table(graph, counts)
         else:
-            counts = engine.orbit_counts(graph, graphlet_size=size, **hooks)
+            counts = engine.orbit_counts(graph, graphlet_size=size, **hooks, **limit)
             table = orbit_table(graph, counts)
     write_table(table, output)
     summary = {

@@ -26,6 +26,8 @@ from app.cli.common import (
     write_and_echo,
     write_table,
 )
+from app.cli.heavy import Yes, approve
+from app.long_run import estimate_of
 from engine.community_growth import Community
 
 
@@ -37,15 +39,25 @@ def neighbourhood_index(
     quiet: bool,
     workers: int | None = None,
     address: str | None = None,
+    yes: bool = False,
 ) -> engine.NeighbourhoodIndex:
     """Open ``--index`` when it exists, else build (and save there when given).
 
-    Dask starts only to build: a saved index opens without a cluster.
+    Dask starts only to build: a saved index opens without a cluster. A build
+    says its estimate first and asks when it is long (:func:`app.cli.heavy.approve`).
     """
     if index_path is not None and index_path.exists():
         return engine.NeighbourhoodIndex.load(index_path, graph)
-    with engine_hooks("MinHash index", quiet, workers, address) as hooks:
-        index = engine.NeighbourhoodIndex.build(graph, num_perm, threshold, **hooks)
+    build = engine.NeighbourhoodIndex.build
+    # The estimate is of one machine's run: on Dask the engine spreads it.
+    on_dask = workers is not None or address is not None
+    estimate = (
+        None if on_dask else estimate_of("neighbourhood_index_estimate", graph, num_perm, threshold)
+    )
+    limit = approve(estimate, build, yes=yes, quiet=quiet)
+    expected = None if estimate is None else estimate.seconds
+    with engine_hooks("MinHash index", quiet, workers, address, expected) as hooks:
+        index = build(graph, num_perm, threshold, **hooks, **limit)
     if index_path is not None:
         index.save(index_path)
     return index
@@ -66,10 +78,14 @@ def similar(
     dask_workers: DaskWorkers = None,
     dask_address: DaskAddress = None,
     output: TableOutput = None,
+    yes: Yes = False,
     quiet: Quiet = False,
     as_json: Json = False,
 ) -> None:
     """Nodes whose neighbourhoods are most like each query node's (MinHash-LSH, exact Jaccard).
+
+    Building the index prints its estimate first; a build estimated over 10
+    minutes asks before it starts (--yes does not ask).
 
     Example: gwb similar sample:lesmis -n Valjean -k 5
     """
@@ -78,7 +94,7 @@ def similar(
     graph, labels = open_graph_and_nodes(graph_path, nodes, output)
     clock = Stopwatch()
     index = neighbourhood_index(
-        graph, index_path, num_perm, threshold, quiet, dask_workers, dask_address
+        graph, index_path, num_perm, threshold, quiet, dask_workers, dask_address, yes
     )
     table = pd.concat(
         [index.similar(label, k).assign(query=label) for label in labels], ignore_index=True
@@ -103,6 +119,7 @@ def expand(
     num_perm: Annotated[int, typer.Option(min=16, help="MinHash signature length.")] = 128,
     threshold: Annotated[float, typer.Option(help="Jaccard the LSH bands aim at.")] = 0.5,
     output: Annotated[Path | None, output_option("Write the members: .parquet or .csv.")] = None,
+    yes: Yes = False,
     quiet: Quiet = False,
     as_json: Json = False,
 ) -> None:
@@ -115,7 +132,7 @@ def expand(
     """
     graph, labels = open_graph_and_nodes(graph_path, seeds, output)
     clock = Stopwatch()
-    index = neighbourhood_index(graph, index_path, num_perm, threshold, quiet)
+    index = neighbourhood_index(graph, index_path, num_perm, threshold, quiet, yes=yes)
     community = index.expand(
         labels,
         rounds=rounds,

@@ -4,9 +4,11 @@ import streamlit as st
 
 from app.dashboard.graph_view import graph_view_beside_table, matrix_colours, sparse_colour
 from app.dashboard.inputs import error_message
+from app.dashboard.long_run import approved
 from app.dashboard.pickers import pick_node
 from app.dashboard.progress import ProgressBar
 from app.dashboard.state import current_graph
+from app.long_run import estimate_of, short_estimate, unlimited
 from app.tables import edge_orbit_table, orbit_table
 from engine.graphlets import edge_orbit_counts, gdv_similarity, graphlet_counts, orbit_counts
 
@@ -30,17 +32,35 @@ with st.form("graphlet_form"):
     )
     with_edges = right.checkbox("Also count edge orbits (up to 4 nodes)", value=False)
     submitted = st.form_submit_button("Count orbits", type="primary")
+    # Both sizes' estimates: the form's choice is only known once it is submitted.
+    estimates = {nodes: estimate_of("orbit_counts_estimate", graph, nodes) for nodes in (4, 5)}
+    st.caption(
+        "Estimate: "
+        + " · ".join(
+            f"{nodes} nodes {short_estimate(estimate)}"
+            for nodes, estimate in estimates.items()
+            if estimate is not None
+        )
+    )
 
 cache = st.session_state.setdefault("graphlet_orbits", {})
-if submitted:
+key = (graph.name, graph.n_nodes, graph.n_edges, size)
+wanted = key not in cache or (with_edges and cache[key][1] is None)
+# Above the threshold a submitted count waits for "Run anyway" (the form keeps its values).
+if approved("graphlets", submitted and wanted, estimates[size], (key, with_edges)):
+    st.session_state["graphlet_size"] = size
+    with ProgressBar(
+        f"Orbits of graphlets up to {size} nodes",
+        expected=estimates[size].seconds if estimates[size] else None,
+        cancel="graphlets",
+    ) as bar:
+        orbits = orbit_counts(graph, progress=bar, graphlet_size=size, **unlimited(orbit_counts))
+        edge_orbits = edge_orbit_counts(graph, progress=bar) if with_edges else None
+    cache[key] = (orbits, edge_orbits, bar.seconds)
+elif submitted and not wanted:
     st.session_state["graphlet_size"] = size
 size = st.session_state.get("graphlet_size", 4)
 key = (graph.name, graph.n_nodes, graph.n_edges, size)
-if submitted and (key not in cache or (with_edges and cache[key][1] is None)):
-    with ProgressBar(f"Orbits of graphlets up to {size} nodes") as bar:
-        orbits = orbit_counts(graph, progress=bar, graphlet_size=size)
-        edge_orbits = edge_orbit_counts(graph, progress=bar) if with_edges else None
-    cache[key] = (orbits, edge_orbits, bar.seconds)
 
 if key not in cache:
     st.info("Press **Count orbits**.")
