@@ -80,9 +80,6 @@ def estimate_of(name: str, *args, **kwargs) -> Estimate | None:
     import engine.estimate as estimates
 
     function = getattr(estimates, name, None)
-    if function is None and name == "orbit_counts_estimate":
-        # Published beside the counts before engine.estimate re-exported it.
-        from engine.graphlets.cost import orbit_counts_estimate as function
     return None if function is None else function(*args, **kwargs)
 
 

@@ -126,3 +126,91 @@ def test_progress_text_says_the_time_left(monkeypatch, done, elapsed, expected, 
     monkeypatch.setattr(progress_module, "time", SimpleNamespace(perf_counter=lambda: elapsed))
     text = bar.text(done, 100, "orbits")
     assert text == f"Orbits: orbits, {done:,} of 100 · {elapsed:.1f} s{shown}"
+
+
+# --- the other heavy pages, with an engine estimate stood in -----------------------------
+
+
+def long_estimate(name: str, seen: list):
+    """A stand-in for ``engine.estimate.<name>``: records its arguments, says 17 minutes."""
+    from engine.estimate import Estimate
+
+    def estimate(g, *args, **kwargs):
+        seen.append((args, kwargs))
+        return Estimate(f"{name} on {g.n_nodes} nodes", 1000.0, 2**20, 1, 10**12)
+
+    return estimate
+
+
+def question_of(app: AppTest) -> list[str]:
+    return [w.value for w in app.warning if "Run it anyway?" in w.value]
+
+
+def test_embeddings_page_asks_before_a_long_fastrp(monkeypatch):
+    import engine.estimate
+
+    seen = []
+    monkeypatch.setattr(
+        engine.estimate, "fastrp_estimate", long_estimate("fastrp", seen), raising=False
+    )
+    app = AppTest.from_file(str(PAGES / "embeddings.py"), default_timeout=120).run()
+    assert not app.exception, app.exception
+    assert "Estimate at dimension 128: about 17 min, 1.0 MiB (asks before running)" in [
+        c.value for c in app.caption
+    ]
+    app.select_slider[0].set_value(16)
+    app.button[0].click().run()
+    assert question_of(app) and not app.dataframe
+    # The estimate is asked with FastRP's own arguments, as the page then runs it.
+    args, kwargs = seen[-1]
+    assert args == () and kwargs["dim"] == 16 and kwargs["iteration_weights"] == (0.0, 1.0, 1.0)
+    app.button(key="fastrp_confirm").click().run()
+    assert not app.exception, app.exception
+    graph = engine.sample(engine.sample_names()[0])
+    expected = engine.nearest(engine.fastrp(graph, **kwargs), 0, k=10, graph=graph)
+    assert app.dataframe[0].value["node"].tolist() == expected["node"].tolist()
+
+
+def test_similar_page_builds_a_long_index_only_when_asked(monkeypatch):
+    import engine.estimate
+
+    seen = []
+    monkeypatch.setattr(
+        engine.estimate,
+        "neighbourhood_index_estimate",
+        long_estimate("NeighbourhoodIndex.build", seen),
+        raising=False,
+    )
+    app = AppTest.from_file(str(PAGES / "similar.py"), default_timeout=120).run()
+    assert not app.exception, app.exception
+    assert seen[-1] == ((128, 0.5), {})  # build's num_perm and threshold
+    assert not [c for c in app.caption if c.value.startswith("Index:")], "not built on opening"
+    assert any("Build the index" in info.value for info in app.info)
+    app.button(key="neighbourhood_index_build").click().run()
+    assert question_of(app)
+    app.button(key="neighbourhood_index_confirm").click().run()
+    assert not app.exception, app.exception
+    assert [c for c in app.caption if c.value.startswith("Index:")]
+
+
+def test_clusters_page_asks_before_a_long_profile(monkeypatch):
+    import engine.estimate
+    from engine.community_profile import ncp
+
+    seen = []
+    monkeypatch.setattr(engine.estimate, "ncp_estimate", long_estimate("ncp", seen), raising=False)
+    app = AppTest.from_file(str(PAGES / "clusters.py"), default_timeout=120).run()
+    assert not app.exception, app.exception
+    assert "Estimate for 50 seeds: about 17 min, 1.0 MiB (asks before running)" in [
+        c.value for c in app.caption
+    ]
+    (compute,) = [b for b in app.button if b.label == "Compute profile"]
+    compute.click().run()
+    assert question_of(app)
+    assert not [c for c in app.caption if "sizes, computed in" in c.value]
+    app.button(key="ncp_confirm").click().run()
+    assert not app.exception, app.exception
+    assert seen[-1] == ((), {"n_seeds": 50, "seed": 0})
+    expected = ncp(engine.sample(engine.sample_names()[0]), n_seeds=50, seed=0)
+    shown = app.dataframe[-1].value
+    np.testing.assert_allclose(shown["conductance"], expected["conductance"])

@@ -7,9 +7,11 @@ from app.dashboard.figures import ncp_figure, sweep_profile_figure
 from app.dashboard.graph_drawing import MAX_VIEW_NODES, view_nodes
 from app.dashboard.graph_view import graph_view
 from app.dashboard.inputs import error_message
+from app.dashboard.long_run import approved, estimate_caption
 from app.dashboard.pickers import pick_nodes, read_picks
 from app.dashboard.progress import ProgressBar
 from app.dashboard.widgets import figure_beside_table, metric_row, page_header
+from app.long_run import estimate_of, unlimited
 from engine.cluster import local_cluster
 from engine.community_profile import ncp
 
@@ -130,9 +132,19 @@ def ncp_panel() -> None:
         n_seeds = left.number_input("Random seeds", 1, 2000, 50)
         random_seed = right.number_input("Random seed", 0, 2**31 - 1, 0)
         profiled = st.form_submit_button("Compute profile")
-    if profiled:
-        with ProgressBar("Network community profile", "seeds") as bar:
-            profile = ncp(graph, n_seeds=int(n_seeds), seed=int(random_seed), progress=bar)
+        # Of the form as last submitted (or its defaults): a form's values change on submit.
+        parameters = {"n_seeds": int(n_seeds), "seed": int(random_seed)}
+        estimate = estimate_of("ncp_estimate", graph, **parameters)
+        estimate_caption(estimate, f"Estimate for {int(n_seeds)} seeds")
+    request = (graph.name, graph.n_nodes, graph.n_edges, *parameters.values())
+    if approved("ncp", profiled, estimate, request):
+        with ProgressBar(
+            "Network community profile",
+            "seeds",
+            expected=None if estimate is None else estimate.seconds,
+            cancel="ncp",
+        ) as bar:
+            profile = ncp(graph, **parameters, progress=bar, **unlimited(ncp))
         st.session_state["ncp_result"] = (graph.name, profile, bar.seconds)
     ncp_result = st.session_state.get("ncp_result")
     if ncp_result is not None and ncp_result[0] == graph.name:

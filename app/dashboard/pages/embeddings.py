@@ -15,8 +15,10 @@ from app.dashboard.figures import (
     umap_2d,
     umap_available,
 )
+from app.dashboard.long_run import approved, estimate_caption
 from app.dashboard.progress import ProgressBar
 from app.dashboard.widgets import node_table_panel, page_header
+from app.long_run import estimate_of, unlimited
 from engine.export import word2vec_label_problem
 
 PARAMETER_NAMES = (
@@ -52,43 +54,54 @@ with st.form("fastrp"):
     devices = ["cpu", "gpu"] if engine.gpu_status()[0] else ["cpu"]
     device = right.selectbox("Device", devices)
     submitted = st.form_submit_button("Compute embeddings", type="primary")
-
-cache = st.session_state.setdefault("embeddings", {})
-if submitted:
     try:
         weights = tuple(float(part) for part in weights_text.split(",") if part.strip())
     except ValueError:
-        st.error(f"Iteration weights must be comma-separated numbers; got {weights_text!r}")
+        weights = None
+    # FastRP's own arguments; the estimate is of the form as last submitted (or its defaults).
+    parameters = {
+        "dim": dim,
+        "iteration_weights": weights,
+        "normalization_strength": beta,
+        "self_influence": self_influence,
+        "seed": int(seed),
+        "device": device,
+    }
+    estimate = None if weights is None else estimate_of("fastrp_estimate", graph, **parameters)
+    estimate_caption(estimate, f"Estimate at dimension {dim}")
+
+cache = st.session_state.setdefault("embeddings", {})
+if submitted and weights is None:
+    st.error(f"Iteration weights must be comma-separated numbers; got {weights_text!r}")
+    st.stop()
+key = (
+    graph.name,
+    graph.n_nodes,
+    graph.n_edges,
+    dim,
+    weights,
+    beta,
+    self_influence,
+    int(seed),
+    device,
+)
+# Above the threshold a submitted run waits for "Run anyway" (the form keeps its values).
+if approved("fastrp", submitted and key not in cache, estimate, key):
+    try:
+        with ProgressBar(
+            "FastRP",
+            "steps",
+            expected=None if estimate is None else estimate.seconds,
+            cancel="fastrp",
+        ) as bar:
+            embedding = engine.fastrp(graph, **parameters, progress=bar, **unlimited(engine.fastrp))
+    except (ValueError, KeyError, RuntimeError) as error:
+        st.error(str(error))
         st.stop()
-    key = (
-        graph.name,
-        graph.n_nodes,
-        graph.n_edges,
-        dim,
-        weights,
-        beta,
-        self_influence,
-        int(seed),
-        device,
-    )
-    if key not in cache:
-        try:
-            with ProgressBar("FastRP", "steps") as bar:
-                embedding = engine.fastrp(
-                    graph,
-                    dim=dim,
-                    iteration_weights=weights,
-                    normalization_strength=beta,
-                    self_influence=self_influence,
-                    seed=int(seed),
-                    device=device,
-                    progress=bar,
-                )
-        except (ValueError, KeyError, RuntimeError) as error:
-            st.error(str(error))
-            st.stop()
-        # The PCA map is computed once per embedding, not on every rerun of the page.
-        cache[key] = (embedding, bar.seconds, pca_2d(embedding))
+    # The PCA map is computed once per embedding, not on every rerun of the page.
+    cache[key] = (embedding, bar.seconds, pca_2d(embedding))
+    st.session_state["embedding_key"] = key
+elif submitted:
     st.session_state["embedding_key"] = key
 
 key = st.session_state.get("embedding_key")

@@ -7,9 +7,11 @@ import streamlit as st
 
 from app.dashboard.graph_view import graph_view_beside_table
 from app.dashboard.inputs import error_message
+from app.dashboard.long_run import approved, estimate_caption
 from app.dashboard.pickers import pick_node, pick_nodes, read_picks
 from app.dashboard.progress import ProgressBar
 from app.dashboard.widgets import metric_row, page_header, timed
+from app.long_run import estimate_of, needs_confirmation, unlimited
 from engine.similarity import NeighbourhoodIndex
 
 graph = page_header(
@@ -26,9 +28,34 @@ with st.expander("Index parameters"):
 indexes = st.session_state.setdefault("neighbourhood_indexes", {})
 key = (graph.name, graph.n_nodes, graph.n_edges, num_perm, threshold)
 if key not in indexes:
-    with ProgressBar("MinHash index") as bar:
-        built = NeighbourhoodIndex.build(graph, num_perm, threshold, progress=bar)
-    indexes[key] = (built, bar.seconds)
+    estimate = estimate_of("neighbourhood_index_estimate", graph, num_perm, threshold)
+    # Built as the page opens, unless it is long or was cancelled: then on a button.
+    on_button = st.session_state.setdefault("neighbourhood_index_on_button", set())
+    if st.session_state.get("neighbourhood_index_cancelled"):
+        on_button.add(key)
+    if key in on_button or needs_confirmation(estimate):
+        build = st.button("Build the index", type="primary", key="neighbourhood_index_build")
+    else:
+        build = True
+    estimate_caption(estimate, "Index estimate")
+    if approved("neighbourhood_index", build, estimate, key):
+        with ProgressBar(
+            "MinHash index",
+            expected=None if estimate is None else estimate.seconds,
+            cancel="neighbourhood_index",
+        ) as bar:
+            built = NeighbourhoodIndex.build(
+                graph,
+                num_perm,
+                threshold,
+                progress=bar,
+                **unlimited(NeighbourhoodIndex.build),
+            )
+        indexes[key] = (built, bar.seconds)
+        on_button.discard(key)
+    if key not in indexes:
+        st.info("Queries need the MinHash index of this graph: press **Build the index**.")
+        st.stop()
 index, build_seconds = indexes[key]
 st.caption(
     f"Index: {index.lsh.bands} bands × {index.lsh.rows} rows, built in "
