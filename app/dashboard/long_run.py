@@ -16,6 +16,9 @@ for a rerun, and the running script is stopped (``RerunException``, a
 ``BaseException``) at its next Streamlit call, here the progress bar's next update
 from the engine's ``progress`` callback. The engine call unwinds there, before its
 result is stored, so no half result is kept; the rerun then says "Cancelled".
+A heavy run must not sit in an ``st.fragment``: a click on a fragment's widget never
+interrupts the running script (Streamlit queues such reruns until the run ends), so
+Cancel would wait for the end of the work.
 """
 
 from __future__ import annotations

@@ -123,9 +123,13 @@ def cluster_panel() -> None:
         show_cluster(*result[1:])
 
 
-@st.fragment
 def ncp_panel() -> None:
-    """The network community profile; a run reruns this panel only."""
+    """The network community profile.
+
+    Not a fragment, unlike the cluster panel: a click on a fragment's widget never
+    interrupts a running script (Streamlit queues it), so a Cancel button drawn in
+    one would wait for the whole profile.
+    """
     st.subheader("Network community profile")
     with st.form("ncp"):
         left, right = st.columns(2)
