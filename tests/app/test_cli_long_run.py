@@ -193,3 +193,83 @@ def test_time_left_reads_as_a_person_says_it():
     assert format_left(None) == ""
     assert format_left(42.0) == "about 42 s left"
     assert format_left(4 * 3600) == "about 4.0 h left"
+
+
+# --- every heavy command ---------------------------------------------------------------
+
+#: Each heavy command, on a sample, with the engine estimate it must print and that
+#: estimate's arguments as the command's options set them.
+HEAVY_COMMANDS = {
+    "embed": (
+        ["sample:karate", "--dim", "16", "--seed", "1"],
+        ".npy",
+        "fastrp_estimate",
+        lambda g: ((g,), {"dim": 16, "iteration_weights": [0.0, 1.0, 1.0], "seed": 1}),
+    ),
+    "ppr": (
+        ["sample:karate", "-s", "0", "-s", "33", "--top-k", "3"],
+        ".csv",
+        "ppr_batch_estimate",
+        lambda g: ((g, [0, 33]), {"alpha": 0.15, "method": "hybrid", "top_k": 3, "eps": 0.5}),
+    ),
+    "similar": (
+        ["sample:lesmis", "-n", "Valjean", "--num-perm", "64"],
+        ".csv",
+        "neighbourhood_index_estimate",
+        lambda g: ((g, 64, 0.5), {}),
+    ),
+    "expand": (
+        ["sample:planted", "-s", "0", "-s", "1", "--threshold", "0.4"],
+        ".csv",
+        "neighbourhood_index_estimate",
+        lambda g: ((g, 128, 0.4), {}),
+    ),
+    "ncp": (
+        ["sample:planted", "--seeds", "5", "--bins", "10"],
+        ".csv",
+        "ncp_estimate",
+        lambda g: ((g,), {"n_seeds": 5, "sizes": 10}),
+    ),
+    "orbits": (
+        ["sample:karate", "--size", "5"],
+        ".csv",
+        "orbit_counts_estimate",
+        lambda g: ((g, 5), {}),
+    ),
+}
+
+
+def heavy_command(name: str, tmp_path):
+    """``(argv, output path, the estimate the command must print)``; skipped while the
+    engine publishes no such estimate."""
+    import engine.estimate
+
+    options, suffix, estimate_name, arguments = HEAVY_COMMANDS[name]
+    estimate = getattr(engine.estimate, estimate_name, None)
+    if estimate is None:
+        pytest.skip(f"engine.estimate has no {estimate_name} yet")
+    output = tmp_path / f"out{suffix}"
+    args, kwargs = arguments(engine.sample(options[0].removeprefix("sample:")))
+    return [name, *options, "-o", str(output)], output, estimate(*args, **kwargs)
+
+
+@pytest.mark.parametrize("name", list(HEAVY_COMMANDS))
+def test_every_heavy_command_prints_its_estimate_first(name, tmp_path, capsys, monkeypatch):
+    argv, output, expected = heavy_command(name, tmp_path)
+    code, err = run_in_process(capsys, monkeypatch, *argv)
+    assert code == 0, err
+    assert err.splitlines()[0] == str(expected)
+    assert output.exists()
+
+
+@pytest.mark.parametrize("name", list(HEAVY_COMMANDS))
+def test_every_heavy_command_refuses_a_long_run_without_yes(name, tmp_path, capsys, monkeypatch):
+    argv, output, expected = heavy_command(name, tmp_path)
+    monkeypatch.setenv(CONFIRM_ENV, str(expected.seconds / 2))
+    code, err = run_in_process(capsys, monkeypatch, *argv)
+    assert code == 1
+    assert err.splitlines()[-1].endswith("pass --yes to run it")
+    assert list(tmp_path.iterdir()) == []
+    code, err = run_in_process(capsys, monkeypatch, *argv, "--yes")
+    assert code == 0, err
+    assert output.exists()
