@@ -9,8 +9,10 @@ import numpy as np
 import pandas as pd
 
 from checks import check_between, check_seed
+from engine.community_profile_cost import ncp_estimate
 from engine.diffusion import DEFAULT_T, climb, diffuse_and_sweep
 from engine.local_view import local_view, symmetrised
+from engine.long_run import LONG_RUN_SECONDS, check_long_run
 from engine.per_graph import Progress
 from loaders import Graph
 
@@ -24,6 +26,7 @@ def ncp(
     alphas: Sequence[float] = (0.15, 0.05, 0.01),
     eps_values: Sequence[float] | str | None = "auto",
     progress: Progress = None,
+    max_seconds: float | None = LONG_RUN_SECONDS,
 ) -> pd.DataFrame:
     """Network community profile (Leskovec et al. 2008): best conductance by cluster size.
 
@@ -35,7 +38,9 @@ def ncp(
     every rung's sweep counts; ``None`` runs fresh pushes at decades from 1e-2
     down to ``1/vol(V)``, no lower than 1e-6; a list, at those. Sizes are then
     grouped into bins: ``sizes`` is their number (log-spaced up to n/2) or their
-    upper edges.
+    upper edges. A profile estimated (:func:`engine.estimate.ncp_estimate`) to take
+    longer than ``max_seconds`` (default 30 minutes; ``None``: no limit) is refused
+    before any push, with :class:`~engine.long_run.LongRunError`.
 
     Returns
     -------
@@ -53,6 +58,13 @@ def ncp(
         raise ValueError(f"n_seeds must be an integer >= 1; got {n_seeds!r}")
     seed = check_seed(seed)
     alphas = [check_between("alphas", a, 0, 1) for a in alphas]
+    if max_seconds is not None:
+        check_long_run(
+            ncp_estimate(g, n_seeds, sizes, seed, alphas=alphas, eps_values=eps_values),
+            max_seconds,
+            "Pass max_seconds=None to run it anyway, or start fewer diffusions "
+            "(a smaller n_seeds, or fewer alphas).",
+        )
     view = local_view(symmetrised(g))
     candidates = np.flatnonzero(np.diff(view.csr.indptr) > 0)
     if candidates.size == 0 or view.total_volume <= 0:

@@ -22,7 +22,8 @@ from checks.twins import serial_below
 from engine._device import resolve_device
 from engine._kernels import embed as kernels
 from engine._kernels.csr import CSR, csr_of
-from engine.embed_cost import fastrp_memory
+from engine.embed_cost import fastrp_estimate, fastrp_memory
+from engine.long_run import LONG_RUN_SECONDS, check_long_run
 from engine.per_graph import Progress
 from loaders import Graph
 from loaders.memory import check_memory
@@ -46,6 +47,7 @@ def fastrp(
     progress: Progress = None,
     block_width: int | None = None,
     client=None,
+    max_seconds: float | None = LONG_RUN_SECONDS,
 ) -> np.ndarray:
     """FastRP embeddings of every node.
 
@@ -89,6 +91,11 @@ def fastrp(
         :mod:`engine.distributed`): a worker holds its block of rows and the
         previous step's n × dim matrix, broadcast once per step. The result is
         allclose to the single-process one (sums may round differently).
+    max_seconds : float or None
+        Refuse (:class:`~engine.long_run.LongRunError`, before any work) when the
+        estimate (:func:`engine.estimate.fastrp_estimate`) is longer than this;
+        default :data:`~engine.long_run.LONG_RUN_SECONDS` (30 minutes), ``None``
+        runs whatever the estimate. Not checked with a ``client``.
 
     Returns
     -------
@@ -125,6 +132,23 @@ def fastrp(
     feature_dim = _feature_dim(dim, feature_ratio, feature_matrix)
     seed = check_seed(seed)
     where = resolve_device(device)
+    if client is None and max_seconds is not None:
+        check_long_run(
+            fastrp_estimate(
+                g,
+                dim,
+                weights,
+                beta,
+                self_influence,
+                density,
+                feature_matrix,
+                feature_ratio,
+                block_width=block_width,
+            ),
+            max_seconds,
+            "Pass max_seconds=None to run it here anyway, or spread it over a Dask cluster: "
+            "engine.fastrp(g, ..., client=dask.distributed.Client(ADDRESS)).",
+        )
     # Refuse before allocating: the n x dim matrices are the bulk (10M nodes at dim 256: 20 GB).
     check_memory(
         fastrp_memory(

@@ -1,10 +1,19 @@
 """What :func:`engine.fastrp` will cost, before it runs: seconds, bytes, threads.
 
+Each step multiplies the ``n × dim`` matrix by the adjacency matrix: per CSR entry a
+row of ``dim`` floats read and added (:data:`FASTRP_NS` ``"entry columns"``), plus
+the cache lines of rows that miss the shared cache (``"missed lines"``: entries
+landing outside the busiest nodes whose rows fit, :func:`engine.long_run.missed_share`),
+and per node and column a normalisation and a sum (``"node columns"``, one more for
+the initial vectors).
+
 Examples
 --------
 >>> import engine
 >>> g = engine.sample("karate")
 >>> fastrp_memory(g, dim=128) >= 2 * 34 * 128 * 4  # two n x dim float32 matrices
+True
+>>> str(fastrp_estimate(g, dim=128)).startswith("fastrp(dim=128) on 34 nodes")
 True
 """
 
@@ -13,9 +22,28 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from engine.long_run import (
+    LONG_RUN_SECONDS,
+    Estimate,
+    missed_share,
+    parallel_threads,
+    priced,
+    speedup,
+)
 from loaders import Graph
 
-__all__ = ["fastrp_memory"]
+__all__ = ["FASTRP_NS", "fastrp_estimate", "fastrp_memory"]
+
+#: Nanoseconds of one core (of the reference machine: 2 cores of an Intel Xeon
+#: server) per count of :func:`fastrp_counts`; fitted (least squares, one thread,
+#: CPU time, least of 2 runs) on email-Eu-core, Cora, a 40k-node planted partition,
+#: R-MAT scales 15 and 17, a 50k-node BA graph and the 100k-node ER graph of
+#: bench-data, each at dim 128 / 3 steps and dim 64 / 5 steps: see FASTRP_FIT.
+FASTRP_NS = {"entry columns": 0.139, "missed lines": 9.70, "node columns": 0.853}
+#: How close the fit came: estimate / run from 0.56 (R-MAT 17) to 1.30 (email-Eu-core).
+FASTRP_FIT = (0.56, 1.30)
+#: A call's fixed cost (checks, the random projection's set-up), seconds.
+FASTRP_OVERHEAD_SECONDS = 1e-3
 
 
 # Narrowest column block of FastRP's in-place propagation (engine.embed._MIN_BLOCK).
@@ -108,3 +136,96 @@ def _fastrp_block_width(g: Graph, n: int, dim: int) -> int:
     )
     fits = graph_bytes // max(4 * n, 1)
     return int(max(_FASTRP_MIN_BLOCK, min(dim, fits // _FASTRP_MIN_BLOCK * _FASTRP_MIN_BLOCK)))
+
+
+def fastrp_counts(
+    g: Graph, dim: int, steps: int, feature_dim: int = 0, n_features: int = 0
+) -> dict[str, float]:
+    """What a FastRP run of ``steps`` propagation steps does, counted from the degrees.
+
+    >>> import engine
+    >>> fastrp_counts(engine.sample("karate"), 16, 2)["entry columns"]
+    4992
+    """
+    n, nnz = int(g.n_nodes), int(g.nnz)
+    lines = max(1, -(-4 * dim // 64))
+    return {
+        "entry columns": steps * nnz * dim,
+        "missed lines": steps * nnz * missed_share(g, 4 * dim) * lines,
+        "node columns": (steps + 1) * n * dim + n * int(n_features) * int(feature_dim),
+    }
+
+
+def fastrp_estimate(
+    g: Graph,
+    dim: int = 128,
+    iteration_weights: Sequence[float] = (0.0, 1.0, 1.0),
+    normalization_strength: float = 0.0,
+    self_influence: float = 0.0,
+    density: float | None = None,
+    features=None,
+    feature_ratio: float = 0.0,
+    seed: int | None = None,
+    device: str = "auto",
+    progress=None,
+    block_width: int | None = None,
+    client=None,
+    max_seconds: float | None = LONG_RUN_SECONDS,
+) -> Estimate:
+    """Time and memory of :func:`engine.fastrp` with these parameters (the same ones).
+
+    Priced for the CPU kernels (:data:`FASTRP_NS`); on a GPU the run is faster, and
+    with a Dask ``client`` the time is the cluster's CPU time over the local threads.
+
+    Returns
+    -------
+    Estimate
+        ``basis``: ``nodes``, ``entries``, ``dim``, ``steps``, the ``missed`` share
+        of entries and the counts of :func:`fastrp_counts`.
+
+    Examples
+    --------
+    >>> import engine
+    >>> g = engine.sample("karate")
+    >>> e = fastrp_estimate(g, dim=64)
+    >>> e.seconds < 0.1, e.threads, e.bytes == fastrp_memory(g, dim=64)
+    (True, 1, True)
+    """
+    dim, steps = int(dim), len(list(iteration_weights))
+    n_features = 0
+    if features is not None:
+        shape = getattr(features, "shape", None)
+        n_features = (
+            int(shape[1]) if shape is not None and len(shape) == 2
+            else 1 if isinstance(features, str) else len(list(features))
+        )  # fmt: skip
+    feature_dim = round(float(feature_ratio) * dim) if n_features else 0
+    counts = fastrp_counts(g, dim, steps, feature_dim, n_features)
+    threads = parallel_threads(g.n_nodes + g.nnz)
+    seconds = FASTRP_OVERHEAD_SECONDS + priced(counts, FASTRP_NS) / speedup(threads)
+    basis = {
+        "nodes": g.n_nodes,
+        "entries": int(g.nnz),
+        "dim": dim,
+        "steps": steps,
+        "missed": missed_share(g, 4 * dim),
+        **counts,
+    }
+    return Estimate(
+        what=f"fastrp(dim={dim}) on {g.n_nodes:,} nodes, {int(g.nnz):,} entries",
+        seconds=seconds,
+        bytes=fastrp_memory(
+            g,
+            dim,
+            iteration_weights,
+            self_influence,
+            density=density,
+            n_features=n_features,
+            feature_dim=feature_dim,
+            block_width=block_width,
+            client=client,
+        ),
+        threads=threads,
+        work=round(seconds * 1e9),
+        basis=basis,
+    )

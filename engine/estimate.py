@@ -41,18 +41,33 @@ True
 '21.1 MiB'
 """
 
-from engine.embed_cost import fastrp_memory
+from engine.community_profile_cost import ncp_estimate, ncp_memory
+from engine.embed_cost import fastrp_estimate, fastrp_memory
 from engine.graphlets.cost import orbit_counts_estimate, orbit_counts_memory
 from engine.long_run import LONG_RUN_SECONDS, Estimate, LongRunError, format_seconds
-from engine.pagerank.cost import ppr_index_memory
+from engine.pagerank.cost import (
+    ppr_batch_estimate,
+    ppr_batch_memory,
+    ppr_index_estimate,
+    ppr_index_memory,
+)
+from engine.similarity_cost import neighbourhood_index_estimate, neighbourhood_index_memory
 
 __all__ = [
     "LONG_RUN_SECONDS",
     "Estimate",
     "LongRunError",
+    "fastrp_estimate",
     "fastrp_memory",
     "format_seconds",
+    "ncp_estimate",
+    "ncp_memory",
+    "neighbourhood_index_estimate",
+    "neighbourhood_index_memory",
     "orbit_counts_estimate",
     "orbit_counts_memory",
+    "ppr_batch_estimate",
+    "ppr_batch_memory",
+    "ppr_index_estimate",
     "ppr_index_memory",
 ]

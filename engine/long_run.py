@@ -22,9 +22,34 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numba
+import numpy as np
+
+from checks.twins import PARALLEL_FROM_WORK
+from engine.per_graph import derived
+from loaders import Graph
 from loaders.memory import format_bytes
 
-__all__ = ["LONG_RUN_SECONDS", "Estimate", "LongRunError", "check_long_run", "format_seconds"]
+__all__ = [
+    "LONG_RUN_SECONDS",
+    "Estimate",
+    "LongRunError",
+    "check_long_run",
+    "format_seconds",
+    "missed_share",
+    "priced",
+    "speedup",
+]
+
+#: The caches random reads hit, as the orbit model fitted them
+#: (:data:`engine.graphlets.cost.SHARED_CACHE_BYTES`): what reads reach without a page
+#: walk and a trip to memory.
+SHARED_CACHE_BYTES = 32 * 2**20
+#: What each thread past the first adds, as a fraction of one (the orbit model's
+#: :data:`engine.graphlets.cost.PARALLEL_EFFICIENCY`: two threads took the CPU seconds
+#: of one, within 3%, on the benchmark graphs). The other parallel kernels' rows are
+#: as independent, and their memory traffic shares the bus alike.
+PARALLEL_EFFICIENCY = 0.9
 
 #: Calls estimated to run longer than this (seconds) refuse to start unless the
 #: caller lifts the limit (``max_seconds=None``): half an hour.
@@ -116,3 +141,53 @@ def check_long_run(estimate: Estimate, max_seconds: float | None, advice: str) -
     """
     if max_seconds is not None and estimate.seconds > max_seconds:
         raise LongRunError(estimate, max_seconds, advice)
+
+
+def speedup(threads: int) -> float:
+    """How many times faster ``threads`` threads run a parallel pass than one:
+    ``1 + (threads − 1)·PARALLEL_EFFICIENCY``.
+
+    >>> speedup(1), speedup(2)
+    (1.0, 1.9)
+    """
+    return 1.0 + (int(threads) - 1) * PARALLEL_EFFICIENCY
+
+
+def parallel_threads(work: int) -> int:
+    """The threads a kernel over ``work`` nodes plus edges runs on: one below
+    :data:`checks.twins.PARALLEL_FROM_WORK` (its serial twin), else Numba's count."""
+    return 1 if work < PARALLEL_FROM_WORK else numba.get_num_threads()
+
+
+def missed_share(g: Graph, entry_bytes: int, cache_bytes: int = SHARED_CACHE_BYTES) -> float:
+    """The share of CSR slots whose target's ``entry_bytes`` miss a cache of ``cache_bytes``.
+
+    Random reads land on nodes in proportion to how often they are a CSR entry (their
+    in-degree): the busiest nodes' entries stay cached, as many as fit, and the
+    slots pointing elsewhere miss (as :func:`engine.graphlets.cost.orbit_statistics`
+    counts them).
+
+    >>> import engine
+    >>> missed_share(engine.sample("karate"), 64)
+    0.0
+    """
+    busiest = derived("busiest_entries", g, _busiest_entries)
+    total = float(busiest[-1]) if busiest.size else 0.0
+    fit = min(int(cache_bytes) // max(int(entry_bytes), 1), busiest.size)
+    if total <= 0:
+        return 0.0
+    return 1.0 - float(busiest[fit - 1]) / total if fit > 0 else 1.0
+
+
+def _busiest_entries(g: Graph) -> np.ndarray:
+    landing = np.bincount(np.asarray(g.indices), minlength=g.n_nodes)
+    return np.cumsum(np.sort(landing)[::-1], dtype=np.float64)
+
+
+def priced(counts: Mapping[str, float], nanoseconds: Mapping[str, float]) -> float:
+    """Seconds of one core: each count times its cost in nanoseconds.
+
+    >>> priced({"entries": 1e9}, {"entries": 2.0})
+    2.0
+    """
+    return sum(float(counts[name]) * cost for name, cost in nanoseconds.items()) * 1e-9

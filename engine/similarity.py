@@ -37,7 +37,9 @@ from engine._device import resolve_device
 from engine._kernels import similarity as kernels
 from engine._kernels.csr import csr_of
 from engine.community_growth import Community, grow
+from engine.long_run import LONG_RUN_SECONDS, check_long_run
 from engine.per_graph import Progress
+from engine.similarity_cost import neighbourhood_index_estimate
 from loaders import Graph
 from loaders.fingerprint import graph_fingerprint
 from sketches.lsh import MinHashLSH, recall_banding
@@ -79,6 +81,7 @@ class NeighbourhoodIndex:
         device: str = "auto",
         client=None,
         progress: Progress = None,
+        max_seconds: float | None = LONG_RUN_SECONDS,
     ) -> NeighbourhoodIndex:
         """Sign every neighbourhood and index the signatures.
 
@@ -109,6 +112,11 @@ class NeighbourhoodIndex:
             the number of bands, the first half for the ``"signatures"`` stage
             (rows signed, in blocks) and the second for ``"bands"`` (bands sorted,
             a block at a time).
+        max_seconds : float or None
+            Refuse (:class:`~engine.long_run.LongRunError`, before any work) when the
+            estimate (:func:`engine.estimate.neighbourhood_index_estimate`) is longer
+            than this; default 30 minutes, ``None`` runs whatever the estimate. Not
+            checked with a ``client``.
         """
         if (
             isinstance(num_perm, bool)
@@ -119,6 +127,14 @@ class NeighbourhoodIndex:
         if not 0.0 < float(threshold) < 1.0:
             raise ValueError(f"threshold must be in (0, 1); got {threshold!r}")
         seed = check_seed(seed)
+        if client is None and max_seconds is not None:
+            check_long_run(
+                neighbourhood_index_estimate(g, num_perm, threshold, include_self, recall=recall),
+                max_seconds,
+                "Pass max_seconds=None to run it here anyway, or sign the neighbourhoods "
+                "on a Dask cluster: engine.NeighbourhoodIndex.build(g, ..., "
+                "client=dask.distributed.Client(ADDRESS)).",
+            )
         if seed is None:
             seed = int(np.random.SeedSequence().generate_state(1)[0])
         options = {"num_perm": int(num_perm), "seed": seed, "include_self": include_self}

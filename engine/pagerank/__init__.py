@@ -40,6 +40,7 @@ import scipy.sparse as sp
 
 from checks import check_between, check_choice, check_positive, check_positive_int, check_seed
 from engine._device import resolve_device
+from engine.long_run import LONG_RUN_SECONDS, check_long_run
 from engine.pagerank.accuracy import Accuracy
 from engine.pagerank.common import (
     DEFAULT_ALPHA,
@@ -52,6 +53,7 @@ from engine.pagerank.common import (
     top_nodes,
     top_rows,
 )
+from engine.pagerank.cost import ppr_batch_estimate
 from engine.pagerank.exact import exact_batch, power_iteration
 from engine.pagerank.hybrid import fora
 from engine.pagerank.index import PPRIndex
@@ -234,6 +236,7 @@ def ppr_batch(
     progress: Progress = None,
     block_size: int = 64,
     client=None,
+    max_seconds: float | None = LONG_RUN_SECONDS,
     **options,
 ) -> pd.DataFrame | sp.csr_matrix:
     """Top-``k`` PPR of many single sources, as one table or one sparse matrix.
@@ -266,6 +269,11 @@ def ppr_batch(
         ``top_k=None``, where a table of labels would cost the most).
     progress, block_size, client
         As above; ``options`` are :func:`ppr`'s (``eps``, ``seed``, ``device``, ...).
+    max_seconds : float or None
+        Refuse (:class:`~engine.long_run.LongRunError`, before any query) when the
+        estimate (:func:`engine.estimate.ppr_batch_estimate`) is longer than this;
+        default 30 minutes, ``None`` runs whatever the estimate. Not checked with a
+        ``client``.
 
     Returns
     -------
@@ -290,6 +298,23 @@ def ppr_batch(
     checked = MethodOptions(**options)
     options["seed"] = checked.seed
     ids = g.node_ids(sources)
+    if client is None and max_seconds is not None:
+        check_long_run(
+            ppr_batch_estimate(
+                g,
+                len(sources),
+                alpha,
+                method,
+                top_k=top_k,
+                output=output,
+                block_size=block_size,
+                **options,
+            ),
+            max_seconds,
+            "Pass max_seconds=None to run it here anyway, or spread the sources over a "
+            "Dask cluster: engine.ppr_batch(g, sources, ..., "
+            "client=dask.distributed.Client(ADDRESS)).",
+        )
     if client is not None:
         from engine.distributed import map_items
 
@@ -305,6 +330,7 @@ def ppr_batch(
             top_k=top_k,
             output=output,
             block_size=block_size,
+            max_seconds=None,
             **options,
         )
         if output == "sparse":

@@ -1,23 +1,82 @@
 """What the PPR index and PPR batches will cost, before they run: seconds, bytes, threads.
 
+:meth:`PPRIndex.build <engine.pagerank.index.PPRIndex.build>` runs ``T`` walks
+(:func:`stored_walk_counts`: ``⌈(1−α)·r_max·deg(v)·ω⌉`` from each node ``v``, ``ω``
+and ``r_max`` from the accuracy parameters), each ``1/α`` steps on average, a step a
+random row read that misses the shared cache on the share of entries outside the
+busiest nodes (:func:`engine.long_run.missed_share`). :func:`engine.ppr_batch` runs
+one query per source: the hybrid's PowerPush sweeps the whole graph until a sweep
+saves less walk work than it costs (:func:`hybrid_sweeps`, from ``ω`` and the
+graph's size), the exact method's block power iteration multiplies by the graph
+``ln(tol)/ln(1−α)`` times.
+
 Examples
 --------
 >>> import engine
 >>> g = engine.sample("karate")
 >>> ppr_index_memory(g) > 0
 True
+>>> ppr_index_estimate(g).seconds < 0.1
+True
+>>> ppr_batch_estimate(g, 100, method="exact").basis["sources"]
+100
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
+
 import numpy as np
 
 from checks import check_between
+from engine.long_run import (
+    LONG_RUN_SECONDS,
+    Estimate,
+    missed_share,
+    parallel_threads,
+    priced,
+    speedup,
+)
 from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
 from engine.pagerank.common import DEFAULT_ALPHA
+from engine.pagerank.hybrid import WALK_COST
+from engine.pagerank.push import sor_relaxation
 from loaders import Graph
 
-__all__ = ["ppr_index_memory"]
+__all__ = [
+    "PPR_BATCH_NS",
+    "PPR_INDEX_NS",
+    "hybrid_sweeps",
+    "ppr_batch_estimate",
+    "ppr_index_estimate",
+    "ppr_index_memory",
+]
+
+#: Bytes a random row read brings in: its ``indptr`` entry and a cache line of ids.
+ROW_BYTES = 72
+#: Nanoseconds of one core per count of the index build: per walk (drawing its
+#: start, storing its end), per step, per step whose row misses the shared cache, per
+#: node. Fitted (least squares, one thread, CPU time, least of 2 runs) on the
+#: benchmark graphs (see :data:`PPR_FIT`).
+PPR_INDEX_NS = {"walks": 0.0, "steps": 11.4, "missed steps": 0.0, "nodes": 0.0}
+#: Nanoseconds of one core per count of a batch's queries: per node and edge of a
+#: sweep (hybrid), per source and node (the query's O(n) set-up and top-k), per
+#: entry and node of an exact iteration. Fitted as :data:`PPR_INDEX_NS`.
+PPR_BATCH_NS = {
+    "sweep entries": 1.16,
+    "source nodes": 96.3,
+    "iteration entries": 0.0547,
+    "iteration nodes": 4.01,
+    "walk steps": PPR_INDEX_NS["steps"],  # not fitted: the index's steps
+    "push entries": 10 * 1.16,  # not fitted: ten sweep reads an edge push
+}
+#: How close the fits came on the benchmark graphs (estimate / one-thread CPU time):
+#: the index 0.90-1.14 (the fit needs only its steps: a walk's start, end and misses
+#: came out at zero), hybrid batches 0.94-1.06, exact batches 0.58 (R-MAT 17) - 1.22.
+PPR_FIT = {"index": (0.90, 1.14), "hybrid": (0.94, 1.06), "exact": (0.58, 1.22)}
+#: Fixed costs, seconds: a build, a batch.
+PPR_OVERHEAD_SECONDS = 1e-3
 
 
 def ppr_index_memory(
@@ -66,3 +125,188 @@ def build_memory(g: Graph, alpha: float, accuracy: Accuracy) -> int:
     walks = int(stored_walk_counts(g, alpha, accuracy).sum())
     weighted = 8 * g.nnz if g.weights is not None else 0
     return int(12 * walks + 8 * -(-walks // 20) + 32 * g.n_nodes + weighted)
+
+
+def ppr_index_estimate(
+    g: Graph,
+    alpha: float = DEFAULT_ALPHA,
+    *,
+    eps: float = 0.5,
+    delta: float | None = None,
+    threshold: float | None = None,
+    seed: int | None = None,
+    progress=None,
+    balance: float = INDEX_BALANCE,
+    max_seconds: float | None = LONG_RUN_SECONDS,
+) -> Estimate:
+    """Time and memory of :meth:`engine.PPRIndex.build` with these parameters (the same ones).
+
+    Returns
+    -------
+    Estimate
+        ``work`` is the number of walks (what ``progress`` counts); ``basis`` holds
+        ``nodes``, ``entries``, ``walks``, ``steps`` (``walks/α``), the ``missed``
+        share of steps and ``omega``, ``r_max``.
+
+    Examples
+    --------
+    >>> import engine
+    >>> g = engine.sample("karate")
+    >>> e = ppr_index_estimate(g, eps=0.25)
+    >>> e.work > ppr_index_estimate(g).work, e.bytes == ppr_index_memory(g, eps=0.25)
+    (True, True)
+    """
+    alpha = check_between("alpha", alpha, 0, 1)
+    accuracy = Accuracy.of(g, eps, delta, threshold, balance)
+    walks = int(stored_walk_counts(g, alpha, accuracy).sum())
+    missed = missed_share(g, ROW_BYTES)
+    counts = {
+        "walks": walks,
+        "steps": walks / alpha,
+        "missed steps": walks / alpha * missed,
+        "nodes": g.n_nodes,
+    }
+    threads = parallel_threads(g.n_nodes + g.nnz)
+    seconds = PPR_OVERHEAD_SECONDS + priced(counts, PPR_INDEX_NS) / speedup(threads)
+    return Estimate(
+        what=f"PPRIndex.build(eps={eps}, balance={balance}) on {g.n_nodes:,} nodes, "
+        f"{walks:,} walks",
+        seconds=seconds,
+        bytes=build_memory(g, alpha, accuracy),
+        threads=threads,
+        work=walks,
+        basis={
+            "nodes": g.n_nodes,
+            "entries": int(g.nnz),
+            "missed": missed,
+            "omega": accuracy.omega,
+            "r_max": accuracy.r_max,
+            **counts,
+        },
+    )
+
+
+def hybrid_sweeps(g: Graph, alpha: float, accuracy: Accuracy) -> float:
+    """Sweeps of the whole graph a hybrid query's PowerPush takes (its rule, in advance).
+
+    A sweep costs ``n + nnz`` edge reads; the walks for a unit of residual cost
+    ``walk_cost = (1−α)·ω·WALK_COST/α``; the first sweep leaves about 0.08 of the
+    mass (``engine.pagerank.push.FINISH_PER_MOVE``) and each over-relaxed one
+    ``ρ = relaxation − 1`` of the last (Gauss–Seidel on directed graphs: 0.73). The
+    sweeps go on while one saves more walk work than it costs, then one plain sweep.
+
+    >>> import engine
+    >>> from engine.pagerank.accuracy import Accuracy
+    >>> g = engine.sample("karate")
+    >>> round(hybrid_sweeps(g, 0.15, Accuracy.of(g, 0.5, None, None)), 1)
+    4.9
+    """
+    rate = 0.73 if g.directed else sor_relaxation(alpha) - 1.0
+    walk_cost = (1.0 - alpha) * accuracy.omega * WALK_COST / alpha
+    sweep_cost = g.n_nodes + g.nnz
+    saving = 0.08 * (1.0 - rate) * walk_cost / max(sweep_cost, 1)
+    return 1.0 + max(0.0, math.log(saving) / math.log(1.0 / rate)) if saving > 0 else 1.0
+
+
+def ppr_batch_estimate(
+    g: Graph,
+    sources: Iterable | int,
+    alpha: float = DEFAULT_ALPHA,
+    method: str = "hybrid",
+    *,
+    top_k: int | None = 100,
+    output: str = "table",
+    progress=None,
+    block_size: int = 64,
+    client=None,
+    max_seconds: float | None = LONG_RUN_SECONDS,
+    **options,
+) -> Estimate:
+    """Time and memory of :func:`engine.ppr_batch` with these parameters (the same ones).
+
+    ``sources`` may be the sources themselves or their number. The hybrid method
+    (the default) costs :func:`hybrid_sweeps` sweeps of the graph per source; the
+    exact method ``ln(tol/2)/ln(1−α)`` sparse products (at most ``max_iter``);
+    ``walks`` its ``ω`` walks of ``1/α`` steps per source (priced as the index's
+    steps); ``push`` at most ``1/(α·r_max)`` edge pushes per source, priced at ten
+    sweep reads each (the clean-up push's measured ratio). The batch runs a query
+    per thread.
+
+    Returns
+    -------
+    Estimate
+        ``work`` is the number of sources (what ``progress`` counts).
+
+    Examples
+    --------
+    >>> import engine
+    >>> g = engine.sample("karate")
+    >>> e = ppr_batch_estimate(g, [0, 1, 2])
+    >>> e.basis["sources"], e.threads, e.seconds < 0.1
+    (3, 1, True)
+    """
+    count = int(sources) if isinstance(sources, int | np.integer) else len(list(sources))
+    alpha = check_between("alpha", alpha, 0, 1)
+    accuracy = Accuracy.of(
+        g, options.get("eps", 0.5), options.get("delta"), options.get("threshold")
+    )
+    n, nnz = int(g.n_nodes), int(g.nnz)
+    counts = dict.fromkeys(PPR_BATCH_NS, 0.0)
+    counts["source nodes"] = count * n
+    basis: dict[str, float] = {"sources": count, "nodes": n, "entries": nnz}
+    if method == "exact":
+        tol, max_iter = options.get("tol", 1e-10), options.get("max_iter", 10_000)
+        iterations = min(max_iter, math.ceil(math.log(tol / 2) / math.log(1.0 - alpha)))
+        counts["iteration entries"] = count * iterations * nnz
+        counts["iteration nodes"] = count * iterations * n
+        basis["iterations"] = iterations
+    elif method == "walks":
+        walks = options.get("n_walks") or accuracy.walks_for_mass(1.0)
+        counts["walk steps"] = count * walks / alpha
+        basis["walks"] = walks
+    elif method == "push":
+        r_max = options.get("r_max") or 1e-7
+        counts["push entries"] = count * min(1.0 / (alpha * r_max), 1e3 * (n + nnz))
+    else:
+        sweeps = hybrid_sweeps(g, alpha, accuracy)
+        counts["sweep entries"] = count * sweeps * (n + nnz)
+        basis["sweeps"] = sweeps
+    threads = 1 if method == "walks" else parallel_threads(n + nnz)
+    # a batch runs whole queries on each thread
+    threads = min(threads, max(count, 1))
+    seconds = PPR_OVERHEAD_SECONDS + priced(counts, PPR_BATCH_NS) / speedup(threads)
+    return Estimate(
+        what=f"ppr_batch({count:,} sources, method={method!r}) on {n:,} nodes, {nnz:,} entries",
+        seconds=seconds,
+        bytes=ppr_batch_memory(g, count, method, top_k, threads, block_size),
+        threads=threads,
+        work=count,
+        basis={**basis, **counts},
+    )
+
+
+def ppr_batch_memory(
+    g: Graph,
+    sources: int,
+    method: str = "hybrid",
+    top_k: int | None = 100,
+    threads: int = 1,
+    block_size: int = 64,
+) -> int:
+    """Peak bytes of :func:`engine.ppr_batch` above the graph: the result (``top_k``
+    scores per source, 24 bytes each with its source and node), per query thread its
+    score vectors (about 40 bytes per node), and for ``exact`` one block of
+    ``block_size`` sources (about 48 bytes per node and source) and the transposed
+    graph (12 bytes per entry).
+
+    >>> import engine
+    >>> from loaders.memory import format_bytes
+    >>> format_bytes(ppr_batch_memory(engine.sample("karate"), 10))
+    '9.3 KiB'
+    """
+    n, nnz = int(g.n_nodes), int(g.nnz)
+    kept = min(n, top_k or n)
+    result = 24 * int(sources) * kept
+    if method == "exact":
+        return int(result + 48 * n * min(int(block_size), max(int(sources), 1)) + 12 * nnz)
+    return int(result + 40 * n * int(threads))

@@ -12,6 +12,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from checks import check_choice, check_positive, check_seed
+from engine.long_run import LONG_RUN_SECONDS, check_long_run
 from engine.pagerank import index_kernels as kernels
 from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
 from engine.pagerank.common import (
@@ -27,7 +28,7 @@ from engine.pagerank.common import (
     top_rows,
 )
 from engine.pagerank.common_kernels import Seeds
-from engine.pagerank.cost import build_memory, stored_walk_counts
+from engine.pagerank.cost import build_memory, ppr_index_estimate, stored_walk_counts
 from engine.pagerank.push import power_push
 from engine.pagerank.walks import walk_graph
 from engine.pagerank.walks_kernels import Walker
@@ -105,16 +106,29 @@ class PPRIndex:
         seed: int | None = None,
         progress: Progress = None,
         balance: float = INDEX_BALANCE,
+        max_seconds: float | None = LONG_RUN_SECONDS,
     ) -> PPRIndex:
         """Run and store the walks (on every CPU core); ``progress`` gets one call per chunk.
 
         ``balance`` scales the walks stored per node (and the residual a query may
         leave): on the 1M-edge BA graph of benchmarks/ppr.py, 4 stores 4x the walks
         and answers in about 0.6x the time of 1 (22 vs 35 ms, one run, loaded machine).
+        A build estimated (:func:`engine.estimate.ppr_index_estimate`) to take longer
+        than ``max_seconds`` (default 30 minutes; ``None``: no limit) is refused
+        before any walk, with :class:`~engine.long_run.LongRunError`.
         """
         alpha = check_alpha(alpha)
         balance = check_positive("balance", balance)
         accuracy = Accuracy.of(g, eps, delta, threshold, balance)
+        if max_seconds is not None:
+            check_long_run(
+                ppr_index_estimate(
+                    g, alpha, eps=eps, delta=delta, threshold=threshold, balance=balance
+                ),
+                max_seconds,
+                "Pass max_seconds=None to run it anyway, or store fewer walks (a larger "
+                "eps, or a smaller balance: queries then push further).",
+            )
         # The walks cost 12 bytes each while being stored: refuse before drawing them.
         check_memory(
             build_memory(g, alpha, accuracy),
