@@ -214,3 +214,31 @@ def test_clusters_page_asks_before_a_long_profile(monkeypatch):
     expected = ncp(engine.sample(engine.sample_names()[0]), n_seeds=50, seed=0)
     shown = app.dataframe[-1].value
     np.testing.assert_allclose(shown["conductance"], expected["conductance"])
+
+
+@pytest.mark.parametrize(
+    ("page", "label", "estimate_name", "arguments"),
+    [
+        (
+            "embeddings.py",
+            "Estimate at dimension 128",
+            "fastrp_estimate",
+            lambda g: ((g,), {"dim": 128, "seed": 0, "device": "cpu"}),
+        ),
+        ("similar.py", "Index estimate", "neighbourhood_index_estimate", lambda g: ((g,), {})),
+        ("clusters.py", "Estimate for 50 seeds", "ncp_estimate", lambda g: ((g, 50), {"seed": 0})),
+    ],
+)
+def test_each_heavy_page_shows_the_engines_estimate(page, label, estimate_name, arguments):
+    """The pages' own estimates, as the engine publishes them (skipped until it does)."""
+    import engine.estimate
+    from app.long_run import short_estimate
+
+    estimate = getattr(engine.estimate, estimate_name, None)
+    if estimate is None:
+        pytest.skip(f"engine.estimate has no {estimate_name} yet")
+    app = AppTest.from_file(str(PAGES / page), default_timeout=120).run()
+    assert not app.exception, app.exception
+    args, kwargs = arguments(engine.sample(engine.sample_names()[0]))
+    expected = f"{label}: {short_estimate(estimate(*args, **kwargs))}"
+    assert expected in [c.value for c in app.caption]
