@@ -336,7 +336,8 @@ def _sort_bands(
     The bands go in blocks, each copied into columns (:data:`COLUMN_BUDGET`: a
     third of the signatures' size, so a third more memory than they take) and then
     sorted a band per worker (Numba's threads); ``progress(done, bands)`` hears
-    after each block. Scratch: 36 bytes a row per worker.
+    after each block. Scratch: 36 bytes a row per worker, 32 where the tail
+    packs beside the row id.
     """
     n = signatures.shape[0]
     bands = orders.shape[0]
@@ -351,31 +352,24 @@ def _sort_bands(
     if block > workers:
         block -= block % workers  # whole rounds of the workers
     columns = np.empty((block * rows, n), dtype=signatures.dtype)
+    # Tail and row in one word where the tail is a 32-bit value or absent: two
+    # scratch arrays of keys instead of three (see sketches.lsh_kernels).
+    packed = lsh_kernels.packs_tail_with_row(rows, pack, signatures.itemsize, n)
+    twins = lsh_kernels.sort_bands_packed if packed else lsh_kernels.sort_bands
     scratch = [np.empty((workers, n), dtype=np.uint64) for _ in range(4)]
-    spare_order = np.empty((workers, n), dtype=orders.dtype)
+    if not packed:
+        scratch.append(np.empty((workers, n), dtype=orders.dtype))  # the spare order
     counts = np.empty((workers, (1 << lsh_kernels.TOP_DIGIT) + 1), dtype=np.int64)
     bucket_counts = np.empty((workers, (1 << lsh_kernels.BUCKET_DIGIT) + 1), dtype=np.int64)
     # Buckets waiting to be split are disjoint and longer than SMALL rows.
     stack = np.empty((workers, 2 * (n // (lsh_kernels.SMALL + 1) + 2)), dtype=np.int64)
     copy = lsh_kernels.copy_columns.for_work(n)
-    sort = lsh_kernels.sort_bands.serial if serial else lsh_kernels.sort_bands.parallel
+    sort = twins.serial if serial else twins.parallel
     for first in range(0, bands, block):
         last = min(first + block, bands)
         view = columns[: (last - first) * rows]
         copy(signatures, first * rows, view)
-        sort(
-            view,
-            first,
-            last,
-            rows,
-            pack,
-            orders,
-            *scratch,
-            spare_order,
-            counts,
-            bucket_counts,
-            stack,
-        )
+        sort(view, first, last, rows, pack, orders, *scratch, counts, bucket_counts, stack)
         if progress is not None:
             progress(last, bands)
 

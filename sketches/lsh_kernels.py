@@ -20,6 +20,15 @@ hash shares that value, so a bucket is often one value many times over.
 Choosing each digit at the keys' highest differing bit skips the bits they
 share, and a bucket of equal keys costs one pass.
 
+Where a band's tail is its last value and that value is 32 bits (the default
+banding of 32-bit signatures: three values a band, the first two packed into
+the head), or where a band has no tail, the tail and the row id share one
+64-bit word, ``tail << 32 | row`` (:func:`sort_band_packed`). Every key is then
+distinct, two words a row move instead of three, and ``order`` is read off the
+low halves at the end: 8% less time a band than three arrays on a 10M-edge
+R-MAT. Wider tails (hashes of the later values, 64-bit values) keep the three
+arrays (:func:`sort_band`).
+
 Reading a band's values out of the row-major signatures touches a cache line
 of every row for a few bytes, which a prefetcher does not follow; so a block of
 bands is first copied into columns (:func:`copy_columns`, tile by tile), and
@@ -244,6 +253,113 @@ def sort_band(
     _insertion_sort(heads, tails, order, 0, n)
 
 
+def packs_tail_with_row(rows: int, pack: int, itemsize: int, n: int) -> bool:
+    """Whether a band's tail fits beside a row id in 64 bits: the tail is one
+    32-bit value (``rows - pack == 1``) or absent, and row ids fit in 32 bits."""
+    pack = pack if pack == 2 and rows > 1 else 1
+    return n < 2**31 and (rows == pack or (rows - pack == 1 and itemsize <= 4))
+
+
+@njit(cache=True)
+def _insertion_sort_packed(heads, lows, lo, hi):
+    """Sort positions ``lo..hi-1`` by ``(head, low)`` (keys are distinct)."""
+    for position in range(lo + 1, hi):
+        head, low = heads[position], lows[position]
+        slot = position
+        while slot > lo and _before(head, low, heads[slot - 1], lows[slot - 1]):
+            heads[slot] = heads[slot - 1]
+            lows[slot] = lows[slot - 1]
+            slot -= 1
+        heads[slot], lows[slot] = head, low
+
+
+@njit(cache=True)
+def _sort_bucket_packed(heads, lows, lo, hi, spare_heads, spare_lows, counts, stack):
+    """:func:`_sort_bucket` over ``(heads, lows)``: the keys are distinct (the
+    row is in the low word), so every bucket differs somewhere."""
+    stack[0], stack[1] = lo, hi
+    pending = 1
+    while pending:
+        pending -= 1
+        lo, hi = stack[2 * pending], stack[2 * pending + 1]
+        spread = _differing_bits(heads, lo, hi)
+        keys = heads
+        if spread == np.uint64(0):
+            spread = _differing_bits(lows, lo, hi)
+            keys = lows
+        shift, mask, width = _digit(spread, hi - lo, BUCKET_DIGIT)
+        buckets = 1 << width
+        counts[: buckets + 1] = 0
+        for position in range(lo, hi):
+            counts[((keys[position] >> shift) & mask) + 1] += 1
+        counts[0] = lo
+        for bucket in range(buckets):
+            counts[bucket + 1] += counts[bucket]
+        for position in range(lo, hi):
+            bucket = (keys[position] >> shift) & mask
+            slot = counts[bucket]
+            counts[bucket] = slot + 1
+            spare_heads[slot] = heads[position]
+            spare_lows[slot] = lows[position]
+        heads[lo:hi] = spare_heads[lo:hi]
+        lows[lo:hi] = spare_lows[lo:hi]
+        start = lo
+        for bucket in range(buckets):
+            stop = counts[bucket]
+            if stop - start > SMALL:
+                stack[2 * pending], stack[2 * pending + 1] = start, stop
+                pending += 1
+            start = stop
+
+
+@njit(cache=True)
+def sort_band_packed(
+    columns,
+    start,
+    rows,
+    pack,
+    order,
+    heads,
+    lows,
+    spare_heads,
+    spare_lows,
+    counts,
+    bucket_counts,
+    stack,
+):
+    """:func:`sort_band` for bands whose tail packs beside the row id
+    (:func:`packs_tail_with_row`): ``lows = tail << 32 | row``; the same order."""
+    n = len(order)
+    if n == 0:
+        return
+    first = columns[start]
+    width = min(TOP_DIGIT, _bit_length(np.uint64(n)))
+    shift = np.uint64(first.itemsize * 8 - width)
+    buckets = 1 << width
+    counts[: buckets + 1] = 0
+    for item in range(n):
+        counts[(np.uint64(first[item]) >> shift) + 1] += 1
+    for bucket in range(buckets):
+        counts[bucket + 1] += counts[bucket]
+    for item in range(n):
+        bucket = np.uint64(first[item]) >> shift
+        slot = counts[bucket]
+        counts[bucket] = slot + 1
+        head, tail = column_key(columns, start, item, rows, pack)
+        heads[slot] = head
+        # A missing tail is column_key's constant: shifted, still one value for all.
+        lows[slot] = (tail << np.uint64(32)) | np.uint64(item)
+    lo = 0
+    for bucket in range(buckets):
+        hi = counts[bucket]
+        if hi - lo > SMALL:
+            _sort_bucket_packed(heads, lows, lo, hi, spare_heads, spare_lows, bucket_counts, stack)
+        lo = hi
+    _insertion_sort_packed(heads, lows, 0, n)
+    for position in range(n):
+        order[position] = lows[position] & np.uint64(0xFFFFFFFF)
+
+
 @serial_and_parallel
 def copy_columns(signatures, first, columns):
     """``columns[k, row] = signatures[row, first + k]``, a tile of rows at a time."""
@@ -292,6 +408,42 @@ def sort_bands(
                 spare_heads[worker],
                 spare_tails[worker],
                 spare_order[worker],
+                counts[worker],
+                bucket_counts[worker],
+                stack[worker],
+            )
+
+
+@serial_and_parallel
+def sort_bands_packed(
+    columns,
+    first_band,
+    last_band,
+    rows,
+    pack,
+    orders,
+    heads,
+    lows,
+    spare_heads,
+    spare_lows,
+    counts,
+    bucket_counts,
+    stack,
+):
+    """:func:`sort_bands` with :func:`sort_band_packed` (two scratch words a row)."""
+    workers = heads.shape[0]
+    for worker in prange(workers):
+        for band in range(first_band + worker, last_band, workers):
+            sort_band_packed(
+                columns,
+                (band - first_band) * rows,
+                rows,
+                pack,
+                orders[band],
+                heads[worker],
+                lows[worker],
+                spare_heads[worker],
+                spare_lows[worker],
                 counts[worker],
                 bucket_counts[worker],
                 stack[worker],
