@@ -295,18 +295,20 @@ def ppr_batch_memory(
 ) -> int:
     """Peak bytes of :func:`engine.ppr_batch` above the graph: the result (``top_k``
     scores per source, 24 bytes each with its source and node), per query thread its
-    score vectors (about 40 bytes per node), and for ``exact`` one block of
-    ``block_size`` sources (about 48 bytes per node and source) and the transposed
-    graph (12 bytes per entry).
+    score vector and top-k selection (about 20 bytes per node), and for ``exact`` one
+    block of ``block_size`` sources (about 48 bytes per node and source) and the
+    transposed graph (12 bytes per entry). The graph's PPR workspace and sweep order,
+    built by its first query and kept with the graph (about 40 bytes per node and 4
+    per entry), are not counted.
 
     >>> import engine
     >>> from loaders.memory import format_bytes
     >>> format_bytes(ppr_batch_memory(engine.sample("karate"), 10))
-    '9.3 KiB'
+    '8.6 KiB'
     """
     n, nnz = int(g.n_nodes), int(g.nnz)
     kept = min(n, top_k or n)
     result = 24 * int(sources) * kept
     if method == "exact":
         return int(result + 48 * n * min(int(block_size), max(int(sources), 1)) + 12 * nnz)
-    return int(result + 40 * n * int(threads))
+    return int(result + 20 * n * int(threads))
