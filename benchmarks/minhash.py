@@ -303,6 +303,7 @@ def phase_rows(path: str, stop_after: str | None, queries: int = 200, rounds: in
         for _ in range(rounds):
             spent.clear()
             marks.clear()
+            index = None  # the last round's index is not held through this one's build
             began = (time.perf_counter(), time.process_time())
             index = NeighbourhoodIndex.build(
                 g, NUM_PERM, THRESHOLD, device="cpu", progress=progress, max_seconds=None
