@@ -275,8 +275,8 @@ def _insertion_sort_packed(heads, lows, lo, hi):
 
 @njit(cache=True)
 def _sort_bucket_packed(heads, lows, lo, hi, spare_heads, spare_lows, counts, stack):
-    """:func:`_sort_bucket` over ``(heads, lows)``: the keys are distinct (the
-    row is in the low word), so every bucket differs somewhere."""
+    """:func:`_sort_bucket` over ``(heads, lows)``, splitting on the heads and then the
+    tails (the low words' high halves)."""
     stack[0], stack[1] = lo, hi
     pending = 1
     while pending:
@@ -285,8 +285,12 @@ def _sort_bucket_packed(heads, lows, lo, hi, spare_heads, spare_lows, counts, st
         spread = _differing_bits(heads, lo, hi)
         keys = heads
         if spread == np.uint64(0):
-            spread = _differing_bits(lows, lo, hi)
+            # Tails only: rows with equal keys are in row order already (every
+            # pass is stable), so their row bits are not split again.
+            spread = _differing_bits(lows, lo, hi) & np.uint64(0xFFFFFFFF00000000)
             keys = lows
+            if spread == np.uint64(0):
+                continue
         shift, mask, width = _digit(spread, hi - lo, BUCKET_DIGIT)
         buckets = 1 << width
         counts[: buckets + 1] = 0
