@@ -337,7 +337,8 @@ def _sort_bands(
     third of the signatures' size, so a third more memory than they take) and then
     sorted a band per worker (Numba's threads); ``progress(done, bands)`` hears
     after each block. Scratch: 36 bytes a row per worker, 32 where the tail
-    packs beside the row id.
+    packs beside the row id; of that, the spare half is touched (and paged in)
+    only as far as the largest bucket of the first pass.
     """
     n = signatures.shape[0]
     bands = orders.shape[0]

@@ -150,7 +150,9 @@ def _digit(spread, size, most):
 def _sort_bucket(heads, tails, order, lo, hi, spare_heads, spare_tails, spare_order, counts, stack):
     """Split positions ``lo..hi-1`` of ``(heads, tails, order)`` on their keys' highest
     differing bits until every bucket left out of order holds at most :data:`SMALL`
-    rows, stably (``spare_*``: scratch as long). An insertion sort finishes them."""
+    rows, stably (``spare_*``: scratch for ``hi - lo`` rows, used from its start, so
+    that every bucket splits through the same cache lines). An insertion sort
+    finishes them."""
     stack[0], stack[1] = lo, hi
     pending = 1
     while pending:
@@ -173,14 +175,15 @@ def _sort_bucket(heads, tails, order, lo, hi, spare_heads, spare_tails, spare_or
             counts[bucket + 1] += counts[bucket]
         for position in range(lo, hi):
             bucket = (keys[position] >> shift) & mask
-            slot = counts[bucket]
-            counts[bucket] = slot + 1
+            slot = counts[bucket] - lo
+            counts[bucket] += 1
+            # The spare rows from 0: the same few cache lines for every bucket.
             spare_heads[slot] = heads[position]
             spare_tails[slot] = tails[position]
             spare_order[slot] = order[position]
-        heads[lo:hi] = spare_heads[lo:hi]
-        tails[lo:hi] = spare_tails[lo:hi]
-        order[lo:hi] = spare_order[lo:hi]
+        heads[lo:hi] = spare_heads[: hi - lo]
+        tails[lo:hi] = spare_tails[: hi - lo]
+        order[lo:hi] = spare_order[: hi - lo]
         start = lo
         for bucket in range(buckets):
             stop = counts[bucket]
@@ -303,10 +306,11 @@ def _sort_bucket_packed(heads, lows, lo, hi, spare_heads, spare_lows, counts, st
             bucket = (keys[position] >> shift) & mask
             slot = counts[bucket]
             counts[bucket] = slot + 1
-            spare_heads[slot] = heads[position]
-            spare_lows[slot] = lows[position]
-        heads[lo:hi] = spare_heads[lo:hi]
-        lows[lo:hi] = spare_lows[lo:hi]
+            # The spare rows from 0: the same few cache lines for every bucket.
+            spare_heads[slot - lo] = heads[position]
+            spare_lows[slot - lo] = lows[position]
+        heads[lo:hi] = spare_heads[: hi - lo]
+        lows[lo:hi] = spare_lows[: hi - lo]
         start = lo
         for bucket in range(buckets):
             stop = counts[bucket]
