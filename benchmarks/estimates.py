@@ -9,7 +9,8 @@ prints the estimate (:mod:`engine.estimate`, for the threads the run uses) again
 the run's wall seconds and CPU seconds (``time.process_time``: all threads; the least
 of ``--repeats`` runs, after one untimed run that compiles), and the estimated peak
 bytes against the run's peak (tracemalloc, which sees NumPy's allocations, in a
-separate run). ``--threads 1`` (the default) is how the constants were fitted: one
+separate run; ``--repeats 0``: one run, timed and traced at once, no warm-up: for the
+100M-edge store). ``--threads 1`` (the default) is how the constants were fitted: one
 Numba thread, where CPU time is what an unloaded machine's wall time would be; a busy
 machine stretches wall time, not CPU time.
 
@@ -120,7 +121,19 @@ def call_and_estimate(name: str, g: Graph) -> tuple[Callable[[], object], Callab
 
 
 def measure(run: Callable[[], object], repeats: int) -> tuple[float, float, int]:
-    """Least wall and CPU seconds of ``repeats`` runs, and the peak traced bytes of one more."""
+    """Least wall and CPU seconds of ``repeats`` runs, and the peak traced bytes of one more
+    (``repeats=0``: one run, timed and traced at once, for the largest graphs)."""
+    if repeats == 0:
+        gc.collect()
+        tracemalloc.start()
+        try:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            run()
+            cpu, wall = time.process_time() - started_cpu, time.perf_counter() - started
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        return wall, cpu, peak
     wall, cpu = float("inf"), float("inf")
     for _ in range(repeats):
         gc.collect()
@@ -143,7 +156,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--graphs", nargs="+", default=DEFAULT_GRAPHS)
     parser.add_argument("--calls", nargs="+", default=CALLS)
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument(
+        "--repeats", type=int, default=2, help="0: one run, timed and traced, no warm-up"
+    )
     parser.add_argument("--json", help="append each row as a JSON line to this file")
     parser.add_argument("--no-estimate", action="store_true", help="measure only")
     args = parser.parse_args(argv)
@@ -163,7 +178,8 @@ def main(argv: list[str] | None = None) -> None:
         for call in args.calls:
             call_and_estimate(call, small)[0]()  # compile on a small graph first
             run, estimate_of = call_and_estimate(call, g)
-            run()  # and this graph's own paths (weighted, directed), untimed
+            if args.repeats:
+                run()  # and this graph's own paths (weighted, directed), untimed
             wall, cpu, peak = measure(run, args.repeats)
             row = {"call": call, "graph": graph_name, "n": g.n_nodes, "nnz": int(g.nnz),
                    "wall": wall, "cpu": cpu, "peak": peak, "threads": args.threads}  # fmt: skip

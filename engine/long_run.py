@@ -45,6 +45,9 @@ __all__ = [
 #: (:data:`engine.graphlets.cost.SHARED_CACHE_BYTES`): what reads reach without a page
 #: walk and a trip to memory.
 SHARED_CACHE_BYTES = 32 * 2**20
+#: The core's own cache as random reads find it (about a quarter of the reference
+#: machine's 2 MiB L2, which several arrays share; :data:`engine.graphlets.cost.CACHE_BYTES`).
+CORE_CACHE_BYTES = 512 * 2**10
 #: What each thread past the first adds, as a fraction of one (the orbit model's
 #: :data:`engine.graphlets.cost.PARALLEL_EFFICIENCY`: two threads took the CPU seconds
 #: of one, within 3%, on the benchmark graphs). The other parallel kernels' rows are
