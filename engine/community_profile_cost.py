@@ -84,7 +84,13 @@ def ncp_estimate(
     volume = 2 * nnz if g.directed else nnz
     seeds = min(int(n_seeds), n)
     auto = isinstance(eps_values, str) and eps_values == "auto"
-    runs = 1 if auto else max(len(list(eps_values or [])), 5)
+    if auto:
+        runs = 1
+    elif eps_values is None:  # ncp's decades from 1e-2 down to 1/vol(V), no lower than 1e-6
+        floor = max(1e-6, 1.0 / max(volume, 1))
+        runs = max(1, sum(10.0**-k >= floor for k in range(2, 7)))
+    else:
+        runs = len(list(eps_values))
     alphas = [float(a) for a in alphas]
     climbs = seeds * len(alphas) * runs
     pushes = seeds * runs * volume * sum(1.0 / max(a, 1e-9) for a in alphas)

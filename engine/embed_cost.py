@@ -192,8 +192,9 @@ def fastrp_estimate(
     Returns
     -------
     Estimate
-        ``basis``: ``nodes``, ``entries``, ``dim``, ``steps``, the ``missed`` share
-        of entries and the counts of :func:`fastrp_counts`.
+        ``work``: the propagation steps (what ``progress`` counts); ``basis``:
+        ``nodes``, ``entries``, ``dim``, ``steps``, the ``missed`` share of entries
+        and the counts of :func:`fastrp_counts`.
 
     Examples
     --------
@@ -238,6 +239,6 @@ def fastrp_estimate(
             client=client,
         ),
         threads=threads,
-        work=round(seconds * 1e9),
+        work=steps,
         basis=basis,
     )

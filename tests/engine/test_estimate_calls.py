@@ -240,3 +240,14 @@ def test_estimates_grow_with_their_parameters():
         estimate.ncp_estimate(g, n_seeds=50).seconds
         > 1.5 * estimate.ncp_estimate(g, n_seeds=20).seconds
     )
+
+
+@pytest.mark.parametrize("call", list(REFUSED))
+def test_estimated_work_is_what_progress_counts_to(call):
+    """``Estimate.work`` is the total the call's ``progress`` reports, so a front end
+    can show the estimate's time left against the call's own count."""
+    run, _ = REFUSED[call]
+    g = engine.sample("lesmis")
+    heard = []
+    run(g, progress=lambda *report: heard.append(report))
+    assert heard[-1][1] == ESTIMATED[call](g).work, heard[-1]
