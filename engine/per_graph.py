@@ -38,3 +38,20 @@ def derived(name: str, g: Graph, build: Callable[[Graph], T]) -> T:
     value = build(g)
     cache[key] = (weakref.ref(g, lambda _: cache.pop(key, None)), value)
     return value
+
+
+def derived_already(name: str, g: Graph) -> object | None:
+    """What :func:`derived` keeps for ``g`` under ``name``, or None when it was not built
+    yet (an estimate then counts building it).
+
+    >>> from loaders import sample
+    >>> g = sample("karate")
+    >>> derived_already("doctest.edges", g) is None
+    True
+    >>> derived("doctest.edges", g, lambda graph: graph.nnz)
+    156
+    >>> derived_already("doctest.edges", g)
+    156
+    """
+    hit = _CACHES.get(name, {}).get(id(g))
+    return hit[1] if hit is not None and hit[0]() is g else None

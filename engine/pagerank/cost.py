@@ -43,6 +43,7 @@ from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
 from engine.pagerank.common import DEFAULT_ALPHA
 from engine.pagerank.hybrid import WALK_COST
 from engine.pagerank.push import sor_relaxation
+from engine.per_graph import derived_already
 from loaders import Graph
 
 __all__ = [
@@ -319,18 +320,22 @@ def ppr_batch_memory(
     scores per source, 24 bytes each with its source and node), per query thread its
     score vector and top-k selection (about 20 bytes per node), and for ``exact`` one
     block of ``block_size`` sources (about 48 bytes per node and source) and the
-    transposed graph (12 bytes per entry). The graph's PPR workspace and sweep order,
-    built by its first query and kept with the graph (about 40 bytes per node and 4
-    per entry), are not counted.
+    transposed graph (12 bytes per entry). The first query on a graph also builds what
+    later ones reuse (the sweep order: about 4 bytes per entry and 48 per node; a
+    workspace per thread: about 60 bytes per node), counted until it exists.
 
     >>> import engine
     >>> from loaders.memory import format_bytes
     >>> format_bytes(ppr_batch_memory(engine.sample("karate"), 10))
-    '8.6 KiB'
+    '12.8 KiB'
     """
     n, nnz = int(g.n_nodes), int(g.nnz)
     kept = min(n, top_k or n)
     result = 24 * int(sources) * kept
     if method == "exact":
         return int(result + 48 * n * min(int(block_size), max(int(sources), 1)) + 12 * nnz)
-    return int(result + 20 * n * int(threads))
+    first = 0
+    prepared = derived_already("pagerank.prepared", g)
+    if prepared is None or getattr(prepared, "_sweep_graph", None) is None:
+        first = 4 * nnz + 48 * n + 60 * n * int(threads)
+    return int(result + 20 * n * int(threads) + first)

@@ -251,3 +251,14 @@ def test_estimated_work_is_what_progress_counts_to(call):
     heard = []
     run(g, progress=lambda *report: heard.append(report))
     assert heard[-1][1] == ESTIMATED[call](g).work, heard[-1]
+
+
+def test_a_first_batch_counts_what_it_builds_for_the_graph():
+    """The first query on a graph builds its sweep order and workspace, kept for the
+    next: the estimate counts them until they exist."""
+    g = rmat(14, 16, seed=5)
+    sources = _sources(g)
+    cold = estimate.ppr_batch_estimate(g, sources, device="cpu", seed=0).bytes
+    first = _peak(lambda: ppr_batch(g, sources, device="cpu", seed=0))
+    _within_twice(cold, first)
+    assert estimate.ppr_batch_estimate(g, sources, device="cpu", seed=0).bytes < cold / 2
