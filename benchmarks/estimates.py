@@ -180,12 +180,13 @@ def main(argv: list[str] | None = None) -> None:
             run, estimate_of = call_and_estimate(call, g)
             if args.repeats:
                 run()  # and this graph's own paths (weighted, directed), untimed
+            # estimated as the measured runs find the graph (after the warm-up, if any)
+            found = None if args.no_estimate else estimate_of()
             wall, cpu, peak = measure(run, args.repeats)
             row = {"call": call, "graph": graph_name, "n": g.n_nodes, "nnz": int(g.nnz),
                    "wall": wall, "cpu": cpu, "peak": peak, "threads": args.threads}  # fmt: skip
             est_s = est_b = float("nan")
-            if not args.no_estimate:
-                found = estimate_of()
+            if found is not None:
                 est_s, est_b = found.seconds, found.bytes
                 row.update(est_seconds=est_s, est_bytes=est_b)
             print(

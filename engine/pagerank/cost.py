@@ -66,7 +66,7 @@ PPR_INDEX_NS = {
     "walks": 0.0,
     "steps": 13.6,
     "core missed steps": 2.85,
-    "missed steps": 0.0,
+    "missed steps": 190.0,
     "nodes": 0.0,
 }
 #: Nanoseconds of one core per count of a batch's queries: per node and edge of a
@@ -81,6 +81,8 @@ PPR_BATCH_NS = {
     "iteration nodes": 2.41,
     "walk steps": PPR_INDEX_NS["steps"],  # not fitted: the index's steps
     "push entries": 10 * 0.964,  # not fitted: ten sweep reads an edge push
+    "first entries": 2.2,
+    "first missed entries": 507.0,
 }
 #: How close the fits came on the benchmark graphs (estimate / one-thread CPU time):
 #: the index 0.76 (the 10M-edge R-MAT) - 1.31, hybrid batches 0.72-1.07, exact
@@ -88,7 +90,12 @@ PPR_BATCH_NS = {
 #: rmat-20-10, least squares of the ratios, then the largest ratio's distance from 1
 #: minimised. The index's steps that miss the shared cache are not priced apart: one
 #: graph (rmat-20-10, 0.6% of its steps) would have set their price at 1.4 µs, which
-#: the 100M-edge R-MAT (15% of its steps) would have turned into minutes of error.
+#: the 100M-edge R-MAT (15% of its steps) would have turned into minutes of error;
+#: that graph's own run (90.5 s of one core, one cold run) set it at 190 ns instead, a
+#: trip to memory with a page walk. A first batch on a graph builds its sweep order
+#: (``"first entries"``, ``"first missed entries"``: per entry, and per entry whose
+#: 8-byte value misses the core's cache), set by the first batches on bench-data's
+#: 10M- and 100M-edge R-MATs (1.9 s and 46 s above their queries).
 PPR_FIT = {"index": (0.76, 1.31), "hybrid": (0.72, 1.07), "exact": (0.60, 1.65)}
 #: Fixed costs, seconds: a build, a batch.
 PPR_OVERHEAD_SECONDS = 1e-3
@@ -291,6 +298,10 @@ def ppr_batch_estimate(
     else:
         sweeps = hybrid_sweeps(g, alpha, accuracy)
         counts["sweep entries"] = count * sweeps * (n + nnz)
+        prepared = derived_already("pagerank.prepared", g)
+        if count and (prepared is None or getattr(prepared, "_sweep_graph", None) is None):
+            counts["first entries"] = nnz
+            counts["first missed entries"] = nnz * missed_share(g, 8, CORE_CACHE_BYTES)
         # a sweep gathers each neighbour's 8-byte value
         counts["missed sweep entries"] = count * sweeps * nnz * missed_share(g, 8, CORE_CACHE_BYTES)
         basis["sweeps"] = sweeps
