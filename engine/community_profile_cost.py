@@ -35,15 +35,34 @@ __all__ = ["NCP_NS", "ncp_estimate", "ncp_memory"]
 NCP_NS = {"climbs": 800_000.0, "climb pushes": 0.765, "missed climb pushes": 3.33}
 #: How close the fit came (estimate / one-thread CPU time; 20 seeds): 0.70
 #: (email-Eu-core) to 1.37 (Cora) on email-Eu-core, Cora, R-MAT 15
-#: and 17, BA and the 100k-node ER graph; far over on the 40k-node planted partition
-#: (fitted without it), whose climbs stop at the communities' edges.
+#: and 17, BA and the 100k-node ER graph; 2.1 on bench-data's 10M-edge R-MAT, whose
+#: volume the ladder cannot reach (:func:`reached_volume`: 27x over before); far over
+#: (8.6) on the 40k-node planted partition (fitted without it), whose climbs stop at
+#: the communities' edges.
 NCP_FIT = (0.61, 1.33)
+#: The ladder's last rung (``engine.diffusion.PPR_LADDER``), and the volume a push to
+#: ``eps`` reaches on a graph too large for it to reach all, times ``eps``.
+LADDER_FLOOR = 1e-7
+REACH = 0.15
 #: The residual entries a push reads and writes (estimate and residual, float64).
 PUSH_ENTRY_BYTES = 16
 #: The core's cache, as the pushes' random reads find it.
 CORE_CACHE_BYTES = 512 * 2**10
 #: A call's fixed cost, seconds.
 NCP_OVERHEAD_SECONDS = 1e-3
+
+
+def reached_volume(volume: float, eps: float) -> float:
+    """The volume a push down to ``eps`` reaches: all of it while ``volume·eps ≤ 1``
+    (there the stationary share ``deg/vol`` of every node is above ``eps·deg``), else
+    only where the seed lifts PPR above the stationary share: about ``0.15/eps``
+    (measured on bench-data's 10M-edge R-MAT: 1.0-1.9e4 at 1e-5, 1.5e6 at 1e-7).
+
+    >>> reached_volume(2e6, 1e-7), reached_volume(2e7, 1e-7)
+    (2000000.0, 1500000.0)
+    """
+    volume = float(volume)
+    return volume if volume * eps <= 1.0 else min(volume, REACH / eps)
 
 
 def ncp_memory(g: Graph) -> int:
@@ -93,7 +112,8 @@ def ncp_estimate(
         runs = len(list(eps_values))
     alphas = [float(a) for a in alphas]
     climbs = seeds * len(alphas) * runs
-    pushes = seeds * runs * volume * sum(1.0 / max(a, 1e-9) for a in alphas)
+    reach = reached_volume(volume, LADDER_FLOOR if auto or not eps_values else min(eps_values))
+    pushes = seeds * runs * reach * sum(1.0 / max(a, 1e-9) for a in alphas)
     missed = missed_share(g, PUSH_ENTRY_BYTES, CORE_CACHE_BYTES)
     counts = {"climbs": climbs, "climb pushes": pushes, "missed climb pushes": pushes * missed}
     seconds = NCP_OVERHEAD_SECONDS + priced(counts, NCP_NS)
@@ -103,5 +123,12 @@ def ncp_estimate(
         bytes=ncp_memory(g),
         threads=1,
         work=climbs,
-        basis={"nodes": n, "entries": nnz, "volume": volume, "missed": missed, **counts},
+        basis={
+            "nodes": n,
+            "entries": nnz,
+            "volume": volume,
+            "reached volume": reach,
+            "missed": missed,
+            **counts,
+        },
     )
