@@ -25,10 +25,14 @@ Rows:
   the precision of the candidates before and after the exact re-rank.
 
 ``--phases STORE`` (issue #28's table) opens a store, compiles the kernels on a
-small sample graph, then times one build by its progress calls: the signatures
-end at the last ``"signatures"`` call, the bands at the last call. It prints
-each phase's seconds (wall and CPU) and the process's peak RSS when it ended,
-then the whole build's multiple of its signature time and the time of 200
+small sample graph, then times ``--rounds`` builds by their progress calls: the
+signatures end at the last ``"signatures"`` call, the bands at the last call.
+The band stage is split into its kernels, timed inside the build: copying
+blocks of bands into columns (``band columns``), sorting them (``band sort``:
+band keys, the radix sort, the order arrays, and paging in the orders and
+scratch), and the rest (allocation, Python). It prints each phase's median
+seconds (wall and CPU), the whole build's multiple of its signature time (each
+round's, then the median), the process's peak RSS, and the time of 200
 ``similar`` queries. Run it under ``/usr/bin/time -v`` for the process's peak,
 with ``--stop-after signatures`` for the signatures' alone.
 """
