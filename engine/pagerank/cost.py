@@ -310,7 +310,8 @@ def ppr_batch_estimate(
     threads = min(threads, max(count, 1))
     seconds = PPR_OVERHEAD_SECONDS + priced(counts, PPR_BATCH_NS) / speedup(threads)
     return Estimate(
-        what=f"ppr_batch({count:,} sources, method={method!r}) on {n:,} nodes, {nnz:,} entries",
+        what=f"ppr_batch({count:,} source{'' if count == 1 else 's'}, method={method!r}) "
+        f"on {n:,} nodes, {nnz:,} entries",
         seconds=seconds,
         bytes=ppr_batch_memory(g, count, method, top_k, threads, block_size),
         threads=threads,
