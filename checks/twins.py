@@ -83,8 +83,25 @@ def serial_below(work: int) -> Iterator[None]:
     ...     numba.get_num_threads()
     1
     """
+    with one_thread(work < PARALLEL_FROM_WORK):
+        yield
+
+
+@contextmanager
+def one_thread(when: bool = True) -> Iterator[None]:
+    """One Numba thread inside the block when ``when`` holds, the caller's count after.
+
+    Numba's thread count is per Python thread, so another thread's kernels keep theirs.
+
+    >>> before = numba.get_num_threads()
+    >>> with one_thread():
+    ...     numba.get_num_threads()
+    1
+    >>> numba.get_num_threads() == before
+    True
+    """
     threads = numba.get_num_threads()
-    if work >= PARALLEL_FROM_WORK or threads == 1:
+    if not when or threads == 1:
         yield
         return
     numba.set_num_threads(1)

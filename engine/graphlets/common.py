@@ -15,6 +15,7 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 
+from checks.twins import one_thread
 from engine._kernels.csr import CSR
 from engine.graphlets import common_kernels as kernels
 from loaders import Graph
@@ -170,15 +171,8 @@ def threads_for(g: Graph, power: int = 2, work: float = PARALLEL_WORK):
     on email-Eu-core (2.4M steps) made two threads 5x slower than one.
     """
     degree = np.diff(g.indptr).astype(np.float64)
-    if float(np.sum(degree**power)) >= work or numba.get_num_threads() == 1:
+    with one_thread(float(np.sum(degree**power)) < work):
         yield
-        return
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(threads)
 
 
 def check_orbits(g: Graph, orbits, widths: tuple[int, ...] = (N_NODE_ORBITS,)) -> np.ndarray:

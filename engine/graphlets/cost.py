@@ -26,6 +26,7 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
+from checks.twins import one_thread
 from engine.graphlets import common_kernels
 from engine.graphlets.common import (
     LIST_CAPACITY,
@@ -310,15 +311,8 @@ def orbit_counts_estimate(
 def orbit_threads(g: Graph):
     """As many threads as :func:`orbit_counts_estimate` says the 4-node
     count runs on: one below ``10 · PARALLEL_WORK`` work units (0.1 s of one core)."""
-    threads = numba.get_num_threads()
-    if orbit_counts_estimate(g, 4).threads == threads:
+    with one_thread(orbit_counts_estimate(g, 4).threads == 1):
         yield
-        return
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(threads)
 
 
 def long_run_advice(g: Graph, estimate: Estimate) -> str:

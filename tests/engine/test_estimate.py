@@ -10,7 +10,6 @@ far less than wall time.
 import time
 import tracemalloc
 
-import numba
 import numpy as np
 import pytest
 
@@ -206,15 +205,6 @@ def _cpu_seconds(call, repeats: int = 3) -> float:
         call()
         best = min(best, time.process_time() - start)
     return best
-
-
-@pytest.fixture
-def one_thread():
-    """One Numba thread: CPU time is then the wall time of an unloaded machine."""
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(threads)
 
 
 def _benchmark_graph(name: str) -> Graph:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import inspect
 
-import numba
 import numpy as np
 import pytest
 
@@ -25,15 +24,6 @@ from loaders import planted_partition, rmat, sample_names
 from tests.engine.test_estimate import _benchmark_graph, _cpu_seconds, _peak, _within_twice
 
 SOURCES = 8
-
-
-@pytest.fixture
-def one_thread():
-    """One Numba thread: CPU time is then the wall time of an unloaded machine."""
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
-    yield
-    numba.set_num_threads(threads)
 
 
 @pytest.fixture(scope="module")
