@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import gc
 import os
 import statistics
@@ -56,3 +58,18 @@ def print_table(title: str, rows: list[Row]) -> None:
 
 def _fmt(seconds: float) -> str:
     return f"{seconds * 1e3:.1f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+@contextlib.contextmanager
+def held_lock(lock: str | Path | None):
+    """Hold an exclusive lock on the file ``lock`` (None: no lock), so that big runs on a
+    shared machine take turns."""
+    if not lock:
+        yield
+        return
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fcntl
 import json
 import os
 import resource
@@ -240,12 +239,14 @@ def _clock(result: dict):
 
 def _in_child(case: str, path: Path, cores: int, timeout: float) -> dict:
     """Run ``case`` in a fresh process (pinned to one core when ``cores`` is 1)."""
+    from benchmarks.common import held_lock
+
     environment = dict(os.environ)
     if cores == 1:
         environment["NUMBA_NUM_THREADS"] = "1"
     command = [sys.executable, "-m", "benchmarks.load", "--child", case, "--file", str(path)]
     command += ["--cores", str(cores)]
-    with _held(os.environ.get("GWB_BENCH_LOCK")):
+    with held_lock(os.environ.get("GWB_BENCH_LOCK")):
         child = subprocess.Popen(
             command, stdout=subprocess.PIPE, text=True, env=environment, preexec_fn=_pin(cores)
         )
@@ -264,19 +265,6 @@ def _pin(cores: int):
         return None
     first = min(os.sched_getaffinity(0))
     return lambda: os.sched_setaffinity(0, {first})
-
-
-@contextlib.contextmanager
-def _held(lock: str | None):
-    if not lock:
-        yield
-        return
-    with open(lock, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def per_process(sizes: list[str], igraph_100m: bool, timeout: float) -> None:

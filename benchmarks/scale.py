@@ -35,8 +35,6 @@ Setup (opening the store) is not timed, but its memory counts in the peak.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import fcntl
 import json
 import os
 import shutil
@@ -45,7 +43,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.common import bench_dir
+from benchmarks.common import bench_dir, held_lock
 
 SCALE, EDGE_FACTOR = 23, 12
 STEPS = [
@@ -280,20 +278,6 @@ def _in_child(step: str, path: Path, cache_dir: Path, sources: int, timeout: flo
     return result
 
 
-@contextlib.contextmanager
-def _held(lock: Path | None):
-    """Hold an exclusive lock on ``lock`` (so big runs on a shared machine take turns)."""
-    if lock is None:
-        yield
-        return
-    with open(lock, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _child_main(step: str, path: Path, cache_dir: Path, sources: int) -> None:
     import resource
 
@@ -356,7 +340,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'step':<26} {'time':>10} {'peak RSS':>10} {'B/edge':>7}  notes")
     n_edges = None
     for step in steps:
-        with _held(args.lock):
+        with held_lock(args.lock):
             result = _in_child(step, path, cache_dir, args.sources, args.timeout)
         if n_edges is None and "nodes" in result:
             print(f"  graph: {result['nodes']:,} nodes, {result['edges']:,} edges")
