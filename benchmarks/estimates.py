@@ -4,7 +4,8 @@ Run ``python -m benchmarks.estimates [--graphs ...] [--calls ...] [--threads N]
 [--json FILE]``.
 
 Per heavy call (``fastrp``, ``PPRIndex.build``, ``ppr_batch``,
-``NeighbourhoodIndex.build``, ``ncp``, ``orbit_counts``) and benchmark graph it
+``NeighbourhoodIndex.build``, ``ncp``; ``orbit_counts`` and ``edge_orbit_counts`` when
+named in ``--calls``) and benchmark graph it
 prints the estimate (:mod:`engine.estimate`, for the threads the run uses) against
 the run's wall seconds and CPU seconds (``time.process_time``: all threads; the least
 of ``--repeats`` runs, after one untimed run that compiles), and the estimated peak
@@ -46,6 +47,8 @@ SHARED = {
 DEFAULT_GRAPHS = ["email-Eu-core", "cora", "planted-40k", "rmat-15", "ba-50k", "rmat-17"]
 CALLS = ["fastrp", "fastrp-dim64-5", "PPRIndex.build", "ppr_batch", "ppr_batch-exact",
          "NeighbourhoodIndex.build", "ncp"]  # fmt: skip
+#: Calls run only when named in ``--calls``.
+EXTRA_CALLS = ["orbit_counts", "edge_orbit_counts"]
 SOURCES = 16
 
 
@@ -117,7 +120,12 @@ def call_and_estimate(name: str, g: Graph) -> tuple[Callable[[], object], Callab
         )
     if name == "orbit_counts":
         return lambda: engine.orbit_counts(g), lambda: estimate.orbit_counts_estimate(g)
-    raise ValueError(f"unknown call {name!r}; one of {[*CALLS, 'orbit_counts']}")
+    if name == "edge_orbit_counts":
+        return (
+            lambda: engine.edge_orbit_counts(g),
+            lambda: estimate.edge_orbit_counts_estimate(g),
+        )
+    raise ValueError(f"unknown call {name!r}; one of {[*CALLS, *EXTRA_CALLS]}")
 
 
 def measure(run: Callable[[], object], repeats: int) -> tuple[float, float, int]:

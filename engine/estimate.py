@@ -43,7 +43,12 @@ True
 
 from engine.community_profile_cost import ncp_estimate, ncp_memory
 from engine.embed_cost import fastrp_estimate, fastrp_memory
-from engine.graphlets.cost import orbit_counts_estimate, orbit_counts_memory
+from engine.graphlets.cost import (
+    edge_orbit_counts_estimate,
+    edge_orbit_counts_memory,
+    orbit_counts_estimate,
+    orbit_counts_memory,
+)
 from engine.long_run import LONG_RUN_SECONDS, Estimate, LongRunError, format_seconds
 from engine.pagerank.cost import (
     ppr_batch_estimate,
@@ -57,6 +62,8 @@ __all__ = [
     "LONG_RUN_SECONDS",
     "Estimate",
     "LongRunError",
+    "edge_orbit_counts_estimate",
+    "edge_orbit_counts_memory",
     "fastrp_estimate",
     "fastrp_memory",
     "format_seconds",

@@ -60,7 +60,7 @@ def orbits(
 ) -> None:
     """Graphlet-orbit counts of every node (15 or 73 orbits) or edge (12), as ORCA numbers them.
 
-    The estimate of node orbits' time and memory is printed first; a run estimated
+    The estimate of the count's time and memory is printed first; a run estimated
     over 10 minutes asks before it starts (--yes does not ask).
 
     Example: gwb orbits sample:karate -o orbits.parquet --size 5
@@ -70,13 +70,19 @@ def orbits(
     check_table_path(output)
     graph = open_graph(graph_path)
     # The estimate is of one machine's run: on Dask the engine spreads it and sets no limit.
-    estimate = None if edges or on_dask else estimate_of("orbit_counts_estimate", graph, size)
-    limit = approve(estimate, engine.orbit_counts, yes=yes, quiet=quiet)
+    if on_dask:
+        estimate = None
+    elif edges:
+        estimate = estimate_of("edge_orbit_counts_estimate", graph)
+    else:
+        estimate = estimate_of("orbit_counts_estimate", graph, size)
+    call = engine.edge_orbit_counts if edges else engine.orbit_counts
+    limit = approve(estimate, call, yes=yes, quiet=quiet)
     clock = Stopwatch()
     expected = None if estimate is None else estimate.seconds
     with engine_hooks("Orbits", quiet, dask_workers, dask_address, expected) as hooks:
         if edges:
-            counts = engine.edge_orbit_counts(graph, progress=hooks["progress"])
+            counts = engine.edge_orbit_counts(graph, progress=hooks["progress"], **limit)
             table = edge_orbit_table(graph, counts)
         else:
             counts = engine.orbit_counts(graph, graphlet_size=size, **hooks, **limit)

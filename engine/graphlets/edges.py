@@ -19,11 +19,16 @@ from engine.graphlets.common import (
     thread_count,
     threads_for,
 )
+from engine.graphlets.cost import edge_orbit_counts_estimate
+from engine.long_run import LONG_RUN_SECONDS, check_long_run
 from engine.per_graph import Progress
 from loaders import Graph
+from loaders.memory import check_memory
 
 
-def edge_orbit_counts(g: Graph, progress: Progress = None) -> np.ndarray:
+def edge_orbit_counts(
+    g: Graph, progress: Progress = None, *, max_seconds: float | None = LONG_RUN_SECONDS
+) -> np.ndarray:
     """How many times each edge touches each of the 12 edge orbits of 2–4 node graphlets.
 
     Parameters
@@ -32,6 +37,11 @@ def edge_orbit_counts(g: Graph, progress: Progress = None) -> np.ndarray:
         Counted on its simple undirected version (see :mod:`engine.graphlets`).
     progress : callable ``(done, total, stage)``, optional
         Called with nodes done out of ``n`` (stage ``"edge orbits"``).
+    max_seconds : float or None
+        Refuse (:class:`~engine.estimate.LongRunError`, before any work) when the
+        estimate (:func:`~engine.graphlets.cost.edge_orbit_counts_estimate`) is
+        longer than this. Default :data:`~engine.estimate.LONG_RUN_SECONDS` (30
+        minutes); ``None`` runs whatever the estimate.
 
     Returns
     -------
@@ -39,6 +49,13 @@ def edge_orbit_counts(g: Graph, progress: Progress = None) -> np.ndarray:
         One row per edge of the simple undirected graph, in the order of
         :func:`graphlet_edges` (``u < v`` by id, sorted by ``u`` then ``v``);
         columns are ORCA's edge orbits (listed in :mod:`engine.graphlets`).
+
+    Raises
+    ------
+    LongRunError
+        The estimate is above ``max_seconds``.
+    InsufficientMemoryError
+        The estimated memory is above the limit (:mod:`loaders.memory`).
 
     Examples
     --------
@@ -56,6 +73,14 @@ def edge_orbit_counts(g: Graph, progress: Progress = None) -> np.ndarray:
     T. Hočevar, J. Demšar, "A combinatorial approach to graphlet counting",
     Bioinformatics 30(4), 2014 (edge orbits: ORCA's ``edge`` mode).
     """
+    estimate = edge_orbit_counts_estimate(g)
+    check_long_run(
+        estimate,
+        max_seconds,
+        "Pass max_seconds=None to run it anyway (edge orbits do not run on Dask yet), or "
+        "count node orbits instead (engine.orbit_counts), which can.",
+    )
+    check_memory(estimate.bytes, f"edge_orbit_counts on {g.n_nodes:,} nodes")
     with threads_for(g):
         return _edge_orbit_counts(g, progress)
 

@@ -1,5 +1,6 @@
-"""The estimates of FastRP, the PPR index and batches, the neighbourhood index and the
-community profile: against real runs (time and memory), and the refusal they drive.
+"""The estimates of FastRP, the PPR index and batches, the neighbourhood index, the
+community profile and the edge orbits: against real runs (time and memory), and the
+refusal they drive.
 
 Times are one-thread CPU seconds (least of repeats), held in the machine-relative form
 of ``test_orbit_time_estimate_follows_runs_across_graphs``: each graph's
@@ -19,6 +20,7 @@ import pytest
 import engine
 from engine import estimate
 from engine.community_profile import ncp
+from engine.graphlets import edge_orbit_counts
 from engine.pagerank import ppr_batch
 from loaders import planted_partition, rmat, sample_names
 from tests.engine.test_estimate import _benchmark_graph, _cpu_seconds, _peak, _within_twice
@@ -58,6 +60,7 @@ CALLS = {
         lambda g: ncp(g, n_seeds=20, seed=0),
         lambda g: estimate.ncp_estimate(g, n_seeds=20, seed=0),
     ),
+    "edge_orbit_counts": (edge_orbit_counts, estimate.edge_orbit_counts_estimate),
 }
 
 
@@ -144,6 +147,7 @@ HEAVY = {
         estimate.neighbourhood_index_estimate,
     ),
     "ncp": (ncp, estimate.ncp_estimate),
+    "edge_orbit_counts": (edge_orbit_counts, estimate.edge_orbit_counts_estimate),
     "orbit_counts": (engine.orbit_counts, None),
 }
 
@@ -175,6 +179,7 @@ REFUSED = {
         True,
     ),
     "ncp": (lambda g, **kw: ncp(g, n_seeds=5, seed=0, **kw), False),
+    "edge_orbit_counts": (edge_orbit_counts, False),
 }
 ESTIMATED = {
     "fastrp": lambda g: estimate.fastrp_estimate(g, dim=32, seed=0, device="cpu"),
@@ -182,6 +187,7 @@ ESTIMATED = {
     "ppr_batch": lambda g: estimate.ppr_batch_estimate(g, g.labels[:3], seed=0, device="cpu"),
     "NeighbourhoodIndex.build": lambda g: estimate.neighbourhood_index_estimate(g, device="cpu"),
     "ncp": lambda g: estimate.ncp_estimate(g, n_seeds=5, seed=0),
+    "edge_orbit_counts": estimate.edge_orbit_counts_estimate,
 }
 
 

@@ -55,7 +55,11 @@ if approved("graphlets", submitted and wanted, estimates[size], (key, with_edges
         cancel="graphlets",
     ) as bar:
         orbits = orbit_counts(graph, progress=bar, graphlet_size=size, **unlimited(orbit_counts))
-        edge_orbits = edge_orbit_counts(graph, progress=bar) if with_edges else None
+        edge_orbits = (
+            edge_orbit_counts(graph, progress=bar, **unlimited(edge_orbit_counts))
+            if with_edges
+            else None
+        )
     cache[key] = (orbits, edge_orbits, bar.seconds)
 elif submitted and not wanted:
     st.session_state["graphlet_size"] = size
