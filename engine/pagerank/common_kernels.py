@@ -89,8 +89,10 @@ def push_node(csr, seeds, alpha, node, estimate, residual):
 def top_scores(scores, k):
     """``(ids, values)`` of the ``k`` highest positive scores, by score then id.
 
-    One partition finds the k-th largest value; only the nodes at or above it are
-    sorted (a stable sort of ids in order keeps ties by id).
+    One partition of the positive scores finds the k-th largest value; only the
+    nodes at or above it are sorted (a stable sort of ids in order keeps ties by
+    id). Partitioning the whole vector instead, mostly zeros on a large graph, took
+    0.9 s on 4.3M nodes: the selection slows to a crawl on many equal values.
     """
     n = scores.shape[0]
     positive = 0
@@ -99,7 +101,13 @@ def top_scores(scores, k):
             positive += 1
     threshold = 0.0
     if positive > k:
-        threshold = np.partition(scores, n - k)[n - k]
+        values = np.empty(positive)
+        positive = 0
+        for v in range(n):
+            if scores[v] > 0.0:
+                values[positive] = scores[v]
+                positive += 1
+        threshold = np.partition(values, positive - k)[positive - k]
     count = 0
     for v in range(n):
         if scores[v] > 0.0 and scores[v] >= threshold:

@@ -40,9 +40,11 @@ from engine.long_run import (
     speedup,
 )
 from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
-from engine.pagerank.common import DEFAULT_ALPHA
+from engine.pagerank.common import DEFAULT_ALPHA, ONE
+from engine.pagerank.common_kernels import top_scores
 from engine.pagerank.hybrid import WALK_COST
-from engine.pagerank.push import sor_relaxation
+from engine.pagerank.push import fewest_sweep_passes, forward_push_from, sor_relaxation
+from engine.pagerank.top_k import adapts_to_top_k
 from engine.per_graph import derived_already
 from loaders import Graph
 
@@ -97,6 +99,10 @@ PPR_BATCH_NS = {
 #: 8-byte value misses the core's cache), set by the first batches on bench-data's
 #: 10M- and 100M-edge R-MATs (1.9 s and 46 s above their queries).
 PPR_FIT = {"index": (0.76, 1.31), "hybrid": (0.72, 1.07), "exact": (0.60, 1.65)}
+#: A top-k batch's estimate reads its k-th score off a forward push to ``PILOT_PUSH/k``
+#: from this many of its sources (:func:`top_k_rounds`).
+PILOT_SOURCES = 3
+PILOT_PUSH = 1e-3
 #: Fixed costs, seconds: a build, a batch.
 PPR_OVERHEAD_SECONDS = 1e-3
 
@@ -216,7 +222,8 @@ def hybrid_sweeps(g: Graph, alpha: float, accuracy: Accuracy) -> float:
     ``walk_cost = (1−α)·ω·WALK_COST/α``; the first sweep leaves about 0.08 of the
     mass (``engine.pagerank.push.FINISH_PER_MOVE``) and each over-relaxed one
     ``ρ = relaxation − 1`` of the last (Gauss–Seidel on directed graphs: 0.73). The
-    sweeps go on while one saves more walk work than it costs, then one plain sweep.
+    sweeps go on while one saves more walk work than it costs, then one plain sweep;
+    none when the walks for the whole mass cost less than sweeping's fewest passes.
 
     >>> import engine
     >>> from engine.pagerank.accuracy import Accuracy
@@ -227,8 +234,44 @@ def hybrid_sweeps(g: Graph, alpha: float, accuracy: Accuracy) -> float:
     rate = 0.73 if g.directed else sor_relaxation(alpha) - 1.0
     walk_cost = (1.0 - alpha) * accuracy.omega * WALK_COST / alpha
     sweep_cost = g.n_nodes + g.nnz
+    if walk_cost < fewest_sweep_passes(g) * sweep_cost:
+        return 0.0  # walks for all the mass cost less than sweeping: power_push skips it
     saving = 0.08 * (1.0 - rate) * walk_cost / max(sweep_cost, 1)
     return 1.0 + max(0.0, math.log(saving) / math.log(1.0 / rate)) if saving > 0 else 1.0
+
+
+class _Options:
+    """The two options :func:`~engine.pagerank.top_k.adapts_to_top_k` reads."""
+
+    def __init__(self, threshold=None, n_walks=None, **_):
+        self.threshold, self.n_walks = threshold, n_walks
+
+
+def top_k_rounds(g: Graph, sources, alpha: float, top_k: int, eps: float) -> list[float]:
+    """The thresholds a top-k batch's queries typically try (:mod:`engine.pagerank.top_k`):
+    ``1/k``, then, when the k-th score is below ``(1+eps)/k``, about half the bound it
+    allows. The k-th score is read off a short forward push (to ``r_max =
+    PILOT_PUSH/k``: at most ``k/(α·PILOT_PUSH)`` edge pushes) from up to
+    :data:`PILOT_SOURCES` of the sources (random nodes when only their number is
+    given), reading each node's estimate plus residual (the mass that reached it)."""
+    n = g.n_nodes
+    floor, first = 1.0 / max(n, 2), max(1.0 / top_k, 1.0 / max(n, 2))
+    if isinstance(sources, int | np.integer):
+        picks = np.random.default_rng(0).integers(0, n, min(int(sources), PILOT_SOURCES))
+    else:
+        picks = g.node_ids(sources[:PILOT_SOURCES])
+    kths = []
+    for node in picks.tolist():
+        estimate, residual = forward_push_from(g, np.array([node]), ONE, alpha, PILOT_PUSH / top_k)
+        # A hub's estimate waits for a residual of r_max·deg, rarely reached: count the
+        # mass that arrived at each node, settled or not.
+        estimate += residual
+        kept = top_scores(estimate, top_k)[1]
+        kths.append(float(kept[top_k - 1]) if kept.shape[0] >= top_k else 0.0)
+    kth = float(np.median(kths)) if kths else 0.0
+    if kth >= (1.0 + eps) * first:
+        return [first]
+    return [first, max(floor, kth / (2.0 * (1.0 + eps)))]
 
 
 def ppr_batch_estimate(
@@ -268,7 +311,9 @@ def ppr_batch_estimate(
     >>> e.basis["sources"], e.threads, e.seconds < 0.1
     (3, 1, True)
     """
-    count = int(sources) if isinstance(sources, int | np.integer) else len(list(sources))
+    if not isinstance(sources, int | np.integer):
+        sources = list(sources)
+    count = int(sources) if isinstance(sources, int | np.integer) else len(sources)
     alpha = check_between("alpha", alpha, 0, 1)
     accuracy = Accuracy.of(
         g, options.get("eps", 0.5), options.get("delta"), options.get("threshold")
@@ -290,13 +335,29 @@ def ppr_batch_estimate(
         basis["iterations"] = iterations
     elif method == "walks":
         walks = options.get("n_walks") or accuracy.walks_for_mass(1.0)
+        if top_k is not None and adapts_to_top_k(method, _Options(**options), top_k, n):
+            thresholds = top_k_rounds(g, sources, alpha, top_k, accuracy.eps)
+            walks = sum(
+                Accuracy.of(g, accuracy.eps, accuracy.delta, t).walks_for_mass(1.0)
+                for t in thresholds
+            )
+            basis["threshold"] = thresholds[-1]
         counts["walk steps"] = count * walks / alpha
         basis["walks"] = walks
     elif method == "push":
         r_max = options.get("r_max") or 1e-7
         counts["push entries"] = count * min(1.0 / (alpha * r_max), 1e3 * (n + nnz))
     else:
-        sweeps = hybrid_sweeps(g, alpha, accuracy)
+        thresholds = [accuracy.threshold]
+        if top_k is not None and adapts_to_top_k(method, _Options(**options), top_k, n):
+            thresholds = top_k_rounds(g, sources, alpha, top_k, accuracy.eps)
+            basis["threshold"] = thresholds[-1]
+        sweeps = sum(
+            hybrid_sweeps(g, alpha, Accuracy.of(g, accuracy.eps, accuracy.delta, threshold))
+            for threshold in thresholds
+        )
+        # each round sets up and reads an n-vector
+        counts["source nodes"] = count * n * len(thresholds)
         counts["sweep entries"] = count * sweeps * (n + nnz)
         prepared = derived_already("pagerank.prepared", g)
         if count and (prepared is None or getattr(prepared, "_sweep_graph", None) is None):

@@ -188,6 +188,12 @@ def prepare(g: Graph) -> Prepared:
     return derived("pagerank.prepared", g, Prepared)
 
 
+def fewest_sweep_passes(g: Graph) -> int:
+    """Passes over the graph that sweeping costs at the least, once begun: a sweep, the
+    residual pass, and on undirected graphs the plain sweep that ends over-relaxed ones."""
+    return 2 if g.directed else 3
+
+
 def power_push(
     g: Graph,
     seed_nodes,
@@ -217,7 +223,10 @@ def power_push(
     sweeps go on at least until ``r_sum ≤ CLEANUP_AT·r_max·nnz``, then a FIFO push
     brings every node to ``|residual| ≤ r_max·deg`` (what the index needs).
     ``queue_limit`` overrides the local push's hand-over size (0: sweep from the
-    start). The residual may be negative at some nodes.
+    start). Without ``r_max`` no sweep runs when the walks for all the residual the
+    local push left would cost less than the fewest passes sweeping takes
+    (:func:`fewest_sweep_passes`). The residual may be negative at
+    some nodes.
 
     ``work``, a :class:`~engine.pagerank.workspace.Workspace` of ``g`` the caller
     holds, lends the work arrays, and the residual is then its ``residual`` (valid
@@ -258,13 +267,22 @@ def power_push(
     )  # fmt: skip
     if finished:
         return estimate, residual
+    sweep_cost = g.nnz + n
+    # The local push keeps estimate + residual summing to the seeds' mass.
+    left = float(np.sum(seed_mass)) - float(estimate.sum())
+    if r_max is None and left * walk_cost < fewest_sweep_passes(g) * sweep_cost:
+        # Sweeping that left no residual at all would save less walk work than its
+        # fewest passes cost (a large threshold on a large graph: few walks per unit
+        # of mass): walk from the local push's residual. On a 100M-edge R-MAT at
+        # threshold 1e-4 the two sweeps and the residual pass this skips were 0.86 s
+        # of a 1.13 s query, the walks 0.03 s.
+        return estimate, residual
     # The sweeps run on the graph renumbered colour by colour (_sweep_graph).
     renumbered = prepared.sweep_graph(g)
     x = np.take(estimate, renumbered.order, out=work.values)
     seed_positions = renumbered.position[seed_nodes]
     seed_vector = work.seed_vector  # all zero but here; zeroed again below
     seed_vector[seed_positions] = seed_mass
-    sweep_cost = g.nnz + n
     # Float32 gathers are noisy at about 1e-7 of the mass: enough unless the sweeps
     # are priced to go near that far (as with walks priced out).
     y = work.gathers(np.float32 if sweep_cost > PRECISE_SWEEPS * walk_cost else np.float64)

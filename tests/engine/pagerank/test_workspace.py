@@ -94,11 +94,12 @@ def test_a_failed_query_drops_its_workspace():
 def test_concurrent_batch_equals_one_by_one():
     g = barabasi_albert(3000, 4)
     sources = list(range(0, 3000, 150))
-    batch = engine.ppr_batch(g, sources, top_k=10, seed=4, device="cpu")
+    at = {"seed": 4, "device": "cpu", "threshold": 1.0 / g.n_nodes}  # no top-k rounds
+    batch = engine.ppr_batch(g, sources, top_k=10, **at)
     results = {}
 
     def run(s):
-        results[s] = engine.ppr(g, s, seed=4, device="cpu")
+        results[s] = engine.ppr(g, s, **at)
 
     threads = [threading.Thread(target=run, args=(s,)) for s in sources]
     for t in threads:
