@@ -16,7 +16,9 @@ Steps, in order (``--steps`` picks some):
 - ``reopen``: :func:`engine.load` again, which opens the cached store.
 - ``ppr first`` / ``ppr next``: the default :func:`engine.ppr` twice (the first
   includes compiling, unless the Numba cache is warm).
-- ``ppr_batch``: :func:`engine.ppr_batch` over ``--sources`` random sources.
+- ``ppr_batch``: :func:`engine.ppr_batch` over ``--sources`` random sources (the
+  first ``--checked-sources`` of them only, when given: ``ppr_batch@dask`` then
+  runs them all and is compared on those, each source being computed alone).
 - ``PPRIndex.build``, ``fastrp`` (dim 128), ``NeighbourhoodIndex.build``,
   ``orbit_counts`` (4-node), ``ncp``: the heavy calls at their defaults.
 
@@ -88,7 +90,9 @@ def edge_list_file(scale: int, edge_factor: int) -> Path:
 # --------------------------------------------------------------------------- child
 
 
-def _run_step(step: str, path: Path, cache_dir: Path, sources: int) -> dict:
+def _run_step(
+    step: str, path: Path, cache_dir: Path, sources: int, checked: int | None = None
+) -> dict:
     """Run one step in this process; return what it measured."""
     import numpy as np
 
@@ -126,8 +130,11 @@ def _run_step(step: str, path: Path, cache_dir: Path, sources: int) -> dict:
         engine.ppr(g, second)
         return {"seconds": first_s, "next_seconds": time.perf_counter() - started}
     batch_sources = labels[rng.choice(connected, sources, replace=False)]
+    checked_sources = batch_sources[:checked] if checked else batch_sources
     calls = {
-        "ppr_batch": lambda **dask: engine.ppr_batch(g, batch_sources, top_k=100, seed=1, **dask),
+        "ppr_batch": lambda **dask: engine.ppr_batch(
+            g, batch_sources if dask else checked_sources, top_k=100, seed=1, **dask
+        ),
         "PPRIndex.build": lambda: engine.PPRIndex.build(g),
         "fastrp": lambda **dask: engine.fastrp(g, dim=128, seed=1, **dask),
         "NeighbourhoodIndex.build": lambda **dask: engine.NeighbourhoodIndex.build(g, **dask),
@@ -158,6 +165,9 @@ def _run_step(step: str, path: Path, cache_dir: Path, sources: int) -> dict:
             _save_result(results / name, result)
         return report
     report.update(_dask_costs(client))
+    if name == "ppr_batch" and checked:
+        result = result[result["source"].isin(set(checked_sources.tolist()))]
+        report["checked"] = len(checked_sources)
     report["same"] = _compare_result(results / name, result)
     client.close()
     cluster.close()
@@ -259,10 +269,14 @@ def _pyarrow_scipy(path: Path) -> dict:
 # -------------------------------------------------------------------------- parent
 
 
-def _in_child(step: str, path: Path, cache_dir: Path, sources: int, timeout: float) -> dict:
+def _in_child(
+    step: str, path: Path, cache_dir: Path, sources: int, timeout: float, checked: int | None
+) -> dict:
     """Run ``step`` in a fresh process, which reports its own time and peak RSS."""
     command = [sys.executable, "-m", "benchmarks.scale", "--child", step, "--file", str(path)]
     command += ["--cache-dir", str(cache_dir), "--sources", str(sources)]
+    if checked:
+        command += ["--checked-sources", str(checked)]
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     result: dict = {}
@@ -278,10 +292,10 @@ def _in_child(step: str, path: Path, cache_dir: Path, sources: int, timeout: flo
     return result
 
 
-def _child_main(step: str, path: Path, cache_dir: Path, sources: int) -> None:
+def _child_main(step: str, path: Path, cache_dir: Path, sources: int, checked: int | None) -> None:
     import resource
 
-    result = _run_step(step, path, cache_dir, sources)
+    result = _run_step(step, path, cache_dir, sources, checked)
     result["peak_bytes"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps(result, default=float), flush=True)
 
@@ -298,7 +312,8 @@ def _format_row(step: str, result: dict, n_edges: int | None) -> str:
     if "parse_seconds" in result:
         notes.append(f"parse {result['parse_seconds']:.1f} s")
     if "same" in result:
-        notes.append(f"vs in-process: {result['same']}")
+        on = f" on {result['checked']:,} of the sources" if "checked" in result else ""
+        notes.append(f"vs in-process{on}: {result['same']}")
     if "worker_peaks" in result:
         peaks = ", ".join(f"{peak / 2**30:.2f}" for peak in result["worker_peaks"])
         notes.append(f"worker peaks {peaks} GiB")
@@ -318,6 +333,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", nargs="+", choices=STEPS + DASK_STEPS, default=None)
     parser.add_argument("--igraph", action="store_true", help="also time igraph's reader")
     parser.add_argument("--sources", type=int, default=100, help="sources for ppr_batch")
+    parser.add_argument(
+        "--checked-sources",
+        type=int,
+        default=None,
+        help="run ppr_batch in-process on only the first this many sources",
+    )
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds per step")
     parser.add_argument("--cache-dir", type=Path, default=None)
     parser.add_argument("--lock", type=Path, help="hold this file's lock (flock) during each step")
@@ -326,7 +347,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     if args.child:
-        _child_main(args.child, args.file, args.cache_dir, args.sources)
+        _child_main(args.child, args.file, args.cache_dir, args.sources, args.checked_sources)
         return
 
     path = args.file or edge_list_file(args.scale, args.edge_factor)
@@ -341,7 +362,9 @@ def main(argv: list[str] | None = None) -> None:
     n_edges = None
     for step in steps:
         with held_lock(args.lock):
-            result = _in_child(step, path, cache_dir, args.sources, args.timeout)
+            result = _in_child(
+                step, path, cache_dir, args.sources, args.timeout, args.checked_sources
+            )
         if n_edges is None and "nodes" in result:
             print(f"  graph: {result['nodes']:,} nodes, {result['edges']:,} edges")
         n_edges = n_edges or result.get("edges")
