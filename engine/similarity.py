@@ -160,8 +160,17 @@ class NeighbourhoodIndex:
             )
             signatures = np.concatenate(blocks)
         else:
+            device = resolve_device(device)
+            # The CPU signs in columns, as the LSH sorts its bands: no copy of them
+            # (issue #28). The GPU's rows are copied into columns a block at a time.
             signatures = _sign_node_range(
-                g, 0, g.n_nodes, device=resolve_device(device), progress=signed, **options
+                g,
+                0,
+                g.n_nodes,
+                device=device,
+                order="F" if device == "cpu" else "C",
+                progress=signed,
+                **options,
             )
         if signed is not None:
             signed(1, 1)
@@ -207,9 +216,15 @@ class NeighbourhoodIndex:
         candidates = self.lsh.query_top(signatures[node_id], max(wanted, k) + 1)
         candidates = candidates[candidates != node_id]
         exact = self.jaccard(node_id, candidates)
-        estimate = estimated_jaccard(signatures[node_id], signatures[candidates])
         keep = exact > 0
-        candidates, exact, estimate = candidates[keep], exact[keep], estimate[keep]
+        if keep.sum() > k:
+            # Only candidates at or above the k-th best exact Jaccard can rank: the
+            # estimate (a tie-break) is read for them alone, as each signature
+            # read touches a cache line per value in the build's column layout.
+            kth = np.partition(exact[keep], keep.sum() - k)[keep.sum() - k]
+            keep &= exact >= kth
+        candidates, exact = candidates[keep], exact[keep]
+        estimate = estimated_jaccard(signatures[node_id], signatures[candidates])
         order = np.lexsort((candidates, -estimate, -exact))[:k]
         return pd.DataFrame(
             {
@@ -385,9 +400,11 @@ def _sign_node_range(
     seed: int,
     include_self: bool,
     device: str = "cpu",
+    order: str = "C",
     progress=None,
 ) -> np.ndarray:
-    """Signatures of nodes ``start..stop-1`` (a task that Dask workers run on their block)."""
+    """Signatures of nodes ``start..stop-1`` (a task that Dask workers run on their block;
+    ``order`` is :func:`sketches.minhash.minhash_signatures`')."""
     return minhash_signatures(
         g.indptr[start : stop + 1],
         g.indices,
@@ -396,5 +413,6 @@ def _sign_node_range(
         include_self,
         device=device,
         first_row=start,
+        order=order,
         progress=progress,
     )

@@ -60,9 +60,11 @@ def neighbourhood_index_memory(
 ) -> int:
     """Peak bytes of :meth:`engine.NeighbourhoodIndex.build` above the graph.
 
-    The signatures (``n × num_perm`` values of 4 bytes), one order per band (4 bytes
-    per node), the band columns being sorted (a third of the signatures), and per
-    sorting thread four uint64 scratch rows and a spare order (36 bytes per node).
+    The signatures (``n × num_perm`` values of 4 bytes, written in the columns the
+    bands are sorted from), one order per band (4 bytes per node), and per sorting
+    thread four uint64 scratch rows and a spare order (36 bytes per node). Priced for
+    the CPU: a GPU's signatures come back row by row, and the band columns copied out
+    of them a block at a time add a third of their size.
 
     >>> import engine
     >>> neighbourhood_index_memory(engine.sample("karate")) >= 34 * 128 * 4
@@ -72,7 +74,7 @@ def neighbourhood_index_memory(
     if bands is None:
         bands = recall_banding(0.5, num_perm, 0.95)[0]
     signatures = SIGNATURE_BYTES * n * num_perm
-    return int(signatures + 4 * n * bands + signatures // 3 + 36 * n * int(threads))
+    return int(signatures + 4 * n * bands + 36 * n * int(threads))
 
 
 def neighbourhood_index_estimate(

@@ -43,7 +43,7 @@ from numba import njit
 from checks import check_seed
 from sketches import lsh_kernels
 from sketches.bundle import open_bundle
-from sketches.lsh_kernels import band_key as _band_key
+from sketches.lsh_kernels import column_key
 from sketches.minhash import SCHEMES, lean_minhash
 
 FORMAT_VERSION = 1
@@ -160,11 +160,16 @@ class MinHashLSH:
     def insert(self, keys: np.ndarray, signatures: np.ndarray, *, progress=None) -> None:
         """Add ``keys`` (int64) with their signatures (one row each) and re-sort the bands.
 
-        ``progress(done, total)``, when given, is called with the bands sorted so
-        far, a few bands at a time.
+        Signatures in Fortran order (``minhash_signatures(..., order="F")``, each
+        permutation's values contiguous) are kept as they are and sorted without
+        a copy; any other layout is held C-contiguous and copied into columns a
+        few bands at a time. The orders are the same. ``progress(done, total)``,
+        when given, is called with the bands sorted so far, a few bands at a time.
         """
         keys = np.asarray(keys, dtype=np.int64).ravel()
-        signatures = np.ascontiguousarray(signatures, dtype=self.signatures.dtype)
+        signatures = np.asarray(signatures)
+        if signatures.dtype != self.signatures.dtype or not signatures.flags.f_contiguous:
+            signatures = np.ascontiguousarray(signatures, dtype=self.signatures.dtype)
         if signatures.ndim != 2 or signatures.shape != (len(keys), self.num_perm):
             raise ValueError(
                 f"signatures must have shape ({len(keys)}, {self.num_perm}); got {signatures.shape}"
@@ -205,8 +210,9 @@ class MinHashLSH:
             raise ValueError(f"signature must have length {self.num_perm}; got {signature.shape}")
         if not len(self.keys):
             return np.empty(0, dtype=np.int64)
+        # Both as columns (one signature position a row), whatever the layout.
         rows = _band_matches(
-            self.signatures, self._orders, signature, self.rows, self._pack, prefix
+            self.signatures.T, self._orders, signature[:, None], self.rows, self._pack, prefix
         )
         return np.unique(rows)
 
@@ -322,8 +328,8 @@ def _check_threshold(threshold: float) -> float:
     return float(threshold)
 
 
-#: Bytes of the band columns copied at a time (:func:`_sort_bands`); None: a
-#: third of the signatures' size.
+#: Bytes of the band columns copied at a time from row-major signatures
+#: (:func:`_sort_bands`); None: a third of the signatures' size.
 COLUMN_BUDGET: int | None = None
 
 
@@ -333,12 +339,14 @@ def _sort_bands(
     """Fill ``orders[band]`` with the rows sorted by that band's ``(head, tail)`` key,
     ties by row: ``np.lexsort((tails, heads))`` per band (see :mod:`sketches.lsh_kernels`).
 
-    The bands go in blocks, each copied into columns (:data:`COLUMN_BUDGET`: a
-    third of the signatures' size, so a third more memory than they take) and then
-    sorted a band per worker (Numba's threads); ``progress(done, bands)`` hears
-    after each block. Scratch: 36 bytes a row per worker, 32 where the tail
-    packs beside the row id; of that, the spare half is touched (and paged in)
-    only as far as the largest bucket of the first pass.
+    The bands go in blocks, sorted a band per worker (Numba's threads);
+    ``progress(done, bands)`` hears after each block. Fortran-ordered signatures
+    are already columns and are sorted where they lie; row-major ones are copied
+    into columns a block at a time (:data:`COLUMN_BUDGET`: a third of the
+    signatures' size, so a third more memory than they take). Scratch: 36 bytes a
+    row per worker, 32 where the tail packs beside the row id; of that, the
+    spare half is touched (and paged in) only as far as the largest bucket of
+    the first pass.
     """
     n = signatures.shape[0]
     bands = orders.shape[0]
@@ -352,32 +360,38 @@ def _sort_bands(
     block = min(bands, max(1, budget // band_bytes))
     if block > workers:
         block -= block % workers  # whole rounds of the workers
-    columns = np.empty((block * rows, n), dtype=signatures.dtype)
+    in_columns = signatures.flags.f_contiguous
+    columns = signatures.T if in_columns else np.empty((block * rows, n), signatures.dtype)
     # Tail and row in one word where the tail is a 32-bit value or absent: two
     # scratch arrays of keys instead of three (see sketches.lsh_kernels).
     packed = lsh_kernels.packs_tail_with_row(rows, pack, signatures.itemsize, n)
-    twins = lsh_kernels.sort_bands_packed if packed else lsh_kernels.sort_bands
     scratch = [np.empty((workers, n), dtype=np.uint64) for _ in range(4)]
-    if not packed:
-        scratch.append(np.empty((workers, n), dtype=orders.dtype))  # the spare order
+    # The spare order; None is the packed path.
+    scratch.append(None if packed else np.empty((workers, n), dtype=orders.dtype))
     counts = np.empty((workers, (1 << lsh_kernels.TOP_DIGIT) + 1), dtype=np.int64)
     bucket_counts = np.empty((workers, (1 << lsh_kernels.BUCKET_DIGIT) + 1), dtype=np.int64)
     # Buckets waiting to be split are disjoint and longer than SMALL rows.
     stack = np.empty((workers, 2 * (n // (lsh_kernels.SMALL + 1) + 2)), dtype=np.int64)
     copy = lsh_kernels.copy_columns.for_work(n)
-    sort = twins.serial if serial else twins.parallel
+    sort = lsh_kernels.sort_bands.serial if serial else lsh_kernels.sort_bands.parallel
     for first in range(0, bands, block):
         last = min(first + block, bands)
-        view = columns[: (last - first) * rows]
-        copy(signatures, first * rows, view)
+        if in_columns:
+            view = columns[first * rows : last * rows]
+        else:
+            view = columns[: (last - first) * rows]
+            copy(signatures, first * rows, view)
         sort(view, first, last, rows, pack, orders, *scratch, counts, bucket_counts, stack)
         if progress is not None:
             progress(last, bands)
 
 
 @njit(cache=True)
-def _band_matches(signatures, orders, query, rows, pack, prefix):
+def _band_matches(columns, orders, query, rows, pack, prefix):
     """Rows whose band agrees with the query's on its first ``prefix`` values, per band.
+
+    ``columns``: the signatures transposed (``columns[k, row]``), ``query`` one
+    column (``query[k, 0]``), as :func:`sketches.lsh_kernels.column_key` reads them.
 
     ``prefix`` is ``rows`` (the whole band), ``2`` (the packed head, when
     ``pack == 2``) or ``1`` (the first value): the three levels at which a band's
@@ -388,7 +402,7 @@ def _band_matches(signatures, orders, query, rows, pack, prefix):
     total = 0
     for band in range(bands):
         start = band * rows
-        head, tail = _band_key(query, start, rows, pack)
+        head, tail = column_key(query, start, 0, rows, pack)
         if prefix == 1 and pack == 2 and rows > 1:
             low_head = head & np.uint64(0xFFFFFFFF00000000)
             high_head = head | np.uint64(0x00000000FFFFFFFF)
@@ -396,8 +410,8 @@ def _band_matches(signatures, orders, query, rows, pack, prefix):
             low_head = head
             high_head = head
         exact_tail = prefix == rows and rows > pack
-        lo = _bound(signatures, orders[band], start, rows, pack, low_head, tail, exact_tail, False)
-        hi = _bound(signatures, orders[band], start, rows, pack, high_head, tail, exact_tail, True)
+        lo = _bound(columns, orders[band], start, rows, pack, low_head, tail, exact_tail, False)
+        hi = _bound(columns, orders[band], start, rows, pack, high_head, tail, exact_tail, True)
         if hi > lo:
             pieces.append(orders[band, lo:hi])
             total += hi - lo
@@ -410,8 +424,8 @@ def _band_matches(signatures, orders, query, rows, pack, prefix):
 
 
 @njit(cache=True, inline="always")
-def _before(signatures, item, start, rows, pack, head, tail, use_tail, or_equal):
-    item_head, item_tail = _band_key(signatures[item], start, rows, pack)
+def _before(columns, item, start, rows, pack, head, tail, use_tail, or_equal):
+    item_head, item_tail = column_key(columns, start, item, rows, pack)
     if item_head != head:
         return item_head < head
     if not use_tail or item_tail == tail:
@@ -420,13 +434,13 @@ def _before(signatures, item, start, rows, pack, head, tail, use_tail, or_equal)
 
 
 @njit(cache=True)
-def _bound(signatures, order, start, rows, pack, head, tail, use_tail, upper):
+def _bound(columns, order, start, rows, pack, head, tail, use_tail, upper):
     """The first position in ``order`` whose band key is above the key (``upper``),
     or at or above it (not ``upper``): bisect's right and left bounds."""
     lo, hi = 0, len(order)
     while lo < hi:
         mid = (lo + hi) // 2
-        if _before(signatures, order[mid], start, rows, pack, head, tail, use_tail, upper):
+        if _before(columns, order[mid], start, rows, pack, head, tail, use_tail, upper):
             lo = mid + 1
         else:
             hi = mid

@@ -23,16 +23,20 @@ share, and a bucket of equal keys costs one pass.
 Where a band's tail is its last value and that value is 32 bits (the default
 banding of 32-bit signatures: three values a band, the first two packed into
 the head), or where a band has no tail, the tail and the row id share one
-64-bit word, ``tail << 32 | row`` (:func:`sort_band_packed`). Every key is then
+64-bit word, ``tail << 32 | row`` (the packed path). Every key is then
 distinct, two words a row move instead of three, and ``order`` is read off the
 low halves at the end: 8% less time a band than three arrays on a 10M-edge
-R-MAT. Wider tails (hashes of the later values, 64-bit values) keep the three
-arrays (:func:`sort_band`).
+R-MAT. Wider tails (hashes of the later values, 64-bit values) move the order
+as a third array. One source serves both: the kernels take ``spare_order``, the
+third array's scratch, and ``None`` there is the packed path (Numba compiles
+each apart and drops the other's branches).
 
-Reading a band's values out of the row-major signatures touches a cache line
-of every row for a few bytes, which a prefetcher does not follow; so a block of
-bands is first copied into columns (:func:`copy_columns`, tile by tile), and
-each band is then sorted from contiguous columns. Bands are sorted in parallel,
+The bands are sorted from columns, one signature position a row of
+``columns``: reading a band's values out of row-major signatures touches a
+cache line of every row for a few bytes, which a prefetcher does not follow.
+Signatures written in columns (``minhash_signatures(..., order="F")``) are
+sorted where they lie; row-major ones are copied into columns a block of bands
+at a time (:func:`copy_columns`, tile by tile). Bands are sorted in parallel,
 each by one worker in its own scratch rows, so the serial and parallel twins
 write the same order.
 """
@@ -55,40 +59,21 @@ TILE = 256
 
 
 @njit(cache=True, inline="always")
-def band_key(signature, start, rows, pack):
-    """(first ``pack`` values packed, hash of the other values) of one band."""
-    head = np.uint64(signature[start])
-    if pack == 2 and rows > 1:
-        head = (head << np.uint64(32)) | np.uint64(signature[start + 1])
-    else:
-        pack = 1
-    if rows - pack == 1:
-        # One value left: itself is an exact key.
-        return head, np.uint64(signature[start + pack])
-    tail = np.uint64(0x9E3779B97F4A7C15)
-    for offset in range(pack, rows):
-        # SplitMix64's finalizer: every input bit reaches every output bit.
-        tail ^= np.uint64(signature[start + offset])
-        tail *= np.uint64(0xBF58476D1CE4E5B9)
-        tail ^= tail >> np.uint64(31)
-        tail *= np.uint64(0x94D049BB133111EB)
-        tail ^= tail >> np.uint64(29)
-    return head, tail
-
-
-@njit(cache=True, inline="always")
 def column_key(columns, start, item, rows, pack):
-    """:func:`band_key` of row ``item`` read from ``columns`` (one signature position a
-    row of ``columns``; the band's first value in row ``start``): the same key."""
+    """``(head, tail)`` of row ``item``'s band whose first value is ``columns[start, item]``
+    (one signature position a row of ``columns``): the first ``pack`` values packed,
+    then the one value left, or a hash of the values left."""
     head = np.uint64(columns[start, item])
     if pack == 2 and rows > 1:
         head = (head << np.uint64(32)) | np.uint64(columns[start + 1, item])
     else:
         pack = 1
     if rows - pack == 1:
+        # One value left: itself is an exact key.
         return head, np.uint64(columns[start + pack, item])
     tail = np.uint64(0x9E3779B97F4A7C15)
     for offset in range(pack, rows):
+        # SplitMix64's finalizer: every input bit reaches every output bit.
         tail ^= np.uint64(columns[start + offset, item])
         tail *= np.uint64(0xBF58476D1CE4E5B9)
         tail ^= tail >> np.uint64(31)
@@ -114,17 +99,23 @@ def _before(head, tail, other_head, other_tail):
 
 
 @njit(cache=True)
-def _insertion_sort(heads, tails, order, lo, hi):
-    """Sort positions ``lo..hi-1`` by ``(head, tail)``, stably."""
+def _insertion_sort(heads, lows, order, spare_order, lo, hi):
+    """Sort positions ``lo..hi-1`` by ``(head, low)``, stably; ``order`` moves with
+    them unless ``spare_order`` is None (packed: the row id is in ``lows``)."""
     for position in range(lo + 1, hi):
-        head, tail, item = heads[position], tails[position], order[position]
+        head, low = heads[position], lows[position]
+        if spare_order is not None:
+            item = order[position]
         slot = position
-        while slot > lo and _before(head, tail, heads[slot - 1], tails[slot - 1]):
+        while slot > lo and _before(head, low, heads[slot - 1], lows[slot - 1]):
             heads[slot] = heads[slot - 1]
-            tails[slot] = tails[slot - 1]
-            order[slot] = order[slot - 1]
+            lows[slot] = lows[slot - 1]
+            if spare_order is not None:
+                order[slot] = order[slot - 1]
             slot -= 1
-        heads[slot], tails[slot], order[slot] = head, tail, item
+        heads[slot], lows[slot] = head, low
+        if spare_order is not None:
+            order[slot] = item
 
 
 @njit(cache=True, inline="always")
@@ -147,12 +138,18 @@ def _digit(spread, size, most):
 
 
 @njit(cache=True)
-def _sort_bucket(heads, tails, order, lo, hi, spare_heads, spare_tails, spare_order, counts, stack):
-    """Split positions ``lo..hi-1`` of ``(heads, tails, order)`` on their keys' highest
-    differing bits until every bucket left out of order holds at most :data:`SMALL`
-    rows, stably (``spare_*``: scratch for ``hi - lo`` rows, used from its start, so
-    that every bucket splits through the same cache lines). An insertion sort
-    finishes them."""
+def _sort_bucket(heads, lows, order, lo, hi, spare_heads, spare_lows, spare_order, counts, stack):
+    """Split positions ``lo..hi-1`` of ``(heads, lows)`` (and ``order``, unless
+    ``spare_order`` is None) on their keys' highest differing bits until every
+    bucket left out of order holds at most :data:`SMALL` rows, stably (``spare_*``:
+    scratch for ``hi - lo`` rows, used from its start, so that every bucket splits
+    through the same cache lines). An insertion sort finishes them."""
+    # The bits of the low words that order rows: all of them, or the tail's half
+    # where the row id packs beside it. Rows whose keys are equal are in row order
+    # already (every pass is stable), so their row bits are never split again.
+    tail_bits = np.uint64(0xFFFFFFFFFFFFFFFF)
+    if spare_order is None:
+        tail_bits = np.uint64(0xFFFFFFFF00000000)
     stack[0], stack[1] = lo, hi
     pending = 1
     while pending:
@@ -161,8 +158,8 @@ def _sort_bucket(heads, tails, order, lo, hi, spare_heads, spare_tails, spare_or
         spread = _differing_bits(heads, lo, hi)
         keys = heads
         if spread == np.uint64(0):
-            spread = _differing_bits(tails, lo, hi)
-            keys = tails
+            spread = _differing_bits(lows, lo, hi) & tail_bits
+            keys = lows
             if spread == np.uint64(0):
                 continue  # all equal: already in row order
         shift, mask, width = _digit(spread, hi - lo, BUCKET_DIGIT)
@@ -175,15 +172,17 @@ def _sort_bucket(heads, tails, order, lo, hi, spare_heads, spare_tails, spare_or
             counts[bucket + 1] += counts[bucket]
         for position in range(lo, hi):
             bucket = (keys[position] >> shift) & mask
-            slot = counts[bucket] - lo
-            counts[bucket] += 1
+            slot = counts[bucket]
+            counts[bucket] = slot + 1
             # The spare rows from 0: the same few cache lines for every bucket.
-            spare_heads[slot] = heads[position]
-            spare_tails[slot] = tails[position]
-            spare_order[slot] = order[position]
+            spare_heads[slot - lo] = heads[position]
+            spare_lows[slot - lo] = lows[position]
+            if spare_order is not None:
+                spare_order[slot - lo] = order[position]
         heads[lo:hi] = spare_heads[: hi - lo]
-        tails[lo:hi] = spare_tails[: hi - lo]
-        order[lo:hi] = spare_order[: hi - lo]
+        lows[lo:hi] = spare_lows[: hi - lo]
+        if spare_order is not None:
+            order[lo:hi] = spare_order[: hi - lo]
         start = lo
         for bucket in range(buckets):
             stop = counts[bucket]
@@ -201,9 +200,9 @@ def sort_band(
     pack,
     order,
     heads,
-    tails,
+    lows,
     spare_heads,
-    spare_tails,
+    spare_lows,
     spare_order,
     counts,
     bucket_counts,
@@ -212,131 +211,11 @@ def sort_band(
     """``order`` := the rows sorted stably by their keys, read from ``columns``.
 
     The first counting pass buckets the rows by the top bits of their first
-    value (``columns[start]``), writing each row's key into ``heads``/``tails``
-    as it is placed; the large buckets are then sorted in place.
+    value (``columns[start]``), writing each row's key into ``heads``/``lows``
+    as it is placed; the large buckets are then sorted in place. ``lows`` holds
+    the tails, or, where ``spare_order`` is None (:func:`packs_tail_with_row`),
+    ``tail << 32 | row``, from which ``order`` is read at the end.
     """
-    n = len(order)
-    if n == 0:
-        return
-    first = columns[start]
-    width = min(TOP_DIGIT, _bit_length(np.uint64(n)))
-    shift = np.uint64(first.itemsize * 8 - width)
-    buckets = 1 << width
-    counts[: buckets + 1] = 0
-    for item in range(n):
-        counts[(np.uint64(first[item]) >> shift) + 1] += 1
-    for bucket in range(buckets):
-        counts[bucket + 1] += counts[bucket]
-    for item in range(n):
-        bucket = np.uint64(first[item]) >> shift
-        slot = counts[bucket]
-        counts[bucket] = slot + 1
-        heads[slot], tails[slot] = column_key(columns, start, item, rows, pack)
-        order[slot] = item
-    lo = 0
-    for bucket in range(buckets):
-        hi = counts[bucket]
-        if hi - lo > SMALL:
-            _sort_bucket(
-                heads,
-                tails,
-                order,
-                lo,
-                hi,
-                spare_heads,
-                spare_tails,
-                spare_order,
-                bucket_counts,
-                stack,
-            )
-        lo = hi
-    # Every run left unsorted is at most SMALL rows between smaller and larger keys:
-    # one insertion sort over the band puts them in order, its branch mostly
-    # predicted (a pass per small bucket mispredicts at every bucket boundary).
-    _insertion_sort(heads, tails, order, 0, n)
-
-
-def packs_tail_with_row(rows: int, pack: int, itemsize: int, n: int) -> bool:
-    """Whether a band's tail fits beside a row id in 64 bits: the tail is one
-    32-bit value (``rows - pack == 1``) or absent, and row ids fit in 32 bits."""
-    pack = pack if pack == 2 and rows > 1 else 1
-    return n < 2**31 and (rows == pack or (rows - pack == 1 and itemsize <= 4))
-
-
-@njit(cache=True)
-def _insertion_sort_packed(heads, lows, lo, hi):
-    """Sort positions ``lo..hi-1`` by ``(head, low)`` (keys are distinct)."""
-    for position in range(lo + 1, hi):
-        head, low = heads[position], lows[position]
-        slot = position
-        while slot > lo and _before(head, low, heads[slot - 1], lows[slot - 1]):
-            heads[slot] = heads[slot - 1]
-            lows[slot] = lows[slot - 1]
-            slot -= 1
-        heads[slot], lows[slot] = head, low
-
-
-@njit(cache=True)
-def _sort_bucket_packed(heads, lows, lo, hi, spare_heads, spare_lows, counts, stack):
-    """:func:`_sort_bucket` over ``(heads, lows)``, splitting on the heads and then the
-    tails (the low words' high halves)."""
-    stack[0], stack[1] = lo, hi
-    pending = 1
-    while pending:
-        pending -= 1
-        lo, hi = stack[2 * pending], stack[2 * pending + 1]
-        spread = _differing_bits(heads, lo, hi)
-        keys = heads
-        if spread == np.uint64(0):
-            # Tails only: rows with equal keys are in row order already (every
-            # pass is stable), so their row bits are not split again.
-            spread = _differing_bits(lows, lo, hi) & np.uint64(0xFFFFFFFF00000000)
-            keys = lows
-            if spread == np.uint64(0):
-                continue
-        shift, mask, width = _digit(spread, hi - lo, BUCKET_DIGIT)
-        buckets = 1 << width
-        counts[: buckets + 1] = 0
-        for position in range(lo, hi):
-            counts[((keys[position] >> shift) & mask) + 1] += 1
-        counts[0] = lo
-        for bucket in range(buckets):
-            counts[bucket + 1] += counts[bucket]
-        for position in range(lo, hi):
-            bucket = (keys[position] >> shift) & mask
-            slot = counts[bucket]
-            counts[bucket] = slot + 1
-            # The spare rows from 0: the same few cache lines for every bucket.
-            spare_heads[slot - lo] = heads[position]
-            spare_lows[slot - lo] = lows[position]
-        heads[lo:hi] = spare_heads[: hi - lo]
-        lows[lo:hi] = spare_lows[: hi - lo]
-        start = lo
-        for bucket in range(buckets):
-            stop = counts[bucket]
-            if stop - start > SMALL:
-                stack[2 * pending], stack[2 * pending + 1] = start, stop
-                pending += 1
-            start = stop
-
-
-@njit(cache=True)
-def sort_band_packed(
-    columns,
-    start,
-    rows,
-    pack,
-    order,
-    heads,
-    lows,
-    spare_heads,
-    spare_lows,
-    counts,
-    bucket_counts,
-    stack,
-):
-    """:func:`sort_band` for bands whose tail packs beside the row id
-    (:func:`packs_tail_with_row`): ``lows = tail << 32 | row``; the same order."""
     n = len(order)
     if n == 0:
         return
@@ -355,17 +234,43 @@ def sort_band_packed(
         counts[bucket] = slot + 1
         head, tail = column_key(columns, start, item, rows, pack)
         heads[slot] = head
-        # A missing tail is column_key's constant: shifted, still one value for all.
-        lows[slot] = (tail << np.uint64(32)) | np.uint64(item)
+        if spare_order is None:
+            # A missing tail is column_key's constant: shifted, still one value for all.
+            lows[slot] = (tail << np.uint64(32)) | np.uint64(item)
+        else:
+            lows[slot] = tail
+            order[slot] = item
     lo = 0
     for bucket in range(buckets):
         hi = counts[bucket]
         if hi - lo > SMALL:
-            _sort_bucket_packed(heads, lows, lo, hi, spare_heads, spare_lows, bucket_counts, stack)
+            _sort_bucket(
+                heads,
+                lows,
+                order,
+                lo,
+                hi,
+                spare_heads,
+                spare_lows,
+                spare_order,
+                bucket_counts,
+                stack,
+            )
         lo = hi
-    _insertion_sort_packed(heads, lows, 0, n)
-    for position in range(n):
-        order[position] = lows[position] & np.uint64(0xFFFFFFFF)
+    # Every run left unsorted is at most SMALL rows between smaller and larger keys:
+    # one insertion sort over the band puts them in order, its branch mostly
+    # predicted (a pass per small bucket mispredicts at every bucket boundary).
+    _insertion_sort(heads, lows, order, spare_order, 0, n)
+    if spare_order is None:
+        for position in range(n):
+            order[position] = lows[position] & np.uint64(0xFFFFFFFF)
+
+
+def packs_tail_with_row(rows: int, pack: int, itemsize: int, n: int) -> bool:
+    """Whether a band's tail fits beside a row id in 64 bits: the tail is one
+    32-bit value (``rows - pack == 1``) or absent, and row ids fit in 32 bits."""
+    pack = pack if pack == 2 and rows > 1 else 1
+    return n < 2**31 and (rows == pack or (rows - pack == 1 and itemsize <= 4))
 
 
 @serial_and_parallel
@@ -389,9 +294,9 @@ def sort_bands(
     pack,
     orders,
     heads,
-    tails,
+    lows,
     spare_heads,
-    spare_tails,
+    spare_lows,
     spare_order,
     counts,
     bucket_counts,
@@ -400,7 +305,7 @@ def sort_bands(
     """Sort bands ``first_band..last_band-1``, whose values ``columns`` holds from row 0.
 
     Worker ``w`` (a row of each scratch array) sorts every ``workers``-th band
-    from ``first_band + w``.
+    from ``first_band + w``. ``spare_order`` None: the packed path (:func:`sort_band`).
     """
     workers = heads.shape[0]
     for worker in prange(workers):
@@ -412,47 +317,19 @@ def sort_bands(
                 pack,
                 orders[band],
                 heads[worker],
-                tails[worker],
-                spare_heads[worker],
-                spare_tails[worker],
-                spare_order[worker],
-                counts[worker],
-                bucket_counts[worker],
-                stack[worker],
-            )
-
-
-@serial_and_parallel
-def sort_bands_packed(
-    columns,
-    first_band,
-    last_band,
-    rows,
-    pack,
-    orders,
-    heads,
-    lows,
-    spare_heads,
-    spare_lows,
-    counts,
-    bucket_counts,
-    stack,
-):
-    """:func:`sort_bands` with :func:`sort_band_packed` (two scratch words a row)."""
-    workers = heads.shape[0]
-    for worker in prange(workers):
-        for band in range(first_band + worker, last_band, workers):
-            sort_band_packed(
-                columns,
-                (band - first_band) * rows,
-                rows,
-                pack,
-                orders[band],
-                heads[worker],
                 lows[worker],
                 spare_heads[worker],
                 spare_lows[worker],
+                _row(spare_order, worker),
                 counts[worker],
                 bucket_counts[worker],
                 stack[worker],
             )
+
+
+@njit(cache=True, inline="always")
+def _row(scratch, worker):
+    """``scratch[worker]``, or None for None (Numba compiles the two apart)."""
+    if scratch is None:
+        return None
+    return scratch[worker]

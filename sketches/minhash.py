@@ -27,7 +27,7 @@ import itertools
 import numpy as np
 from datasketch import LeanMinHash, MinHash
 from datasketch.minhash import _fmix
-from numba import prange
+from numba import njit, prange
 
 from checks import check_seed
 from checks.twins import serial_and_parallel
@@ -45,6 +45,7 @@ def minhash_signatures(
     scheme: str = "affine32",
     device: str = "cpu",
     first_row: int = 0,
+    order: str = "C",
     progress=None,
 ) -> np.ndarray:
     """MinHash signature of each row's set of column ids, one row per CSR row.
@@ -71,6 +72,12 @@ def minhash_signatures(
         Id of the first row when ``indptr`` is a slice ``indptr[a:b + 1]`` of a
         larger matrix (``include_self`` adds that id), so that row blocks can be
         signed apart and stacked.
+    order : {"C", "F"}
+        Memory layout of the result, as NumPy names it: ``"C"`` keeps each
+        signature contiguous, ``"F"`` each permutation's values (a column of the
+        result), the layout in which :class:`sketches.lsh.MinHashLSH` sorts its
+        bands without copying them. The same values either way; the CPU writes
+        ``"F"`` directly, the GPU's result is copied into it.
     progress : callable, optional
         ``progress(done, n)`` with the rows signed so far: the rows are then
         signed in :data:`PROGRESS_BLOCKS` blocks of about equal work (the same
@@ -109,6 +116,8 @@ def minhash_signatures(
     element_hash = _fmix(np.arange(n_columns, dtype=dtype), width)
     if device not in ("cpu", "gpu"):
         raise ValueError(f"device must be 'cpu' or 'gpu'; got {device!r}")
+    if order not in ("C", "F"):
+        raise ValueError(f"order must be 'C' or 'F'; got {order!r}")
     if device == "gpu":
         from sketches import _minhash_gpu
 
@@ -117,12 +126,14 @@ def minhash_signatures(
         )
         if progress is not None:
             progress(n, n)
-        return out
-    out = np.empty((n, num_perm), dtype=dtype)
+        return np.asfortranarray(out) if order == "F" else out
+    columns = order == "F"
+    # "F" is the transpose of a C array of one row per permutation, which the
+    # kernel fills a column (node) at a time.
+    out = np.empty((num_perm, n) if columns else (n, num_perm), dtype=dtype)
     # Serial for a small graph: rows are independent, so the same signatures, and the
     # parallel twin is never compiled for it (issue #22).
-    twins = _row_signatures_32 if width == 32 else _row_signatures_64
-    kernel = twins.for_work(n + indices.shape[0])
+    kernel = _row_signatures.for_work(n + indices.shape[0])
     blocks = [0, n] if progress is None else _work_blocks(indptr, PROGRESS_BLOCKS)
     for lo, hi in itertools.pairwise(blocks):
         kernel(
@@ -133,11 +144,13 @@ def minhash_signatures(
             b,
             bool(include_self),
             first_row + lo,
-            out[lo:hi],
+            out,
+            lo,
+            columns,
         )
         if progress is not None:
             progress(hi, n)
-    return out
+    return out.T if columns else out
 
 
 #: Blocks of rows signed one after another when progress is reported.
@@ -177,51 +190,79 @@ def _check_num_perm(num_perm) -> int:
     return int(num_perm)
 
 
+#: Rows a worker signs before writing them out in columns (``order="F"``): 64 values
+#: of 4 bytes are four whole cache lines of each column, and the tile (32 KiB at
+#: 128 permutations of 32 bits) is still in the core's cache when it is transposed.
+TILE_ROWS = 64
+
+
 @serial_and_parallel
-def _row_signatures_32(indptr, indices, element_hash, a, b, include_self, first_row, out):
+def _row_signatures(
+    indptr, indices, element_hash, a, b, include_self, first_row, out, done, columns
+):
+    # Row ``row`` of ``indptr`` goes to row ``done + row`` of ``out``, or to that
+    # column where ``columns`` (``out`` is then num_perm x n; see minhash_signatures).
+    # A tile of rows is signed before it is written out, so that its columns are
+    # written a few whole cache lines at a time.
+    n_rows, num_perm = len(indptr) - 1, len(a)
+    for tile_start in prange((n_rows + TILE_ROWS - 1) // TILE_ROWS):
+        lo = tile_start * TILE_ROWS
+        hi = min(lo + TILE_ROWS, n_rows)
+        tile = np.empty((TILE_ROWS, num_perm), dtype=out.dtype)
+        for row in range(lo, hi):
+            best = tile[row - lo] if columns else out[done + row]
+            elements = indices[indptr[row] : indptr[row + 1]]
+            own = first_row + row if include_self else -1
+            if out.itemsize == 4:
+                _min_hashes_32(best, elements, own, element_hash, a, b)
+            else:
+                _min_hashes_64(best, elements, own, element_hash, a, b)
+        if columns:
+            for k in range(num_perm):
+                for row in range(lo, hi):
+                    out[k, done + row] = tile[row - lo, k]
+
+
+@njit(cache=True, inline="always")
+def _min_hashes_32(best, elements, own, element_hash, a, b):
     # Permutations innermost: a, b and the running minimum are contiguous, so
     # the multiply-add-min loop vectorises. Truncating to uint32 before the
     # minimum is datasketch's arithmetic mod 2**32, and lets LLVM use 32-bit
     # lanes. Four elements per pass over the row's minimum halve its loads and
     # stores (about 2x on a million rows of 20 elements).
-    n_rows, num_perm = out.shape
-    for row in prange(n_rows):
-        best = out[row]
-        best[:] = np.uint32(0xFFFFFFFF)
-        if include_self:
-            value = element_hash[first_row + row]
-            for k in range(num_perm):
-                best[k] = min(best[k], np.uint32(a[k] * value + b[k]))
-        position, stop = indptr[row], indptr[row + 1]
-        while position + 4 <= stop:
-            h0 = element_hash[indices[position]]
-            h1 = element_hash[indices[position + 1]]
-            h2 = element_hash[indices[position + 2]]
-            h3 = element_hash[indices[position + 3]]
-            for k in range(num_perm):
-                first = min(np.uint32(a[k] * h0 + b[k]), np.uint32(a[k] * h1 + b[k]))
-                second = min(np.uint32(a[k] * h2 + b[k]), np.uint32(a[k] * h3 + b[k]))
-                best[k] = min(best[k], min(first, second))
-            position += 4
-        while position < stop:
-            value = element_hash[indices[position]]
-            for k in range(num_perm):
-                best[k] = min(best[k], np.uint32(a[k] * value + b[k]))
-            position += 1
+    num_perm = len(a)
+    best[:] = np.uint32(0xFFFFFFFF)
+    if own >= 0:
+        value = element_hash[own]
+        for k in range(num_perm):
+            best[k] = min(best[k], np.uint32(a[k] * value + b[k]))
+    position, stop = 0, len(elements)
+    while position + 4 <= stop:
+        h0 = element_hash[elements[position]]
+        h1 = element_hash[elements[position + 1]]
+        h2 = element_hash[elements[position + 2]]
+        h3 = element_hash[elements[position + 3]]
+        for k in range(num_perm):
+            first = min(np.uint32(a[k] * h0 + b[k]), np.uint32(a[k] * h1 + b[k]))
+            second = min(np.uint32(a[k] * h2 + b[k]), np.uint32(a[k] * h3 + b[k]))
+            best[k] = min(best[k], min(first, second))
+        position += 4
+    while position < stop:
+        value = element_hash[elements[position]]
+        for k in range(num_perm):
+            best[k] = min(best[k], np.uint32(a[k] * value + b[k]))
+        position += 1
 
 
-@serial_and_parallel
-def _row_signatures_64(indptr, indices, element_hash, a, b, include_self, first_row, out):
-    # The twin of _row_signatures_32 for affine64: uint64 arithmetic wraps mod 2**64.
-    n_rows, num_perm = out.shape
-    for row in prange(n_rows):
-        best = out[row]
-        best[:] = np.uint64(0xFFFFFFFFFFFFFFFF)
-        if include_self:
-            value = element_hash[first_row + row]
-            for k in range(num_perm):
-                best[k] = min(best[k], a[k] * value + b[k])
-        for position in range(indptr[row], indptr[row + 1]):
-            value = element_hash[indices[position]]
-            for k in range(num_perm):
-                best[k] = min(best[k], a[k] * value + b[k])
+@njit(cache=True, inline="always")
+def _min_hashes_64(best, elements, own, element_hash, a, b):
+    # _min_hashes_32 for affine64: uint64 arithmetic wraps mod 2**64.
+    best[:] = np.uint64(0xFFFFFFFFFFFFFFFF)
+    if own >= 0:
+        value = element_hash[own]
+        for k in range(len(a)):
+            best[k] = min(best[k], a[k] * value + b[k])
+    for element in elements:
+        value = element_hash[element]
+        for k in range(len(a)):
+            best[k] = min(best[k], a[k] * value + b[k])

@@ -416,8 +416,8 @@ def test_band_buckets_are_the_groups_of_equal_band_values(case):
 
 
 def test_band_orders_agree_between_the_twins_and_any_thread_count(monkeypatch):
-    """The serial twin (one worker), the parallel twin with one or two threads, and
-    blocks of every size give the same orders."""
+    """The serial twin (one worker), the parallel twin with one or two threads,
+    blocks of every size and signatures in either layout give the same orders."""
     import numba
 
     import sketches.lsh as lsh
@@ -445,6 +445,9 @@ def test_band_orders_agree_between_the_twins_and_any_thread_count(monkeypatch):
     for budget in (1, 5 * 3 * 4 * len(signatures)):
         monkeypatch.setattr(lsh, "COLUMN_BUDGET", budget)
         build()
+    # Signatures in columns (Fortran order) are sorted where they lie: the same orders.
+    signatures = np.asfortranarray(signatures)
+    build()
     for other in orders[1:]:
         np.testing.assert_array_equal(other, orders[0])
 
@@ -459,3 +462,20 @@ def test_insert_reports_the_bands_sorted():
     done = [d for d, _ in calls]
     assert done == sorted(done) and done[-1] == 42
     assert {total for _, total in calls} == {42}
+
+
+def test_signatures_in_columns_are_kept_and_answer_as_rows_do():
+    """Fortran-ordered signatures are held without a copy, and every query answers
+    as over the same signatures held row by row."""
+    signatures = piled_signatures(2000, 128, 7)
+    rows, columns = MinHashLSH(0.5, 128, params=(42, 3)), MinHashLSH(0.5, 128, params=(42, 3))
+    rows.insert(np.arange(2000), signatures)
+    in_columns = np.asfortranarray(signatures)
+    columns.insert(np.arange(2000), in_columns)
+    assert columns.signatures is in_columns and rows.signatures.flags.c_contiguous
+    np.testing.assert_array_equal(columns._orders, rows._orders)
+    for signature in signatures[::97]:
+        np.testing.assert_array_equal(columns.query(signature), rows.query(signature))
+        np.testing.assert_array_equal(
+            columns.query_top(signature, 50), rows.query_top(signature, 50)
+        )

@@ -3,9 +3,9 @@
 Signatures are built so that their band keys are given ``(heads, tails)``:
 
 - 64-bit values, two a band: head = first value, tail = second (the three-array
-  sort, :func:`sketches.lsh_kernels.sort_band`);
+  sort, :func:`sketches.lsh_kernels.sort_band` with a spare order);
 - 32-bit values, three a band: head = first two packed, tail = third (the tail
-  packed beside the row id, :func:`sketches.lsh_kernels.sort_band_packed`);
+  packed beside the row id, :func:`sketches.lsh_kernels.sort_band` without one);
 - 32-bit values, two a band: head = both packed, no tail (packed too).
 """
 
@@ -72,7 +72,10 @@ def signatures_for(heads, tails, layout):
 @pytest.mark.parametrize("layout", ["64-bit, tail", "32-bit, tail packed", "32-bit, no tail"])
 @pytest.mark.parametrize("case", sorted(CASES))
 @pytest.mark.parametrize("parallel", [False, True])
-def test_band_sort_is_the_lexsort_of_the_keys(case, layout, parallel, monkeypatch):
+@pytest.mark.parametrize("order", ["C", "F"])
+def test_band_sort_is_the_lexsort_of_the_keys(case, layout, parallel, order, monkeypatch):
+    """Row-major signatures (copied into columns) and Fortran-ordered ones (sorted
+    where they lie) give np.lexsort's order."""
     from checks import twins
 
     if parallel:
@@ -80,7 +83,8 @@ def test_band_sort_is_the_lexsort_of_the_keys(case, layout, parallel, monkeypatc
     values, heads, tails, rows, pack = signatures_for(*CASES[case], layout)
     # Three bands: the same keys, reversed, and shuffled rows (each its own order).
     flip = rng.permutation(len(values))
-    signatures = np.ascontiguousarray(np.hstack([values, values[::-1], values[flip]]))
+    signatures = np.hstack([values, values[::-1], values[flip]])
+    signatures = np.asfortranarray(signatures) if order == "F" else np.ascontiguousarray(signatures)
     orders = np.full((3, len(values)), -1, dtype=np.int32)
     _sort_bands(signatures, rows, pack, orders)
     for band, index in enumerate([np.arange(len(values)), np.arange(len(values))[::-1], flip]):

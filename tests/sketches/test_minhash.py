@@ -151,3 +151,23 @@ def test_row_blocks_signed_apart_stack_to_the_whole(scheme):
     np.testing.assert_array_equal(np.concatenate(blocks), whole)
     with pytest.raises(ValueError, match="first_row"):
         minhash_signatures(matrix.indptr, matrix.indices, 8, first_row=-1)
+
+
+@pytest.mark.parametrize("scheme", ["affine32", "affine64"])
+@pytest.mark.parametrize("blocks", [False, True])
+def test_signatures_in_columns_equal_the_rows(scheme, blocks, monkeypatch):
+    """order="F" writes the same values, each permutation's contiguous, whether the
+    rows go in one call or in progress blocks, and in both twins."""
+    from checks import twins
+
+    monkeypatch.setattr(twins, "PARALLEL_FROM_WORK", 0 if blocks else 1 << 16)
+    matrix = random_csr(300, 300, 0.05, 11)
+    progress = (lambda done, total: None) if blocks else None
+    rows = minhash_signatures(matrix.indptr, matrix.indices, 40, scheme=scheme)
+    columns = minhash_signatures(
+        matrix.indptr, matrix.indices, 40, scheme=scheme, order="F", progress=progress
+    )
+    assert columns.flags.f_contiguous and columns.shape == rows.shape
+    np.testing.assert_array_equal(columns, rows)
+    with pytest.raises(ValueError, match="order"):
+        minhash_signatures(matrix.indptr, matrix.indices, 8, order="K")
