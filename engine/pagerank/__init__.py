@@ -247,8 +247,9 @@ def ppr_batch(
     query per core at a time (their kernels release the GIL). Memory stays at one
     block (or a vector per core) plus the result: never an n × batch array.
 
-    With ``top_k`` below ``n`` and no ``threshold`` given, ``hybrid`` and ``walks``
-    queries follow FORA's top-k rule (:mod:`engine.pagerank.top_k`): the significance
+    With ``top_k`` below ``n`` and no ``threshold`` given, on graphs of at least
+    ``engine.pagerank.top_k.TOP_K_MIN_ENTRIES`` entries, ``hybrid`` and ``walks`` queries
+    follow FORA's top-k rule (:mod:`engine.pagerank.top_k`): the significance
     threshold falls from ``1/top_k`` only as far as each source's k-th score needs,
     so the kept scores have relative error ``eps`` at a fraction of the cost of a
     whole-vector query (10x less on a 100M-edge R-MAT).
@@ -349,7 +350,7 @@ def ppr_batch(
     else:
         where = resolve_device(checked.device)
         workers = n_threads() if method != "walks" and where == "cpu" else 1
-        adaptive = adapts_to_top_k(method, checked, top_k, g.n_nodes)
+        adaptive = adapts_to_top_k(method, checked, top_k, g)
 
         def query(node: int) -> np.ndarray:
             def at(threshold: float | None, delta: float | None) -> np.ndarray:

@@ -335,7 +335,7 @@ def ppr_batch_estimate(
         basis["iterations"] = iterations
     elif method == "walks":
         walks = options.get("n_walks") or accuracy.walks_for_mass(1.0)
-        if top_k is not None and adapts_to_top_k(method, _Options(**options), top_k, n):
+        if top_k is not None and adapts_to_top_k(method, _Options(**options), top_k, g):
             thresholds = top_k_rounds(g, sources, alpha, top_k, accuracy.eps)
             walks = sum(
                 Accuracy.of(g, accuracy.eps, accuracy.delta, t).walks_for_mass(1.0)
@@ -349,7 +349,7 @@ def ppr_batch_estimate(
         counts["push entries"] = count * min(1.0 / (alpha * r_max), 1e3 * (n + nnz))
     else:
         thresholds = [accuracy.threshold]
-        if top_k is not None and adapts_to_top_k(method, _Options(**options), top_k, n):
+        if top_k is not None and adapts_to_top_k(method, _Options(**options), top_k, g):
             thresholds = top_k_rounds(g, sources, alpha, top_k, accuracy.eps)
             basis["threshold"] = thresholds[-1]
         sweeps = sum(
@@ -391,7 +391,8 @@ def ppr_batch_memory(
 ) -> int:
     """Peak bytes of :func:`engine.ppr_batch` above the graph: the result (``top_k``
     scores per source, 24 bytes each with its source and node), per query thread its
-    score vector and top-k selection (about 20 bytes per node), and for ``exact`` one
+    score vector and top-k selection (about 28 bytes per node, 8 of them the positive
+    scores the selection partitions), and for ``exact`` one
     block of ``block_size`` sources (about 48 bytes per node and source) and the
     transposed graph (12 bytes per entry). The first query on a graph also builds what
     later ones reuse (the sweep order: about 4 bytes per entry and 48 per node; a
@@ -400,7 +401,7 @@ def ppr_batch_memory(
     >>> import engine
     >>> from loaders.memory import format_bytes
     >>> format_bytes(ppr_batch_memory(engine.sample("karate"), 10))
-    '12.8 KiB'
+    '13.1 KiB'
     """
     n, nnz = int(g.n_nodes), int(g.nnz)
     kept = min(n, top_k or n)
@@ -411,4 +412,4 @@ def ppr_batch_memory(
     prepared = derived_already("pagerank.prepared", g)
     if prepared is None or getattr(prepared, "_sweep_graph", None) is None:
         first = 4 * nnz + 48 * n + 60 * n * int(threads)
-    return int(result + 20 * n * int(threads) + first)
+    return int(result + 28 * n * int(threads) + first)

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 import engine
-from engine.pagerank.top_k import top_k_query, top_k_thresholds
+from engine.pagerank import top_k
+from engine.pagerank.top_k import adapts_to_top_k, top_k_query, top_k_thresholds
 from tests.engine.pagerank.graphs import barabasi_albert
 
 
@@ -49,8 +50,14 @@ def _relative_error_of_top_k(g, batch, sources, k, exact):
     return worst, missed / (k * len(sources))
 
 
+@pytest.fixture
+def any_size(monkeypatch):
+    """Top-k rounds on the small graphs of these tests too."""
+    monkeypatch.setattr(top_k, "TOP_K_MIN_ENTRIES", 0)
+
+
 @pytest.mark.parametrize("method", ["hybrid", "walks"])
-def test_top_k_batches_keep_the_guarantee_on_their_top_k(method):
+def test_top_k_batches_keep_the_guarantee_on_their_top_k(method, any_size):
     """Every kept score within relative error eps (0.5; FORA's bound, with probability
     1 − 1/n) of exact power iteration, and precision@k near 1: the top-k rule must not
     trade away the guarantee its threshold gives up elsewhere."""
@@ -78,7 +85,7 @@ def test_top_k_batches_stop_above_one_over_n_and_cost_fewer_walks():
     assert thresholds[-1] > 10 / g.n_nodes
 
 
-def test_a_set_threshold_or_walk_count_turns_the_rule_off():
+def test_a_set_threshold_or_walk_count_turns_the_rule_off(any_size):
     g = engine.sample("planted")
     at = {"seed": 2, "device": "cpu", "threshold": 1e-3}
     batch = engine.ppr_batch(g, [5], top_k=8, **at)
@@ -87,4 +94,17 @@ def test_a_set_threshold_or_walk_count_turns_the_rule_off():
     walks = {"seed": 2, "n_walks": 5_000}
     batch = engine.ppr_batch(g, [5], method="walks", top_k=8, **walks)
     single = engine.top_nodes(g, engine.ppr(g, 5, method="walks", **walks), 8)
+    assert batch["score"].tolist() == single["score"].tolist()
+
+
+def test_small_graphs_run_plain_queries(any_size, monkeypatch):
+    """Below TOP_K_MIN_ENTRIES a batch is a plain query per source: its rows are the
+    single query's at the default threshold."""
+    g = engine.sample("planted")
+    options = engine.pagerank.MethodOptions()
+    assert adapts_to_top_k("hybrid", options, 10, g)
+    monkeypatch.setattr(top_k, "TOP_K_MIN_ENTRIES", g.nnz + 1)
+    assert not adapts_to_top_k("hybrid", options, 10, g)
+    batch = engine.ppr_batch(g, [5], top_k=10, seed=2, device="cpu")
+    single = engine.top_nodes(g, engine.ppr(g, 5, seed=2, device="cpu"), 10)
     assert batch["score"].tolist() == single["score"].tolist()
