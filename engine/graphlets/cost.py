@@ -424,16 +424,18 @@ def _outranks(a, b, degree):
 #: ``steps:4-cliques``: 3.21) and ``"clique triangles"`` (``clique_triangles``: 4.34);
 #: ``"triangle steps"``, counting each edge's triangles (``steps:triangles``: 1.35);
 #: ``"slots"``, the passes in CSR order (orienting, per-node sums, solving: 100 ns a
-#: slot measured per pass), fitted to the whole call's time with the others fixed
-#: (165: the call's allocations and the result's first writes). Within 0.82 (the
-#: planted partition) to 1.11 (Cora) of the one-thread runs of email-Eu-core, Cora,
-#: the 40k-node planted partition, R-MAT 15 and 17 and BA.
+#: slot measured per pass), and ``"missed slots"``, the share of them whose random
+#: rows miss the core's cache (``missed_rows``), fitted to the whole call's time with
+#: the others fixed (141 and 109: the call's allocations and the result's first writes
+#: too). Within 0.88 (R-MAT 17) to 1.04 (BA, email-Eu-core) of the one-thread runs of
+#: email-Eu-core, Cora, the 40k-node planted partition, R-MAT 15 and 17 and BA.
 EDGE_ORBIT_NS = {
     "two-step": 2.34,
     "clique walk": 3.21,
     "clique triangles": 4.34,
     "triangle steps": 1.35,
-    "slots": 165.0,
+    "slots": 141.0,
+    "missed slots": 109.0,
 }
 #: Where the two-step walk's stamps miss the caches (none of the fitted graphs: their
 #: stamps fit), a step costs what the 4-cycle search's does (:data:`ORBIT_NS`), which
@@ -475,6 +477,7 @@ def edge_orbit_counts_estimate(
         "clique triangles": stats["clique_triangles"],
         "triangle steps": stats["steps:triangles"],
         "slots": 2 * stats["edges"],
+        "missed slots": 2 * stats["edges"] * stats["missed_rows"],
     }
     units = {name: count * EDGE_ORBIT_NS[name] for name, count in counts.items()}
     missed, far = TWO_STEP_MISSED_NS
