@@ -33,22 +33,26 @@ __all__ = ["NEIGHBOURHOOD_NS", "neighbourhood_index_estimate", "neighbourhood_in
 
 #: Nanoseconds of one core per count of :func:`neighbourhood_index_estimate`'s basis;
 #: fitted (least squares, one thread, CPU time, least of 2 runs) on the benchmark
-#: graphs (see :data:`NEIGHBOURHOOD_FIT`).
+#: graphs (see :data:`NEIGHBOURHOOD_FIT`), the band rows refitted when the signatures
+#: came to be written in the columns the bands are sorted from (issue #28).
 NEIGHBOURHOOD_NS = {
     "entry hashes": 0.146,
     "node hashes": 4.45,
     "band rows": 0.0,
-    "missed band rows": 20.6,
-    "far band rows": 89.0,
+    "missed band rows": 17.5,
+    "far band rows": 32.0,
 }
-#: How close the fit came (estimate / one-thread CPU time): 0.82 (the planted
-#: partition) to 1.17 (email-Eu-core), on the benchmark graphs and bench-data's
-#: 10M-edge rmat-20-10 (1.05). The radix sort's cost per band row came out at zero
-#: while the band fits the core's cache (beside the per-node hashing it runs with);
-#: past it, 20.6 ns a row, and past the shared cache 89 ns more (``"far band rows"``,
-#: set by the 100M-edge R-MAT's build alone, 18 s of one core, the only graph whose
-#: bands outgrow it).
-NEIGHBOURHOOD_FIT = (0.82, 1.17)
+#: How close the fit came (estimate / one-thread CPU time, two runs on a machine
+#: that others were loading): 0.80 (R-MAT scale 15) to 1.24 (scale 17) on the
+#: benchmark graphs, 1.00-1.33 on bench-data's 10M-edge rmat-20-10. The radix
+#: sort's cost per band row came out at zero while the band fits the core's cache
+#: (beside the per-node hashing it runs with); past it, 17.5 ns a row (20.6 while a
+#: block of bands was first copied into columns: the band stage of rmat-20-10 took
+#: 0.85x the CPU without the copy), and past the shared cache 32 ns more (89 with
+#: the copy, set by the 100M-edge R-MAT's build, 18 s of one core; without the copy
+#: the band stage of a graph of its size, 4.3M nodes and 195M entries, took 0.52x
+#: the CPU: 5.6-6.7 s against 9.6-13.2).
+NEIGHBOURHOOD_FIT = (0.80, 1.33)
 #: A build's fixed cost (checks, banding, the LSH object), seconds.
 NEIGHBOURHOOD_OVERHEAD_SECONDS = 1e-3
 #: Bytes of one signature value (datasketch's affine32 scheme, the default).
