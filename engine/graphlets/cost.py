@@ -51,6 +51,17 @@ __all__ = [
 ]
 
 
+def simple_copy_bytes(g: Graph) -> int:
+    """Bytes of the simple undirected copy a count makes first (from a directed graph:
+    arcs + arcsᵀ as int8 then int32 CSR, up to twice the arcs, and its indptr)."""
+    n, nnz, index_bytes = int(g.n_nodes), int(g.nnz), g.indices.dtype.itemsize
+    if g.directed:
+        return 2 * nnz * (1 + 4 + index_bytes) + 16 * (n + 1)
+    if g.n_self_loops:
+        return 8 * (n + 1) + nnz * index_bytes
+    return 0
+
+
 def orbit_counts_memory(g: Graph, graphlet_size: int = 5) -> int:
     """Peak bytes of :func:`engine.orbit_counts` with ``graphlet_size``, above the graph.
 
@@ -79,12 +90,7 @@ def orbit_counts_memory(g: Graph, graphlet_size: int = 5) -> int:
         raise ValueError(f"graphlet_size must be 4 or 5; got {graphlet_size!r}")
     n, nnz, workers = int(g.n_nodes), int(g.nnz), numba.get_num_threads()
     index_bytes = g.indices.dtype.itemsize
-    simple_copy = 0
-    if g.directed:
-        # arcs + arcsᵀ as int8 then int32 CSR, up to twice the arcs, then its int64 indptr.
-        simple_copy = 2 * nnz * (1 + 4 + index_bytes) + 16 * (n + 1)
-    elif g.n_self_loops:
-        simple_copy = 8 * (n + 1) + nnz * index_bytes
+    simple_copy = simple_copy_bytes(g)
     slots = 2 * nnz if g.directed else nnz  # an upper bound on the simple graph's slots
     held = 8 * slots + 96 * n  # ranked rows and triangles; ranks, degrees, work per node
     capacity = max(min(LIST_CAPACITY, slots // 2), math.isqrt(slots) + 1)
@@ -376,11 +382,7 @@ def edge_orbit_counts_memory(g: Graph) -> int:
     """
     n, nnz, workers = int(g.n_nodes), int(g.nnz), numba.get_num_threads()
     index_bytes = g.indices.dtype.itemsize
-    simple_copy = 0
-    if g.directed:
-        simple_copy = 2 * nnz * (1 + 4 + index_bytes) + 16 * (n + 1)
-    elif g.n_self_loops:
-        simple_copy = 8 * (n + 1) + nnz * index_bytes
+    simple_copy = simple_copy_bytes(g)
     slots = 2 * nnz if g.directed else nnz  # an upper bound on the simple graph's slots
     edges = slots // 2
     per_edge = 8 * N_EDGE_ORBITS + 2 * 8 + 2 * 4 + 8 + index_bytes
