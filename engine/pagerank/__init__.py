@@ -252,7 +252,7 @@ def ppr_batch(
     follow FORA's top-k rule (:mod:`engine.pagerank.top_k`): the significance
     threshold falls from ``1/top_k`` only as far as each source's k-th score needs,
     so the kept scores have relative error ``eps`` at a fraction of the cost of a
-    whole-vector query (10x less on a 100M-edge R-MAT).
+    whole-vector query (6.4x less on a 100M-edge R-MAT).
 
     With a Dask ``client`` the sources are split into chunks that workers run on
     the graph's store (see :mod:`engine.distributed`). Each source is computed as
