@@ -32,19 +32,20 @@ distribution, ``alpha``'s check, the top-``k`` tables) is in
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from checks import check_between, check_choice, check_positive, check_positive_int, check_seed
+from checks import check_between, check_choice, check_positive, check_positive_int
 from engine._device import resolve_device
 from engine.long_run import LONG_RUN_SECONDS, check_long_run
 from engine.pagerank.accuracy import Accuracy
 from engine.pagerank.common import (
     DEFAULT_ALPHA,
     ONE,
+    MethodOptions,
     check_top_k,
     n_threads,
     seed_distribution,
@@ -147,39 +148,6 @@ def ppr(
     if progress is not None:
         progress(1, 1, method)
     return scores
-
-
-@dataclass(frozen=True)
-class MethodOptions:
-    """What each method of :func:`ppr` reads beside ``alpha`` (documented there).
-
-    Every option is checked here, once, whichever method reads it: a bad value is
-    refused alike under every method (a zero ``r_max`` would push forever), and a
-    batch checks its options once rather than once per query.
-    """
-
-    eps: float = 0.5
-    delta: float | None = None
-    threshold: float | None = None
-    device: str = "auto"
-    seed: int | None = None
-    r_max: float | None = None
-    n_walks: int | None = None
-    tol: float = 1e-10
-    max_iter: int = 10_000
-
-    def __post_init__(self) -> None:
-        checked = {
-            "seed": check_seed(self.seed),
-            "tol": check_positive("tol", self.tol),
-            "max_iter": check_positive_int("max_iter", self.max_iter),
-            "r_max": None if self.r_max is None else check_positive("r_max", self.r_max),
-            "n_walks": None
-            if self.n_walks is None
-            else check_positive_int("n_walks", self.n_walks),
-        }
-        for name, value in checked.items():
-            object.__setattr__(self, name, value)
 
 
 def _scores(

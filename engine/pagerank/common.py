@@ -1,17 +1,18 @@
 """What the PageRank algorithms share: the seed distribution, the PPR-specific
-parameter checks, the random seed, and the top-``k`` tables of single queries and
-batches."""
+parameter checks (:class:`MethodOptions`), the random seed, and the top-``k`` tables
+of single queries and batches."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import numba
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from checks import check_between
+from checks import check_between, check_positive, check_positive_int, check_seed
 from engine.pagerank.common_kernels import top_scores
 from loaders import Graph
 
@@ -160,3 +161,36 @@ def source_table(g, sources, tops) -> pd.DataFrame:
             "score": np.concatenate([scores for _, scores in tops]),
         }
     )
+
+
+@dataclass(frozen=True)
+class MethodOptions:
+    """What each method of :func:`ppr` reads beside ``alpha`` (documented there).
+
+    Every option is checked here, once, whichever method reads it: a bad value is
+    refused alike under every method (a zero ``r_max`` would push forever), and a
+    batch checks its options once rather than once per query.
+    """
+
+    eps: float = 0.5
+    delta: float | None = None
+    threshold: float | None = None
+    device: str = "auto"
+    seed: int | None = None
+    r_max: float | None = None
+    n_walks: int | None = None
+    tol: float = 1e-10
+    max_iter: int = 10_000
+
+    def __post_init__(self) -> None:
+        checked = {
+            "seed": check_seed(self.seed),
+            "tol": check_positive("tol", self.tol),
+            "max_iter": check_positive_int("max_iter", self.max_iter),
+            "r_max": None if self.r_max is None else check_positive("r_max", self.r_max),
+            "n_walks": None
+            if self.n_walks is None
+            else check_positive_int("n_walks", self.n_walks),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)

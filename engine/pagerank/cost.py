@@ -40,7 +40,7 @@ from engine.long_run import (
     speedup,
 )
 from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
-from engine.pagerank.common import DEFAULT_ALPHA, ONE
+from engine.pagerank.common import DEFAULT_ALPHA, ONE, MethodOptions
 from engine.pagerank.common_kernels import top_scores
 from engine.pagerank.hybrid import WALK_COST
 from engine.pagerank.push import fewest_sweep_passes, forward_push_from, sor_relaxation
@@ -240,13 +240,6 @@ def hybrid_sweeps(g: Graph, alpha: float, accuracy: Accuracy) -> float:
     return 1.0 + max(0.0, math.log(saving) / math.log(1.0 / rate)) if saving > 0 else 1.0
 
 
-class _Options:
-    """The two options :func:`~engine.pagerank.top_k.adapts_to_top_k` reads."""
-
-    def __init__(self, threshold=None, n_walks=None, **_):
-        self.threshold, self.n_walks = threshold, n_walks
-
-
 def top_k_rounds(g: Graph, sources, alpha: float, top_k: int, eps: float) -> list[float]:
     """The thresholds a top-k batch's queries typically try (:mod:`engine.pagerank.top_k`):
     ``1/k``, then, when the k-th score is below ``(1+eps)/k``, about half the bound it
@@ -335,7 +328,7 @@ def ppr_batch_estimate(
         basis["iterations"] = iterations
     elif method == "walks":
         walks = options.get("n_walks") or accuracy.walks_for_mass(1.0)
-        if top_k is not None and adapts_to_top_k(method, _Options(**options), top_k, g):
+        if top_k is not None and adapts_to_top_k(method, MethodOptions(**options), top_k, g):
             thresholds = top_k_rounds(g, sources, alpha, top_k, accuracy.eps)
             walks = sum(
                 Accuracy.of(g, accuracy.eps, accuracy.delta, t).walks_for_mass(1.0)
@@ -349,7 +342,7 @@ def ppr_batch_estimate(
         counts["push entries"] = count * min(1.0 / (alpha * r_max), 1e3 * (n + nnz))
     else:
         thresholds = [accuracy.threshold]
-        if top_k is not None and adapts_to_top_k(method, _Options(**options), top_k, g):
+        if top_k is not None and adapts_to_top_k(method, MethodOptions(**options), top_k, g):
             thresholds = top_k_rounds(g, sources, alpha, top_k, accuracy.eps)
             basis["threshold"] = thresholds[-1]
         sweeps = sum(
