@@ -201,6 +201,13 @@ def test_a_kill_at_any_moment_leaves_the_old_set_or_the_new_set(tmp_path):
             kills += 1
             outcome = _which_set(folder, sets)
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
+            window *= 1.25
+        else:
+            # The child finished first. The timing trials can run slower or faster than
+            # the children now do (a loaded CI machine, cold caches): growing on a kill
+            # and shrinking as much on a miss keeps the window near where half the kills
+            # land, so they stay spread over the child's whole life, its last rename too.
+            window *= 0.8
         if kills >= 60:
             break
     print(f"kills {kills}: {outcomes}")  # the counts the issue asks for (pytest -s)
