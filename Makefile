@@ -52,7 +52,7 @@ bench: $(INSTALLED)
 ## its own python3 (GPU_PYTHON=...), installing what is missing from WHEELS=folder if given.
 GPU_PYTHON ?= $(if $(wildcard $(BIN)/python),$(BIN)/python,$(PYTHON))
 gpu-check:
-	@PYTHONPATH=$(CURDIR) $(GPU_PYTHON) -m benchmarks.gpu_check $(if $(WHEELS),--wheels $(WHEELS))
+	@PYTHONPATH=$(CURDIR)$${PYTHONPATH:+:$$PYTHONPATH} $(GPU_PYTHON) -m benchmarks.gpu_check $(if $(WHEELS),--wheels $(WHEELS))
 
 ## networkx's own tests of the functions the gwb backend dispatches, run against it
 ## (NETWORKX_TEST_BACKEND). Every other networkx call in them, and any call gwb's can_run
