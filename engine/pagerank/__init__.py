@@ -220,7 +220,13 @@ def ppr_batch(
     follow FORA's top-k rule (:mod:`engine.pagerank.top_k`): the significance
     threshold falls from ``1/top_k`` only as far as each source's k-th score needs,
     so the kept scores have relative error ``eps`` at a fraction of the cost of a
-    whole-vector query (6.4x less on a 100M-edge R-MAT).
+    whole-vector query (6.4x less on a 100M-edge R-MAT). The list is then right up
+    to nodes whose scores lie close to the k-th: on that R-MAT (8 sources against
+    exact scores) every node returned scored at least 0.86 of the true k-th (median
+    0.99), and the returned scores summed to 0.9997 of the true top 100, but only
+    93% of the nodes were the same (82% at worst), as ranks 50 to 150 there lie
+    within 12% of one another. For the same nodes as a whole-vector query, pass
+    ``threshold=1 / g.n_nodes``.
 
     With a Dask ``client`` the sources are split into chunks that workers run on
     the graph's store (see :mod:`engine.distributed`). Each source is computed as

@@ -17,8 +17,6 @@ probability ``delta`` is split over the rounds (a union bound).
 Examples
 --------
 >>> import numpy as np
-
-from engine.pagerank.common_kernels import top_scores
 >>> def query(threshold, delta):  # a stand-in whose scores do not depend on either
 ...     return np.array([0.5, 0.2, 0.1, 0.1, 0.05, 0.05])
 >>> top_k_query(query, 2, 6, 0.5, None).round(2).tolist()
