@@ -77,7 +77,7 @@ def minhash_signatures(
         signature contiguous, ``"F"`` each permutation's values (a column of the
         result), the layout in which :class:`sketches.lsh.MinHashLSH` sorts its
         bands without copying them. The same values either way; the CPU writes
-        ``"F"`` directly, the GPU's result is copied into it.
+        ``"F"`` directly, the GPU transposes its result before copying it back.
     progress : callable, optional
         ``progress(done, n)`` with the rows signed so far: the rows are then
         signed in :data:`PROGRESS_BLOCKS` blocks of about equal work (the same
@@ -122,11 +122,11 @@ def minhash_signatures(
         from sketches import _minhash_gpu
 
         out = _minhash_gpu.row_signatures(
-            indptr, indices, element_hash, a, b, include_self, first_row, dtype
+            indptr, indices, element_hash, a, b, include_self, first_row, dtype, order=order
         )
         if progress is not None:
             progress(n, n)
-        return np.asfortranarray(out) if order == "F" else out
+        return out
     columns = order == "F"
     # "F" is the transpose of a C array of one row per permutation, which the
     # kernel fills a column (node) at a time.

@@ -206,6 +206,8 @@ def test_gpu_minhash_is_bit_equal_to_cpu():
             on_cpu = minhash_signatures(*args, scheme=scheme)
             on_gpu = minhash_signatures(*args, scheme=scheme, device="gpu")
             assert on_gpu.dtype == on_cpu.dtype and np.array_equal(on_gpu, on_cpu)
+            columns = minhash_signatures(*args, scheme=scheme, device="gpu", order="F")
+            assert columns.flags.f_contiguous and np.array_equal(columns, on_cpu)
             block = minhash_signatures(
                 g.indptr[10:21], g.indices, 64, 5, include_self, scheme=scheme,
                 device="gpu", first_row=10,

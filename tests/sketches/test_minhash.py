@@ -122,6 +122,9 @@ def test_cuda_kernel_matches_the_cpu_kernel_under_the_simulator():
                 cpu = minhash_signatures(*args, scheme=scheme)
                 same &= gpu.dtype == cpu.dtype and bool((gpu == cpu).all())
                 with np.errstate(over="ignore"):
+                    columns = minhash_signatures(*args, scheme=scheme, device="gpu", order="F")
+                same &= columns.flags.f_contiguous and bool((columns == cpu).all())
+                with np.errstate(over="ignore"):
                     block = minhash_signatures(
                         m.indptr[5:10], m.indices, 40, 7, include_self, scheme=scheme,
                         device="gpu", first_row=5,
