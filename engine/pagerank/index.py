@@ -30,6 +30,7 @@ from engine.pagerank.common import (
 from engine.pagerank.common_kernels import Seeds
 from engine.pagerank.cost import build_memory, ppr_index_estimate, stored_walk_counts
 from engine.pagerank.push import power_push
+from engine.pagerank.top_k import large_enough_for_rounds, top_k_query
 from engine.pagerank.walks import walk_graph
 from engine.pagerank.walks_kernels import Walker
 from engine.pagerank.workspace import borrowed
@@ -158,9 +159,21 @@ class PPRIndex:
     @property
     def stored_walks(self) -> kernels.StoredWalks:
         """The walks and the rule that reads them, as the look-up kernel takes them."""
-        return kernels.StoredWalks(
-            self.offsets, self.ends, self.alpha, self.accuracy.omega, self.seed
+        return self._walks_read_at(self.accuracy)
+
+    def _walks_read_at(self, accuracy: Accuracy) -> kernels.StoredWalks:
+        return kernels.StoredWalks(self.offsets, self.ends, self.alpha, accuracy.omega, self.seed)
+
+    def accuracy_at(self, threshold: float, delta: float) -> Accuracy:
+        """The accuracy of a query at a larger ``threshold`` than the index's (a top-k
+        round): fewer walks per unit of residual (``ω``) and so a larger ``r_max``,
+        which leaves each node at most the walks stored for it, as
+        ``r_max·ω = balance·sqrt(ω / nnz)`` falls with ``ω``. The index's own where
+        that would need more walks than stored (near the index's threshold)."""
+        at = Accuracy(
+            self.accuracy.eps, delta, threshold, max(self.graph.nnz, 1), self.accuracy.balance
         )
+        return self.accuracy if at.omega >= self.accuracy.omega else at
 
     def query(self, seeds) -> np.ndarray:
         """PPR for ``seeds`` (as :func:`ppr`): scores by node id; :func:`top_nodes`
@@ -168,11 +181,14 @@ class PPRIndex:
         seed_nodes, seed_mass = seed_distribution(self.graph, seeds)
         return self._scores(seed_nodes, seed_mass)
 
-    def _scores(self, seed_nodes, seed_mass, serial: bool = False) -> np.ndarray:
+    def _scores(
+        self, seed_nodes, seed_mass, serial: bool = False, accuracy: Accuracy | None = None
+    ) -> np.ndarray:
         """PowerPush down to ``|residual| ≤ r_max·deg`` (every node then needs at most
         the walks stored for it), then the stored walks' end points, signed as the
         residual. The sweeps stop by the hybrid's rule, with a stored walk costing a
-        look-up."""
+        look-up. ``accuracy``: :meth:`accuracy_at` a top-k round's threshold."""
+        accuracy = self.accuracy if accuracy is None else accuracy
         if serial:
             look_up, lanes = kernels.accumulate_fingerprints_serial, 1
         else:
@@ -184,13 +200,13 @@ class PPRIndex:
                 seed_nodes,
                 seed_mass,
                 self.alpha,
-                self.accuracy,
-                (1.0 - self.alpha) * self.accuracy.omega * LOOKUP_COST,
-                r_max=self.accuracy.r_max,
+                accuracy,
+                (1.0 - self.alpha) * accuracy.omega * LOOKUP_COST,
+                r_max=accuracy.r_max,
                 serial=serial,
                 work=work,
             )
-            look_up(self.stored_walks, residual, estimate, work.counts(lanes))
+            look_up(self._walks_read_at(accuracy), residual, estimate, work.counts(lanes))
         return estimate
 
     def query_batch(
@@ -202,14 +218,32 @@ class PPRIndex:
     ) -> pd.DataFrame | sp.csr_matrix:
         """Top-``k`` of many single sources, one query per thread on every core: a
         table ``source``, ``node``, ``score``, or with ``output="sparse"`` a CSR
-        matrix sources × nodes (as :func:`engine.ppr_batch`)."""
+        matrix sources × nodes (as :func:`engine.ppr_batch`).
+
+        With ``top_k`` below ``n``, on graphs of at least
+        :data:`~engine.pagerank.top_k.TOP_K_MIN_ENTRIES` entries, the queries follow
+        FORA's top-k rule as ``ppr_batch``'s do (:mod:`engine.pagerank.top_k`,
+        FORA+'s top-k): thresholds fall from ``1/top_k`` to the index's own, each
+        round pushing less far and reading fewer of the stored walks, and stop where
+        the k-th score is safely above the threshold."""
         sources = list(sources)
-        top_k = self.graph.n_nodes if top_k is None else check_top_k(top_k)
+        g = self.graph
+        top_k = g.n_nodes if top_k is None else check_top_k(top_k)
         check_choice("output", output, ("table", "sparse"))
-        ids = self.graph.node_ids(sources)
+        ids = g.node_ids(sources)
         workers = n_threads()
+        adaptive = large_enough_for_rounds(g, top_k)
 
         def query(node: int) -> np.ndarray:
+            def at(threshold: float, delta: float) -> np.ndarray:
+                accuracy = self.accuracy_at(threshold, delta)
+                return self._scores(np.array([node]), ONE, workers > 1, accuracy)
+
+            if adaptive:
+                eps, delta, floor = (
+                    self.accuracy.eps, self.accuracy.delta, self.accuracy.threshold
+                )  # fmt: skip
+                return top_k_query(at, top_k, g.n_nodes, eps, delta, floor=floor)
             return self._scores(np.array([node]), ONE, serial=workers > 1)
 
         tops = top_rows(ids, query, top_k, progress, "query", workers)

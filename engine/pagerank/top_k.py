@@ -34,7 +34,13 @@ import numpy as np
 
 from engine.pagerank.common_kernels import top_scores
 
-__all__ = ["TOP_K_MIN_ENTRIES", "adapts_to_top_k", "top_k_query", "top_k_thresholds"]
+__all__ = [
+    "TOP_K_MIN_ENTRIES",
+    "adapts_to_top_k",
+    "large_enough_for_rounds",
+    "top_k_query",
+    "top_k_thresholds",
+]
 
 Query = Callable[[float, float], np.ndarray]
 
@@ -54,13 +60,21 @@ def adapts_to_top_k(method: str, options, top_k: int, g) -> bool:
     walks), when the caller set no threshold, keeps fewer than ``n`` scores, and the
     graph has at least :data:`TOP_K_MIN_ENTRIES` entries."""
     follows_threshold = method == "hybrid" or (method == "walks" and options.n_walks is None)
-    large = g.nnz >= TOP_K_MIN_ENTRIES
-    return follows_threshold and large and options.threshold is None and top_k < g.n_nodes
+    no_threshold = options.threshold is None
+    return follows_threshold and no_threshold and large_enough_for_rounds(g, top_k)
 
 
-def top_k_query(query: Query, k: int, n: int, eps: float, delta: float | None) -> np.ndarray:
+def large_enough_for_rounds(g, top_k: int) -> bool:
+    """Whether top-k rounds can pay on ``g``: fewer than ``n`` scores kept, and at
+    least :data:`TOP_K_MIN_ENTRIES` entries."""
+    return top_k < g.n_nodes and g.nnz >= TOP_K_MIN_ENTRIES
+
+
+def top_k_query(
+    query: Query, k: int, n: int, eps: float, delta: float | None, floor: float | None = None
+) -> np.ndarray:
     """The scores of ``query(threshold, delta)`` at the first threshold, from ``1/k``
-    down to ``1/n``, whose k-th score is at least ``(1 + eps)·threshold``.
+    down to ``floor`` (``1/n``), whose k-th score is at least ``(1 + eps)·threshold``.
 
     Parameters
     ----------
@@ -75,8 +89,11 @@ def top_k_query(query: Query, k: int, n: int, eps: float, delta: float | None) -
     delta : float in (0, 1), optional
         The failure probability of the whole answer (``1/n`` by default), split
         evenly over the rounds.
+    floor : float, optional
+        The last threshold tried (``1/n`` by default): a ``PPRIndex`` built for a
+        larger threshold answers no lower.
     """
-    return _rounds(query, k, n, eps, delta)[0]
+    return _rounds(query, k, n, eps, delta, floor)[0]
 
 
 def top_k_thresholds(query: Query, k: int, n: int, eps: float) -> list[float]:
@@ -84,10 +101,10 @@ def top_k_thresholds(query: Query, k: int, n: int, eps: float) -> list[float]:
     return _rounds(query, k, n, eps, None)[1]
 
 
-def _rounds(query: Query, k: int, n: int, eps: float, delta: float | None):
-    floor = 1.0 / max(n, 2)
+def _rounds(query: Query, k: int, n: int, eps: float, delta: float | None, floor=None):
+    floor = 1.0 / max(n, 2) if floor is None else float(floor)
     # Each failed round at least halves the threshold: at most this many rounds.
-    rounds = 1 + max(0, math.ceil(math.log2(max(n, 2) / k)))
+    rounds = 1 + max(0, math.ceil(math.log2(1.0 / (floor * k))))
     delta = (floor if delta is None else float(delta)) / rounds
     threshold = max(1.0 / k, floor)
     tried = []

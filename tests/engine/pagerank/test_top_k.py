@@ -108,3 +108,46 @@ def test_small_graphs_run_plain_queries(any_size, monkeypatch):
     batch = engine.ppr_batch(g, [5], top_k=10, seed=2, device="cpu")
     single = engine.top_nodes(g, engine.ppr(g, 5, seed=2, device="cpu"), 10)
     assert batch["score"].tolist() == single["score"].tolist()
+
+
+def test_index_rounds_read_no_more_walks_than_stored():
+    """At any threshold from the index's own up to 1/k, a round's r_max·ω leaves every
+    node at most the walks stored for it; near the index's threshold the round is the
+    index's own query."""
+    from engine.pagerank.cost import stored_walk_counts
+
+    g = barabasi_albert(2_000, 4)
+    index = engine.PPRIndex.build(g, seed=1)
+    stored = stored_walk_counts(g, index.alpha, index.accuracy)
+    delta = index.accuracy.delta / 20
+    for threshold in np.geomspace(index.accuracy.threshold, 0.1, 12):
+        at = index.accuracy_at(threshold, delta)
+        assert (stored_walk_counts(g, index.alpha, at) <= stored).all(), threshold
+        assert at.omega <= index.accuracy.omega
+    assert index.accuracy_at(index.accuracy.threshold, delta) is index.accuracy
+
+
+def test_index_top_k_batches_keep_the_guarantee_and_stop_early(any_size, monkeypatch):
+    """PPRIndex.query_batch with top-k rounds: every kept score within eps of exact power
+    iteration, few near-tie swaps, and rounds that end well above the index's threshold
+    (fewer stored walks read than its plain query)."""
+    g = barabasi_albert(20_000, 5)
+    index = engine.PPRIndex.build(g, seed=3)
+    sources, k, eps = [0, 17, 4_000, 12_345, 19_999], 50, index.accuracy.eps
+    exact = {s: engine.ppr(g, s, method="exact", tol=1e-12) for s in sources}
+    thresholds = []
+    accuracy_at = index.accuracy_at
+
+    def recorded(threshold, delta):
+        thresholds.append(threshold)
+        return accuracy_at(threshold, delta)
+
+    monkeypatch.setattr(index, "accuracy_at", recorded)
+    batch = index.query_batch(sources, top_k=k)
+    worst, missed = _relative_error_of_top_k(g, batch, sources, k, exact)
+    assert worst <= eps and missed <= 0.1
+    assert min(thresholds) > 2 * index.accuracy.threshold
+    monkeypatch.setattr(top_k, "TOP_K_MIN_ENTRIES", g.nnz + 1)
+    plain = index.query_batch(sources[:1], top_k=k)
+    single = engine.top_nodes(g, index.query(sources[0]), k)
+    assert plain["score"].tolist() == single["score"].tolist()
