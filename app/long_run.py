@@ -83,6 +83,30 @@ def estimate_of(name: str, *args, **kwargs) -> Estimate | None:
     return None if function is None else function(*args, **kwargs)
 
 
+def one_after_another(*estimates: Estimate | None) -> Estimate | None:
+    """The estimate of running calls in turn: their seconds and work summed, the largest
+    of their memory and threads; the unknown ones left out, None when none is known.
+
+    >>> a = Estimate("a", seconds=2.0, bytes=10, threads=1, work=5)
+    >>> b = Estimate("b", seconds=3.0, bytes=30, threads=2, work=7)
+    >>> both = one_after_another(a, None, b)
+    >>> both.what, both.seconds, both.bytes, both.threads, both.work
+    ('a, then b', 5.0, 30, 2, 12)
+    >>> one_after_another(None) is None, one_after_another(a) is a
+    (True, True)
+    """
+    known = [estimate for estimate in estimates if estimate is not None]
+    if len(known) <= 1:
+        return known[0] if known else None
+    return Estimate(
+        what=", then ".join(estimate.what for estimate in known),
+        seconds=sum(estimate.seconds for estimate in known),
+        bytes=max(estimate.bytes for estimate in known),
+        threads=max(estimate.threads for estimate in known),
+        work=sum(estimate.work for estimate in known),
+    )
+
+
 def needs_confirmation(estimate: Estimate | None, limit: float | None = None) -> bool:
     """Whether a run with this estimate asks first (above ``limit``, default
     :func:`confirm_seconds`); a run without an estimate never does."""

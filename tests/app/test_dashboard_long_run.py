@@ -242,3 +242,26 @@ def test_each_heavy_page_shows_the_engines_estimate(page, label, estimate_name, 
     args, kwargs = arguments(engine.sample(engine.sample_names()[0]))
     expected = f"{label}: {short_estimate(estimate(*args, **kwargs))}"
     assert expected in [c.value for c in app.caption]
+
+
+def test_edge_orbits_add_their_estimate_to_the_question(monkeypatch):
+    """The caption prices the edge orbits too, and a count with them asks when the two
+    together pass the threshold, though the node orbits alone would not."""
+    from engine.graphlets.cost import edge_orbit_counts_estimate
+
+    graph = engine.sample(engine.sample_names()[0])
+    nodes, edges = orbit_counts_estimate(graph, 4), edge_orbit_counts_estimate(graph)
+    seconds, size_text = format_seconds(edges.seconds), format_bytes(edges.bytes)
+    monkeypatch.setenv(CONFIRM_ENV, str(nodes.seconds + edges.seconds / 2))
+    app = graphlets_page()
+    (caption,) = [c.value for c in app.caption if c.value.startswith("Estimate:")]
+    assert f"edge orbits about {seconds}, {size_text} more" in caption
+    app.checkbox[0].check()
+    app.button[0].click().run()
+    assert not app.exception, app.exception
+    (question,) = [w.value for w in app.warning if "Run it anyway?" in w.value]
+    assert "then edge_orbit_counts" in question
+    app.checkbox[0].uncheck()
+    app.button[0].click().run()
+    assert not [w for w in app.warning if "Run it anyway?" in w.value]
+    np.testing.assert_array_equal(shown_counts(app), orbit_counts(graph))

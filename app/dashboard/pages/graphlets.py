@@ -8,7 +8,7 @@ from app.dashboard.long_run import approved
 from app.dashboard.pickers import pick_node
 from app.dashboard.progress import ProgressBar
 from app.dashboard.state import current_graph
-from app.long_run import estimate_of, short_estimate, unlimited
+from app.long_run import estimate_of, one_after_another, short_estimate, unlimited
 from app.tables import edge_orbit_table, orbit_table
 from engine.graphlets import edge_orbit_counts, gdv_similarity, graphlet_counts, orbit_counts
 
@@ -32,26 +32,29 @@ with st.form("graphlet_form"):
     )
     with_edges = right.checkbox("Also count edge orbits (up to 4 nodes)", value=False)
     submitted = st.form_submit_button("Count orbits", type="primary")
-    # Both sizes' estimates: the form's choice is only known once it is submitted.
+    # Every choice's estimate: the form's choice is only known once it is submitted.
+    # They share one pass over the degrees (orbit_statistics, kept per graph).
     estimates = {nodes: estimate_of("orbit_counts_estimate", graph, nodes) for nodes in (4, 5)}
-    st.caption(
-        "Estimate: "
-        + " · ".join(
-            f"{nodes} nodes {short_estimate(estimate)}"
-            for nodes, estimate in estimates.items()
-            if estimate is not None
-        )
-    )
+    edge_estimate = estimate_of("edge_orbit_counts_estimate", graph)
+    shown = [
+        f"{nodes} nodes {short_estimate(estimate)}"
+        for nodes, estimate in estimates.items()
+        if estimate is not None
+    ]
+    if edge_estimate is not None:
+        shown.append(f"edge orbits {short_estimate(edge_estimate)} more")
+    st.caption("Estimate: " + " · ".join(shown))
 
 cache = st.session_state.setdefault("graphlet_orbits", {})
 key = (graph.name, graph.n_nodes, graph.n_edges, size)
 wanted = key not in cache or (with_edges and cache[key][1] is None)
+run_estimate = one_after_another(estimates[size], edge_estimate if with_edges else None)
 # Above the threshold a submitted count waits for "Run anyway" (the form keeps its values).
-if approved("graphlets", submitted and wanted, estimates[size], (key, with_edges)):
+if approved("graphlets", submitted and wanted, run_estimate, (key, with_edges)):
     st.session_state["graphlet_size"] = size
     with ProgressBar(
         f"Orbits of graphlets up to {size} nodes",
-        expected=estimates[size].seconds if estimates[size] else None,
+        expected=run_estimate.seconds if run_estimate else None,
         cancel="graphlets",
     ) as bar:
         orbits = orbit_counts(graph, progress=bar, graphlet_size=size, **unlimited(orbit_counts))
