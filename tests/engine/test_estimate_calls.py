@@ -52,6 +52,14 @@ CALLS = {
         lambda g: ppr_batch(g, _sources(g), device="cpu", seed=0),
         lambda g: estimate.ppr_batch_estimate(g, _sources(g), device="cpu", seed=0),
     ),
+    "ppr_batch walks": (
+        lambda g: ppr_batch(g, _sources(g), method="walks", device="cpu", seed=0),
+        lambda g: estimate.ppr_batch_estimate(g, _sources(g), method="walks", device="cpu", seed=0),
+    ),
+    "ppr_batch push": (
+        lambda g: ppr_batch(g, _sources(g), method="push"),
+        lambda g: estimate.ppr_batch_estimate(g, _sources(g), method="push"),
+    ),
     "NeighbourhoodIndex.build": (
         lambda g: engine.NeighbourhoodIndex.build(g, device="cpu"),
         lambda g: estimate.neighbourhood_index_estimate(g, device="cpu"),
