@@ -1,10 +1,12 @@
 """How good ``ppr_batch``'s top-k lists are, and what they cost: top-k rounds against
 the whole-vector query, both against exact scores.
 
-Run ``python -m benchmarks.ppr_top_k STORE [--sources 8] [--top-k 100]`` on any
-graph store (or edge-list file) of at least
+Run ``python -m benchmarks.ppr_top_k STORE [--sources 8] [--top-k 100] [--index]`` on
+any graph store (or edge-list file) of at least
 ``engine.pagerank.top_k.TOP_K_MIN_ENTRIES`` entries, where ``ppr_batch`` runs top-k
 rounds by default. The sources are drawn (seeded) from the nodes with edges.
+``--index`` also builds a ``PPRIndex`` (its build time printed) and measures its
+``query_batch`` both ways.
 
 For each way of querying it prints the wall seconds a source and, against a block
 power iteration to ``tol=1e-9`` (kept to ``10 * top_k`` scores a source):
@@ -59,12 +61,25 @@ def list_quality(got: pd.DataFrame, exact: pd.DataFrame, sources, top_k: int) ->
     return quality
 
 
+def _without_rounds(run):
+    """``run()`` with top-k rounds off (the index has no threshold to pass)."""
+    from engine.pagerank import top_k
+
+    kept = top_k.TOP_K_MIN_ENTRIES
+    top_k.TOP_K_MIN_ENTRIES = 1 << 62
+    try:
+        return run()
+    finally:
+        top_k.TOP_K_MIN_ENTRIES = kept
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("graph", help="a graph store (.gwb) or an edge-list file")
     parser.add_argument("--sources", type=int, default=8)
     parser.add_argument("--top-k", type=int, default=100)
     parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--index", action="store_true", help="also PPRIndex.query_batch")
     args = parser.parse_args(argv)
 
     g = engine.load(args.graph)
@@ -77,12 +92,27 @@ def main(argv: list[str] | None = None) -> None:
     print(f"exact: {(time.perf_counter() - started) / len(sources):.1f} s a source")
     engine.ppr_batch(g, warm, seed=1, top_k=args.top_k)  # compile outside the timing
     ways = {
-        "top-k rounds (default)": {},
-        "whole vector (threshold=1/n)": {"threshold": 1 / g.n_nodes},
+        "ppr_batch, top-k rounds (default)": lambda: engine.ppr_batch(
+            g, sources, seed=1, top_k=args.top_k
+        ),
+        "ppr_batch, whole vector (threshold=1/n)": lambda: engine.ppr_batch(
+            g, sources, seed=1, top_k=args.top_k, threshold=1 / g.n_nodes
+        ),
     }
-    for name, options in ways.items():
+    if args.index:
         started = time.perf_counter()
-        got = engine.ppr_batch(g, sources, seed=1, top_k=args.top_k, **options)
+        index = engine.PPRIndex.build(g, seed=1, max_seconds=None)
+        print(f"PPRIndex.build: {time.perf_counter() - started:.1f} s")
+        index.query_batch(warm, top_k=args.top_k)
+        ways["PPRIndex.query_batch, top-k rounds (default)"] = lambda: index.query_batch(
+            sources, top_k=args.top_k
+        )
+        ways["PPRIndex.query_batch, whole vector"] = lambda: _without_rounds(
+            lambda: index.query_batch(sources, top_k=args.top_k)
+        )
+    for name, run in ways.items():
+        started = time.perf_counter()
+        got = run()
         seconds = (time.perf_counter() - started) / len(sources)
         quality = list_quality(got, exact, sources, args.top_k)
         print(
