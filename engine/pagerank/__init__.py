@@ -58,7 +58,7 @@ from engine.pagerank.cost import ppr_batch_estimate
 from engine.pagerank.exact import exact_batch, power_iteration
 from engine.pagerank.hybrid import fora
 from engine.pagerank.index import PPRIndex
-from engine.pagerank.push import forward_push_from
+from engine.pagerank.push import LocalPushMemo, forward_push_from
 from engine.pagerank.top_k import adapts_to_top_k, top_k_query
 from engine.pagerank.walks import visit_estimate
 from engine.per_graph import Progress
@@ -158,9 +158,11 @@ def _scores(
     method: str,
     options: MethodOptions,
     serial: bool = False,
+    memo: LocalPushMemo | None = None,
 ) -> np.ndarray:
     """The score vector of :func:`ppr` for a checked seed distribution; ``serial``
-    keeps every kernel on the calling thread (batches run one query per thread)."""
+    keeps every kernel on the calling thread (batches run one query per thread);
+    ``memo`` carries a hybrid query's local push over a top-k query's rounds."""
     accuracy = Accuracy.of(g, options.eps, options.delta, options.threshold)
     if method == "exact":
         tol, max_iter = options.tol, options.max_iter
@@ -171,9 +173,7 @@ def _scores(
     if method == "walks":
         walks = options.n_walks or accuracy.walks_for_mass(1.0)
         return visit_estimate(g, seed_nodes, seed_mass, alpha, walks, where, seed)
-    return fora(
-        g, seed_nodes, seed_mass, alpha, accuracy, where, seed, options.r_max, serial=serial
-    )
+    return fora(g, seed_nodes, seed_mass, alpha, accuracy, where, seed, options.r_max, serial, memo)
 
 
 def forward_push(
@@ -327,9 +327,12 @@ def ppr_batch(
         adaptive = adapts_to_top_k(method, checked, top_k, g)
 
         def query(node: int) -> np.ndarray:
+            memo = LocalPushMemo()  # this source's, over its rounds
+
             def at(threshold: float | None, delta: float | None) -> np.ndarray:
                 options = replace(checked, threshold=threshold, delta=delta)
-                return _scores(g, np.array([node]), ONE, alpha, method, options, workers > 1)
+                serial = workers > 1
+                return _scores(g, np.array([node]), ONE, alpha, method, options, serial, memo)
 
             if adaptive:
                 return top_k_query(at, top_k, g.n_nodes, checked.eps, checked.delta)

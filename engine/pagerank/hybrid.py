@@ -19,7 +19,7 @@ from engine.pagerank import hybrid_kernels as kernels
 from engine.pagerank import walks
 from engine.pagerank.accuracy import Accuracy
 from engine.pagerank.common import seed_int
-from engine.pagerank.push import forward_push_from, power_push
+from engine.pagerank.push import LocalPushMemo, forward_push_from, power_push
 from engine.pagerank.workspace import borrowed
 from loaders import Graph
 
@@ -44,6 +44,7 @@ def fora(
     seed: int | None,
     r_max: float | None = None,
     serial: bool = False,
+    memo: LocalPushMemo | None = None,
 ) -> np.ndarray:
     """``hybrid``: push, then walks from the left-over residual mass.
 
@@ -51,7 +52,8 @@ def fora(
     long as a sweep saves more walk work than it costs. With ``r_max`` it is
     FORA's forward push to that threshold. Either way each residual node keeps
     ``α·r`` and sends ``(1−α)·r`` on walks worth ``1/ω`` each, ``ω`` walks per unit
-    of mass as FORA's bound asks.
+    of mass as FORA's bound asks. ``memo``: :func:`power_push`'s, over a top-k
+    query's rounds.
     """
     if r_max is not None:
         estimate, residual = forward_push_from(g, seed_nodes, seed_mass, alpha, r_max)
@@ -63,8 +65,9 @@ def fora(
     # walks have read the residual.
     with borrowed(g) as work:
         estimate, residual = power_push(
-            g, seed_nodes, seed_mass, alpha, accuracy, walk_cost, serial=serial, work=work
-        )
+            g, seed_nodes, seed_mass, alpha, accuracy, walk_cost, serial=serial, work=work,
+            memo=memo,
+        )  # fmt: skip
         return _walk_residual(
             g, seed_nodes, seed_mass, alpha, accuracy, device, seed, estimate, residual, serial
         )

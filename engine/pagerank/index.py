@@ -29,7 +29,7 @@ from engine.pagerank.common import (
 )
 from engine.pagerank.common_kernels import Seeds
 from engine.pagerank.cost import build_memory, ppr_index_estimate, stored_walk_counts
-from engine.pagerank.push import power_push
+from engine.pagerank.push import LocalPushMemo, power_push
 from engine.pagerank.top_k import large_enough_for_rounds, top_k_query
 from engine.pagerank.walks import walk_graph
 from engine.pagerank.walks_kernels import Walker
@@ -182,12 +182,18 @@ class PPRIndex:
         return self._scores(seed_nodes, seed_mass)
 
     def _scores(
-        self, seed_nodes, seed_mass, serial: bool = False, accuracy: Accuracy | None = None
+        self,
+        seed_nodes,
+        seed_mass,
+        serial: bool = False,
+        accuracy: Accuracy | None = None,
+        memo: LocalPushMemo | None = None,
     ) -> np.ndarray:
         """PowerPush down to ``|residual| ≤ r_max·deg`` (every node then needs at most
         the walks stored for it), then the stored walks' end points, signed as the
         residual. The sweeps stop by the hybrid's rule, with a stored walk costing a
-        look-up. ``accuracy``: :meth:`accuracy_at` a top-k round's threshold."""
+        look-up. ``accuracy``: :meth:`accuracy_at` a top-k round's threshold;
+        ``memo``: the source's local push over the rounds (:class:`LocalPushMemo`)."""
         accuracy = self.accuracy if accuracy is None else accuracy
         if serial:
             look_up, lanes = kernels.accumulate_fingerprints_serial, 1
@@ -205,6 +211,7 @@ class PPRIndex:
                 r_max=accuracy.r_max,
                 serial=serial,
                 work=work,
+                memo=memo,
             )
             look_up(self._walks_read_at(accuracy), residual, estimate, work.counts(lanes))
         return estimate
@@ -235,9 +242,11 @@ class PPRIndex:
         adaptive = large_enough_for_rounds(g, top_k)
 
         def query(node: int) -> np.ndarray:
+            memo = LocalPushMemo()  # this source's, over its rounds
+
             def at(threshold: float, delta: float) -> np.ndarray:
                 accuracy = self.accuracy_at(threshold, delta)
-                return self._scores(np.array([node]), ONE, workers > 1, accuracy)
+                return self._scores(np.array([node]), ONE, workers > 1, accuracy, memo)
 
             if adaptive:
                 eps, delta, floor = (

@@ -221,7 +221,8 @@ def local_push(
 ):
     """FIFO pushes of nodes with ``residual > θ·deg``, ``θ`` falling from
     ``FIRST_THRESHOLD`` by 8x per round down to ``r_max``; returns ``(finished,
-    edges pushed)``.
+    edges pushed, θ when it ended, nodes seen)``: the nodes that hold mass are
+    ``seen[:nodes seen]``.
 
     Large residuals go first, so the work done before the frontier outgrows
     ``queue_limit`` moves as much mass as it can. ``finished`` is True when no node
@@ -232,12 +233,12 @@ def local_push(
     :class:`~engine.pagerank.workspace.Workspace`'s, the flags all False, as they
     are again on return (:func:`_clear_marks`).
     """
-    finished, edges, head, tail, n_seen = _local_push(
+    finished, edges, head, tail, n_seen, level = _local_push(
         csr, seeds, alpha, r_max, queue_limit, edge_limit, estimate, residual,
         queue, queued, seen, ever,
     )  # fmt: skip
     _clear_marks(queue, queued, head, tail, seen, ever, n_seen)
-    return finished, edges
+    return finished, edges, level, n_seen
 
 
 @njit(nogil=True, cache=True)
@@ -255,8 +256,8 @@ def _clear_marks(queue, queued, head, tail, seen, ever, n_seen):
 def _local_push(
     csr, seeds, alpha, r_max, queue_limit, edge_limit, estimate, residual, queue, queued, seen, ever
 ):
-    """:func:`local_push`'s loop; returns ``(finished, edges, head, tail, n_seen)``, the
-    queue and the seen list as it left them."""
+    """:func:`local_push`'s loop; returns ``(finished, edges, head, tail, n_seen, θ)``,
+    the queue and the seen list as it left them."""
     indptr = csr.indptr
     indices = csr.indices
     seed_nodes = seeds.nodes
@@ -271,7 +272,7 @@ def _local_push(
         tail = _queue_above(indptr, residual, threshold, seen[:n_seen], queue, queued, EMPTY)
         while head != tail:
             if (tail - head) % (n + 1) > queue_limit:
-                return False, edges, head, tail, n_seen
+                return False, edges, head, tail, n_seen, threshold
             node = queue[head]
             head = (head + 1) % (n + 1)
             queued[node] = False
@@ -279,8 +280,6 @@ def _local_push(
                 continue
             push_node(csr, seeds, alpha, node, estimate, residual)
             edges += indptr[node + 1] - indptr[node]
-            if edges > edge_limit:
-                return False, edges, head, tail, n_seen
             # a dangling node's mass went to the seeds, which are in ``seen``
             for p in range(indptr[node], indptr[node + 1]):
                 target = indices[p]
@@ -292,11 +291,15 @@ def _local_push(
                     queue[tail] = target
                     queued[target] = True
                     tail = (tail + 1) % (n + 1)
+            # checked once the node's neighbours are in ``seen``: every node holding
+            # mass is listed there when the push hands over (LocalPushMemo keeps them)
+            if edges > edge_limit:
+                return False, edges, head, tail, n_seen, threshold
         if threshold <= r_max:
             # dangling pushes feed the seeds without queueing them: check once more
             again = False
             for k in range(seed_nodes.shape[0]):
                 again = again or above(indptr, residual, seed_nodes[k], threshold)
             if not again:
-                return True, edges, head, tail, n_seen
+                return True, edges, head, tail, n_seen, threshold
         threshold = max(threshold / 8.0, r_max)

@@ -151,3 +151,96 @@ def test_index_top_k_batches_keep_the_guarantee_and_stop_early(any_size, monkeyp
     plain = index.query_batch(sources[:1], top_k=k)
     single = engine.top_nodes(g, index.query(sources[0]), k)
     assert plain["score"].tolist() == single["score"].tolist()
+
+
+def _handing_over_graph(monkeypatch, limit: str):
+    """A BA graph whose local pushes hand over to sweeps or walks, as they do on
+    100M-edge graphs: at a small queue limit, or at a small edge budget (which stops
+    a push right after a node's push)."""
+    from engine.pagerank import push
+
+    if limit == "queue":
+        monkeypatch.setattr(push, "QUEUE_FACTOR", 0.05)
+    else:
+        monkeypatch.setattr(push, "PUSH_BUDGET", 1e-4)
+    return barabasi_albert(20_000, 5)
+
+
+def _replays_counted(monkeypatch) -> list:
+    from engine.pagerank.push import LocalPushMemo
+
+    replayed = []
+    restore = LocalPushMemo.restore
+
+    def counted(self, estimate, residual):
+        replayed.append(self.level)
+        return restore(self, estimate, residual)
+
+    monkeypatch.setattr(LocalPushMemo, "restore", counted)
+    return replayed
+
+
+@pytest.mark.parametrize("where", ["ppr_batch", "PPRIndex"])
+def test_later_rounds_replay_the_local_push_bit_for_bit(any_size, monkeypatch, where):
+    """A round whose local push handed over above its r_max starts the next round from
+    that state: the same scores as pushing again, and the replay happened."""
+    from engine.pagerank.push import LocalPushMemo
+
+    g = _handing_over_graph(monkeypatch, "queue")
+    sources = [0, 17, 4_000, 12_345]
+    if where == "ppr_batch":
+        batch = lambda: engine.ppr_batch(g, sources, top_k=20, seed=4, device="cpu")  # noqa: E731
+    else:
+        index = engine.PPRIndex.build(g, seed=4)
+        batch = lambda: index.query_batch(sources, top_k=20)  # noqa: E731
+    replayed = _replays_counted(monkeypatch)
+    with_memo = batch()
+    assert replayed, "no round replayed a local push"
+    monkeypatch.setattr(LocalPushMemo, "replays", lambda self, r_max: False)
+    pushed_again = batch()
+    assert with_memo["node"].tolist() == pushed_again["node"].tolist()
+    assert with_memo["score"].tolist() == pushed_again["score"].tolist()
+
+
+def test_a_push_that_finished_or_reached_its_r_max_is_not_replayed():
+    """Only a push that handed over above its own r_max and the next one's is kept."""
+    from engine.pagerank.accuracy import Accuracy
+    from engine.pagerank.common import seed_distribution
+    from engine.pagerank.push import LocalPushMemo, power_push
+
+    g = barabasi_albert(2_000, 4)
+    nodes, mass = seed_distribution(g, 3)
+    memo = LocalPushMemo()
+    accuracy = Accuracy.of(g, 0.5, None, None)
+    power_push(g, nodes, mass, 0.15, accuracy, 1.0, r_max=0.5, memo=memo)  # finishes at once
+    assert memo.nodes is None
+    power_push(g, nodes, mass, 0.15, accuracy, 1.0, memo=memo)  # hands over to sweeps
+    assert memo.nodes is not None and memo.level > memo.r_max
+    memo.keep(1e-4, 1e-4, np.array([3]), np.zeros(g.n_nodes), np.ones(g.n_nodes))
+    assert not memo.replays(1e-5), "ended at its own r_max: a smaller one goes further"
+    memo.keep(1e-3, 1e-4, np.array([3]), np.zeros(g.n_nodes), np.ones(g.n_nodes))
+    assert memo.replays(1e-5) and not memo.replays(2e-3)
+
+
+def test_a_push_stopped_by_its_edge_budget_is_replayed_with_every_node_it_reached(monkeypatch):
+    """A push whose edge budget runs out in the middle of a hub's push: the state the
+    next round starts from holds the hub's neighbours too, so a round that walks from
+    the local push's residual (no sweeps to recompute it) gets the same residual as
+    pushing again."""
+    from engine.pagerank.accuracy import Accuracy
+    from engine.pagerank.common import seed_distribution
+    from engine.pagerank.hybrid import WALK_COST
+    from engine.pagerank.push import LocalPushMemo, power_push
+
+    g = _handing_over_graph(monkeypatch, "edges")
+    hub = int(np.argmax(np.diff(g.indptr)))
+    nodes, mass = seed_distribution(g, hub)
+    first, second = (Accuracy.of(g, 0.5, 1e-6, threshold) for threshold in (0.05, 0.02))
+    walk_cost = lambda accuracy: 0.85 * accuracy.omega * WALK_COST / 0.15  # noqa: E731
+    memo = LocalPushMemo()
+    power_push(g, nodes, mass, 0.15, first, walk_cost(first), memo=memo)
+    assert memo.replays(second.r_max)
+    replayed = power_push(g, nodes, mass, 0.15, second, walk_cost(second), memo=memo)
+    pushed_again = power_push(g, nodes, mass, 0.15, second, walk_cost(second))
+    np.testing.assert_array_equal(replayed[0], pushed_again[0])
+    np.testing.assert_array_equal(replayed[1], pushed_again[1])
