@@ -12,7 +12,10 @@ first whose k-th estimate is at least ``(1 + eps)·threshold``: then k nodes hav
 ``π``), so every true top-k node is inside the guarantee. Each failed round jumps
 to ``min(threshold/2, kth/(2·(1 + eps)))``; the last threshold is ``1/n``, the plain
 query's, so the answer is never less accurate than without ``top_k``. The failure
-probability ``delta`` is split over the rounds (a union bound).
+probability ``delta`` is split over the rounds (a union bound). A round does not push
+again where its local push would end as the last round's did
+(:class:`~engine.pagerank.push.LocalPushMemo`): on large graphs the local push hands
+over at a level above every round's ``r_max``, so later rounds cost only their walks.
 
 Examples
 --------
