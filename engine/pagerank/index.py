@@ -164,7 +164,7 @@ class PPRIndex:
     def _walks_read_at(self, accuracy: Accuracy) -> kernels.StoredWalks:
         return kernels.StoredWalks(self.offsets, self.ends, self.alpha, accuracy.omega, self.seed)
 
-    def accuracy_at(self, threshold: float, delta: float) -> Accuracy:
+    def _accuracy_at(self, threshold: float, delta: float) -> Accuracy:
         """The accuracy of a query at a larger ``threshold`` than the index's (a top-k
         round): fewer walks per unit of residual (``ω``) and so a larger ``r_max``,
         which leaves each node at most the walks stored for it, as
@@ -192,7 +192,7 @@ class PPRIndex:
         """PowerPush down to ``|residual| ≤ r_max·deg`` (every node then needs at most
         the walks stored for it), then the stored walks' end points, signed as the
         residual. The sweeps stop by the hybrid's rule, with a stored walk costing a
-        look-up. ``accuracy``: :meth:`accuracy_at` a top-k round's threshold;
+        look-up. ``accuracy``: :meth:`_accuracy_at` a top-k round's threshold;
         ``memo``: the source's local push over the rounds (:class:`LocalPushMemo`)."""
         accuracy = self.accuracy if accuracy is None else accuracy
         if serial:
@@ -245,7 +245,7 @@ class PPRIndex:
             memo = LocalPushMemo()  # this source's, over its rounds
 
             def at(threshold: float, delta: float) -> np.ndarray:
-                accuracy = self.accuracy_at(threshold, delta)
+                accuracy = self._accuracy_at(threshold, delta)
                 return self._scores(np.array([node]), ONE, workers > 1, accuracy, memo)
 
             if adaptive:

@@ -121,10 +121,10 @@ def test_index_rounds_read_no_more_walks_than_stored():
     stored = stored_walk_counts(g, index.alpha, index.accuracy)
     delta = index.accuracy.delta / 20
     for threshold in np.geomspace(index.accuracy.threshold, 0.1, 12):
-        at = index.accuracy_at(threshold, delta)
+        at = index._accuracy_at(threshold, delta)
         assert (stored_walk_counts(g, index.alpha, at) <= stored).all(), threshold
         assert at.omega <= index.accuracy.omega
-    assert index.accuracy_at(index.accuracy.threshold, delta) is index.accuracy
+    assert index._accuracy_at(index.accuracy.threshold, delta) is index.accuracy
 
 
 def test_index_top_k_batches_keep_the_guarantee_and_stop_early(any_size, monkeypatch):
@@ -136,13 +136,13 @@ def test_index_top_k_batches_keep_the_guarantee_and_stop_early(any_size, monkeyp
     sources, k, eps = [0, 17, 4_000, 12_345, 19_999], 50, index.accuracy.eps
     exact = {s: engine.ppr(g, s, method="exact", tol=1e-12) for s in sources}
     thresholds = []
-    accuracy_at = index.accuracy_at
+    _accuracy_at = index._accuracy_at
 
     def recorded(threshold, delta):
         thresholds.append(threshold)
-        return accuracy_at(threshold, delta)
+        return _accuracy_at(threshold, delta)
 
-    monkeypatch.setattr(index, "accuracy_at", recorded)
+    monkeypatch.setattr(index, "_accuracy_at", recorded)
     batch = index.query_batch(sources, top_k=k)
     worst, missed = _relative_error_of_top_k(g, batch, sources, k, exact)
     assert worst <= eps and missed <= 0.1
