@@ -44,6 +44,7 @@ from engine.long_run import LONG_RUN_SECONDS, check_long_run
 from engine.pagerank.accuracy import Accuracy
 from engine.pagerank.common import (
     DEFAULT_ALPHA,
+    DEFAULT_PUSH_R_MAX,
     ONE,
     MethodOptions,
     check_top_k,
@@ -168,7 +169,8 @@ def _scores(
         tol, max_iter = options.tol, options.max_iter
         return power_iteration(g, seed_nodes, seed_mass, alpha, tol=tol, max_iter=max_iter)
     if method == "push":
-        return forward_push_from(g, seed_nodes, seed_mass, alpha, options.r_max or 1e-7)[0]
+        r_max = options.r_max or DEFAULT_PUSH_R_MAX
+        return forward_push_from(g, seed_nodes, seed_mass, alpha, r_max)[0]
     where, seed = resolve_device(options.device), options.seed
     if method == "walks":
         walks = options.n_walks or accuracy.walks_for_mass(1.0)

@@ -17,6 +17,8 @@ from engine.pagerank.common_kernels import top_scores
 from loaders import Graph
 
 DEFAULT_ALPHA = 0.15
+#: ``method="push"``'s residual threshold when no ``r_max`` is given (the run and its estimate).
+DEFAULT_PUSH_R_MAX = 1e-7
 #: The seed mass of a single-source query.
 ONE = np.ones(1)
 

@@ -40,7 +40,7 @@ from engine.long_run import (
     speedup,
 )
 from engine.pagerank.accuracy import INDEX_BALANCE, Accuracy
-from engine.pagerank.common import DEFAULT_ALPHA, ONE, MethodOptions
+from engine.pagerank.common import DEFAULT_ALPHA, DEFAULT_PUSH_R_MAX, ONE, MethodOptions
 from engine.pagerank.common_kernels import top_scores
 from engine.pagerank.hybrid import WALK_COST
 from engine.pagerank.push import fewest_sweep_passes, forward_push_from, sor_relaxation
@@ -369,7 +369,8 @@ def ppr_batch_estimate(
         counts["walk steps"] = count * walks / alpha
         basis["walks"] = walks
     elif method == "push":
-        queue_entries, sweep_entries = push_entries(g, alpha, options.get("r_max") or 1e-7)
+        r_max = options.get("r_max") or DEFAULT_PUSH_R_MAX
+        queue_entries, sweep_entries = push_entries(g, alpha, r_max)
         counts["push queue entries"] = count * queue_entries
         counts["push sweep entries"] = count * sweep_entries
         # a push query sets up and reads two n-vectors, not the hybrid's several
