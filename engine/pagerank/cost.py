@@ -423,8 +423,10 @@ def ppr_batch_memory(
     scores the selection partitions), and for ``exact`` one
     block of ``block_size`` sources (about 48 bytes per node and source) and the
     transposed graph (12 bytes per entry). The first query on a graph also builds what
-    later ones reuse (the sweep order: about 4 bytes per entry and 48 per node; a
-    workspace per thread: about 60 bytes per node), counted until it exists.
+    later ones reuse, counted until it exists: for ``hybrid`` the sweep order (about 4
+    bytes per entry and 48 per node), for ``hybrid`` and ``push`` a workspace per
+    thread (about 60 bytes per node; the graph's pool may already hold some), and for
+    walks on a weighted graph their running weights (8 bytes per entry).
 
     >>> import engine
     >>> from loaders.memory import format_bytes
@@ -437,7 +439,16 @@ def ppr_batch_memory(
     if method == "exact":
         return int(result + 48 * n * min(int(block_size), max(int(sources), 1)) + 12 * nnz)
     first = 0
-    prepared = derived_already("pagerank.prepared", g)
-    if prepared is None or getattr(prepared, "_sweep_graph", None) is None:
-        first = 4 * nnz + 48 * n + 60 * n * int(threads)
+    if method == "hybrid":
+        prepared = derived_already("pagerank.prepared", g)
+        if prepared is None or getattr(prepared, "_sweep_graph", None) is None:
+            first += 4 * nnz + 48 * n
+    if method in ("hybrid", "push"):
+        # each thread borrows a workspace; only the ones the graph's pool lacks are new
+        pool = derived_already("pagerank.workspaces", g)
+        idle = len(pool.idle) if pool is not None else 0
+        first += 60 * n * max(int(threads) - idle, 0)
+    if method in ("hybrid", "walks") and g.weights is not None:
+        if derived_already("pagerank.walk_graph", g) is None:
+            first += 8 * nnz  # the walks' running weights
     return int(result + 28 * n * int(threads) + first)
