@@ -1,7 +1,8 @@
 """``make gpu-check``: every GPU code path run on a real GPU, against its CPU twin, in one table.
 
 On a machine with a CUDA GPU it makes sure CuPy and numba-cuda (and the project's own
-dependencies) import, installing what is missing; runs every test marked ``gpu``;
+dependencies) import, installing what is missing, and that a numba-cuda kernel
+compiles (pinning NumPy below 2.5 where numba-cuda needs it); runs every test marked ``gpu``;
 then runs the measurements of :mod:`benchmarks.gpu_measure` (walk steps/s, FastRP on
 R-MAT graphs of 10M and 100M edges at dim 128, MinHash signatures/s), each GPU result
 checked against the CPU twin's; and prints one Markdown table, ready for an issue
@@ -40,7 +41,14 @@ from benchmarks.gpu_measure import Row
 ROOT = Path(__file__).resolve().parent.parent
 BUDGET_S = 300.0
 # Each step's own ceiling (seconds); the 5-minute budget caps the sum as the run goes.
-STEP_TIMEOUTS = {"install": 60.0, "tests": 100.0, "walks": 80.0, "fastrp": 110.0, "minhash": 60.0}
+STEP_TIMEOUTS = {
+    "install": 60.0,
+    "numba-cuda": 60.0,
+    "tests": 100.0,
+    "walks": 80.0,
+    "fastrp": 110.0,
+    "minhash": 60.0,
+}
 # Importable module -> what pip installs when it is missing.
 NEEDED = {
     "cupy": "cupy-cuda12x>=13",
@@ -156,6 +164,58 @@ def ensure_packages(wheels: str | None, timeout: float) -> Row | None:
         agreement="installed" if not still else "still missing: " + ", ".join(still),
         ok=not still,
         note="" if code == 0 else f"pip: {(err.strip().splitlines() or ['timed out'])[-1][:120]}",
+    )
+
+
+# Compiles and runs one numba-cuda kernel: the first compile is where a numba-cuda too old
+# for the image's NumPy breaks (numba-cuda 0.30 calls np.row_stack, gone in NumPy 2.5).
+KERNEL_PROBE = """
+import numpy as np
+from numba import cuda
+
+@cuda.jit
+def fill(values):
+    i = cuda.grid(1)
+    if i < values.size:
+        values[i] = i
+
+values = cuda.to_device(np.zeros(4))
+fill[1, 4](values)
+assert values.copy_to_host().tolist() == [0.0, 1.0, 2.0, 3.0]
+"""
+# What NumPy must stay below for the numba-cuda releases that call np.row_stack.
+NUMPY_FOR_NUMBA_CUDA = "numpy<2.5"
+
+
+def ensure_numba_cuda_compiles(wheels: str | None, timeout: float) -> Row | None:
+    """None when a numba-cuda kernel compiles and runs; else one row saying why not.
+
+    The one breakage seen on a GPU image, numba-cuda calling ``np.row_stack`` that
+    the image's NumPy no longer has, is mended here by installing a NumPy below 2.5
+    (from ``wheels`` when given) and probing again: without it every numba-cuda test
+    and measurement would fail with the same ``AttributeError``."""
+    started = time.monotonic()
+    code, _, err = _run([sys.executable, "-c", KERNEL_PROBE], timeout)
+    if code == 0:
+        return None
+    if code is None or "row_stack" not in err:
+        why = "timed out" if code is None else _last_error(err)
+        DETAILS.append(f"### numba-cuda kernel\n{err[-3000:]}")
+        return Row("numba-cuda kernel", agreement="BROKE", ok=False, note=why)
+    command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    if wheels:
+        command += ["--no-index", "--find-links", wheels]
+    code, _, pip_err = _run([*command, NUMPY_FOR_NUMBA_CUDA], timeout)
+    left = timeout - (time.monotonic() - started)
+    mended = code == 0 and _run([sys.executable, "-c", KERNEL_PROBE], left)[0] == 0
+    note = "numba-cuda calls np.row_stack, which this NumPy lacks"
+    if code != 0:
+        note += f"; pip: {(pip_err.strip().splitlines() or ['timed out'])[-1][:120]}"
+    return Row(
+        "numba-cuda kernel",
+        agreement=f"mended: installed {NUMPY_FOR_NUMBA_CUDA}" if mended else "BROKE",
+        ok=mended,
+        note=note,
     )
 
 
@@ -277,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     if mode == "gpu":
         installed = ensure_packages(args.wheels, left("install"))
         rows += [installed] if installed else []
+        compiles = ensure_numba_cuda_compiles(args.wheels, left("numba-cuda"))
+        rows += [compiles] if compiles else []
         if not args.skip_tests:
             rows.append(run_gpu_tests(left("tests")))
             _progress(f"pytest -m gpu: {rows[-1].agreement}", started)

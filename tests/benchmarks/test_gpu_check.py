@@ -187,3 +187,41 @@ def test_symmetric_rmat_is_an_undirected_graph_without_self_loops():
     matrix = sp.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(512, 512))
     assert matrix.nnz == 4_000 and (matrix != matrix.T).nnz == 0
     assert matrix.diagonal().sum() == 0
+
+
+def test_the_kernel_probe_runs_under_the_simulator():
+    """The probe itself is a working numba-cuda program (here on the CUDA simulator)."""
+    pytest.importorskip("numba.cuda")
+    code, _, err = gpu_check._run([sys.executable, "-c", gpu_check.KERNEL_PROBE], 120, True)
+    assert code == 0, err[-2000:]
+
+
+def _scripted_run(monkeypatch, answers):
+    """``_run`` answering ``answers`` in turn; returns the commands it was given."""
+    calls, answers = [], iter(answers)
+    monkeypatch.setattr(
+        gpu_check, "_run", lambda command, timeout, *_: calls.append(command) or next(answers)
+    )
+    return calls
+
+
+ROW_STACK = "AttributeError: module 'numpy' has no attribute 'row_stack'"
+
+
+def test_a_numpy_too_new_for_numba_cuda_is_pinned_from_the_wheels(monkeypatch, tmp_path):
+    calls = _scripted_run(monkeypatch, [(1, "", ROW_STACK), (0, "", ""), (0, "", "")])
+    row = gpu_check.ensure_numba_cuda_compiles(str(tmp_path), 60)
+    assert calls[1][-4:] == ["--no-index", "--find-links", str(tmp_path), "numpy<2.5"]
+    assert calls[2] == calls[0]  # probed again after the install
+    assert row.ok and row.agreement == "mended: installed numpy<2.5"
+
+
+def test_a_failed_pin_or_another_breakage_is_a_failed_row(monkeypatch):
+    _scripted_run(monkeypatch, [(1, "", ROW_STACK), (1, "", "ERROR: no matching distribution")])
+    row = gpu_check.ensure_numba_cuda_compiles(None, 60)
+    assert not row.ok and "no matching distribution" in row.note
+    _scripted_run(monkeypatch, [(1, "", "CudaSupportError: no driver")])
+    row = gpu_check.ensure_numba_cuda_compiles(None, 60)
+    assert not row.ok and row.agreement == "BROKE" and "no driver" in row.note
+    _scripted_run(monkeypatch, [(0, "", "")])
+    assert gpu_check.ensure_numba_cuda_compiles(None, 60) is None
