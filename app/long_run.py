@@ -28,11 +28,10 @@ Examples
 from __future__ import annotations
 
 import inspect
-import math
-import os
 import time
 from collections.abc import Callable
 
+from app.environment import number_from_env
 from engine.estimate import Estimate, format_seconds
 from loaders.memory import format_bytes
 
@@ -56,16 +55,7 @@ def confirm_seconds() -> float:
     >>> confirm_seconds() >= 0
     True
     """
-    text = os.environ.get(CONFIRM_ENV, "").strip()
-    if not text:
-        return CONFIRM_SECONDS
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value >= 0):
-        raise ValueError(f"{CONFIRM_ENV} must be a number of seconds, at least 0; got {text!r}")
-    return value
+    return number_from_env(CONFIRM_ENV, CONFIRM_SECONDS, unit="seconds", allow_zero=True)
 
 
 def estimate_of(name: str, *args, **kwargs) -> Estimate | None:

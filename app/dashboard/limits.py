@@ -6,8 +6,7 @@ live apart from :mod:`app.dashboard.state`, which imports Streamlit.
 
 from __future__ import annotations
 
-import math
-import os
+from app.environment import number_from_env
 
 #: Environment variable: the largest upload, in megabytes (default 200, Streamlit's own).
 UPLOAD_ENV = "GWB_MAX_UPLOAD_MB"
@@ -26,16 +25,7 @@ def max_upload_mb() -> float:
     >>> max_upload_mb() > 0
     True
     """
-    text = os.environ.get(UPLOAD_ENV, "").strip()
-    if not text:
-        return DEFAULT_UPLOAD_MB
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"{UPLOAD_ENV} must be a positive number of megabytes; got {text!r}")
-    return value
+    return number_from_env(UPLOAD_ENV, DEFAULT_UPLOAD_MB, unit="megabytes", allow_zero=False)
 
 
 def max_upload_bytes() -> int:
