@@ -1,9 +1,10 @@
 """Estimates of the heavy calls, before they run (as Neo4j GDS's ``estimate`` procedures).
 
 The one public index of them: each cost model sits beside its algorithm
-(:mod:`engine.graphlets.cost`, :mod:`engine.embed_cost`, :mod:`engine.pagerank.cost`,
-...) and :class:`Estimate` with :class:`LongRunError` in :mod:`engine.long_run`;
-this module re-exports them all, so a caller needs one import.
+(:mod:`engine.graphlets.cost`, :mod:`engine.graphlets.edges_cost`,
+:mod:`engine.embed_cost`, :mod:`engine.pagerank.cost`, ...) and :class:`Estimate` with
+:class:`LongRunError` in :mod:`engine.long_run`; this module re-exports them all, so a
+caller needs one import.
 
 Time and memory: an ``*_estimate`` function takes the same parameters as the
 call it estimates and returns an :class:`Estimate` (the seconds, the peak
@@ -43,12 +44,8 @@ True
 
 from engine.community_profile_cost import ncp_estimate, ncp_memory
 from engine.embed_cost import fastrp_estimate, fastrp_memory
-from engine.graphlets.cost import (
-    edge_orbit_counts_estimate,
-    edge_orbit_counts_memory,
-    orbit_counts_estimate,
-    orbit_counts_memory,
-)
+from engine.graphlets.cost import orbit_counts_estimate, orbit_counts_memory
+from engine.graphlets.edges_cost import edge_orbit_counts_estimate, edge_orbit_counts_memory
 from engine.long_run import LONG_RUN_SECONDS, Estimate, LongRunError, format_seconds
 from engine.pagerank.cost import (
     ppr_batch_estimate,

@@ -37,6 +37,8 @@ Layout: one algorithm per module, each beside its Numba kernels
 ``adjacency``  :func:`orbit_adjacency` (GRADCO's orbit adjacency matrices)
 ``signature``  :func:`gdv_similarity` (graphlet degree signature similarity)
 ``common``     the simple graph every counter runs on, threads, shared checks
+``cost``       :func:`~engine.graphlets.cost.orbit_counts_estimate`, before a count
+``edges_cost`` :func:`~engine.graphlets.edges_cost.edge_orbit_counts_estimate`
 =============  ==============================================================
 
 Results. Orbit counts are whole-graph results: NumPy arrays whose row ``i`` is

@@ -5,7 +5,8 @@ step and per row from the graph's degree statistics (:func:`orbit_statistics`,
 one O(m) pass), with constants fitted on this project's reference machine class
 (2 cores of an Intel Xeon server). The generic parts (:class:`~engine.long_run.Estimate`,
 :class:`~engine.long_run.LongRunError`) live in :mod:`engine.long_run`;
-:mod:`engine.estimate` re-exports this model with the other calls'.
+:mod:`engine.estimate` re-exports this model with the other calls'. The edge
+orbits' estimate, built on the same statistics, is :mod:`engine.graphlets.edges_cost`.
 
 Examples
 --------
@@ -25,26 +26,22 @@ from contextlib import contextmanager
 
 import numba
 import numpy as np
-from numba import njit
 
 from checks.twins import one_thread
-from engine.graphlets import common_kernels
+from engine.graphlets import common_kernels, cost_kernels
 from engine.graphlets.common import (
     LIST_CAPACITY,
-    N_EDGE_ORBITS,
     N_NODE_ORBITS,
     N_NODE_ORBITS_5,
     PARALLEL_WORK,
     SOLVE_NODES,
     SimpleGraph,
 )
-from engine.long_run import LONG_RUN_SECONDS, Estimate, format_seconds
+from engine.long_run import Estimate, format_seconds
 from engine.per_graph import derived
 from loaders import Graph
 
 __all__ = [
-    "edge_orbit_counts_estimate",
-    "edge_orbit_counts_memory",
     "orbit_counts_estimate",
     "orbit_counts_memory",
     "orbit_statistics",
@@ -195,7 +192,8 @@ def _orbit_statistics(g: Graph) -> dict[str, float]:
     if m:
         picked = np.random.default_rng(0).integers(0, 2 * m, min(CLIQUE_SAMPLES, 2 * m))
         rows = np.searchsorted(indptr, picked, side="right") - 1
-        found, oriented = _sampled_clique_triangles(indptr, indices, degree, up, rows, picked)
+        sampled = cost_kernels.sampled_clique_triangles
+        found, oriented = sampled(indptr, indices, degree, up, rows, picked)
     # Reads land on nodes in proportion to their degree: the share of CSR slots
     # outside the busiest nodes that fit in the cache is the share that misses.
     busiest = np.cumsum(np.sort(degree)[::-1], dtype=np.float64)
@@ -360,141 +358,4 @@ def long_run_advice(g: Graph, estimate: Estimate) -> str:
         f"{', graphlet_size=5' if size == 5 else ''}), or from the shell "
         f"`gwb orbits {path} -o orbits.parquet --dask ADDRESS"
         f"{' --size 5' if size == 5 else ''}` (`--dask-workers N` for a local cluster)." + spread
-    )
-
-
-def edge_orbit_counts_memory(g: Graph) -> int:
-    """Peak bytes of :func:`engine.graphlets.edge_orbit_counts` on ``g``, above the graph.
-
-    At the peak (the edge walk) these are alive: the ``m × 12`` result (96 bytes
-    per edge), each CSR slot's half 4-cycles (8 bytes a slot) and triangles (4),
-    the 4-cliques on each oriented edge (8 per edge) and the oriented lists
-    themselves, about 88 bytes per node of degrees, edge numbering and per-node
-    sums, and each thread's two int64 arrays over the nodes. A directed graph or
-    one with self-loops is first copied as a simple graph (as
-    :func:`orbit_counts_memory` counts it).
-
-    Examples
-    --------
-    >>> import engine
-    >>> edge_orbit_counts_memory(engine.sample("karate")) >= 78 * 12 * 8
-    True
-    """
-    n, nnz, workers = int(g.n_nodes), int(g.nnz), numba.get_num_threads()
-    index_bytes = g.indices.dtype.itemsize
-    simple_copy = simple_copy_bytes(g)
-    slots = 2 * nnz if g.directed else nnz  # an upper bound on the simple graph's slots
-    edges = slots // 2
-    per_edge = 8 * N_EDGE_ORBITS + 2 * 8 + 2 * 4 + 8 + index_bytes
-    return int(simple_copy + per_edge * edges + 88 * n + 16 * workers * n)
-
-
-@njit(cache=True)
-def _sampled_clique_triangles(indptr, indices, degree, up, rows, picked):
-    """``(Σ over the sampled slots a → b pointing up the order, up(a) ≥ 3, of Σ over
-    common neighbours c above b of up(c); how many sampled slots point up)``."""
-    found = 0
-    oriented = 0
-    for k in range(picked.shape[0]):
-        a, b = rows[k], indices[picked[k]]
-        if not _outranks(b, a, degree):
-            continue
-        oriented += 1
-        if up[a] < 3:
-            continue
-        # a ranks below b, so its row is the shorter: search each entry in b's row.
-        start, stop = indptr[b], indptr[b + 1]
-        for p in range(indptr[a], indptr[a + 1]):
-            c = indices[p]
-            if _outranks(c, b, degree):
-                at = start + np.searchsorted(indices[start:stop], c)
-                if at < stop and indices[at] == c:
-                    found += up[c]
-    return found, oriented
-
-
-@njit(cache=True)
-def _outranks(a, b, degree):
-    return degree[a] > degree[b] or (degree[a] == degree[b] and a > b)
-
-
-#: The edge-orbit count's work, in nanoseconds of one core per count, fitted (one
-#: thread, CPU time, least of 2 runs) to each pass on the benchmark graphs of
-#: ``benchmarks/estimates.py``: ``"two-step"``, every node walking its neighbours'
-#: rows twice (``2·Σ deg²`` steps, each a random read of an 8-byte stamp: 2.34); the
-#: 4-clique search's ``"clique walk"`` (the up-lists of each node's up-neighbours,
-#: ``steps:4-cliques``: 3.21) and ``"clique triangles"`` (``clique_triangles``: 4.34);
-#: ``"triangle steps"``, counting each edge's triangles (``steps:triangles``: 1.35);
-#: ``"slots"``, the passes in CSR order (orienting, per-node sums, solving: 100 ns a
-#: slot measured per pass), and ``"missed slots"``, the share of them whose random
-#: rows miss the core's cache (``missed_rows``), fitted to the whole call's time with
-#: the others fixed (141 and 109: the call's allocations and the result's first writes
-#: too). Within 0.88 (R-MAT 17) to 1.04 (BA, email-Eu-core) of the one-thread runs of
-#: email-Eu-core, Cora, the 40k-node planted partition, R-MAT 15 and 17 and BA.
-EDGE_ORBIT_NS = {
-    "two-step": 2.34,
-    "clique walk": 3.21,
-    "clique triangles": 4.34,
-    "triangle steps": 1.35,
-    "slots": 141.0,
-    "missed slots": 109.0,
-}
-#: Where the two-step walk's stamps miss the caches (none of the fitted graphs: their
-#: stamps fit), a step costs what the 4-cycle search's does (:data:`ORBIT_NS`), which
-#: walks the same paths against the same kind of stamps.
-TWO_STEP_MISSED_NS = ORBIT_NS["4-cycles"][1:3]
-
-
-def edge_orbit_counts_estimate(
-    g: Graph, progress=None, *, max_seconds: float | None = LONG_RUN_SECONDS
-) -> Estimate:
-    """Time and memory of :func:`engine.graphlets.edge_orbit_counts` on ``g``.
-
-    The simple graph's triangles and 4-cliques are counted first, then every node
-    walks its neighbours' rows (twice: ``2·Σ deg²`` steps) and every edge is
-    solved once: all from :func:`orbit_statistics` (the degrees, and a sample of
-    the 4-clique search's triangles), priced by :data:`EDGE_ORBIT_NS`. Checked
-    against real runs in ``tests/engine/test_estimate_calls.py``.
-    Takes the call's own parameters (``progress`` and ``max_seconds`` do not
-    change the estimate).
-
-    Returns
-    -------
-    Estimate
-        ``work``: the nodes (what ``progress`` counts); ``threads``: those the
-        call runs on (one when ``Σ deg² < PARALLEL_WORK``); ``basis``:
-        :func:`orbit_statistics` and the seconds of one core per pass.
-
-    Examples
-    --------
-    >>> import engine
-    >>> e = edge_orbit_counts_estimate(engine.sample("karate"))
-    >>> e.seconds < 0.1, e.threads, e.work
-    (True, 1, 34)
-    """
-    stats = orbit_statistics(g)
-    counts = {
-        "two-step": 2 * stats["degree_squared"],
-        "clique walk": stats["steps:4-cliques"],
-        "clique triangles": stats["clique_triangles"],
-        "triangle steps": stats["steps:triangles"],
-        "slots": 2 * stats["edges"],
-        "missed slots": 2 * stats["edges"] * stats["missed_rows"],
-    }
-    units = {name: count * EDGE_ORBIT_NS[name] for name, count in counts.items()}
-    missed, far = TWO_STEP_MISSED_NS
-    units["two-step"] += counts["two-step"] * (
-        missed * stats["missed_nodes"] + far * stats["missed_memory"]
-    )
-    degree = np.diff(g.indptr).astype(np.float64)
-    # As edge_orbit_counts' threads_for: one thread while the two-step walk is short.
-    threads = 1 if float(np.dot(degree, degree)) < PARALLEL_WORK else numba.get_num_threads()
-    speedup = 1 + (threads - 1) * PARALLEL_EFFICIENCY
-    return Estimate(
-        what=f"edge_orbit_counts on {stats['nodes']:,} nodes, {stats['edges']:,} edges",
-        seconds=ORBIT_OVERHEAD_SECONDS + sum(units.values()) * 1e-9 / speedup,
-        bytes=edge_orbit_counts_memory(g),
-        threads=threads,
-        work=int(stats["nodes"]),
-        basis={**stats, **{f"seconds:{name}": u * 1e-9 for name, u in units.items()}},
     )

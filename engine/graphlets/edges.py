@@ -19,7 +19,7 @@ from engine.graphlets.common import (
     thread_count,
     threads_for,
 )
-from engine.graphlets.cost import edge_orbit_counts_estimate
+from engine.graphlets.edges_cost import edge_orbit_counts_estimate
 from engine.long_run import LONG_RUN_SECONDS, check_long_run
 from engine.per_graph import Progress
 from loaders import Graph
@@ -39,7 +39,7 @@ def edge_orbit_counts(
         Called with nodes done out of ``n`` (stage ``"edge orbits"``).
     max_seconds : float or None
         Refuse (:class:`~engine.estimate.LongRunError`, before any work) when the
-        estimate (:func:`~engine.graphlets.cost.edge_orbit_counts_estimate`) is
+        estimate (:func:`~engine.graphlets.edges_cost.edge_orbit_counts_estimate`) is
         longer than this. Default :data:`~engine.estimate.LONG_RUN_SECONDS` (30
         minutes); ``None`` runs whatever the estimate.
 

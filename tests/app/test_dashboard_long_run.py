@@ -247,7 +247,7 @@ def test_each_heavy_page_shows_the_engines_estimate(page, label, estimate_name, 
 def test_edge_orbits_add_their_estimate_to_the_question(monkeypatch):
     """The caption prices the edge orbits too, and a count with them asks when the two
     together pass the threshold, though the node orbits alone would not."""
-    from engine.graphlets.cost import edge_orbit_counts_estimate
+    from engine.graphlets.edges_cost import edge_orbit_counts_estimate
 
     graph = engine.sample(engine.sample_names()[0])
     nodes, edges = orbit_counts_estimate(graph, 4), edge_orbit_counts_estimate(graph)
