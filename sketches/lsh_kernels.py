@@ -48,8 +48,10 @@ from numba import njit, prange
 
 from checks.twins import serial_and_parallel
 
-#: Bits of the first counting pass (its histogram: 32 KiB, in L1).
-TOP_DIGIT = 12
+#: Bits of the first counting pass. Its scatter writes two arrays, so 512 buckets
+#: keep 1,024 lines open: as many as L1 holds. 12 bits (8,192 lines, every store
+#: a miss) was 1.13x slower a row on the 10M- and 100M-edge R-MATs; 8 and 10, 1.05x.
+TOP_DIGIT = 9
 #: Most bits in the counting pass of a bucket (a 16 KiB histogram).
 BUCKET_DIGIT = 11
 #: Buckets of at most this many rows are left to the final insertion sort.
