@@ -8,17 +8,17 @@ queries of :meth:`sketches.lsh.MinHashLSH.query_top` search.
 
 The order is exactly NumPy's ``np.lexsort((tails, heads))``: a stable sort by
 head, then tail, ties by row id. It is built by a most-significant-digit radix
-sort. The first counting pass buckets the rows by the top :data:`TOP_DIGIT`
-bits of their first value (the head's top bits), computing each key as it
-goes. Every bucket of more than :data:`SMALL` rows is then split again on the
-highest bits in which *its* keys differ, heads first and tails once the heads
-are equal, until no piece out of order is longer than :data:`SMALL` rows; one
-insertion sort over the whole band then finishes them (a sort per piece
-mispredicts a branch at every piece's end, and most pieces hold one or two
-rows). MinHash values pile up: every neighbour of the node with the smallest
-hash shares that value, so a bucket is often one value many times over.
-Choosing each digit at the keys' highest differing bit skips the bits they
-share, and a bucket of equal keys costs one pass.
+sort. The first counting pass buckets the rows by :data:`TOP_DIGIT` bits of
+their first value, from the highest bit in which the band's first values
+differ, computing each key as it goes. Every bucket of more than :data:`SMALL`
+rows is then split again on the highest bits in which *its* keys differ, heads
+first and tails once the heads are equal, until no piece out of order is longer
+than :data:`SMALL` rows; one insertion sort over the whole band then finishes
+them (a sort per piece mispredicts a branch at every piece's end, and most
+pieces hold one or two rows). MinHash values pile up: every neighbour of the
+node with the smallest hash shares that value, so a bucket is often one value
+many times over. Choosing each digit at the keys' highest differing bit skips
+the bits they share, and a bucket of equal keys costs one pass.
 
 Where a band's tail is its last value and that value is 32 bits (the default
 banding of 32-bit signatures: three values a band, the first two packed into
@@ -238,12 +238,14 @@ def _sort_bucket(heads, lows, order, lo, hi, spare_heads, spare_lows, spare_orde
 
 
 @njit(cache=True)
-def _scatter_band_keys(columns, start, rows, pack, shift, counts, heads, lows, order, spare_order):
+def _scatter_band_keys(
+    columns, start, rows, pack, shift, mask, counts, heads, lows, order, spare_order
+):
     """The first pass's placing: each row's key into its bucket of the first value's
-    top bits (``counts[bucket]``: where it starts)."""
+    digit (``counts[bucket]``: where it starts)."""
     first = columns[start]
     for item in range(first.shape[0]):
-        bucket = np.uint64(first[item]) >> shift
+        bucket = (np.uint64(first[item]) >> shift) & mask
         slot = np.uint64(counts[bucket])
         counts[bucket] = slot + ONE
         head, tail = column_key(columns, start, item, rows, pack)
@@ -274,8 +276,8 @@ def sort_band(
 ):
     """``order`` := the rows sorted stably by their keys, read from ``columns``.
 
-    The first counting pass buckets the rows by the top bits of their first
-    value (``columns[start]``), writing each row's key into ``heads``/``lows``
+    The first counting pass buckets the rows by the highest differing bits of
+    their first value (``columns[start]``), writing each row's key into ``heads``/``lows``
     as it is placed; the large buckets are then sorted in place. ``lows`` holds
     the tails, or, where ``spare_order`` is None (:func:`packs_tail_with_row`),
     ``tail << 32 | row``, from which ``order`` is read at the end.
@@ -284,15 +286,21 @@ def sort_band(
     if n == 0:
         return
     first = columns[start]
-    width = min(TOP_DIGIT, _bit_length(np.uint64(n)))
-    shift = np.uint64(first.itemsize * 8 - width)
+    # The digit starts at the first values' highest differing bit, as the bucket
+    # passes' do: on a dense graph every value is the least of many hashes, and
+    # the top bits alone would put every row in one bucket.
+    shift, mask, width = _digit(
+        _differing_bits(first, np.uint64(0), np.uint64(n)), np.uint64(n), TOP_DIGIT
+    )
     buckets = 1 << width
     counts[: buckets + 1] = 0
     for item in range(n):
-        counts[(np.uint64(first[item]) >> shift) + 1] += 1
+        counts[((np.uint64(first[item]) >> shift) & mask) + ONE] += 1
     for bucket in range(buckets):
         counts[bucket + 1] += counts[bucket]
-    _scatter_band_keys(columns, start, rows, pack, shift, counts, heads, lows, order, spare_order)
+    _scatter_band_keys(
+        columns, start, rows, pack, shift, mask, counts, heads, lows, order, spare_order
+    )
     lo = 0
     for bucket in range(buckets):
         hi = counts[bucket]

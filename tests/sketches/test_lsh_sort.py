@@ -49,6 +49,9 @@ def key_cases():
     # Values at the top of the range (MinHash's empty set) beside small ones.
     heads = np.where(rng.random(3000) < 0.5, TOP64, random_u64(3000, 1000)).astype(np.uint64)
     cases["maximum and small heads"] = (heads, random_u64(3000, 4))
+    # A dense graph's first values are the least of thousands of hashes: their top
+    # bits are all zero, and the first pass must split on the bits below.
+    cases["small first values"] = (random_u64(5000, 2**56) << np.uint64(2), random_u64(5000))
     return cases
 
 
