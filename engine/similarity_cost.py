@@ -32,27 +32,26 @@ from sketches.lsh import recall_banding
 __all__ = ["NEIGHBOURHOOD_NS", "neighbourhood_index_estimate", "neighbourhood_index_memory"]
 
 #: Nanoseconds of one core per count of :func:`neighbourhood_index_estimate`'s basis;
-#: fitted (least squares, one thread, CPU time, least of 2 runs) on the benchmark
-#: graphs (see :data:`NEIGHBOURHOOD_FIT`), the band rows refitted when the signatures
-#: came to be written in the columns the bands are sorted from (issue #28).
+#: fitted (non-negative least squares of the relative error, one thread, CPU time,
+#: least of 3 runs) on the benchmark graphs, bench-data's 10M-edge rmat-20-10 and the
+#: 100M-edge R-MAT (one run), after the band sort got 1.3x faster (issue #28).
 NEIGHBOURHOOD_NS = {
-    "entry hashes": 0.146,
-    "node hashes": 4.45,
+    "entry hashes": 0.057,
+    "node hashes": 5.47,
     "band rows": 0.0,
-    "missed band rows": 17.5,
-    "far band rows": 32.0,
+    "missed band rows": 2.32,
+    "far band rows": 102.0,
 }
-#: How close the fit came (estimate / one-thread CPU time, two runs on a machine
-#: that others were loading): 0.80 (R-MAT scale 15) to 1.24 (scale 17) on the
-#: benchmark graphs, 1.00-1.33 on bench-data's 10M-edge rmat-20-10. The radix
-#: sort's cost per band row came out at zero while the band fits the core's cache
-#: (beside the per-node hashing it runs with); past it, 17.5 ns a row (20.6 while a
-#: block of bands was first copied into columns: the band stage of rmat-20-10 took
-#: 0.85x the CPU without the copy), and past the shared cache 32 ns more (89 with
-#: the copy, set by the 100M-edge R-MAT's build, 18 s of one core; without the copy
-#: the band stage of a graph of its size, 4.3M nodes and 195M entries, took 0.52x
-#: the CPU: 5.6-6.7 s against 9.6-13.2).
-NEIGHBOURHOOD_FIT = (0.80, 1.33)
+#: How close the fit came (estimate / one-thread CPU time): 0.95 (R-MAT scale 15) to
+#: 1.12 (email-Eu-core, 2 ms) on the benchmark graphs, 1.01 on rmat-20-10 and 1.00 on
+#: the 100M-edge R-MAT (14.3 s of one core). With 128 permutations the bands are 42
+#: a node, so node hashes and band rows are one column of the fit: the per-node cost
+#: sits in "node hashes", and "band rows" came out at zero. The radix sort's cost
+#: past the core's cache is small ("missed band rows"); past the shared cache
+#: ("far band rows") it is set by the 100M-edge R-MAT alone, whose bands' 69 MB of
+#: keys a thread scatter and re-read from memory, and whose CPU time includes
+#: zeroing the 0.72 GB of orders (about 1.5 CPU-s on this machine class).
+NEIGHBOURHOOD_FIT = (0.95, 1.12)
 #: A build's fixed cost (checks, banding, the LSH object), seconds.
 NEIGHBOURHOOD_OVERHEAD_SECONDS = 1e-3
 #: Bytes of one signature value (datasketch's affine32 scheme, the default).
