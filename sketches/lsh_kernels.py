@@ -50,16 +50,18 @@ from checks.twins import serial_and_parallel
 
 #: Bits of the first counting pass. Its scatter writes two arrays, so 512 buckets
 #: keep 1,024 lines open: as many as L1 holds. 12 bits (8,192 lines, every store
-#: a miss) was 1.13x slower a row on the 10M- and 100M-edge R-MATs; 8 and 10, 1.05x.
+#: a miss) was 1.13-1.16x slower a row on the 10M- and 100M-edge R-MATs; 8 and 10
+#: bits 1.01-1.12x.
 TOP_DIGIT = 9
 #: Most bits in the counting pass of a bucket (a 32 KiB histogram): the first
 #: pass leaves buckets of thousands of rows, which 12 bits split to a row or two
-#: each (1.04x faster a row than 11 on the 100M-edge R-MAT, even on the 10M one).
+#: each (1.04x faster a row than 11 on the 100M-edge R-MAT, equal on the 10M one).
 BUCKET_DIGIT = 12
 #: Buckets of at most this many rows are left to the final insertion sort.
 SMALL = 32
 #: Rows per tile of :func:`copy_columns` (a tile of 128-value rows: 128 KiB).
 TILE = 256
+#: Positions are unsigned in the hot loops (see :func:`_sort_bucket`).
 ONE = np.uint64(1)
 
 
