@@ -401,8 +401,10 @@ class _Plan:
         self.eps = eps
         # With heat's ladder, t=None lets the ladder choose t as well.
         ladder_chooses_t = t is None and self.auto and method == "heat"
-        self.t = None if ladder_chooses_t else check_between(
-            "t", DEFAULT_T if t is None else t, 0, MAX_T, closed_high=True
+        self.t = (
+            None
+            if ladder_chooses_t
+            else check_between("t", DEFAULT_T if t is None else t, 0, MAX_T, closed_high=True)
         )
         self.min_size = check_positive_int("min_size", min_size)
         self.max_volume = None if max_volume is None else check_positive("max_volume", max_volume)

@@ -136,9 +136,13 @@ def climb(
             order, _, (volume, _, conductance), best, pushes, _ = found
             value = float(conductance[best]) if order.size else 1.0
             reached = float(volume[-1]) if order.size else 0.0
-            deep = bool(order.size) and sweep_kernels.first_deep_minimum(
-                volume, conductance, view.total_volume, min_size
-            ) == best
+            deep = (
+                bool(order.size)
+                and sweep_kernels.first_deep_minimum(
+                    volume, conductance, view.total_volume, min_size
+                )
+                == best
+            )
             rows.append([eps, rung_t, value, best + 1 if order.size else 0, deep, reached, pushes])
             if value < least - 1e-12:
                 least, since_better = value, 0

@@ -143,9 +143,7 @@ def exchange_paths(first: str | os.PathLike, second: str | os.PathLike) -> bool:
     rename = _renameat2()
     if rename is None:
         return False
-    status = rename(
-        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE
-    )
+    status = rename(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE)
     if status == 0:
         return True
     code = ctypes.get_errno()

@@ -64,8 +64,10 @@ def _integral(value) -> bool:
         return True
     if isinstance(value, float | np.floating):
         return float(value).is_integer() and _INT64[0] <= value < _INT64[1]
-    return isinstance(value, str) and bool(PLAIN_INT.fullmatch(value)) and (
-        _INT64[0] <= int(value) < _INT64[1]
+    return (
+        isinstance(value, str)
+        and bool(PLAIN_INT.fullmatch(value))
+        and (_INT64[0] <= int(value) < _INT64[1])
     )
 
 

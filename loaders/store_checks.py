@@ -130,9 +130,7 @@ def map_array(folder: Path, name: str, dtype: np.dtype, length: int) -> np.ndarr
             f"{folder}: {name} has dtype {found} ({found.str}), expected {dtype} ({dtype.str})"
         )
     if shape != (length,):
-        raise StoreError(
-            f"{folder}: {name} has shape {shape}, expected ({length},) from meta.json"
-        )
+        raise StoreError(f"{folder}: {name} has shape {shape}, expected ({length},) from meta.json")
     if offset + length * dtype.itemsize != size:
         raise StoreError(
             f"{folder}: {name} has {size} bytes, but its header and shape need "
@@ -168,9 +166,7 @@ def check_csr(
         chunk = indices[start : start + CHECK_CHUNK]
         if chunk.min() < 0 or chunk.max() >= n:
             at = start + int(np.argmax((chunk < 0) | (chunk >= n)))
-            raise StoreError(
-                f"{folder}: indices.npy entry {at} is {indices[at]}, outside [0, {n})"
-            )
+            raise StoreError(f"{folder}: indices.npy entry {at} is {indices[at]}, outside [0, {n})")
     # Within a row ids strictly increase, so a drop (or a repeat) between neighbouring
     # entries may only happen where a row starts. Counting is far cheaper than
     # locating: the drops over all entries must equal the drops at row starts.

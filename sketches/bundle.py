@@ -279,9 +279,7 @@ def check_offsets(bundle: Bundle, name: str, offsets: np.ndarray, length: int | 
     steps = np.diff(offsets)
     if len(steps) and steps.min() < 0:
         at = int(np.argmax(steps < 0))
-        raise bundle.error(
-            f"{name} decrease at {at + 1} ({offsets[at]} then {offsets[at + 1]})"
-        )
+        raise bundle.error(f"{name} decrease at {at + 1} ({offsets[at]} then {offsets[at + 1]})")
     if length is not None and offsets[-1] != length:
         raise bundle.error(f"{name} end at {offsets[-1]}, not at {length}")
 
