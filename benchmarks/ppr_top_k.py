@@ -1,7 +1,7 @@
 """How good ``ppr_batch``'s top-k lists are, and what they cost: top-k rounds against
 the whole-vector query, both against exact scores.
 
-Run ``python -m benchmarks.ppr_top_k STORE [--sources 8] [--top-k 100] [--index]`` on
+Run ``python -m benchmarks.ppr_top_k STORE [--sources 32] [--top-k 100] [--index]`` on
 any graph store (or edge-list file) of at least
 ``engine.pagerank.top_k.TOP_K_MIN_ENTRIES`` entries, where ``ppr_batch`` runs top-k
 rounds by default. The sources are drawn (seeded) from the nodes with edges.
@@ -22,7 +22,10 @@ power iteration to ``tol=1e-9`` (kept to ``10 * top_k`` scores a source):
 - ``mass``: the exact scores of the returned nodes summed, over those of the
   exact top k (least over the sources).
 
-The exact run costs the most (about 30 s a source on a 100M-edge graph, 2 cores).
+The exact run costs the most (about 30 s a source on a 100M-edge graph, 2 cores:
+16 minutes for the default 32 sources). Fewer sources are too few to compare runs
+by: on the 100M-edge R-MAT the mean precision of 8 sources moved between 0.84 and
+0.93 from one draw to the next.
 
 Examples
 --------
@@ -76,7 +79,7 @@ def _without_rounds(run):
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("graph", help="a graph store (.gwb) or an edge-list file")
-    parser.add_argument("--sources", type=int, default=8)
+    parser.add_argument("--sources", type=int, default=32)
     parser.add_argument("--top-k", type=int, default=100)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--index", action="store_true", help="also PPRIndex.query_batch")
