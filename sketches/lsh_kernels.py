@@ -193,7 +193,8 @@ def _sort_bucket(heads, lows, order, lo, hi, spare_heads, spare_lows, spare_orde
     Positions are unsigned: Numba wraps a negative signed index (a test and an
     add at every access, and the registers they hold), and each pass is a kernel
     of its own, so that its loop keeps its few values in registers. The two
-    together made this stage 1.6x faster (issue #28)."""
+    together made this stage about 1.7x faster (perf samples, one thread, the
+    100M-edge R-MAT; issue #28)."""
     # The bits of the low words that order rows: all of them, or the tail's half
     # where the row id packs beside it. Rows whose keys are equal are in row order
     # already (every pass is stable), so their row bits are never split again.
