@@ -33,7 +33,9 @@ signed in columns, as the build does on the CPU), sorting them (``band sort``:
 band keys, the radix sort, the order arrays, and paging in the orders and
 scratch), and the rest (allocation, Python). It prints each phase's median
 seconds (wall and CPU), the whole build's multiple of its signature time (each
-round's, then the median), the process's peak RSS, and the time of 200
+round's; then the first build's, where every phase takes fresh memory, the
+median of the later builds', and the median multiple in CPU time less the
+kernel's), the process's peak RSS, and the time of 200
 ``similar`` queries. The ``sys s`` column is the CPU the kernel spent for the
 phase, mostly zeroing the pages it touched first: on a virtual machine that
 backs guest memory lazily (as ours does) a fresh GiB costs 1-2 CPU-s, so it
@@ -323,9 +325,12 @@ def phase_rows(path: str, stop_after: str | None, queries: int = 200, rounds: in
             phases["whole build"] = _minus(ended, began)
             for phase, seconds in phases.items():
                 table.setdefault(phase, []).append(seconds)
-            whole, signatures = phases["whole build"][0], phases["signatures"][0]
-            table.setdefault("ratio", []).append((whole / signatures,))
-            print(f"  round: whole build / signatures {whole / signatures:.2f}x", flush=True)
+            whole, signatures = phases["whole build"], phases["signatures"]
+            # Wall time, and CPU less the kernel's (page zeroing, see the module doc).
+            table.setdefault("ratio", []).append(
+                (whole[0] / signatures[0], (whole[1] - whole[2]) / (signatures[1] - signatures[2]))
+            )
+            print(f"  round: whole build / signatures {table['ratio'][-1][0]:.2f}x", flush=True)
     finally:
         for name, twin in kernels.items():
             setattr(lsh_kernels, name, twin)
@@ -335,10 +340,13 @@ def phase_rows(path: str, stop_after: str | None, queries: int = 200, rounds: in
             continue
         wall, cpu, sys = (statistics.median(v[i] for v in values) for i in range(3))
         print(f"{phase:<14} {wall:8.2f} {cpu:8.2f} {sys:8.2f}")
-    ratio = statistics.median(v[0] for v in table["ratio"])
+    ratios = table["ratio"]
+    later = ratios[1:] or ratios
     print(
-        f"whole build / signatures: {ratio:.2f}x (issue #28 asks for <= 2x); "
-        f"peak RSS {peak():.2f} GiB"
+        f"whole build / signatures (issue #28 asks for <= 2x): the process's first build "
+        f"{ratios[0][0]:.2f}x; later builds {statistics.median(v[0] for v in later):.2f}x "
+        f"(median); CPU less the kernel's {statistics.median(v[1] for v in ratios):.2f}x "
+        f"(median); peak RSS {peak():.2f} GiB"
     )
     nodes = np.linspace(0, g.n_nodes - 1, queries).astype(np.int64)
     began = time.perf_counter()
