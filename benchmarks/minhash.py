@@ -35,12 +35,12 @@ scratch), and the rest (allocation, Python). It prints each phase's median
 seconds (wall and CPU), the whole build's multiple of its signature time (each
 round's; then the first build's, where every phase takes fresh memory, the
 median of the later builds', and the median multiple in CPU time less the
-kernel's), the process's peak RSS, and the time of 200
-``similar`` queries. The ``sys s`` column is the CPU the kernel spent for the
-phase, mostly zeroing the pages it touched first: on a virtual machine that
-backs guest memory lazily (as ours does) a fresh GiB costs 1-2 CPU-s, so it
-is shown apart from the work of the kernels. Run it under ``/usr/bin/time -v``
-for the process's peak, with ``--stop-after signatures`` for the signatures' alone.
+kernel's), the process's peak RSS, and the time of 200 ``similar`` queries. The
+``sys s`` column is the CPU the kernel spent for the phase, mostly zeroing the
+pages it touched first: on a virtual machine that backs guest memory lazily (as
+ours does) a fresh GiB costs 1-2 CPU-s, so it is shown apart from the work of
+the kernels. Run it under ``/usr/bin/time -v`` for the process's peak, with
+``--stop-after signatures`` for the signatures' alone.
 """
 
 from __future__ import annotations
@@ -295,7 +295,7 @@ def phase_rows(path: str, stop_after: str | None, queries: int = 200, rounds: in
     kernels = {name: getattr(lsh_kernels, name) for name in ("copy_columns", "sort_bands")}
     labels = {"copy_columns": "band columns", "sort_bands": "band sort"}
     table: dict[str, list[tuple[float, float]]] = {}
-    marks: dict[str, tuple[float, float]] = {}
+    marks: dict[str, tuple[float, ...]] = {}
 
     def progress(done: int, total: int, stage: str) -> None:
         marks[stage] = _clock()
