@@ -298,11 +298,7 @@ def sort_band(
         _differing_bits(first, np.uint64(0), np.uint64(n)), np.uint64(n), TOP_DIGIT
     )
     buckets = 1 << width
-    counts[: buckets + 1] = 0
-    for item in range(n):
-        counts[((np.uint64(first[item]) >> shift) & mask) + ONE] += 1
-    for bucket in range(buckets):
-        counts[bucket + 1] += counts[bucket]
+    _digit_starts(first, np.uint64(0), np.uint64(n), shift, mask, buckets, counts)
     _scatter_band_keys(
         columns, start, rows, pack, shift, mask, counts, heads, lows, order, spare_order
     )
